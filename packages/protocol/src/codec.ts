@@ -1,0 +1,33 @@
+import type { ClientEnvelope, Envelope, ServerEnvelope } from './envelope.js';
+import type { CodecName } from './version.js';
+
+/** An encoded frame: a string for text frames, bytes for binary frames. */
+export type Frame = string | Uint8Array;
+
+/** Which side's envelopes a decoder accepts. */
+export type Direction = 'client-to-server' | 'server-to-client';
+
+/**
+ * Turns envelopes into frames and untrusted frames back into checked envelopes.
+ * Broadcasting encodes once per codec and sends the same frame to every recipient.
+ */
+export interface Codec {
+  /** `json` or `msgpack`. */
+  readonly name: CodecName;
+  /** The WebSocket subprotocol that selects this codec. */
+  readonly subprotocol: string;
+  /** True when frames are binary (msgpack), false for text frames (JSON). */
+  readonly binary: boolean;
+  /** Encodes one envelope into one frame. */
+  encode(envelope: Envelope): Frame;
+  /**
+   * Decodes and validates an untrusted frame sent by a client.
+   * @throws ProtocolError when the frame is not a valid client envelope.
+   */
+  decodeFromClient(frame: Frame | ArrayBuffer, isBinary: boolean): ClientEnvelope;
+  /**
+   * Decodes and validates an untrusted frame sent by a server.
+   * @throws ProtocolError when the frame is not a valid server envelope.
+   */
+  decodeFromServer(frame: Frame | ArrayBuffer, isBinary: boolean): ServerEnvelope;
+}
