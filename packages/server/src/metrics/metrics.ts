@@ -1,0 +1,89 @@
+import type { CloseClass, CodecName, EnvelopeType } from '@switchyard/protocol';
+
+/**
+ * What the server reports as it works. The server depends only on this interface; the
+ * Prometheus implementation lives in `prometheus.ts` and `noopMetrics` serves when metrics are off.
+ * Every label is drawn from a fixed set: never a room, user or event name.
+ */
+
+/** Why an upgrade was refused. */
+export type UpgradeRejectReason =
+  | 'missing_token'
+  | 'invalid_token'
+  | 'expired_token'
+  | 'forbidden_origin'
+  | 'unsupported_protocol'
+  | 'too_many_connections'
+  | 'bad_request'
+  | 'shutting_down';
+
+/** Why a connection closed, beyond its close code. */
+export type CloseReason =
+  | 'client'
+  | 'protocol_error'
+  | 'token_expired'
+  | 'rate_limited'
+  | 'slow_consumer'
+  | 'payload_too_large'
+  | 'idle_timeout'
+  | 'kicked'
+  | 'shutdown'
+  | 'abnormal';
+
+/** Who asked, for request metrics. */
+export type RequestDirection = 'client_to_server' | 'server_to_client';
+
+/** How a request ended. */
+export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'disconnected';
+
+/** Live counts the metrics read when scraped. */
+export interface GaugeSource {
+  connections(): number;
+  rooms(): number;
+  subscriptions(): number;
+}
+
+/** The server's reporting seam. */
+export interface ServerMetrics {
+  /** Registers the live counts read at scrape time. */
+  setGaugeSource(source: GaugeSource): void;
+  connectionOpened(codec: CodecName): void;
+  connectionClosed(closeClass: CloseClass, reason: CloseReason): void;
+  upgradeRejected(reason: UpgradeRejectReason): void;
+  /** One envelope received from a client. */
+  messageReceived(codec: CodecName, kind: EnvelopeType, bytes: number): void;
+  /** One frame sent; for a room publish, `recipients` is the subscriber count (no per-recipient work). */
+  messageSent(codec: CodecName, kind: EnvelopeType, bytes: number, recipients: number): void;
+  /** A request finished. */
+  requestCompleted(direction: RequestDirection, outcome: RequestOutcome, seconds: number): void;
+  /** Time from a publish entering the server to its hand-off to uWS. */
+  publishLatency(seconds: number): void;
+  /** Messages skipped for a slow consumer, by policy. */
+  backpressureDropped(policy: 'drop' | 'latest', count: number): void;
+  /** A `send()` returned backpressure (1) or dropped (2). */
+  sendBackpressure(result: 'backpressure' | 'dropped'): void;
+  slowConsumerClosed(): void;
+  rateLimited(): void;
+  /** A handler threw something that was not an `RpcError`. */
+  handlerError(kind: 'request' | 'event' | 'authorize'): void;
+  /** Serialises the registry in the Prometheus text format. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Metrics that record nothing, for `metrics: false`. */
+export const noopMetrics: ServerMetrics = {
+  setGaugeSource: () => {},
+  connectionOpened: () => {},
+  connectionClosed: () => {},
+  upgradeRejected: () => {},
+  messageReceived: () => {},
+  messageSent: () => {},
+  requestCompleted: () => {},
+  publishLatency: () => {},
+  backpressureDropped: () => {},
+  sendBackpressure: () => {},
+  slowConsumerClosed: () => {},
+  rateLimited: () => {},
+  handlerError: () => {},
+  scrape: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
+};

@@ -1,0 +1,97 @@
+import type { CodecName } from '@switchyard/protocol';
+
+/**
+ * Options of `createServer()`. Every field has a default; `switchyard serve` fills them from
+ * flags, environment (`SWITCHYARD_*`) and a config file (docs/configuration.md).
+ */
+
+/** JWT verification. Algorithms are always pinned: a token's own `alg` never chooses the key type. */
+export interface AuthOptions {
+  /** Allowed algorithms, for example `['HS256']` or `['RS256', 'ES256']`. @default ['HS256'] */
+  algorithms?: readonly string[];
+  /** Shared secret(s) for HS* algorithms. A record maps `kid` to secret for rotation. */
+  secret?: string | Readonly<Record<string, string>>;
+  /** Public key(s) in PEM for RS*, PS* and ES* algorithms. A record maps `kid` to key. */
+  publicKey?: string | Readonly<Record<string, string>>;
+  /** Required `iss`, when set. */
+  issuer?: string | readonly string[];
+  /** Required `aud`, when set. */
+  audience?: string | readonly string[];
+  /** Clock tolerance for `exp` and `nbf`, in seconds. @default 5 */
+  clockToleranceSec?: number;
+  /** Accept `?token=` in the upgrade URL. @default true */
+  allowQueryToken?: boolean;
+  /** Accept connections without a token as anonymous users. Never on by default. @default false */
+  allowAnonymous?: boolean;
+  /** Close an open connection this long after `exp` unless it refreshed in band, in ms. @default 1000 */
+  expiryGraceMs?: number;
+}
+
+/** What to do with a socket whose send buffer is over `maxBackpressure`. */
+export type SlowConsumerPolicy = 'close' | 'drop' | 'latest';
+
+/** A room pattern (`*` matches any run of characters) and its settings. */
+export interface RoomPolicy {
+  /** Room name pattern, for example `ticker:*`. */
+  pattern: string;
+  /** Slow-consumer policy for matching rooms. @default 'close' */
+  slowConsumer?: SlowConsumerPolicy;
+  /** Whether clients may publish to matching rooms. @default true */
+  clientPublish?: boolean;
+  /** Send presence changes to members that ask for them. @default true */
+  presence?: boolean;
+}
+
+/** Protection limits (docs/limits.md). */
+export interface LimitOptions {
+  /** Largest accepted frame, bytes. @default 65536 */
+  maxPayload?: number;
+  /** Per-socket send buffer limit, bytes. @default 1048576 */
+  maxBackpressure?: number;
+  /** Sustained messages per second per connection (token bucket rate; 0 disables). @default 100 */
+  messagesPerSecond?: number;
+  /** Token bucket size: burst allowed above the rate. @default 200 */
+  messageBurst?: number;
+  /** Rooms one connection may be in. @default 100 */
+  maxRoomsPerConnection?: number;
+  /** Longest room name, characters. @default 128 */
+  maxRoomNameLength?: number;
+  /** Connections per user id (0: unlimited). @default 0 */
+  maxConnectionsPerUser?: number;
+  /** Connections per client IP (0: unlimited). @default 0 */
+  maxConnectionsPerIp?: number;
+  /** Seconds without traffic before uWS pings and then closes. @default 60 */
+  idleTimeoutSec?: number;
+  /** Heartbeat interval advertised to clients, ms. @default 25000 */
+  heartbeatMs?: number;
+}
+
+/** Options of `createServer()`. */
+export interface ServerOptions {
+  /** Interface to bind. @default '127.0.0.1' when no key is configured, else '0.0.0.0' */
+  host?: string;
+  /** Port for `listen()` when none is passed. @default 9001 */
+  port?: number;
+  /** JWT verification. */
+  auth?: AuthOptions;
+  /** Exact-match browser origins allowed to connect; unset allows all. */
+  allowedOrigins?: readonly string[];
+  /** Codecs offered. A client that offers no codec subprotocol speaks JSON. @default ['json', 'msgpack'] */
+  codecs?: readonly CodecName[];
+  /** Per-room-pattern policies; the first matching pattern wins. */
+  rooms?: readonly RoomPolicy[];
+  /** Protection limits. */
+  limits?: LimitOptions;
+  /** API key for the backend HTTP API (`/v1/*`); the API is off when unset. */
+  apiKey?: string;
+  /** Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the socket address. */
+  trustedProxyHeader?: string;
+  /** Serve `/metrics`. @default true */
+  metrics?: boolean;
+  /** Serve `/metrics` on this separate port instead of the main one. */
+  metricsPort?: number;
+  /** Seconds to wait for sockets to close on shutdown before forcing exit. @default 10 */
+  shutdownGraceSec?: number;
+  /** Log level for the built-in pino logger. @default 'info' */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
