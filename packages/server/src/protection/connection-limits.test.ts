@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectionLimits, type ConnectionLease } from './connection-limits.js';
+
+function lease(r: ReturnType<ConnectionLimits['tryAcquire']>): ConnectionLease {
+  if (!r.ok) throw new Error(`refused by ${r.scope}`);
+  return r.lease;
+}
+
+describe('ConnectionLimits', () => {
+  it('caps connections per user across IPs', () => {
+    const l = new ConnectionLimits({ maxConnectionsPerUser: 2, maxConnectionsPerIp: 0 });
+    const a = lease(l.tryAcquire('u1', '10.0.0.1'));
+    lease(l.tryAcquire('u1', '10.0.0.2'));
+    expect(l.tryAcquire('u1', '10.0.0.3')).toEqual({ ok: false, scope: 'user', limit: 2 });
+    expect(l.tryAcquire('u2', '10.0.0.3').ok).toBe(true);
+    a.release();
+    expect(l.tryAcquire('u1', '10.0.0.3').ok).toBe(true);
+  });
+
+  it('caps connections per IP across users', () => {
+    const l = new ConnectionLimits({ maxConnectionsPerUser: 0, maxConnectionsPerIp: 1 });
+    lease(l.tryAcquire('u1', '10.0.0.1'));
+    expect(l.tryAcquire('u2', '10.0.0.1')).toEqual({ ok: false, scope: 'ip', limit: 1 });
+    expect(l.tryAcquire('u2', '10.0.0.2').ok).toBe(true);
+  });
+
+  it('a refusal takes no slot', () => {
+    const l = new ConnectionLimits({ maxConnectionsPerUser: 1, maxConnectionsPerIp: 5 });
+    lease(l.tryAcquire('u1', 'a'));
+    for (let i = 0; i < 10; i++) expect(l.tryAcquire('u1', 'a').ok).toBe(false);
+    expect(l.ipCount('a')).toBe(1);
+  });
+
+  it('release is idempotent and counters vanish at zero', () => {
+    const l = new ConnectionLimits({ maxConnectionsPerUser: 3, maxConnectionsPerIp: 3 });
+    const a = lease(l.tryAcquire('u1', 'a'));
+    const b = lease(l.tryAcquire('u1', 'a'));
+    a.release();
+    a.release();
+    expect(l.userCount('u1')).toBe(1);
+    b.release();
+    expect(l.userCount('u1')).toBe(0);
+    expect(l.trackedKeys).toBe(0);
+  });
+
+  it('0 means unlimited', () => {
+    const l = new ConnectionLimits({ maxConnectionsPerUser: 0, maxConnectionsPerIp: 0 });
+    for (let i = 0; i < 1000; i++) expect(l.tryAcquire('u', 'ip').ok).toBe(true);
+  });
+});

@@ -1,0 +1,80 @@
+/** Settings of {@link ConnectionLimits}; mirrors `LimitOptions`. */
+export interface ConnectionLimitSettings {
+  /** Connections per user id (0: unlimited). */
+  readonly maxConnectionsPerUser: number;
+  /** Connections per client IP (0: unlimited). */
+  readonly maxConnectionsPerIp: number;
+}
+
+/** A held connection slot. `release()` is idempotent: call it from every close path. */
+export interface ConnectionLease {
+  release(): void;
+}
+
+/** The outcome of {@link ConnectionLimits.tryAcquire}; a refusal means HTTP 429 at the upgrade. */
+export type AcquireResult =
+  | { readonly ok: true; readonly lease: ConnectionLease }
+  | { readonly ok: false; readonly scope: 'user' | 'ip'; readonly limit: number };
+
+/**
+ * Counts open connections per user id and per client IP. The upgrade acquires a lease before
+ * opening the socket (refusal: 429 Too Many Requests) and the close handler releases it.
+ * Counters of a key are deleted when they reach zero, so memory follows the live connections.
+ */
+export class ConnectionLimits {
+  readonly #maxUser: number;
+  readonly #maxIp: number;
+  readonly #perUser = new Map<string, number>();
+  readonly #perIp = new Map<string, number>();
+
+  constructor(settings: ConnectionLimitSettings) {
+    this.#maxUser = settings.maxConnectionsPerUser;
+    this.#maxIp = settings.maxConnectionsPerIp;
+  }
+
+  /**
+   * Takes a slot for `userId` from `ip`, or says which limit refused it. The IP limit is checked
+   * first so an anonymous flood from one address is reported as such.
+   */
+  tryAcquire(userId: string, ip: string): AcquireResult {
+    const ipCount = this.#perIp.get(ip) ?? 0;
+    if (this.#maxIp > 0 && ipCount >= this.#maxIp) return { ok: false, scope: 'ip', limit: this.#maxIp };
+    const userCount = this.#perUser.get(userId) ?? 0;
+    if (this.#maxUser > 0 && userCount >= this.#maxUser) return { ok: false, scope: 'user', limit: this.#maxUser };
+    this.#perIp.set(ip, ipCount + 1);
+    this.#perUser.set(userId, userCount + 1);
+    let held = true;
+    return {
+      ok: true,
+      lease: {
+        release: () => {
+          if (!held) return;
+          held = false;
+          decrement(this.#perIp, ip);
+          decrement(this.#perUser, userId);
+        },
+      },
+    };
+  }
+
+  /** Open connections of a user. */
+  userCount(userId: string): number {
+    return this.#perUser.get(userId) ?? 0;
+  }
+
+  /** Open connections from an IP. */
+  ipCount(ip: string): number {
+    return this.#perIp.get(ip) ?? 0;
+  }
+
+  /** Distinct users and IPs currently tracked (memory check). */
+  get trackedKeys(): number {
+    return this.#perUser.size + this.#perIp.size;
+  }
+}
+
+function decrement(map: Map<string, number>, key: string): void {
+  const n = (map.get(key) ?? 0) - 1;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
+}

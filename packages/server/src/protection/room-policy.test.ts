@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ROOM_POLICY, RoomPolicies, compileRoomPattern } from './room-policy.js';
+import type { SlowConsumerPolicy } from '../options.js';
+
+describe('compileRoomPattern', () => {
+  it('* matches any run of characters, including none and slashes', () => {
+    const re = compileRoomPattern('ticker:*');
+    expect(re.test('ticker:')).toBe(true);
+    expect(re.test('ticker:BTC-USD')).toBe(true);
+    expect(re.test('ticker:a/b')).toBe(true);
+    expect(re.test('xticker:a')).toBe(false);
+  });
+
+  it('treats regex metacharacters literally', () => {
+    const re = compileRoomPattern('a.b+(c)');
+    expect(re.test('a.b+(c)')).toBe(true);
+    expect(re.test('aXb+(c)')).toBe(false);
+    expect(re.test('a.bb(c)')).toBe(false);
+  });
+
+  it('supports * in the middle and several stars', () => {
+    const re = compileRoomPattern('org/*/chat/*');
+    expect(re.test('org/42/chat/general')).toBe(true);
+    expect(re.test('org/42/feed/general')).toBe(false);
+    expect(compileRoomPattern('*').test('anything at all')).toBe(true);
+  });
+});
+
+describe('RoomPolicies', () => {
+  it('uses defaults when nothing matches', () => {
+    expect(new RoomPolicies().resolve('chat')).toEqual(DEFAULT_ROOM_POLICY);
+    expect(DEFAULT_ROOM_POLICY.slowConsumer).toBe('close');
+  });
+
+  it('the first matching pattern wins and unset fields take defaults', () => {
+    const p = new RoomPolicies([
+      { pattern: 'ticker:BTC*', slowConsumer: 'drop' },
+      { pattern: 'ticker:*', slowConsumer: 'latest', clientPublish: false },
+      { pattern: '*', presence: false },
+    ]);
+    expect(p.resolve('ticker:BTC-USD')).toEqual({ slowConsumer: 'drop', clientPublish: true, presence: true });
+    expect(p.resolve('ticker:ETH-USD')).toEqual({ slowConsumer: 'latest', clientPublish: false, presence: true });
+    expect(p.resolve('chat')).toEqual({ slowConsumer: 'close', clientPublish: true, presence: false });
+  });
+
+  it('returns the same answer after the cache overflows', () => {
+    const p = new RoomPolicies([{ pattern: 'a*', slowConsumer: 'latest' }]);
+    for (let i = 0; i < 25_000; i++) p.resolve(`b${i}`);
+    expect(p.resolve('a1').slowConsumer).toBe('latest');
+    expect(p.resolve('b1').slowConsumer).toBe('close');
+  });
+
+  it('refuses invalid policies at construction', () => {
+    expect(() => new RoomPolicies([{ pattern: '' }])).toThrow(TypeError);
+    expect(() => new RoomPolicies([{ pattern: 'x', slowConsumer: 'bogus' as SlowConsumerPolicy }])).toThrow(/slowConsumer/);
+  });
+});

@@ -1,0 +1,69 @@
+import type { RoomPolicy, SlowConsumerPolicy } from '../options.js';
+
+/** A room's settings after defaults are applied. */
+export interface ResolvedRoomPolicy {
+  /** @default 'close' */
+  readonly slowConsumer: SlowConsumerPolicy;
+  /** @default true */
+  readonly clientPublish: boolean;
+  /** @default true */
+  readonly presence: boolean;
+}
+
+/** Settings for rooms no pattern matches. */
+export const DEFAULT_ROOM_POLICY: ResolvedRoomPolicy = Object.freeze({
+  slowConsumer: 'close',
+  clientPublish: true,
+  presence: true,
+});
+
+const SLOW_CONSUMER_POLICIES: ReadonlySet<string> = new Set(['close', 'drop', 'latest']);
+
+/** Compiles a room pattern: `*` matches any run of characters (also none), everything else literally. */
+export function compileRoomPattern(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`, 's');
+}
+
+// Resolutions are cached per room; the cache is cleared when it grows past this many names so a
+// client cycling through random room names cannot grow memory without bound.
+const CACHE_LIMIT = 10_000;
+
+/** Resolves a room's settings: the first `RoomPolicy` whose pattern matches wins. */
+export class RoomPolicies {
+  readonly #compiled: ReadonlyArray<{ readonly re: RegExp; readonly policy: ResolvedRoomPolicy }>;
+  readonly #cache = new Map<string, ResolvedRoomPolicy>();
+
+  /** @throws TypeError when a pattern is not a non-empty string or a `slowConsumer` value is unknown. */
+  constructor(policies: readonly RoomPolicy[] = []) {
+    this.#compiled = policies.map((p, i) => {
+      if (typeof p.pattern !== 'string' || p.pattern.length === 0) {
+        throw new TypeError(`rooms[${i}].pattern must be a non-empty string`);
+      }
+      if (p.slowConsumer !== undefined && !SLOW_CONSUMER_POLICIES.has(p.slowConsumer)) {
+        throw new TypeError(`rooms[${i}].slowConsumer must be 'close', 'drop' or 'latest', got ${String(p.slowConsumer)}`);
+      }
+      return {
+        re: compileRoomPattern(p.pattern),
+        policy: Object.freeze({
+          slowConsumer: p.slowConsumer ?? DEFAULT_ROOM_POLICY.slowConsumer,
+          clientPublish: p.clientPublish ?? DEFAULT_ROOM_POLICY.clientPublish,
+          presence: p.presence ?? DEFAULT_ROOM_POLICY.presence,
+        }),
+      };
+    });
+  }
+
+  /** The settings for `room`. */
+  resolve(room: string): ResolvedRoomPolicy {
+    const cached = this.#cache.get(room);
+    if (cached !== undefined) return cached;
+    const found = this.#compiled.find((c) => c.re.test(room))?.policy ?? DEFAULT_ROOM_POLICY;
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(room, found);
+    return found;
+  }
+}
