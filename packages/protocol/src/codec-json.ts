@@ -1,0 +1,69 @@
+import type { Codec, Frame } from './codec.js';
+import type { ClientEnvelope, Envelope, ServerEnvelope } from './envelope.js';
+import { ProtocolError } from './errors.js';
+import { type CodecOptions, checkSize, checkTextSize, readLimit, toBytes } from './frame-size.js';
+import { DEFAULT_MAX_DEPTH } from './payload.js';
+import { validateClientEnvelope, validateServerEnvelope } from './validate.js';
+import { SUBPROTOCOL_JSON } from './version.js';
+
+// `fatal`: invalid UTF-8 is an error, never silently replaced with U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function toText(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number): string {
+  if (isBinary) {
+    throw new ProtocolError('WRONG_FRAME_TYPE', 'binary frame on a JSON connection');
+  }
+  if (typeof frame === 'string') {
+    checkTextSize(frame, maxBytes);
+    return frame;
+  }
+  const bytes = toBytes(frame);
+  checkSize(bytes.byteLength, maxBytes);
+  try {
+    // Decoding copies the bytes out synchronously: uWS neuters its ArrayBuffer after the callback.
+    return utf8.decode(bytes);
+  } catch {
+    throw new ProtocolError('INVALID_JSON', 'text frame is not valid UTF-8');
+  }
+}
+
+function parse(text: string): unknown {
+  try {
+    // V8's JSON.parse is iterative: deep nesting costs memory linear in the frame, not stack;
+    // the validator then refuses it with TOO_DEEP.
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError('INVALID_JSON', 'text frame is not valid JSON');
+  }
+}
+
+/**
+ * Creates a JSON codec: one envelope per text frame, `JSON.stringify` of the envelope
+ * (fields whose value is `undefined` are omitted).
+ *
+ * @example
+ * const codec = createJsonCodec({ maxDepth: 32, maxBytes: 65_536 });
+ * const envelope = codec.decodeFromClient(message, isBinary);
+ */
+export function createJsonCodec(options: CodecOptions = {}): Codec {
+  const maxDepth = readLimit(options.maxDepth, 'maxDepth', DEFAULT_MAX_DEPTH);
+  const maxBytes = readLimit(options.maxBytes, 'maxBytes', 0);
+  const validateOptions = { maxDepth };
+  return {
+    name: 'json',
+    subprotocol: SUBPROTOCOL_JSON,
+    binary: false,
+    encode(envelope: Envelope): string {
+      return JSON.stringify(envelope);
+    },
+    decodeFromClient(frame: Frame | ArrayBuffer, isBinary: boolean): ClientEnvelope {
+      return validateClientEnvelope(parse(toText(frame, isBinary, maxBytes)), validateOptions);
+    },
+    decodeFromServer(frame: Frame | ArrayBuffer, isBinary: boolean): ServerEnvelope {
+      return validateServerEnvelope(parse(toText(frame, isBinary, maxBytes)), validateOptions);
+    },
+  };
+}
+
+/** The JSON codec with default options (text frames, subprotocol `switchyard.v1.json`). */
+export const jsonCodec: Codec = createJsonCodec();
