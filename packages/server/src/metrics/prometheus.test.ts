@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createPrometheusMetrics } from './prometheus.js';
+
+/** The value of one sample line, or undefined when the series is absent. */
+function sample(body: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const wanted = Object.entries(labels);
+  for (const line of body.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const got = new Map([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (got.size === wanted.length && wanted.every(([k, v]) => got.get(k) === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** `# TYPE` lines as a family name to type map. */
+function families(body: string): Map<string, string> {
+  return new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** Label names used by the samples of every `switchyard_` family. */
+function labelNames(body: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const m of body.matchAll(/^(switchyard_[a-z_]+?)(?:_bucket|_sum|_count)?(?:\{(.*)\})? \S+$/gm)) {
+    const set = out.get(m[1]!) ?? new Set<string>();
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_]+)="/g)) set.add(l[1]!);
+    out.set(m[1]!, set);
+  }
+  return out;
+}
+
+const EXPECTED: Record<string, string> = {
+  switchyard_connections: 'gauge',
+  switchyard_rooms: 'gauge',
+  switchyard_subscriptions: 'gauge',
+  switchyard_build_info: 'gauge',
+  switchyard_connections_opened_total: 'counter',
+  switchyard_connections_closed_total: 'counter',
+  switchyard_upgrade_rejections_total: 'counter',
+  switchyard_messages_received_total: 'counter',
+  switchyard_messages_sent_total: 'counter',
+  switchyard_received_bytes_total: 'counter',
+  switchyard_sent_bytes_total: 'counter',
+  switchyard_deliveries_total: 'counter',
+  switchyard_request_duration_seconds: 'histogram',
+  switchyard_ack_timeouts_total: 'counter',
+  switchyard_backpressure_drops_total: 'counter',
+  switchyard_slow_consumer_closes_total: 'counter',
+  switchyard_send_backpressure_total: 'counter',
+  switchyard_rate_limited_messages_total: 'counter',
+  switchyard_handler_errors_total: 'counter',
+  switchyard_publish_latency_seconds: 'histogram',
+};
+
+// Fixed enums only: a room, user, connection or event name must never become a label.
+const ALLOWED_LABELS = new Set(['codec', 'kind', 'class', 'reason', 'direction', 'outcome', 'policy', 'result', 'version', 'node', 'le']);
+
+describe('createPrometheusMetrics', () => {
+  it('exposes every Switchyard metric with its documented type, and nothing else under the prefix', async () => {
+    const { body, contentType } = await createPrometheusMetrics({ defaultMetrics: false }).scrape();
+    expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    const own = [...families(body)].filter(([name]) => name.startsWith('switchyard_'));
+    expect(Object.fromEntries(own)).toEqual(EXPECTED);
+  });
+
+  it('follows the naming rules: _total counters, base units, histograms not summaries, enum labels', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.connectionClosed('terminal', 'protocol_error');
+    metrics.publishLatency(0.001);
+    const { body } = await metrics.scrape();
+    for (const [name, type] of families(body)) {
+      expect(type, name).not.toBe('summary');
+      if (type === 'counter') expect(name, name).toMatch(/_total$/);
+      if (type === 'histogram') expect(name, name).toMatch(/_seconds$/);
+      expect(name).not.toMatch(/_(milliseconds|ms|kilobytes)(_|$)/);
+    }
+    for (const [name, labels] of labelNames(body)) {
+      for (const label of labels) expect(ALLOWED_LABELS.has(label), `${name}{${label}}`).toBe(true);
+    }
+  });
+
+  it('counts messages, bytes and deliveries from the subscriber count of a fan-out', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.messageReceived('json', 'publish', 120);
+    metrics.messageReceived('msgpack', 'request', 30);
+    metrics.messageSent('json', 'push', 100, 250);
+    metrics.messageSent('json', 'reply', 40, 1);
+    metrics.messageSent('msgpack', 'push', 80, 0);
+    const { body } = await metrics.scrape();
+    expect(sample(body, 'switchyard_messages_received_total', { codec: 'json', kind: 'publish' })).toBe(1);
+    expect(sample(body, 'switchyard_messages_received_total', { codec: 'msgpack', kind: 'request' })).toBe(1);
+    expect(sample(body, 'switchyard_messages_received_total', { codec: 'json', kind: 'request' })).toBe(0);
+    expect(sample(body, 'switchyard_received_bytes_total', { codec: 'json' })).toBe(120);
+    expect(sample(body, 'switchyard_messages_sent_total', { codec: 'json', kind: 'push' })).toBe(1);
+    expect(sample(body, 'switchyard_messages_sent_total', { codec: 'msgpack', kind: 'push' })).toBe(1);
+    expect(sample(body, 'switchyard_deliveries_total', { codec: 'json' })).toBe(251);
+    expect(sample(body, 'switchyard_deliveries_total', { codec: 'msgpack' })).toBe(0);
+    expect(sample(body, 'switchyard_sent_bytes_total', { codec: 'json' })).toBe(100 * 250 + 40);
+  });
+
+  it('counts connections, closes by class and reason, and rejections by reason', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.connectionOpened('msgpack');
+    metrics.connectionOpened('msgpack');
+    metrics.connectionClosed('slow', 'slow_consumer');
+    metrics.connectionClosed('slow', 'slow_consumer');
+    metrics.connectionClosed('normal', 'client');
+    metrics.upgradeRejected('invalid_token');
+    const { body } = await metrics.scrape();
+    expect(sample(body, 'switchyard_connections_opened_total', { codec: 'msgpack' })).toBe(2);
+    expect(sample(body, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(0);
+    expect(sample(body, 'switchyard_connections_closed_total', { class: 'slow', reason: 'slow_consumer' })).toBe(2);
+    expect(sample(body, 'switchyard_connections_closed_total', { class: 'normal', reason: 'client' })).toBe(1);
+    expect(sample(body, 'switchyard_connections_closed_total', { class: 'terminal', reason: 'kicked' })).toBeUndefined();
+    expect(sample(body, 'switchyard_upgrade_rejections_total', { reason: 'invalid_token' })).toBe(1);
+    expect(sample(body, 'switchyard_upgrade_rejections_total', { reason: 'missing_token' })).toBe(0);
+  });
+
+  it('reads the live gauges from the gauge source at scrape time', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    expect(sample((await metrics.scrape()).body, 'switchyard_connections')).toBe(0);
+    let connections = 3;
+    metrics.setGaugeSource({ connections: () => connections, rooms: () => 2, subscriptions: () => 5 });
+    let { body } = await metrics.scrape();
+    expect([sample(body, 'switchyard_connections'), sample(body, 'switchyard_rooms'), sample(body, 'switchyard_subscriptions')]).toEqual([3, 2, 5]);
+    connections = 1;
+    ({ body } = await metrics.scrape());
+    expect(sample(body, 'switchyard_connections')).toBe(1);
+  });
+
+  it('times requests by direction and outcome, with inclusive upper bounds, and counts ack timeouts', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.requestCompleted('client_to_server', 'ok', 0.005);
+    metrics.requestCompleted('client_to_server', 'ok', 0.0051);
+    metrics.requestCompleted('server_to_client', 'timeout', 5);
+    metrics.requestCompleted('server_to_client', 'disconnected', 0.2);
+    const { body } = await metrics.scrape();
+    const ok = { direction: 'client_to_server', outcome: 'ok' };
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.0025' })).toBe(0);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.005' })).toBe(1);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.01' })).toBe(2);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '+Inf' })).toBe(2);
+    expect(sample(body, 'switchyard_request_duration_seconds_count', ok)).toBe(2);
+    expect(sample(body, 'switchyard_request_duration_seconds_sum', ok)).toBeCloseTo(0.0101, 9);
+    expect(sample(body, 'switchyard_request_duration_seconds_count', { direction: 'server_to_client', outcome: 'timeout' })).toBe(1);
+    expect(sample(body, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'error' })).toBe(0);
+    expect(sample(body, 'switchyard_ack_timeouts_total', { direction: 'server_to_client' })).toBe(1);
+    expect(sample(body, 'switchyard_ack_timeouts_total', { direction: 'client_to_server' })).toBe(0);
+  });
+
+  it('records publish latency and every protection counter', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.publishLatency(0.00002);
+    metrics.publishLatency(2);
+    metrics.backpressureDropped('latest', 7);
+    metrics.backpressureDropped('drop', 1);
+    metrics.sendBackpressure('dropped');
+    metrics.slowConsumerClosed();
+    metrics.rateLimited();
+    metrics.rateLimited();
+    metrics.handlerError('authorize');
+    const { body } = await metrics.scrape();
+    expect(sample(body, 'switchyard_publish_latency_seconds_bucket', { le: '0.000025' })).toBe(1);
+    expect(sample(body, 'switchyard_publish_latency_seconds_bucket', { le: '0.5' })).toBe(1);
+    expect(sample(body, 'switchyard_publish_latency_seconds_bucket', { le: '+Inf' })).toBe(2);
+    expect(sample(body, 'switchyard_backpressure_drops_total', { policy: 'latest' })).toBe(7);
+    expect(sample(body, 'switchyard_backpressure_drops_total', { policy: 'drop' })).toBe(1);
+    expect(sample(body, 'switchyard_send_backpressure_total', { result: 'dropped' })).toBe(1);
+    expect(sample(body, 'switchyard_send_backpressure_total', { result: 'backpressure' })).toBe(0);
+    expect(sample(body, 'switchyard_slow_consumer_closes_total')).toBe(1);
+    expect(sample(body, 'switchyard_rate_limited_messages_total')).toBe(2);
+    expect(sample(body, 'switchyard_handler_errors_total', { kind: 'authorize' })).toBe(1);
+    expect(sample(body, 'switchyard_handler_errors_total', { kind: 'request' })).toBe(0);
+  });
+
+  it('keeps a registry per instance: series never leak between servers', async () => {
+    const a = createPrometheusMetrics({ defaultMetrics: false });
+    const b = createPrometheusMetrics({ defaultMetrics: false });
+    a.connectionOpened('json');
+    a.rateLimited();
+    a.requestCompleted('client_to_server', 'ok', 0.01);
+    b.setGaugeSource({ connections: () => 9, rooms: () => 0, subscriptions: () => 0 });
+    const [bodyA, bodyB] = [(await a.scrape()).body, (await b.scrape()).body];
+    expect(sample(bodyA, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(1);
+    expect(sample(bodyB, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(0);
+    expect(sample(bodyB, 'switchyard_rate_limited_messages_total')).toBe(0);
+    expect(sample(bodyB, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'ok' })).toBe(0);
+    expect(sample(bodyA, 'switchyard_connections')).toBe(0);
+    expect(sample(bodyB, 'switchyard_connections')).toBe(9);
+  });
+
+  it('scrapes are stable: counters do not double when scraped twice', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.messageReceived('json', 'event', 10);
+    await metrics.scrape();
+    metrics.messageReceived('json', 'event', 10);
+    const { body } = await metrics.scrape();
+    expect(sample(body, 'switchyard_messages_received_total', { codec: 'json', kind: 'event' })).toBe(2);
+    expect(sample(body, 'switchyard_received_bytes_total', { codec: 'json' })).toBe(20);
+  });
+
+  it('reports build info from options, defaulting to the package and Node.js versions', async () => {
+    const custom = (await createPrometheusMetrics({ defaultMetrics: false, buildInfo: { version: '9.9.9', node: 'v99' } }).scrape()).body;
+    expect(sample(custom, 'switchyard_build_info', { version: '9.9.9', node: 'v99' })).toBe(1);
+    const defaults = (await createPrometheusMetrics({ defaultMetrics: false }).scrape()).body;
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(sample(defaults, 'switchyard_build_info', { version, node: process.version })).toBe(1);
+  });
+
+  it('adds the process metrics (event loop, heap, GC) only when asked, shared by every instance', async () => {
+    const without = (await createPrometheusMetrics({ defaultMetrics: false }).scrape()).body;
+    expect(without).not.toMatch(/^nodejs_|^process_/m);
+    const first = (await createPrometheusMetrics().scrape()).body;
+    const second = (await createPrometheusMetrics({ defaultMetrics: true }).scrape()).body;
+    for (const body of [first, second]) {
+      const types = families(body);
+      expect(types.get('nodejs_eventloop_lag_p99_seconds')).toBe('gauge');
+      expect(types.get('nodejs_heap_size_used_bytes')).toBe('gauge');
+      expect(types.get('nodejs_gc_duration_seconds')).toBe('histogram');
+      expect(types.get('process_cpu_seconds_total')).toBe('counter');
+      expect(types.get('switchyard_connections')).toBe('gauge');
+    }
+  });
+});
