@@ -1,0 +1,204 @@
+import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { AuthOptions } from '../options.js';
+import { ConfigError } from '../config/config-error.js';
+import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './algorithms.js';
+import { AuthError } from './auth-error.js';
+import { resolveKeySet, selectKeys, type KeySet } from './key-set.js';
+import type { Principal } from './principal.js';
+
+// The only module that imports jsonwebtoken.
+
+/** Verifies bearer tokens. Synchronous, so the upgrade handler can call it before any `await`. */
+export interface TokenVerifier {
+  /**
+   * @returns the token's principal.
+   * @throws AuthError with reason `expired_token` for an expired token, `missing_token` for an
+   * empty string and `invalid_token` for everything else.
+   */
+  verify(token: string): Principal;
+}
+
+/** Longest token accepted, in characters; anything longer is refused before parsing. */
+export const MAX_TOKEN_LENGTH = 16_384;
+
+/** Default clock tolerance for `exp` and `nbf`, in seconds. */
+export const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
+
+const invalid = (message: string): AuthError => new AuthError('invalid_token', message);
+
+/**
+ * Builds a verifier with pinned algorithms. Each key verifies only the algorithms its type
+ * allows (see {@link resolveKeySet}); `exp` and `nbf` are checked with `clockToleranceSec`,
+ * `iss` and `aud` when configured; `sub` must be a non-empty string and `rooms`, when present,
+ * an array of strings.
+ * @throws ConfigError when the options cannot verify anything safely.
+ * @example
+ * const verifier = createTokenVerifier({ secret: process.env.SWITCHYARD_JWT_SECRET });
+ * const principal = verifier.verify(token); // throws AuthError
+ */
+export function createTokenVerifier(options: AuthOptions): TokenVerifier {
+  const keySet = resolveKeySet(options);
+  const clockTolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
+  if (!Number.isFinite(clockTolerance) || clockTolerance < 0) {
+    throw new ConfigError('auth.clockToleranceSec', 'expected a number of seconds >= 0');
+  }
+  const verifyOptions: jwt.VerifyOptions = { clockTolerance };
+  const issuer = toList(options.issuer);
+  const audience = toList(options.audience);
+  if (issuer !== undefined) verifyOptions.issuer = issuer;
+  if (audience !== undefined) verifyOptions.audience = audience;
+  return {
+    verify(token) {
+      try {
+        return verifyToken(token, keySet, verifyOptions);
+      } catch (error) {
+        // jsonwebtoken throws plain errors on some malformed input (a non-JSON payload); the
+        // caller must only ever see AuthError.
+        if (error instanceof AuthError) throw error;
+        throw invalid('invalid token: malformed');
+      }
+    },
+  };
+}
+
+function toList(value: string | readonly string[] | undefined): [string, ...string[]] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : [...value];
+  const [first, ...rest] = list;
+  return first === undefined ? undefined : [first, ...rest];
+}
+
+function verifyToken(token: string, keySet: KeySet, base: jwt.VerifyOptions): Principal {
+  if (typeof token !== 'string' || token === '') throw new AuthError('missing_token', 'missing token');
+  if (token.length > MAX_TOKEN_LENGTH) throw invalid('invalid token: too long');
+
+  const decoded = jwt.decode(token, { complete: true });
+  if (decoded === null || typeof decoded.header !== 'object') throw invalid('invalid token: malformed');
+  const { alg, kid } = decoded.header as { alg?: unknown; kid?: unknown };
+  if (typeof alg !== 'string' || !isJwtAlgorithm(alg) || !keySet.algorithms.includes(alg)) {
+    throw invalid('invalid token: algorithm not allowed');
+  }
+  if (kid !== undefined && typeof kid !== 'string') throw invalid('invalid token: malformed key id');
+  const keys = selectKeys(keySet, alg, kid);
+  if (keys === undefined) throw invalid('invalid token: unknown key id');
+
+  for (const { key } of keys) {
+    let payload: string | jwt.JwtPayload;
+    try {
+      // One algorithm, the header's, already checked against the pinned list and the key's type.
+      payload = jwt.verify(token, key, { ...base, algorithms: [alg], complete: false });
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) throw new AuthError('expired_token', 'token expired');
+      if (error instanceof jwt.NotBeforeError) throw invalid('invalid token: not yet valid');
+      if (error instanceof jwt.JsonWebTokenError && error.message === 'invalid signature') continue;
+      throw invalid(describe(error));
+    }
+    return toPrincipal(payload);
+  }
+  throw invalid('invalid token: bad signature');
+}
+
+// jsonwebtoken's messages can quote configured values (`jwt issuer invalid. expected: …`); never forward them.
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  if (message.startsWith('jwt issuer invalid')) return 'invalid token: issuer not accepted';
+  if (message.startsWith('jwt audience invalid')) return 'invalid token: audience not accepted';
+  if (message.startsWith('invalid exp value') || message.startsWith('invalid nbf value')) return 'invalid token: bad time claim';
+  return 'invalid token';
+}
+
+function toPrincipal(payload: string | jwt.JwtPayload): Principal {
+  if (typeof payload !== 'object' || payload === null) throw invalid('invalid token: payload is not an object');
+  const { sub, exp, rooms } = payload as Record<string, unknown>;
+  if (typeof sub !== 'string' || sub === '') throw invalid('invalid token: missing sub');
+  if (rooms !== undefined && (!Array.isArray(rooms) || !rooms.every((r) => typeof r === 'string'))) {
+    throw invalid('invalid token: rooms must be an array of strings');
+  }
+  return Object.freeze({
+    userId: sub,
+    claims: Object.freeze({ ...payload }),
+    ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}),
+    ...(rooms !== undefined ? { rooms: Object.freeze([...(rooms as string[])]) } : {}),
+  });
+}
+
+/** Claims of a token minted by {@link signToken}. */
+export interface TokenClaims {
+  /** The user id. */
+  sub: string;
+  /** Room patterns the user may join, for example `['chat:*']`. */
+  rooms?: readonly string[];
+  [claim: string]: unknown;
+}
+
+/** How {@link signToken} signs. Exactly one of `secret` and `privateKey`. */
+export interface SignTokenOptions {
+  /** HMAC secret for HS* algorithms. */
+  secret?: string;
+  /** PEM private key for RS*, PS* and ES* algorithms. */
+  privateKey?: string;
+  /** @default 'HS256' with a secret; RS256, PS256 or the curve's ES algorithm with a private key */
+  algorithm?: string;
+  /** Lifetime: seconds, or a duration such as `'1h'` or `'15m'`. No `exp` when unset. */
+  expiresIn?: string | number;
+  /** Key id written to the header, for rotation. */
+  kid?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/**
+ * Mints a token, for the `switchyard token` command, tests and backends without a JWT library.
+ * @throws ConfigError when the key, algorithm or lifetime cannot be used.
+ * @example
+ * signToken({ sub: 'alice', rooms: ['chat:*'] }, { secret, expiresIn: '1h' });
+ */
+export function signToken(claims: TokenClaims, options: SignTokenOptions): string {
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw new ConfigError('sub', 'expected a non-empty string');
+  const { key, algorithm } = signingKey(options);
+  const signOptions: jwt.SignOptions = { algorithm: algorithm as jwt.Algorithm };
+  if (options.expiresIn !== undefined) signOptions.expiresIn = options.expiresIn as NonNullable<jwt.SignOptions['expiresIn']>;
+  if (options.kid !== undefined) signOptions.keyid = options.kid;
+  if (options.issuer !== undefined) signOptions.issuer = options.issuer;
+  if (options.audience !== undefined) signOptions.audience = options.audience;
+  try {
+    return jwt.sign({ ...claims }, key, signOptions);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/expiresIn/.test(message)) throw new ConfigError('expiresIn', 'expected seconds or a duration such as 1h, 15m, 7d');
+    throw new ConfigError('signToken', message);
+  }
+}
+
+function signingKey(options: SignTokenOptions): { key: KeyObject; algorithm: JwtAlgorithm } {
+  const requested = options.algorithm;
+  if (requested !== undefined && !isJwtAlgorithm(requested)) throw new ConfigError('algorithm', `unknown algorithm "${requested}"`);
+  if ((options.secret === undefined) === (options.privateKey === undefined)) {
+    throw new ConfigError('signToken', 'expected exactly one of secret and privateKey');
+  }
+  if (options.secret !== undefined) {
+    const algorithm = requested ?? 'HS256';
+    if (!isHmacAlgorithm(algorithm)) throw new ConfigError('algorithm', `${algorithm} cannot be signed with a secret (use HS256, HS384 or HS512)`);
+    return { key: createSecretKey(Buffer.from(options.secret, 'utf8')), algorithm };
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(options.privateKey ?? '');
+  } catch {
+    throw new ConfigError('privateKey', 'expected a PEM private key');
+  }
+  const type = key.asymmetricKeyType;
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const inferred: JwtAlgorithm | undefined =
+    type === 'rsa' ? 'RS256'
+    : type === 'rsa-pss' ? 'PS256'
+    : curve === 'prime256v1' ? 'ES256'
+    : curve === 'secp384r1' ? 'ES384'
+    : curve === 'secp521r1' ? 'ES512'
+    : undefined;
+  if (inferred === undefined) throw new ConfigError('privateKey', 'unsupported key type (expected RSA or EC P-256/P-384/P-521)');
+  const algorithm = requested ?? inferred;
+  if (isHmacAlgorithm(algorithm)) throw new ConfigError('algorithm', `${algorithm} needs a secret, not a private key`);
+  return { key, algorithm };
+}

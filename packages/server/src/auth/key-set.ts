@@ -1,0 +1,173 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import type { AuthOptions } from '../options.js';
+import { ConfigError } from '../config/config-error.js';
+import {
+  EC_CURVES,
+  HMAC_ALGORITHMS,
+  JWT_ALGORITHMS,
+  isHmacAlgorithm,
+  isJwtAlgorithm,
+  type JwtAlgorithm,
+} from './algorithms.js';
+
+/** One configured verification key and the algorithms it may verify. */
+export interface VerificationKey {
+  /** The key id it answers to; `undefined` for a key configured without a name. */
+  readonly kid: string | undefined;
+  readonly key: KeyObject;
+  /** The configured algorithms this key's type can verify; never empty. */
+  readonly algorithms: readonly JwtAlgorithm[];
+}
+
+/** The validated keys and algorithms of an {@link AuthOptions}. */
+export interface KeySet {
+  /** The pinned algorithms: a token whose `alg` is not here is refused before any key is tried. */
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly keys: readonly VerificationKey[];
+}
+
+/** Shortest accepted HMAC secret, in bytes: the output size of HS256 (RFC 7518 §3.2). */
+export const MIN_SECRET_BYTES = 32;
+/** Smallest accepted RSA modulus, in bits. */
+export const MIN_RSA_BITS = 2048;
+
+type Named = readonly (readonly [string | undefined, string])[];
+
+function entries(value: string | Readonly<Record<string, string>>, key: string): Named {
+  if (typeof value === 'string') return [[undefined, value]];
+  const list = Object.entries(value);
+  if (list.length === 0) throw new ConfigError(key, 'expected at least one key id');
+  for (const [kid] of list) if (kid === '') throw new ConfigError(key, 'key ids must be non-empty');
+  return list;
+}
+
+function label(base: string, kid: string | undefined): string {
+  return kid === undefined ? base : `${base}.${kid}`;
+}
+
+function parsePublicKey(pem: string, key: string): KeyObject {
+  // A private key would work (Node derives the public half) but has no business on a verifier.
+  if (/PRIVATE KEY-----/.test(pem)) throw new ConfigError(key, 'is a private key; configure the public key only');
+  try {
+    return createPublicKey(pem);
+  } catch {
+    throw new ConfigError(key, 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  }
+}
+
+/** The algorithms a public key's type could verify, in preference order. */
+function algorithmsForKey(key: KeyObject, name: string): readonly JwtAlgorithm[] {
+  const type = key.asymmetricKeyType;
+  if (type === 'rsa' || type === 'rsa-pss') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) throw new ConfigError(name, `RSA keys must have at least ${MIN_RSA_BITS} bits (got ${bits})`);
+    return type === 'rsa'
+      ? ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+      : ['PS256', 'PS384', 'PS512'];
+  }
+  if (type === 'ec') {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    const match = Object.entries(EC_CURVES).find(([, c]) => c === curve);
+    if (match === undefined) throw new ConfigError(name, `unsupported EC curve ${String(curve)} (expected P-256, P-384 or P-521)`);
+    return [match[0] as JwtAlgorithm];
+  }
+  throw new ConfigError(name, `unsupported key type ${String(type)} (expected RSA or EC)`);
+}
+
+function parseAlgorithms(configured: readonly string[]): JwtAlgorithm[] {
+  if (configured.length === 0) throw new ConfigError('auth.algorithms', 'expected at least one algorithm');
+  const result: JwtAlgorithm[] = [];
+  for (const name of configured) {
+    if (name.toLowerCase() === 'none') throw new ConfigError('auth.algorithms', '"none" is never allowed');
+    if (!isJwtAlgorithm(name)) {
+      throw new ConfigError('auth.algorithms', `unknown algorithm "${name}" (expected ${JWT_ALGORITHMS.join(', ')})`);
+    }
+    if (!result.includes(name)) result.push(name);
+  }
+  return result;
+}
+
+/**
+ * Checks an {@link AuthOptions} and turns its keys into typed key objects. HMAC secrets only
+ * ever verify HS* algorithms and public keys only the RS/PS/ES algorithms their type and curve
+ * allow, so a token's own `alg` can never turn a public key into an HMAC secret.
+ *
+ * Without `algorithms`, they are inferred from the keys: HS256 for a secret, RS256 (PS256 for an
+ * RSA-PSS key) or the curve's ES algorithm for a public key.
+ * @throws ConfigError naming the option (`auth.secret`, `auth.publicKey.<kid>`, `auth.algorithms`).
+ */
+export function resolveKeySet(options: AuthOptions): KeySet {
+  const secrets = options.secret === undefined ? [] : entries(options.secret, 'auth.secret');
+  const publics = options.publicKey === undefined ? [] : entries(options.publicKey, 'auth.publicKey');
+
+  const publicKeys = publics.map(([kid, pem]) => {
+    const name = label('auth.publicKey', kid);
+    const key = parsePublicKey(pem, name);
+    return { kid, key, name, possible: algorithmsForKey(key, name) };
+  });
+
+  const algorithms =
+    options.algorithms !== undefined
+      ? parseAlgorithms(options.algorithms)
+      : inferAlgorithms(secrets.length > 0, publicKeys.map((k) => k.possible));
+
+  const hmac = algorithms.filter(isHmacAlgorithm);
+  const asymmetric = algorithms.filter((a) => !isHmacAlgorithm(a));
+  if (hmac.length > 0 && secrets.length === 0) {
+    throw new ConfigError('auth.secret', `required by ${hmac.join(', ')} in auth.algorithms`);
+  }
+  if (secrets.length > 0 && hmac.length === 0) {
+    throw new ConfigError('auth.secret', `set, but auth.algorithms (${algorithms.join(', ')}) has no HS* algorithm`);
+  }
+  if (asymmetric.length > 0 && publics.length === 0) {
+    throw new ConfigError('auth.publicKey', `required by ${asymmetric.join(', ')} in auth.algorithms`);
+  }
+  if (publics.length > 0 && asymmetric.length === 0) {
+    throw new ConfigError('auth.publicKey', `set, but auth.algorithms (${algorithms.join(', ')}) has no RS*, PS* or ES* algorithm`);
+  }
+
+  const keys: VerificationKey[] = [];
+  for (const [kid, secret] of secrets) {
+    const bytes = Buffer.byteLength(secret, 'utf8');
+    if (bytes < MIN_SECRET_BYTES) {
+      throw new ConfigError(label('auth.secret', kid), `must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes})`);
+    }
+    keys.push({ kid, key: createSecretKey(Buffer.from(secret, 'utf8')), algorithms: hmac });
+  }
+  for (const { kid, key, name, possible } of publicKeys) {
+    const usable = asymmetric.filter((a) => possible.includes(a));
+    if (usable.length === 0) {
+      throw new ConfigError(name, `its key type verifies ${possible.join(', ')}, none of which is in auth.algorithms (${algorithms.join(', ')})`);
+    }
+    keys.push({ kid, key, algorithms: usable });
+  }
+  for (const algorithm of algorithms) {
+    if (!keys.some((k) => k.algorithms.includes(algorithm))) {
+      throw new ConfigError('auth.algorithms', `no configured key can verify ${algorithm}`);
+    }
+  }
+  return { algorithms, keys };
+}
+
+function inferAlgorithms(hasSecret: boolean, publicKeys: readonly (readonly JwtAlgorithm[])[]): JwtAlgorithm[] {
+  const result: JwtAlgorithm[] = hasSecret || publicKeys.length === 0 ? [HMAC_ALGORITHMS[0]] : [];
+  for (const possible of publicKeys) {
+    const first = possible[0];
+    if (first !== undefined && !result.includes(first)) result.push(first);
+  }
+  return result;
+}
+
+/**
+ * The keys that may verify a token with this header, or `undefined` when its `kid` names no
+ * configured key. A token with a `kid` is bound to the key of that name; keys configured without
+ * a name accept any `kid`. A token without `kid` is tried against every key of the right type.
+ */
+export function selectKeys(keySet: KeySet, alg: JwtAlgorithm, kid: string | undefined): readonly VerificationKey[] | undefined {
+  const candidates = keySet.keys.filter((k) => k.algorithms.includes(alg));
+  if (kid === undefined) return candidates;
+  const named = candidates.filter((k) => k.kid === kid);
+  if (named.length > 0) return named;
+  const unnamed = candidates.filter((k) => k.kid === undefined);
+  return unnamed.length > 0 ? unnamed : undefined;
+}
