@@ -220,6 +220,8 @@ describe('createPrometheusMetrics', () => {
       expect(types.get('nodejs_gc_duration_seconds')).toBe('histogram');
       expect(types.get('process_cpu_seconds_total')).toBe('counter');
       expect(types.get('switchyard_connections')).toBe('gauge');
+      expect(types.get('nodejs_active_handles')).toBe('gauge');
+      for (const [name, type] of types) if (name.endsWith('_total')) expect(type, name).toBe('counter');
     }
   });
 });

@@ -116,6 +116,11 @@ function getProcessRegistry(): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    // Gauges named like counters break the naming rules (`promtool check metrics` rejects them);
+    // the same totals remain as the per-type breakdowns `nodejs_active_handles{type}` and so on.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      processRegistry.removeSingleMetric(name);
+    }
   }
   return processRegistry;
 }
