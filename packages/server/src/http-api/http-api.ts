@@ -1,0 +1,170 @@
+import { ErrorCode } from '@switchyard/protocol';
+import type { RoomRules } from '../protection/room-rules.js';
+import { ApiKeyCheck } from './api-key.js';
+import { tooLarge } from './body.js';
+import type { HttpApiFacade } from './facade.js';
+import { HttpApiError } from './http-error.js';
+import { API_PREFIX, matchRoute, type ApiRoute } from './routes.js';
+import { parseDisconnect, parseJsonBody, parsePublish } from './validate.js';
+
+/** What the transport copies out of a request before any body arrives. */
+export interface ApiRequestHead {
+  /** HTTP method, any case. */
+  readonly method: string;
+  /** URL path without the query string. */
+  readonly path: string;
+  /** The raw `Authorization` header. Never logged. */
+  readonly authorization?: string | undefined;
+  /** The raw `Content-Length` header, when present. */
+  readonly contentLength?: string | undefined;
+  /** Client IP, for logs. */
+  readonly ip?: string | undefined;
+}
+
+/** A response for the transport to write. */
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The logging the API does (a pino logger fits). */
+export interface ApiLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Settings of {@link HttpApi}. */
+export interface HttpApiSettings {
+  /** The API key; unset or empty: the API is off and every `/v1/*` path answers 404. */
+  readonly apiKey?: string | undefined;
+  /** Largest accepted request body, bytes. @default 1048576 */
+  readonly maxBodyBytes?: number;
+  /** Room name rules shared with the WebSocket side. */
+  readonly roomRules: RoomRules;
+  readonly facade: HttpApiFacade;
+  readonly log?: ApiLog;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
+
+/** Default `maxBodyBytes`: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
+/**
+ * The backend HTTP API without any server code: `POST /v1/publish`, `POST /v1/users/:id/disconnect`,
+ * `GET /v1/rooms/:room/presence`, `GET /v1/rooms` (docs/http-api.md).
+ *
+ * The transport calls {@link HttpApi.head} as soon as the request line and headers are known —
+ * it answers 404 (API off), 401, 404/405 (route) and 413 (declared length) without reading a
+ * byte of body — then collects the body with a `BodyCollector(maxBodyBytes)` and calls
+ * {@link HttpApi.handle}. Every refusal is JSON `{ "error": { "code", "message" } }`.
+ */
+export class HttpApi {
+  readonly #key: ApiKeyCheck | undefined;
+  readonly #maxBody: number;
+  readonly #rules: RoomRules;
+  readonly #facade: HttpApiFacade;
+  readonly #log: ApiLog | undefined;
+
+  constructor(settings: HttpApiSettings) {
+    this.#key = settings.apiKey ? new ApiKeyCheck(settings.apiKey) : undefined;
+    this.#maxBody = settings.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.#rules = settings.roomRules;
+    this.#facade = settings.facade;
+    this.#log = settings.log;
+  }
+
+  /** True when an API key is configured. */
+  get enabled(): boolean {
+    return this.#key !== undefined;
+  }
+
+  /** Largest accepted body, bytes. */
+  get maxBodyBytes(): number {
+    return this.#maxBody;
+  }
+
+  /** True for paths this API answers (everything under `/v1/`). */
+  static owns(path: string): boolean {
+    return path.startsWith(API_PREFIX);
+  }
+
+  /** Checks a request before its body is read; a response means: send it and read no body. */
+  head(head: ApiRequestHead): ApiResponse | undefined {
+    try {
+      this.#route(head);
+      return undefined;
+    } catch (error) {
+      return this.#failure(error, head);
+    }
+  }
+
+  /** Answers a request whose body has been collected. */
+  async handle(head: ApiRequestHead, body: Uint8Array): Promise<ApiResponse> {
+    try {
+      const route = this.#route(head);
+      if (body.byteLength > this.#maxBody) throw tooLarge(this.#maxBody);
+      return ok(await this.#dispatch(route, body));
+    } catch (error) {
+      return this.#failure(error, head);
+    }
+  }
+
+  #route(head: ApiRequestHead): ApiRoute {
+    if (this.#key === undefined) throw new HttpApiError(404, ErrorCode.NOT_FOUND, 'the HTTP API is disabled: no API key is configured');
+    if (!this.#key.verify(head.authorization)) {
+      this.#log?.warn({ ip: head.ip, method: head.method, path: head.path }, 'http api: authentication failed');
+      throw new HttpApiError(401, ErrorCode.UNAUTHORIZED, 'missing or wrong API key (Authorization: Bearer <key>)', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    const route = matchRoute(head.method, head.path);
+    const declared = head.contentLength === undefined ? undefined : Number(head.contentLength);
+    if (declared !== undefined && Number.isFinite(declared) && declared > this.#maxBody) throw tooLarge(this.#maxBody);
+    return route;
+  }
+
+  async #dispatch(route: ApiRoute, body: Uint8Array): Promise<unknown> {
+    switch (route.kind) {
+      case 'publish': {
+        const p = parsePublish(parseJsonBody(body), this.#rules);
+        const recipients = await this.#facade.publish(p.room, p.event, p.data, p.key === undefined ? {} : { key: p.key });
+        return { recipients };
+      }
+      case 'disconnect': {
+        const { code } = parseDisconnect(parseJsonBody(body));
+        const disconnected = await this.#facade.disconnectUser(route.userId, code);
+        return { disconnected };
+      }
+      case 'presence': {
+        const bad = this.#rules.checkName(route.room);
+        if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message);
+        return await this.#facade.presence(route.room);
+      }
+      case 'rooms':
+        return { rooms: await this.#facade.rooms() };
+    }
+  }
+
+  #failure(error: unknown, head: ApiRequestHead): ApiResponse {
+    if (error instanceof HttpApiError) {
+      return {
+        status: error.status,
+        headers: { ...JSON_HEADERS, ...error.headers },
+        body: JSON.stringify({ error: { code: error.code, message: error.message } }),
+      };
+    }
+    // The facade failed: log it, never leak its message.
+    this.#log?.error({ err: error, method: head.method, path: head.path }, 'http api: internal error');
+    return {
+      status: 500,
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ error: { code: ErrorCode.INTERNAL, message: 'internal error' } }),
+    };
+  }
+}
+
+function ok(data: unknown): ApiResponse {
+  return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(data) };
+}
