@@ -57,7 +57,11 @@ export function checkTextSize(text: string, maxBytes: number): void {
   if (text.length * 3 > maxBytes) checkSize(utf8Length(text), maxBytes);
 }
 
-/** Views any binary frame as bytes without copying. */
+/**
+ * Views any binary frame as a plain Uint8Array without copying. A Node Buffer is re-viewed too,
+ * so decoded binary values are plain Uint8Arrays whichever socket library delivered the frame.
+ */
 export function toBytes(frame: Uint8Array | ArrayBuffer): Uint8Array {
-  return frame instanceof Uint8Array ? frame : new Uint8Array(frame);
+  if (!(frame instanceof Uint8Array)) return new Uint8Array(frame);
+  return frame.constructor === Uint8Array ? frame : new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
 }

@@ -15,7 +15,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /**
  * Checks an untrusted payload without recursion, so hostile nesting cannot exhaust the stack.
- * Allowed values: null, booleans, numbers, strings, Uint8Array, arrays and plain objects,
+ * Allowed values: null, undefined, booleans, numbers, strings, Uint8Array, arrays and plain objects,
  * with containers nested at most `maxDepth` levels (the payload itself, when a container, is level 1).
  *
  * @throws ProtocolError `TOO_DEEP`, `FORBIDDEN_KEY` or `INVALID_FIELD`.
@@ -27,7 +27,8 @@ export function checkPayload(value: unknown, maxDepth: number, field = 'data'): 
   while (values.length > 0) {
     const current = values.pop();
     const depth = depths.pop() ?? 1;
-    if (current === null) continue;
+    // `undefined` can only come from in-process callers; both encoders drop or nil it, as JSON does.
+    if (current === null || current === undefined) continue;
     switch (typeof current) {
       case 'string':
       case 'number':

@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createMsgpackCodec, msgpackCodec } from './codec-msgpack.js';
+import { ProtocolError } from './errors.js';
+import { clientEnvelope, msgpackData, serverEnvelope } from './testing/arbitraries.js';
+import { SUBPROTOCOL_MSGPACK } from './version.js';
+
+function errorOf(run: () => unknown): ProtocolError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ProtocolError) return error;
+    throw error;
+  }
+  throw new Error('expected a ProtocolError');
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+describe('msgpackCodec', () => {
+  it('describes itself', () => {
+    expect(msgpackCodec.name).toBe('msgpack');
+    expect(msgpackCodec.subprotocol).toBe(SUBPROTOCOL_MSGPACK);
+    expect(msgpackCodec.binary).toBe(true);
+  });
+
+  it('round-trips every client envelope, binary data included', () => {
+    fc.assert(
+      fc.property(clientEnvelope(msgpackData), (envelope) => {
+        const frame = msgpackCodec.encode(envelope);
+        expect(frame).toBeInstanceOf(Uint8Array);
+        expect(msgpackCodec.decodeFromClient(frame, true)).toEqual(envelope);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('round-trips every server envelope, from a standalone ArrayBuffer', () => {
+    fc.assert(
+      fc.property(serverEnvelope(msgpackData), (envelope) => {
+        const buffer = new Uint8Array(msgpackCodec.encode(envelope) as Uint8Array).buffer;
+        expect(msgpackCodec.decodeFromServer(buffer, true)).toEqual(envelope);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('copies binary values out of the frame: they survive the frame buffer being neutered', () => {
+    const frame = msgpackCodec.encode({ t: 'event', event: 'e', data: { blob: new Uint8Array([1, 2, 3]) } });
+    const buffer = new Uint8Array(frame as Uint8Array).buffer;
+    const envelope = msgpackCodec.decodeFromClient(buffer, true);
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(buffer.byteLength).toBe(0);
+    expect(envelope).toEqual({ t: 'event', event: 'e', data: { blob: new Uint8Array([1, 2, 3]) } });
+  });
+
+  it('keeps earlier frames intact while encoding later ones', () => {
+    const first = msgpackCodec.encode({ t: 'ping', ts: 1 }) as Uint8Array;
+    const before = hex(first);
+    for (let i = 1; i < 2_000; i++) msgpackCodec.encode({ t: 'push', event: 'x'.repeat(i % 300 || 1) });
+    expect(hex(first)).toBe(before);
+  });
+
+  it('writes no extension types: dates become ISO strings, undefined is dropped or nil', () => {
+    const frame = msgpackCodec.encode({
+      t: 'event',
+      event: 'e',
+      data: { at: new Date(0), gone: undefined, list: [undefined, 1], nested: [{ at: new Date(1) }] },
+    });
+    expect(msgpackCodec.decodeFromClient(frame, true)).toEqual({
+      t: 'event',
+      event: 'e',
+      data: { at: '1970-01-01T00:00:00.000Z', list: [null, 1], nested: [{ at: '1970-01-01T00:00:00.001Z' }] },
+    });
+  });
+
+  it('leaves payloads without dates untouched (no copy)', () => {
+    const data = { a: [1, { b: 'c' }] };
+    const frame = msgpackCodec.encode({ t: 'event', event: 'e', data });
+    expect(msgpackCodec.decodeFromClient(frame, true)).toEqual({ t: 'event', event: 'e', data });
+  });
+
+  it('decodes 64-bit integers as numbers, never BigInt', () => {
+    // {t: "ping", ts: uint64 5}
+    const envelope = msgpackCodec.decodeFromClient(Buffer.from('82a174a470696e67a27473cf0000000000000005', 'hex'), true);
+    expect(envelope).toEqual({ t: 'ping', ts: 5 });
+  });
+
+  it('writes plain maps: no records, no shared structures', () => {
+    const a = hex(msgpackCodec.encode({ t: 'leave', id: 1, room: 'r' }) as Uint8Array);
+    const b = hex(msgpackCodec.encode({ t: 'leave', id: 1, room: 'r' }) as Uint8Array);
+    expect(a).toBe('83a174a56c65617665a2696401a4726f6f6da172');
+    expect(b).toBe(a);
+  });
+
+  it('refuses text frames with WRONG_FRAME_TYPE (close 4001)', () => {
+    const error = errorOf(() => msgpackCodec.decodeFromClient('{"t":"ping"}', false));
+    expect([error.code, error.closeCode]).toEqual(['WRONG_FRAME_TYPE', 4001]);
+    // A byte frame flagged as text is refused too: the flag, not the JS type, tells the frame type.
+    const frame = msgpackCodec.encode({ t: 'ping' });
+    expect(errorOf(() => msgpackCodec.decodeFromServer(frame, false)).code).toBe('WRONG_FRAME_TYPE');
+  });
+
+  it('applies maxBytes and maxDepth', () => {
+    const codec = createMsgpackCodec({ maxBytes: 40, maxDepth: 1 });
+    const large = errorOf(() => codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e'.repeat(40) }), true));
+    expect([large.code, large.closeCode]).toEqual(['TOO_LARGE', 4004]);
+    expect(codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e', data: [1] }), true)).toEqual({ t: 'event', event: 'e', data: [1] });
+    expect(errorOf(() => codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e', data: [[1]] }), true)).code).toBe('TOO_DEEP');
+  });
+});
