@@ -1,0 +1,114 @@
+import type { ServerOptions } from '../options.js';
+import { resolveKeySet } from '../auth/key-set.js';
+import { ConfigError } from './config-error.js';
+import { CONFIG_FILE_SPEC, OPTION_SPECS } from './option-specs.js';
+import { configFilePath, describeSetting, envLayer, fileLayer, flagLayer, type Layer, type Setting } from './sources.js';
+
+/** Where {@link loadConfig} reads from. */
+export interface ConfigSources {
+  /** Command-line arguments after the command name; config flags are picked out, others ignored. */
+  readonly argv: readonly string[];
+  /** Environment, usually `process.env`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths are resolved against (flags and environment). */
+  readonly cwd: string;
+}
+
+/** The effective configuration and where each value came from. */
+export interface LoadedConfig {
+  /** Every option with a default, filled in; `auth.algorithms` resolved when a key is set. */
+  readonly options: ServerOptions;
+  /** For each option path set by the user: how they named it (`SWITCHYARD_PORT`, `--port`, `port in /x.json`). */
+  readonly origins: ReadonlyMap<string, string>;
+  /** True when a JWT secret or public key is configured. */
+  readonly hasKey: boolean;
+  /** The config file read, if any. */
+  readonly configFile?: string;
+  /** Things worth telling the operator that are not errors (unknown `SWITCHYARD_*` variables). */
+  readonly warnings: readonly string[];
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1) as string] = value;
+}
+
+function unknownVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  const known = new Set<string>([CONFIG_FILE_SPEC.env, ...OPTION_SPECS.map((s) => s.env)]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('SWITCHYARD_') && !known.has(name))
+    .map((name) => `unknown environment variable ${name} (ignored)`);
+}
+
+/**
+ * Loads `ServerOptions` with precedence flags > environment > config file > defaults, and
+ * validates everything, key combinations included, before anything listens.
+ * @throws ConfigError whose message starts with the offending key as the user wrote it,
+ * e.g. `SWITCHYARD_PORT: expected an integer 0-65535`.
+ * @example
+ * const options = loadConfig({ argv: process.argv.slice(3), env: process.env, cwd: process.cwd() });
+ */
+export function loadConfig(sources: ConfigSources): ServerOptions {
+  return loadConfigDetailed(sources).options;
+}
+
+/** {@link loadConfig}, plus where each value came from. */
+export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedConfig {
+  const file = configFilePath(argv, env, cwd);
+  const fromFile = file === undefined ? undefined : fileLayer(file);
+  const layers: Layer[] = [fromFile?.layer ?? new Map(), envLayer(env, cwd), flagLayer(argv, cwd)];
+
+  const merged = new Map<string, Setting>();
+  for (const layer of layers) for (const [path, setting] of layer) merged.set(path, setting);
+
+  const options: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    if (spec.readsFile === true) continue;
+    const setting = merged.get(spec.key);
+    if (setting !== undefined) setPath(options, spec.key, setting.value);
+    else if (spec.default !== undefined) setPath(options, spec.key, structuredClone(spec.default));
+  }
+  if (fromFile?.rooms !== undefined) options['rooms'] = fromFile.rooms;
+
+  const auth = (options['auth'] ?? {}) as NonNullable<ServerOptions['auth']>;
+  const hasKey = auth.secret !== undefined || auth.publicKey !== undefined;
+  // Algorithms without a key are a mistake worth reporting, not a reason to fall back to the demo secret.
+  if (hasKey || auth.algorithms !== undefined) {
+    try {
+      setPath(options, 'auth.algorithms', [...resolveKeySet(auth).algorithms]);
+    } catch (error) {
+      throw relabel(error, merged);
+    }
+  }
+  options['host'] ??= hasKey ? '0.0.0.0' : '127.0.0.1';
+
+  const port = options['port'];
+  if (options['metricsPort'] !== undefined && options['metricsPort'] === port && port !== 0) {
+    const setting = merged.get('metricsPort') as Setting;
+    throw new ConfigError(describeSetting(setting), `must differ from the main port (${String(port)})`);
+  }
+
+  return {
+    options: options as ServerOptions,
+    origins: new Map([...merged].map(([path, setting]) => [path, describeSetting(setting)])),
+    hasKey,
+    ...(file !== undefined ? { configFile: file.path } : {}),
+    warnings: unknownVariables(env),
+  };
+}
+
+// resolveKeySet names option paths (`auth.secret.k1`); name them the way the user set them.
+function relabel(error: unknown, merged: ReadonlyMap<string, Setting>): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  for (const [path, setting] of merged) {
+    if (error.key === path || error.key.startsWith(`${path}.`)) {
+      return new ConfigError(describeSetting(setting, error.key.slice(path.length)), error.problem);
+    }
+  }
+  return error;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/** How one option's value is read from an environment variable or flag, and checked. */
+export interface ValueType {
+  /** Turns the raw string into a candidate value; {@link ValueType.schema} then checks it. */
+  readonly fromString: (raw: string) => unknown;
+  /** Checks a value from any source; its messages say what is expected. */
+  readonly schema: z.ZodType;
+  /** How the value is written in the environment, for docs and usage. */
+  readonly syntax: string;
+}
+
+/** An integer in `[min, max]`, or `0` too when `orZero` (0 meaning "off"). */
+export function integer(min: number, max: number, orZero = false): ValueType {
+  const message = orZero ? `expected 0 or an integer ${min}-${max}` : `expected an integer ${min}-${max}`;
+  const base = z.number({ error: message }).int({ error: message });
+  const schema = orZero
+    ? base.refine((n) => n === 0 || (n >= min && n <= max), { error: message })
+    : base.min(min, { error: message }).max(max, { error: message });
+  return {
+    fromString: (raw) => (/^\s*[+-]?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN),
+    schema,
+    syntax: orZero ? `0 or ${min}-${max}` : `${min}-${max}`,
+  };
+}
+
+const TRUE = new Set(['on', 'true', '1', 'yes']);
+const FALSE = new Set(['off', 'false', '0', 'no']);
+
+/** A switch: `on`/`off`, `true`/`false`, `1`/`0` or `yes`/`no` in the environment. */
+export const boolean: ValueType = {
+  fromString: (raw) => {
+    const word = raw.trim().toLowerCase();
+    return TRUE.has(word) ? true : FALSE.has(word) ? false : raw;
+  },
+  schema: z.boolean({ error: 'expected on or off (also true/false, 1/0, yes/no)' }),
+  syntax: 'on | off',
+};
+
+/** A non-empty string, taken verbatim. */
+export function text(what = 'a non-empty string', minLength = 1): ValueType {
+  const message = `expected ${what}`;
+  return { fromString: (raw) => raw, schema: z.string({ error: message }).min(minLength, { error: message }), syntax: 'string' };
+}
+
+/** One of a fixed set of words. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T): ValueType {
+  const message = `expected one of ${values.join(', ')}`;
+  return { fromString: (raw) => raw.trim(), schema: z.enum(values, { error: message }), syntax: values.join(' | ') };
+}
+
+/** Splits a comma-separated list, dropping blanks. */
+export function splitList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** A comma-separated list whose items each pass `item`, at least one, no duplicates. */
+export function list(item: z.ZodType<string>, what: string): ValueType {
+  const message = `expected a comma-separated list of ${what}`;
+  return {
+    fromString: splitList,
+    schema: z
+      .array(item, { error: message })
+      .min(1, { error: message })
+      .refine((items) => new Set(items).size === items.length, { error: `${message}, without duplicates` }),
+    syntax: `${what}, comma-separated`,
+  };
+}
+
+/** A string, or several: a one-item list in the environment becomes a plain string. */
+export function oneOrMany(what: string): ValueType {
+  const message = `expected ${what} or a list of them`;
+  const single = z.string({ error: message }).min(1, { error: message });
+  return {
+    fromString: (raw) => {
+      const items = splitList(raw);
+      return items.length === 1 ? items[0] : items;
+    },
+    schema: z.union([single, z.array(single).min(1, { error: message })], { error: message }),
+    syntax: `${what}, comma-separated`,
+  };
+}
+
+/** True for an exact browser origin: scheme, host and optional port, no path. */
+export function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.origin !== 'null' && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** An exact origin such as `https://app.example.com`. */
+export const origin = z.string().refine(isOrigin, {
+  error: 'expected origins such as https://app.example.com (scheme://host[:port], no path, no trailing slash)',
+});
+
+/** A PEM value. Literal `\n` sequences become newlines, for environments that cannot hold them. */
+export const pem: ValueType = {
+  fromString: (raw) => (raw.includes('\n') ? raw : raw.replace(/\\n/g, '\n')),
+  schema: z.string({ error: 'expected a PEM key' }).includes('-----BEGIN ', { error: 'expected a PEM key (-----BEGIN …)' }),
+  syntax: 'PEM',
+};
+
+/** A string, or a record from key id to string (config file only), for keys under rotation. */
+export function keyed(value: z.ZodType<string>, what: string): z.ZodType {
+  const message = `expected ${what}, or an object mapping key ids to ${what}`;
+  return z.union([value, z.record(z.string().min(1), value).refine((r) => Object.keys(r).length > 0, { error: message })], {
+    error: message,
+  });
+}
