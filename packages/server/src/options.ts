@@ -1,4 +1,8 @@
 import type { CodecName } from '@switchyard/protocol';
+import type { AuthorizeHook } from './authorize.js';
+import type { Logger } from './log.js';
+import type { ServerMetrics } from './metrics/metrics.js';
+import type { UwsApp } from './transport/uws.js';
 
 /**
  * Options of `createServer()`. Every field has a default; `switchyard serve` fills them from
@@ -94,4 +98,19 @@ export interface ServerOptions {
   shutdownGraceSec?: number;
   /** Log level for the built-in pino logger. @default 'info' */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+  /**
+   * An existing uWebSockets.js app to add Switchyard's routes to (`/ws`, `/healthz`, `/readyz`,
+   * `/metrics`), next to your own. Unset: the server creates its own app.
+   */
+  app?: UwsApp;
+  /** Logger to write to (pino); unset: a JSON-lines logger on stdout at `logLevel`. */
+  logger?: Logger;
+  /**
+   * Decides whether a client may join, publish to, or read presence of a room. Runs after the
+   * token's `rooms` claim check; both must allow. See also `server.authorize()`.
+   */
+  authorize?: AuthorizeHook;
+  /** Metrics implementation to report to; unset: Prometheus when `metrics` is on, otherwise none. */
+  metricsSink?: ServerMetrics;
 }

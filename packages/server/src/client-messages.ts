@@ -1,0 +1,268 @@
+import {
+  CloseCode,
+  ErrorCode,
+  type ClientEnvelope,
+  type ErrorCode as ErrorCodeType,
+  type JoinResult,
+  type PublishEnvelope,
+  type RequestId,
+} from '@switchyard/protocol';
+import { AuthError, type TokenVerifier } from './auth/index.js';
+import { createRoomMatcher, type AuthorizeContext, type AuthorizeHook, type RoomAction } from './authorize.js';
+import type { ServerConnection } from './connection.js';
+import type { Hub } from './hub.js';
+import type { Logger } from './log.js';
+import type { ServerMetrics } from './metrics/metrics.js';
+import type { RoomPolicies } from './protection/room-policy.js';
+import type { RoomRules } from './protection/room-rules.js';
+import type { DeferredQueue } from './publish-queue.js';
+import type { Router } from './router.js';
+
+/** A client publish waiting for the next batch. */
+export interface QueuedPublish {
+  readonly conn: ServerConnection;
+  readonly envelope: PublishEnvelope;
+  readonly enqueuedAt: number;
+}
+
+/** Context handed to request and event handlers. */
+export interface HandlerContext {
+  readonly conn: ServerConnection;
+  readonly userId: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** What the dispatcher reads. */
+export interface DispatchDeps {
+  readonly hub: Hub;
+  readonly router: Router<HandlerContext>;
+  readonly hooks: readonly AuthorizeHook[];
+  readonly verifier: TokenVerifier | undefined;
+  readonly rules: RoomRules;
+  readonly policies: RoomPolicies;
+  readonly publishes: DeferredQueue<QueuedPublish>;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+}
+
+// Envelopes that answer or keep alive, never rate limited.
+const UNMETERED = new Set<ClientEnvelope['t']>(['ping', 'pong', 'reply']);
+
+function replyError(conn: ServerConnection, id: RequestId, code: ErrorCodeType, message: string): void {
+  conn.send({ t: 'reply', id, ok: false, error: { code, message } });
+}
+
+function replyOk(conn: ServerConnection, id: RequestId, data?: unknown): void {
+  conn.send(data === undefined ? { t: 'reply', id, ok: true } : { t: 'reply', id, ok: true, data });
+}
+
+function idOf(envelope: ClientEnvelope): RequestId | undefined {
+  return 'id' in envelope ? envelope.id : undefined;
+}
+
+/**
+ * Handles decoded client envelopes. Everything that needs an answer gets exactly one reply;
+ * authorization hooks may be asynchronous, so the connection is re-checked after each await.
+ */
+export class ClientDispatcher {
+  readonly #d: DispatchDeps;
+  readonly #matchers = new WeakMap<ServerConnection, { claim: unknown; test: (room: string) => boolean }>();
+  // Publishes of a connection stay in order even when an authorize hook is asynchronous.
+  readonly #publishChains = new WeakMap<ServerConnection, Promise<void>>();
+
+  constructor(deps: DispatchDeps) {
+    this.#d = deps;
+  }
+
+  /** Handles one envelope from `conn`. */
+  handle(conn: ServerConnection, envelope: ClientEnvelope): void {
+    if (!UNMETERED.has(envelope.t)) {
+      const decision = conn.rate.check();
+      if (decision !== 'allow') {
+        this.#d.metrics.rateLimited();
+        if (decision === 'close') {
+          conn.end(CloseCode.RATE_LIMITED, 'rate limited', 'rate_limited');
+          return;
+        }
+        const id = idOf(envelope);
+        if (id !== undefined) replyError(conn, id, ErrorCode.RATE_LIMITED, 'message rate limit exceeded');
+        return;
+      }
+    }
+    switch (envelope.t) {
+      case 'ping':
+        conn.send(envelope.ts === undefined ? { t: 'pong' } : { t: 'pong', ts: envelope.ts });
+        return;
+      case 'pong':
+        return;
+      case 'reply':
+        if (!conn.settleReply(envelope)) {
+          this.#d.logger.debug({ event: 'late_reply', connectionId: conn.id, id: envelope.id }, 'reply for no pending request');
+        }
+        return;
+      case 'request':
+        this.#request(conn, envelope.id, envelope.name, envelope.data);
+        return;
+      case 'event':
+        if (!this.#d.router.event(this.#ctx(conn), envelope.event, envelope.data)) {
+          this.#d.logger.debug({ event: 'unknown_event', connectionId: conn.id, name: envelope.event }, 'no handler for event');
+        }
+        return;
+      case 'join':
+        void this.#join(conn, envelope.id, envelope.room, envelope.presence === true);
+        return;
+      case 'leave':
+        conn.leave(envelope.room);
+        replyOk(conn, envelope.id, { room: envelope.room });
+        return;
+      case 'publish':
+        this.#publish(conn, envelope);
+        return;
+      case 'presence-get':
+        void this.#presenceGet(conn, envelope.id, envelope.room);
+        return;
+      case 'refresh':
+        this.#refresh(conn, envelope.id, envelope.token);
+        return;
+    }
+  }
+
+  #ctx(conn: ServerConnection): HandlerContext {
+    return { conn, userId: conn.userId, claims: conn.claims };
+  }
+
+  #request(conn: ServerConnection, id: RequestId, name: string, data: unknown): void {
+    const started = performance.now();
+    void this.#d.router.request(this.#ctx(conn), name, data).then((result) => {
+      this.#d.metrics.requestCompleted('client_to_server', result.ok ? 'ok' : 'error', (performance.now() - started) / 1000);
+      if (result.ok) replyOk(conn, id, result.data);
+      else replyError(conn, id, result.error.code, result.error.message);
+    });
+  }
+
+  /** Token `rooms` claim first, then every hook; a throw or a non-`true` answer denies. */
+  #authorize(conn: ServerConnection, action: RoomAction, room: string): boolean | Promise<boolean> {
+    if (!this.#matcher(conn)(room)) return false;
+    const hooks = this.#d.hooks;
+    if (hooks.length === 0) return true;
+    const ctx: AuthorizeContext = { conn, userId: conn.userId, claims: conn.claims };
+    const fail = (error: unknown): false => {
+      this.#d.metrics.handlerError('authorize');
+      this.#d.logger.error({ event: 'authorize_failed', connectionId: conn.id, action, err: error }, 'authorize hook threw');
+      return false;
+    };
+    const run = async (from: number): Promise<boolean> => {
+      for (let i = from; i < hooks.length; i++) {
+        try {
+          if ((await hooks[i]!(ctx, action, room)) !== true) return false;
+        } catch (error) {
+          return fail(error);
+        }
+      }
+      return true;
+    };
+    // Stay synchronous while the hooks are, so publishes need no extra tick.
+    for (let i = 0; i < hooks.length; i++) {
+      let answer: boolean | Promise<boolean>;
+      try {
+        answer = hooks[i]!(ctx, action, room);
+      } catch (error) {
+        return fail(error);
+      }
+      if (answer instanceof Promise) {
+        return answer.then(
+          (ok) => (ok === true ? run(i + 1) : false),
+          (error: unknown) => fail(error),
+        );
+      }
+      if (answer !== true) return false;
+    }
+    return true;
+  }
+
+  #matcher(conn: ServerConnection): (room: string) => boolean {
+    const cached = this.#matchers.get(conn);
+    if (cached && cached.claim === conn.roomClaim) return cached.test;
+    const test = createRoomMatcher(conn.roomClaim);
+    this.#matchers.set(conn, { claim: conn.roomClaim, test });
+    return test;
+  }
+
+  async #join(conn: ServerConnection, id: RequestId, room: string, presence: boolean): Promise<void> {
+    const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
+    if (bad) return replyError(conn, id, bad.code, bad.message);
+    const allowed = await this.#authorize(conn, 'join', room);
+    if (conn.closed) return;
+    if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to join '${room}'`);
+    // Re-check the room count: other joins may have completed while the hook ran.
+    const late = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
+    if (late) return replyError(conn, id, late.code, late.message);
+    this.#d.hub.join(conn, room, presence);
+    const withPresence = presence && this.#d.policies.resolve(room).presence;
+    const result: JoinResult = withPresence ? { room, presence: this.#d.hub.presence(room) } : { room };
+    replyOk(conn, id, result);
+  }
+
+  #publish(conn: ServerConnection, envelope: PublishEnvelope): void {
+    const { room, id } = envelope;
+    const bad = this.#d.rules.checkName(room);
+    if (bad) {
+      if (id !== undefined) replyError(conn, id, bad.code, bad.message);
+      return;
+    }
+    const enqueue = (allowed: boolean): void => {
+      if (conn.closed) return;
+      if (!allowed || !this.#d.policies.resolve(room).clientPublish) {
+        if (id !== undefined) replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to publish to '${room}'`);
+        else this.#d.logger.debug({ event: 'publish_denied', connectionId: conn.id, room }, 'publish denied');
+        return;
+      }
+      this.#d.publishes.push({ conn, envelope, enqueuedAt: performance.now() });
+    };
+    const chain = this.#publishChains.get(conn);
+    const allowed = chain === undefined ? this.#authorize(conn, 'publish', room) : undefined;
+    if (typeof allowed === 'boolean') {
+      enqueue(allowed);
+      return;
+    }
+    const next = (chain ?? Promise.resolve())
+      .then(() => allowed ?? this.#authorize(conn, 'publish', room))
+      .then(enqueue);
+    this.#publishChains.set(conn, next);
+    void next.then(() => {
+      if (this.#publishChains.get(conn) === next) this.#publishChains.delete(conn);
+    });
+  }
+
+  async #presenceGet(conn: ServerConnection, id: RequestId, room: string): Promise<void> {
+    const bad = this.#d.rules.checkName(room);
+    if (bad) return replyError(conn, id, bad.code, bad.message);
+    const allowed = (await this.#authorize(conn, 'presence', room)) && this.#d.policies.resolve(room).presence;
+    if (conn.closed) return;
+    if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to read presence of '${room}'`);
+    replyOk(conn, id, this.#d.hub.presence(room));
+  }
+
+  #refresh(conn: ServerConnection, id: RequestId, token: string): void {
+    if (!this.#d.verifier) return replyError(conn, id, ErrorCode.UNAUTHORIZED, 'this server verifies no tokens');
+    let principal;
+    try {
+      principal = this.#d.verifier.verify(token);
+    } catch (error) {
+      const reason = error instanceof AuthError ? error.reason : 'invalid_token';
+      this.#d.logger.info({ event: 'refresh_rejected', connectionId: conn.id, userId: conn.userId, reason }, 'refresh rejected');
+      return replyError(conn, id, ErrorCode.UNAUTHORIZED, reason);
+    }
+    if (principal.userId !== conn.userId) {
+      this.#d.logger.warn({ event: 'refresh_rejected', connectionId: conn.id, userId: conn.userId, reason: 'subject_changed' }, 'refresh rejected');
+      replyError(conn, id, ErrorCode.UNAUTHORIZED, 'the new token is for another user');
+      conn.end(CloseCode.TOKEN_INVALID, 'token subject changed', 'kicked');
+      return;
+    }
+    conn.claims = principal.claims;
+    conn.expiresAt = principal.expiresAt;
+    conn.roomClaim = principal.rooms;
+    conn.scheduleExpiry();
+    replyOk(conn, id, principal.expiresAt === undefined ? {} : { expiresAt: principal.expiresAt });
+  }
+}

@@ -1,0 +1,211 @@
+import type { Codec, CodecName, PresenceSnapshot, PushEnvelope, ServerEnvelope } from '@switchyard/protocol';
+import { NoticeCode, CloseCode } from '@switchyard/protocol';
+import type { ConnectionHost, ServerConnection } from './connection.js';
+import type { Logger } from './log.js';
+import type { ServerMetrics } from './metrics/metrics.js';
+import type { RoomPolicies } from './protection/room-policy.js';
+import type { SlowConsumers } from './protection/slow-consumer.js';
+import { RoomRegistry } from './rooms.js';
+import { presenceTopic, roomTopic } from './topics.js';
+import type { Transport } from './transport/types.js';
+
+/** What the hub is built from. */
+export interface HubDeps {
+  readonly transport: Transport;
+  readonly codecs: ReadonlyMap<CodecName, Codec>;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly policies: RoomPolicies;
+  readonly slow: SlowConsumers<PushEnvelope>;
+}
+
+/** A room with its member counts. */
+export interface RoomInfo {
+  readonly room: string;
+  /** Distinct users in the room. */
+  readonly members: number;
+  /** Connections in the room. */
+  readonly connections: number;
+}
+
+function frameBytes(frame: string | Uint8Array): number {
+  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+}
+
+/**
+ * Live connections, users and rooms, and the fan-out over transport topics. A publish encodes
+ * once per codec that has subscribers and hands the frame to the transport once per topic;
+ * delivery counts come from subscriber counts, never from a loop over members.
+ */
+export class Hub implements ConnectionHost {
+  readonly registry = new RoomRegistry<ServerConnection>();
+  readonly connections = new Map<string, ServerConnection>();
+  readonly users = new Map<string, Set<ServerConnection>>();
+  readonly metrics: ServerMetrics;
+  readonly #deps: HubDeps;
+
+  constructor(deps: HubDeps) {
+    this.#deps = deps;
+    this.metrics = deps.metrics;
+  }
+
+  /** Registers an opened connection. */
+  add(conn: ServerConnection): void {
+    this.connections.set(conn.id, conn);
+    let set = this.users.get(conn.userId);
+    if (!set) {
+      set = new Set();
+      this.users.set(conn.userId, set);
+    }
+    set.add(conn);
+  }
+
+  /** Forgets a closed connection: it leaves every room (presence `leave` where it was the user's last). */
+  remove(conn: ServerConnection): void {
+    for (const room of [...conn.roomFlags.keys()]) this.leave(conn, room);
+    this.#deps.slow.closed(conn.slow);
+    this.connections.delete(conn.id);
+    const set = this.users.get(conn.userId);
+    if (set) {
+      set.delete(conn);
+      if (set.size === 0) this.users.delete(conn.userId);
+    }
+  }
+
+  /** Adds `conn` to `room`; with `presence`, it also receives presence changes there. */
+  join(conn: ServerConnection, room: string, presence: boolean): void {
+    const policy = this.#deps.policies.resolve(room);
+    const wantsPresence = presence && policy.presence;
+    const existing = conn.roomFlags.get(room);
+    if (existing) {
+      if (wantsPresence && !existing.presence) {
+        existing.presence = true;
+        conn.socket.subscribe(presenceTopic(conn.codec, room));
+      }
+      return;
+    }
+    const change = this.registry.add(room, conn);
+    // Announce before subscribing the newcomer: it learns about itself from the join reply.
+    if (change?.firstForUser && policy.presence) this.#publishPresence(room, 'join', conn.userId, change.connections);
+    conn.roomFlags.set(room, { presence: wantsPresence });
+    if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codec, room));
+    if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codec, room));
+  }
+
+  /** Removes `conn` from `room`; false when it was not a member. */
+  leave(conn: ServerConnection, room: string): boolean {
+    if (!conn.roomFlags.delete(room)) return false;
+    conn.socket.unsubscribe(roomTopic(conn.codec, room));
+    conn.socket.unsubscribe(presenceTopic(conn.codec, room));
+    this.#deps.slow.left(conn.slow, room);
+    const change = this.registry.remove(room, conn);
+    if (change?.lastForUser && this.#deps.policies.resolve(room).presence) {
+      this.#publishPresence(room, 'leave', conn.userId, 0);
+    }
+    return true;
+  }
+
+  /** Who is in a room. */
+  presence(room: string): PresenceSnapshot {
+    return this.registry.presence(room);
+  }
+
+  /** Every non-empty room. */
+  rooms(): RoomInfo[] {
+    return this.registry.list().map(({ room, members }) => ({
+      room,
+      members: this.registry.presence(room).members.length,
+      connections: members,
+    }));
+  }
+
+  /**
+   * Publishes a push to every member of `room` except `except` (the sender, usually).
+   * @returns the number of connections it was handed to.
+   */
+  publish(room: string, event: string, data: unknown, except?: ServerConnection): number {
+    const envelope: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
+    let delivered = 0;
+    for (const [name, codec] of this.#deps.codecs) {
+      const topic = roomTopic(name, room);
+      let count = this.#deps.transport.numSubscribers(topic);
+      const skipSender = except !== undefined && !except.closed && except.codec === name;
+      if (skipSender && this.#isSubscribed(except, room)) count -= 1;
+      if (count <= 0) continue;
+      const frame = codec.encode(envelope);
+      if (skipSender) except.socket.publish(topic, frame, codec.binary);
+      else this.#deps.transport.publish(topic, frame, codec.binary);
+      this.#deps.metrics.messageSent(name, 'push', frameBytes(frame), count);
+      delivered += count;
+    }
+    this.#deps.slow.published(room, event, undefined, envelope);
+    return delivered;
+  }
+
+  /**
+   * Sends one envelope to a set of connections, encoding once per codec. For the rare shapes a
+   * single topic cannot express (several exclusions, one user's connections).
+   */
+  sendToEach(targets: Iterable<ServerConnection>, envelope: ServerEnvelope): number {
+    const frames = new Map<CodecName, string | Uint8Array>();
+    let delivered = 0;
+    for (const conn of targets) {
+      if (conn.closed) continue;
+      let frame = frames.get(conn.codec);
+      if (frame === undefined) {
+        frame = conn.codecImpl.encode(envelope);
+        frames.set(conn.codec, frame);
+      }
+      if (conn.sendFrame(frame, envelope.t)) delivered++;
+    }
+    return delivered;
+  }
+
+  /**
+   * Applies the slow-consumer policy to a connection whose send buffer is over the limit:
+   * close it (4201), or pause its room subscriptions until it drains.
+   */
+  checkBackpressure(conn: ServerConnection): void {
+    if (conn.closed) return;
+    const slow = this.#deps.slow;
+    const buffered = conn.socket.bufferedAmount();
+    if (slow.isPaused(conn.slow)) {
+      if (slow.canResume(conn.slow, buffered)) this.#resume(conn);
+      return;
+    }
+    if (!slow.isOverLimit(buffered)) return;
+    if (slow.overLimit(conn.slow, conn.roomFlags.keys()) === 'close') {
+      this.#deps.metrics.slowConsumerClosed();
+      conn.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
+      return;
+    }
+    for (const room of conn.roomFlags.keys()) conn.socket.unsubscribe(roomTopic(conn.codec, room));
+  }
+
+  #resume(conn: ServerConnection): void {
+    for (const catchup of this.#deps.slow.resume(conn.slow)) {
+      if (!conn.roomFlags.has(catchup.room)) continue;
+      for (const entry of catchup.replay) conn.send(entry.value);
+      if (catchup.missed > 0) {
+        conn.send({ t: 'notice', code: NoticeCode.GAP, room: catchup.room, missed: catchup.missed });
+      }
+      conn.socket.subscribe(roomTopic(conn.codec, catchup.room));
+    }
+  }
+
+  #isSubscribed(conn: ServerConnection, room: string): boolean {
+    return conn.roomFlags.has(room) && conn.slow.paused?.has(room) !== true;
+  }
+
+  #publishPresence(room: string, change: 'join' | 'leave', userId: string, connections: number): void {
+    const envelope: ServerEnvelope = { t: 'presence', room, change, userId, connections };
+    for (const [name, codec] of this.#deps.codecs) {
+      const topic = presenceTopic(name, room);
+      const count = this.#deps.transport.numSubscribers(topic);
+      if (count === 0) continue;
+      const frame = codec.encode(envelope);
+      this.#deps.transport.publish(topic, frame, codec.binary);
+      this.#deps.metrics.messageSent(name, 'presence', frameBytes(frame), count);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+export { createServer, WS_PATH } from './server.js';
+export type { SwitchyardServer, RequestContext, DisconnectInfo, ServerEvents } from './server-types.js';
+export type { Connection, ServerRequestOptions, JoinOptions } from './connection.js';
+export type { BroadcastOperator, UserOperator } from './broadcast.js';
+export type { AuthorizeHook, AuthorizeContext, RoomAction } from './authorize.js';
+export type { RoomInfo } from './hub.js';
+export type { Parser, HandlerOptions } from './router.js';
+export type { ServerOptions, AuthOptions, LimitOptions, RoomPolicy, SlowConsumerPolicy } from './options.js';
+export type { ServerMetrics, GaugeSource, CloseReason, UpgradeRejectReason } from './metrics/metrics.js';
+export { noopMetrics } from './metrics/metrics.js';
+export { createPrometheusMetrics } from './metrics/prometheus.js';
+export { createLogger, type Logger } from './log.js';
+export { HEALTH_PATH, READY_PATH, METRICS_PATH } from './http-routes.js';
+export { InvalidOptionsError } from './resolve-options.js';
+export { TransportUnavailableError } from './transport/uws-guard.js';
+export type { UwsApp } from './transport/uws.js';
+export { signToken, AuthError, type Principal, type AuthFailureReason } from './auth/index.js';
+export {
+  RpcError,
+  ProtocolError,
+  ErrorCode,
+  CloseCode,
+  type AnyContract,
+  type Contract,
+  type PresenceSnapshot,
+  type PresenceMember,
+} from '@switchyard/protocol';

@@ -1,0 +1,77 @@
+import type { CodecName } from '@switchyard/protocol';
+import type { AuthOptions, ServerOptions } from './options.js';
+
+/** Limits with every default filled in. */
+export interface ResolvedLimits {
+  readonly maxPayload: number;
+  readonly maxBackpressure: number;
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  readonly maxRoomsPerConnection: number;
+  readonly maxRoomNameLength: number;
+  readonly maxConnectionsPerUser: number;
+  readonly maxConnectionsPerIp: number;
+  readonly idleTimeoutSec: number;
+  readonly heartbeatMs: number;
+}
+
+/** Server options with every default filled in. */
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly auth: AuthOptions;
+  readonly allowQueryToken: boolean;
+  readonly allowAnonymous: boolean;
+  readonly expiryGraceMs: number;
+  readonly codecs: readonly CodecName[];
+  readonly limits: ResolvedLimits;
+  readonly metrics: boolean;
+  readonly metricsPort: number | undefined;
+  readonly shutdownGraceMs: number;
+}
+
+/** Thrown by `createServer()` when an option is out of range. */
+export class InvalidOptionsError extends Error {
+  override readonly name = 'InvalidOptionsError';
+}
+
+function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new InvalidOptionsError(`${name} must be a non-negative integer, got ${v}`);
+  return v;
+}
+
+/** Fills in the defaults of {@link ServerOptions} and validates ranges. */
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const auth = options.auth ?? {};
+  const hasKey = auth.secret !== undefined || auth.publicKey !== undefined;
+  const l = options.limits ?? {};
+  const limits: ResolvedLimits = {
+    maxPayload: nonNegativeInt('limits.maxPayload', l.maxPayload, 65_536),
+    maxBackpressure: nonNegativeInt('limits.maxBackpressure', l.maxBackpressure, 1_048_576),
+    messagesPerSecond: nonNegativeInt('limits.messagesPerSecond', l.messagesPerSecond, 100),
+    messageBurst: nonNegativeInt('limits.messageBurst', l.messageBurst, 200),
+    maxRoomsPerConnection: nonNegativeInt('limits.maxRoomsPerConnection', l.maxRoomsPerConnection, 100),
+    maxRoomNameLength: nonNegativeInt('limits.maxRoomNameLength', l.maxRoomNameLength, 128),
+    maxConnectionsPerUser: nonNegativeInt('limits.maxConnectionsPerUser', l.maxConnectionsPerUser, 0),
+    maxConnectionsPerIp: nonNegativeInt('limits.maxConnectionsPerIp', l.maxConnectionsPerIp, 0),
+    idleTimeoutSec: nonNegativeInt('limits.idleTimeoutSec', l.idleTimeoutSec, 60),
+    heartbeatMs: nonNegativeInt('limits.heartbeatMs', l.heartbeatMs, 25_000),
+  };
+  if (limits.maxPayload < 1024) throw new InvalidOptionsError('limits.maxPayload must be at least 1024 bytes');
+  const codecs = options.codecs ?? ['json', 'msgpack'];
+  if (codecs.length === 0) throw new InvalidOptionsError('codecs must name at least one codec');
+  return {
+    host: options.host ?? (hasKey ? '0.0.0.0' : '127.0.0.1'),
+    port: nonNegativeInt('port', options.port, 9001),
+    auth,
+    allowQueryToken: auth.allowQueryToken ?? true,
+    allowAnonymous: auth.allowAnonymous ?? false,
+    expiryGraceMs: nonNegativeInt('auth.expiryGraceMs', auth.expiryGraceMs, 1000),
+    codecs,
+    limits,
+    metrics: options.metrics ?? true,
+    metricsPort: options.metricsPort,
+    shutdownGraceMs: nonNegativeInt('shutdownGraceSec', options.shutdownGraceSec, 10) * 1000,
+  };
+}

@@ -1,0 +1,369 @@
+import {
+  CloseCode,
+  NoticeCode,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  closeClass,
+  createJsonCodec,
+  type AnyContract,
+  type Codec,
+  type CodecName,
+  type Contract,
+  type PresenceSnapshot,
+  type PushEnvelope,
+} from '@switchyard/protocol';
+import { createMsgpackCodec } from '@switchyard/protocol/msgpack';
+import { createTokenVerifier } from './auth/index.js';
+import type { AuthorizeHook } from './authorize.js';
+import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator } from './broadcast.js';
+import { ClientDispatcher, type HandlerContext, type QueuedPublish } from './client-messages.js';
+import { ServerConnection, type Connection, type JoinOptions } from './connection.js';
+import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http-routes.js';
+import { Hub, type RoomInfo } from './hub.js';
+import { createLogger } from './log.js';
+import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
+import { createPrometheusMetrics } from './metrics/prometheus.js';
+import type { ServerOptions } from './options.js';
+import { ClientIpResolver } from './protection/client-ip.js';
+import { ConnectionLimits } from './protection/connection-limits.js';
+import { OriginPolicy } from './protection/origin.js';
+import { RoomPolicies } from './protection/room-policy.js';
+import { RoomRules } from './protection/room-rules.js';
+import { SlowConsumers } from './protection/slow-consumer.js';
+import { DeferredQueue } from './publish-queue.js';
+import { resolveOptions } from './resolve-options.js';
+import { Router, type HandlerOptions } from './router.js';
+import { createUwsTransport } from './transport/uws.js';
+import type { Transport } from './transport/types.js';
+import { decideUpgrade, type SocketState } from './upgrade.js';
+import { ServerLifecycle, type SwitchyardServer } from './server-types.js';
+
+export type { DisconnectInfo, SwitchyardServer, RequestContext } from './server-types.js';
+
+/** The WebSocket endpoint. */
+export const WS_PATH = '/ws';
+const BACKPRESSURE_SWEEP_MS = 500;
+
+function buildCodecs(names: readonly CodecName[], maxPayload: number): Map<CodecName, Codec> {
+  const codecs = new Map<CodecName, Codec>();
+  for (const name of names) {
+    codecs.set(name, name === 'json' ? createJsonCodec({ maxBytes: maxPayload }) : createMsgpackCodec({ maxBytes: maxPayload }));
+  }
+  return codecs;
+}
+
+/**
+ * Creates a Switchyard server: WebSocket endpoint `/ws` (JWT verified during the upgrade),
+ * rooms as uWS topics, requests and events with acknowledgements both ways, `/healthz`,
+ * `/readyz` and `/metrics`.
+ * @throws TransportUnavailableError when uWebSockets.js is its slow JavaScript fallback.
+ * @example
+ * const server = createServer<ChatContract>({ auth: { secret: process.env.JWT_SECRET } });
+ * server.onRequest('chat:send', async (ctx, { room, text }) => {
+ *   server.to(room).except(ctx.conn).emit('message', { from: ctx.userId, text });
+ *   return { id: crypto.randomUUID() };
+ * });
+ * await server.listen(9001);
+ */
+export function createServer<C extends Contract = AnyContract>(options: ServerOptions = {}): SwitchyardServer<C> {
+  return new Server(options) as unknown as SwitchyardServer<C>;
+}
+
+class Server extends ServerLifecycle implements SwitchyardServer {
+  readonly metrics: ServerMetrics;
+  readonly #options;
+  readonly #hub: Hub;
+  readonly #router: Router<HandlerContext>;
+  readonly #hooks: AuthorizeHook[] = [];
+  readonly #publishes: DeferredQueue<QueuedPublish>;
+  readonly #transport: Transport;
+  readonly #embedded: boolean;
+  #listening = false;
+  #shuttingDown = false;
+  #closing: Promise<void> | undefined;
+  readonly #sweep: ReturnType<typeof setInterval>;
+
+  constructor(options: ServerOptions) {
+    super(options.logger ?? createLogger(options.logLevel));
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    this.#embedded = options.app !== undefined;
+    this.metrics = options.metricsSink ?? (resolved.metrics ? createPrometheusMetrics() : noopMetrics);
+    const { limits } = resolved;
+    const codecs = buildCodecs(resolved.codecs, limits.maxPayload);
+    const policies = new RoomPolicies(options.rooms);
+    const slow = new SlowConsumers<PushEnvelope>({
+      maxBackpressure: limits.maxBackpressure,
+      policyFor: (room) => policies.resolve(room).slowConsumer,
+      onDropped: (policy, count) => this.metrics.backpressureDropped(policy, count),
+    });
+    const origins = new OriginPolicy(options.allowedOrigins);
+    for (const warning of origins.warnings()) this.logger.warn({ event: 'config_warning' }, warning);
+    const hasKey = resolved.auth.secret !== undefined || resolved.auth.publicKey !== undefined;
+    const verifier = hasKey ? createTokenVerifier(resolved.auth) : undefined;
+    if (!verifier && !resolved.allowAnonymous) {
+      this.logger.warn({ event: 'config_warning' }, 'no auth.secret or auth.publicKey configured: every upgrade will be refused with 401');
+    }
+    if (options.authorize) this.#hooks.push(options.authorize);
+    this.#router = new Router<HandlerContext>({
+      handlerFailed: (kind, name, err) => {
+        this.metrics.handlerError(kind);
+        this.logger.error({ event: 'handler_failed', kind, name, err }, 'handler threw');
+      },
+      eventRejected: (name, err) => {
+        this.logger.info({ event: 'event_rejected', name, err: err instanceof Error ? err.message : String(err) }, 'event payload failed its parser');
+      },
+    });
+
+    // Transport callbacks need the hub and the hub needs the transport: the transport is created
+    // first with handlers that read `this.#hub` only once sockets exist.
+    const http = (path: string) =>
+      answerHttp({ isReady: () => this.ready, metrics: this.metrics, metricsEnabled: resolved.metrics }, path);
+    const clientIp = new ClientIpResolver({ trustedProxyHeader: options.trustedProxyHeader });
+    const connLimits = new ConnectionLimits(limits);
+    this.#transport = createUwsTransport<SocketState>(
+      {
+        upgrade: (req) =>
+          decideUpgrade(
+            {
+              options: resolved,
+              codecs,
+              fallbackCodec: codecs.get('json'),
+              verifier,
+              origins,
+              clientIp,
+              limits: connLimits,
+              slow,
+              metrics: this.metrics,
+              logger: this.logger,
+              isShuttingDown: () => this.#shuttingDown,
+            },
+            req,
+          ),
+        open: (socket, state) => this.#open(new ServerConnection(state.init, socket, this.#hub), state),
+        message: (state, frame, isBinary) => this.#message(state, frame, isBinary),
+        drain: (state) => {
+          if (state.conn) this.#hub.checkBackpressure(state.conn);
+        },
+        close: (state, code) => this.#close(state, code),
+        http,
+      },
+      {
+        path: WS_PATH,
+        httpRoutes: resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
+        maxPayload: limits.maxPayload,
+        // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the
+        // limit) decides what happens first.
+        maxBackpressure: limits.maxBackpressure * 2,
+        idleTimeoutSec: limits.idleTimeoutSec,
+        proxyHeader: (options.trustedProxyHeader ?? '').toLowerCase(),
+      },
+      options.app,
+    );
+    this.#hub = new Hub({ transport: this.#transport, codecs, metrics: this.metrics, logger: this.logger, policies, slow });
+    this.metrics.setGaugeSource({
+      connections: () => this.#hub.connections.size,
+      rooms: () => this.#hub.registry.size,
+      subscriptions: () => this.#hub.registry.subscriptions,
+    });
+    this.#publishes = new DeferredQueue<QueuedPublish>(
+      (item) => this.#runPublish(item),
+      (err) => this.logger.error({ event: 'publish_failed', err }, 'publish failed'),
+    );
+    this.dispatcher = new ClientDispatcher({
+      hub: this.#hub,
+      router: this.#router,
+      hooks: this.#hooks,
+      verifier,
+      rules: new RoomRules(limits),
+      policies,
+      publishes: this.#publishes,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    this.#sweep = setInterval(() => {
+      for (const conn of this.#hub.connections.values()) this.#hub.checkBackpressure(conn);
+    }, BACKPRESSURE_SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  readonly dispatcher: ClientDispatcher;
+
+  get ready(): boolean {
+    return (this.#listening || this.#embedded) && !this.#shuttingDown;
+  }
+
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  async listen(port?: number, host?: string): Promise<{ port: number; host: string }> {
+    if (this.#shuttingDown) throw new Error('the server is closed');
+    const bindHost = host ?? this.#options.host;
+    const bound = await this.#transport.listen(bindHost, port ?? this.#options.port);
+    if (this.#options.metricsPort !== undefined && this.#options.metrics) {
+      await this.#transport.listenSideHttp(bindHost, this.#options.metricsPort, [METRICS_PATH]);
+    }
+    this.#listening = true;
+    this.logger.info({ event: 'listening', host: bindHost, port: bound }, 'listening');
+    return { port: bound, host: bindHost };
+  }
+
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.graceMs ?? this.#options.shutdownGraceMs);
+    return this.#closing;
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#shuttingDown = true;
+    this.#transport.stopListening();
+    this.#publishes.flush();
+    for (const conn of [...this.#hub.connections.values()]) {
+      conn.send({ t: 'notice', code: NoticeCode.SHUTDOWN, message: 'server shutting down' });
+      conn.end(CloseCode.GOING_AWAY, 'server shutting down', 'shutdown');
+    }
+    const deadline = Date.now() + graceMs;
+    while (this.#hub.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    clearInterval(this.#sweep);
+    this.#listening = false;
+    this.logger.info({ event: 'closed', remaining: this.#hub.connections.size }, 'server closed');
+  }
+
+  onRequest(name: string, handler: (ctx: HandlerContext, data: unknown) => unknown, options: HandlerOptions<unknown> = {}): this {
+    this.#router.onRequest(name, handler, options.parse);
+    return this;
+  }
+
+  onEvent(name: string, handler: (ctx: HandlerContext, data: unknown) => unknown, options: HandlerOptions<unknown> = {}): this {
+    this.#router.onEvent(name, handler, options.parse);
+    return this;
+  }
+
+  authorize(hook: AuthorizeHook): this {
+    this.#hooks.push(hook);
+    return this;
+  }
+
+  to(room: string): BroadcastOperator {
+    return new RoomBroadcast(this.#hub, [room]);
+  }
+
+  toUser(userId: string): UserOperator {
+    return new UserBroadcast(this.#hub, userId);
+  }
+
+  joinUser(userId: string, room: string, options: JoinOptions = {}): number {
+    const conns = [...(this.#hub.users.get(userId) ?? [])];
+    for (const conn of conns) conn.join(room, options);
+    return conns.length;
+  }
+
+  leaveUser(userId: string, room: string): number {
+    const conns = [...(this.#hub.users.get(userId) ?? [])];
+    for (const conn of conns) conn.leave(room);
+    return conns.length;
+  }
+
+  presence(room: string): PresenceSnapshot {
+    return this.#hub.presence(room);
+  }
+
+  rooms(): RoomInfo[] {
+    return this.#hub.rooms();
+  }
+
+  connection(id: string): Connection | undefined {
+    return this.#hub.connections.get(id);
+  }
+
+  userConnections(userId: string): Connection[] {
+    return [...(this.#hub.users.get(userId) ?? [])];
+  }
+
+  get connectionCount(): number {
+    return this.#hub.connections.size;
+  }
+
+  disconnectUser(userId: string, code: number = CloseCode.KICKED): number {
+    const conns = [...(this.#hub.users.get(userId) ?? [])];
+    for (const conn of conns) conn.end(code, 'disconnected by the server', 'kicked');
+    return conns.length;
+  }
+
+  #open(conn: ServerConnection, state: SocketState): void {
+    state.conn = conn;
+    this.#hub.add(conn);
+    this.metrics.connectionOpened(conn.codec);
+    const { limits } = this.#options;
+    conn.send({
+      t: 'welcome',
+      v: PROTOCOL_VERSION,
+      connectionId: conn.id,
+      userId: conn.userId,
+      ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
+      limits: {
+        maxPayload: limits.maxPayload,
+        heartbeatMs: limits.heartbeatMs,
+        maxRooms: limits.maxRoomsPerConnection,
+        messagesPerSecond: limits.messagesPerSecond,
+      },
+    });
+    conn.scheduleExpiry();
+    this.logger.info(
+      { event: 'connection_opened', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, codec: conn.codec },
+      'connection opened',
+    );
+    if (this.#shuttingDown) {
+      conn.end(CloseCode.GOING_AWAY, 'server shutting down', 'shutdown');
+      return;
+    }
+    this.emitConnection(conn);
+  }
+
+  #message(state: SocketState, frame: ArrayBuffer, isBinary: boolean): void {
+    const conn = state.conn;
+    if (!conn || conn.closed) return;
+    let envelope;
+    // Decode before anything else: uWS neuters `frame` when this callback returns.
+    try {
+      envelope = conn.codecImpl.decodeFromClient(frame, isBinary);
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.logger.info({ event: 'protocol_error', connectionId: conn.id, code: error.code, closeCode: error.closeCode }, 'protocol error');
+        conn.end(error.closeCode, error.code, error.closeCode === CloseCode.MESSAGE_TOO_LARGE ? 'payload_too_large' : 'protocol_error');
+      } else {
+        this.logger.error({ event: 'decode_failed', connectionId: conn.id, err: error }, 'decoder threw');
+        conn.end(CloseCode.INTERNAL_ERROR, 'internal error', 'protocol_error');
+      }
+      return;
+    }
+    this.metrics.messageReceived(conn.codec, envelope.t, frame.byteLength);
+    this.dispatcher.handle(conn, envelope);
+  }
+
+  #close(state: SocketState, code: number): void {
+    const conn = state.conn;
+    if (!conn) {
+      state.init.lease.release();
+      return;
+    }
+    conn.markClosed();
+    this.#hub.remove(conn);
+    conn.lease.release();
+    const reason = conn.closeReason ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
+    this.metrics.connectionClosed(closeClass(code), reason);
+    this.logger.info(
+      { event: 'connection_closed', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, code, reason },
+      'connection closed',
+    );
+    this.emitDisconnect(conn, { code, reason });
+  }
+
+  #runPublish(item: QueuedPublish): void {
+    const { conn, envelope } = item;
+    // The sender is excluded through its own socket while it is open.
+    this.#hub.publish(envelope.room, envelope.event, envelope.data, conn.closed ? undefined : conn);
+    this.metrics.publishLatency((performance.now() - item.enqueuedAt) / 1000);
+    if (envelope.id !== undefined) conn.send({ t: 'reply', id: envelope.id, ok: true });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The shapes the server core uses to talk to a WebSocket transport. Nothing here depends on
+ * uWebSockets.js: the core and its unit tests see only these interfaces.
+ */
+
+/** A frame to send: text (string) or binary (bytes). */
+export type OutgoingFrame = string | Uint8Array;
+
+/** Outcome of sending one frame on one socket. */
+export type SendResult = 'ok' | 'backpressure' | 'dropped' | 'closed';
+
+/** Everything the core needs from one upgrade request, copied out synchronously. */
+export interface UpgradeRequest {
+  /** Path without the query string. */
+  readonly path: string;
+  /** Raw query string (may carry `token=`; never log it). */
+  readonly query: string;
+  /** `Authorization` header, or '' when absent. */
+  readonly authorization: string;
+  /** `Origin` header, or '' when absent. */
+  readonly origin: string;
+  /** `Sec-WebSocket-Protocol` header, or '' when absent. */
+  readonly protocols: string;
+  /** Value of the trusted proxy header (when configured), or ''. */
+  readonly forwardedFor: string;
+  /** Remote address of the TCP peer, as text. */
+  readonly remoteAddress: string;
+}
+
+/** The core's answer to an upgrade request. */
+export type UpgradeDecision<D> =
+  | { readonly accept: true; readonly protocol: string; readonly data: D }
+  | { readonly accept: false; readonly status: number; readonly body: string };
+
+/** One open WebSocket. Every method is safe to call after close (it does nothing). */
+export interface TransportSocket {
+  /** True once the socket closed; nothing may be sent any more. */
+  readonly closed: boolean;
+  send(frame: OutgoingFrame, binary: boolean): SendResult;
+  /** Publishes to a topic's subscribers except this socket. */
+  publish(topic: string, frame: OutgoingFrame, binary: boolean): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Bytes waiting in this socket's send buffer. */
+  bufferedAmount(): number;
+  /** Runs `fn` with writes batched into one syscall (needed outside uWS callbacks). */
+  cork(fn: () => void): void;
+  /** Sends a close frame with `code` and `reason`, then closes. */
+  end(code: number, reason: string): void;
+}
+
+/** A plain HTTP answer for the built-in routes. */
+export interface HttpReply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Callbacks the transport drives. `D` is the per-socket state the core attaches at upgrade. */
+export interface TransportHandlers<D> {
+  upgrade(req: UpgradeRequest): UpgradeDecision<D> | Promise<UpgradeDecision<D>>;
+  /** The socket is open: the core keeps `socket` inside `data`. */
+  open(socket: TransportSocket, data: D): void;
+  /** One frame arrived. `frame` is only valid until this callback returns. */
+  message(data: D, frame: ArrayBuffer, isBinary: boolean): void;
+  /** The send buffer drained below the limit. */
+  drain(data: D): void;
+  /** The socket closed (any reason). */
+  close(data: D, code: number): void;
+  /** Answers the built-in GET routes; `undefined` means 404. */
+  http(path: string): HttpReply | Promise<HttpReply> | undefined;
+}
+
+/** Socket settings applied to the WebSocket route. */
+export interface TransportSettings {
+  /** WebSocket path. */
+  readonly path: string;
+  /** GET routes answered through `handlers.http`. */
+  readonly httpRoutes: readonly string[];
+  readonly maxPayload: number;
+  readonly maxBackpressure: number;
+  readonly idleTimeoutSec: number;
+  /** Header to copy into `UpgradeRequest.forwardedFor`, lowercase; '' for none. */
+  readonly proxyHeader: string;
+}
+
+/** An HTTP+WebSocket transport bound to one app. */
+export interface Transport {
+  /** Publishes to every subscriber of a topic. */
+  publish(topic: string, frame: OutgoingFrame, binary: boolean): void;
+  numSubscribers(topic: string): number;
+  /** Starts listening; resolves with the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** Serves only the given GET routes on a second port (for `metricsPort`). */
+  listenSideHttp(host: string, port: number, routes: readonly string[]): Promise<number>;
+  /** Stops accepting new TCP connections on every listener this transport opened. */
+  stopListening(): void;
+}

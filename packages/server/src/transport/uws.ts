@@ -1,0 +1,262 @@
+/**
+ * The only module that imports uWebSockets.js. Rules it keeps (each has a test):
+ *
+ * 1. Copy everything out of `req` synchronously: it is stack-allocated and invalid after the
+ *    handler returns or awaits.
+ * 2. Attach `res.onAborted` before any asynchronous step, re-check the flag after it, and write
+ *    the answer inside `res.cork()`; a response is never touched after it was aborted.
+ * 3. `res.upgrade()` echoes only the negotiated codec subprotocol.
+ * 4. Frames are handed to the core inside `message`, before any await: uWS neuters the
+ *    ArrayBuffer when the callback returns.
+ * 5. Per-socket state lives in the UserData generic; a socket is never touched after `close`
+ *    (the wrapper keeps a closed flag and turns every call into a no-op).
+ * 6. Rooms are topics: `app.publish` reaches every subscriber, `ws.publish` all but the sender.
+ * 7. `send()` results are reported (0 backpressure, 2 dropped) so the core can count them.
+ */
+import uWS from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
+import { assertNativeUws } from './uws-guard.js';
+import type {
+  HttpReply,
+  OutgoingFrame,
+  SendResult,
+  Transport,
+  TransportHandlers,
+  TransportSettings,
+  TransportSocket,
+  UpgradeDecision,
+  UpgradeRequest,
+} from './types.js';
+
+/**
+ * A uWebSockets.js app (`uWS.App()` or `uWS.SSLApp()`), for embedding Switchyard next to your
+ * own routes. This is the one place a uWS type appears in the public API.
+ */
+export type UwsApp = TemplatedApp;
+
+interface UserData<D> {
+  readonly data: D;
+  socket: UwsSocket<D> | undefined;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: '200 OK',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+function statusLine(status: number): string {
+  return STATUS_TEXT[status] ?? `${status} Status`;
+}
+
+class UwsSocket<D> implements TransportSocket {
+  readonly #ws: WebSocket<UserData<D>>;
+  closed = false;
+
+  constructor(ws: WebSocket<UserData<D>>) {
+    this.#ws = ws;
+  }
+
+  send(frame: OutgoingFrame, binary: boolean): SendResult {
+    if (this.closed) return 'closed';
+    const result = this.#ws.send(frame, binary);
+    return result === 1 ? 'ok' : result === 0 ? 'backpressure' : 'dropped';
+  }
+
+  publish(topic: string, frame: OutgoingFrame, binary: boolean): void {
+    if (!this.closed) this.#ws.publish(topic, frame, binary);
+  }
+
+  subscribe(topic: string): void {
+    if (!this.closed) this.#ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.#ws.unsubscribe(topic);
+  }
+
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.#ws.getBufferedAmount();
+  }
+
+  cork(fn: () => void): void {
+    if (!this.closed) this.#ws.cork(fn);
+  }
+
+  end(code: number, reason: string): void {
+    if (!this.closed) this.#ws.end(code, reason);
+  }
+}
+
+function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: string): UpgradeRequest {
+  return {
+    path: req.getUrl(),
+    query: req.getQuery() ?? '',
+    authorization: req.getHeader('authorization'),
+    origin: req.getHeader('origin'),
+    protocols: req.getHeader('sec-websocket-protocol'),
+    forwardedFor: proxyHeader === '' ? '' : req.getHeader(proxyHeader),
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+  };
+}
+
+function writeReply(res: HttpResponse, reply: HttpReply): void {
+  res.cork(() => {
+    res.writeStatus(statusLine(reply.status)).writeHeader('content-type', reply.contentType).end(reply.body);
+  });
+}
+
+function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: string): void {
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  const notFound: HttpReply = { status: 404, contentType: 'text/plain; charset=utf-8', body: 'not found' };
+  let reply: HttpReply | Promise<HttpReply> | undefined;
+  try {
+    reply = handlers.http(path) ?? notFound;
+  } catch {
+    reply = { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' };
+  }
+  if (reply instanceof Promise) {
+    reply.then(
+      (r) => {
+        if (!aborted) writeReply(res, r);
+      },
+      () => {
+        if (!aborted) writeReply(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' });
+      },
+    );
+  } else {
+    writeReply(res, reply);
+  }
+}
+
+function listenOn(app: TemplatedApp, host: string, port: number): Promise<us_listen_socket> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (token) => {
+      if (token === false) reject(new Error(`could not listen on ${host}:${port}`));
+      else resolve(token);
+    });
+  });
+}
+
+/**
+ * Creates the uWebSockets.js transport. With `app`, routes are added to the caller's app and no
+ * catch-all is installed (the caller owns every other path); without it, a new app is created
+ * and every other path answers 404.
+ * @throws TransportUnavailableError when uWebSockets.js is the JavaScript fallback.
+ */
+export function createUwsTransport<D>(
+  handlers: TransportHandlers<D>,
+  settings: TransportSettings,
+  app?: UwsApp,
+): Transport {
+  assertNativeUws(uWS);
+  const ownsApp = app === undefined;
+  const theApp = app ?? uWS.App();
+  const listenSockets: us_listen_socket[] = [];
+
+  theApp.ws<UserData<D>>(settings.path, {
+    maxPayloadLength: settings.maxPayload,
+    maxBackpressure: settings.maxBackpressure,
+    // The core closes slow consumers itself, with the slow-consumer close code.
+    closeOnBackpressureLimit: 0,
+    idleTimeout: settings.idleTimeoutSec,
+    sendPingsAutomatically: true,
+    compression: uWS.DISABLED,
+    upgrade: (res, req, context) => {
+      const request = copyUpgradeRequest(req, res, settings.proxyHeader);
+      const key = req.getHeader('sec-websocket-key');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const finish = (decision: UpgradeDecision<D>): void => {
+        if (aborted) return;
+        res.cork(() => {
+          if (decision.accept) {
+            const userData: UserData<D> = { data: decision.data, socket: undefined };
+            res.upgrade(userData, key, decision.protocol, extensions, context);
+          } else {
+            res
+              .writeStatus(statusLine(decision.status))
+              .writeHeader('content-type', 'text/plain; charset=utf-8')
+              .end(decision.body);
+          }
+        });
+      };
+      const fail = (): void => finish({ accept: false, status: 500, body: 'internal error' });
+      let decision: UpgradeDecision<D> | Promise<UpgradeDecision<D>>;
+      try {
+        decision = handlers.upgrade(request);
+      } catch {
+        fail();
+        return;
+      }
+      if (decision instanceof Promise) decision.then(finish, fail);
+      else finish(decision);
+    },
+    open: (ws) => {
+      const userData = ws.getUserData();
+      const socket = new UwsSocket(ws);
+      userData.socket = socket;
+      handlers.open(socket, userData.data);
+    },
+    message: (ws, message, isBinary) => {
+      handlers.message(ws.getUserData().data, message, isBinary);
+    },
+    drain: (ws) => {
+      handlers.drain(ws.getUserData().data);
+    },
+    close: (ws, code) => {
+      const userData = ws.getUserData();
+      if (userData.socket) userData.socket.closed = true;
+      handlers.close(userData.data, code);
+    },
+  });
+
+  for (const route of settings.httpRoutes) {
+    theApp.get(route, (res) => serveHttp(handlers, res, route));
+  }
+  if (ownsApp) {
+    theApp.any('/*', (res) => {
+      res.cork(() => {
+        res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8').end('not found');
+      });
+    });
+  }
+
+  return {
+    publish: (topic, frame, binary) => {
+      theApp.publish(topic, frame, binary);
+    },
+    numSubscribers: (topic) => theApp.numSubscribers(topic),
+    listen: async (host, port) => {
+      const token = await listenOn(theApp, host, port);
+      listenSockets.push(token);
+      return uWS.us_socket_local_port(token as never);
+    },
+    listenSideHttp: async (host, port, routes) => {
+      const side = uWS.App();
+      for (const route of routes) side.get(route, (res) => serveHttp(handlers, res, route));
+      side.any('/*', (res) => {
+        res.cork(() => {
+          res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8').end('not found');
+        });
+      });
+      const token = await listenOn(side, host, port);
+      listenSockets.push(token);
+      return uWS.us_socket_local_port(token as never);
+    },
+    stopListening: () => {
+      for (const token of listenSockets.splice(0)) uWS.us_listen_socket_close(token);
+    },
+  };
+}

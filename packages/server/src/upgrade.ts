@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Codec, CodecName, PushEnvelope } from '@switchyard/protocol';
+import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from './auth/index.js';
+import type { ConnectionInit, ServerConnection } from './connection.js';
+import type { Logger } from './log.js';
+import type { ServerMetrics, UpgradeRejectReason } from './metrics/metrics.js';
+import { negotiateSubprotocol } from './negotiate.js';
+import type { ClientIpResolver } from './protection/client-ip.js';
+import type { ConnectionLimits } from './protection/connection-limits.js';
+import type { OriginPolicy } from './protection/origin.js';
+import type { SlowConsumers } from './protection/slow-consumer.js';
+import type { ResolvedOptions } from './resolve-options.js';
+import type { UpgradeDecision, UpgradeRequest } from './transport/types.js';
+
+/** Per-socket state kept in the transport's user data. */
+export interface SocketState {
+  readonly init: ConnectionInit;
+  conn: ServerConnection | undefined;
+}
+
+/** What the upgrade decision reads. */
+export interface UpgradeDeps {
+  readonly options: ResolvedOptions;
+  readonly codecs: ReadonlyMap<CodecName, Codec>;
+  readonly fallbackCodec: Codec | undefined;
+  readonly verifier: TokenVerifier | undefined;
+  readonly origins: OriginPolicy;
+  readonly clientIp: ClientIpResolver;
+  readonly limits: ConnectionLimits;
+  readonly slow: SlowConsumers<PushEnvelope>;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  isShuttingDown(): boolean;
+}
+
+const REJECT_STATUS: Readonly<Record<UpgradeRejectReason, number>> = {
+  missing_token: 401,
+  invalid_token: 401,
+  expired_token: 401,
+  forbidden_origin: 403,
+  unsupported_protocol: 400,
+  too_many_connections: 429,
+  bad_request: 400,
+  shutting_down: 503,
+};
+
+/**
+ * Decides an upgrade, synchronously: 503 while shutting down, 403 for a foreign `Origin`, 400 for
+ * an offered codec we do not speak, 401 for a missing, invalid or expired token (the body names
+ * the reason), 429 over a connection limit. The token is never logged.
+ */
+export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDecision<SocketState> {
+  const ip = deps.clientIp.resolve(req.remoteAddress, req.forwardedFor === '' ? undefined : req.forwardedFor);
+  const reject = (reason: UpgradeRejectReason, extra?: Record<string, unknown>): UpgradeDecision<SocketState> => {
+    deps.metrics.upgradeRejected(reason);
+    const status = REJECT_STATUS[reason];
+    deps.logger.info({ event: 'upgrade_rejected', reason, status, ip, origin: req.origin || undefined, ...extra }, 'upgrade rejected');
+    return { accept: false, status, body: reason };
+  };
+
+  if (deps.isShuttingDown()) return reject('shutting_down');
+  if (!deps.origins.allows(req.origin)) return reject('forbidden_origin');
+  const negotiation = negotiateSubprotocol(req.protocols, deps.codecs, deps.fallbackCodec);
+  if (!negotiation.ok) return reject('unsupported_protocol', { offered: negotiation.offered.slice(0, 64) });
+
+  const id = randomUUID();
+  const token = extractToken(
+    { authorization: req.authorization, protocols: req.protocols.split(','), query: req.query },
+    { allowQueryToken: deps.options.allowQueryToken },
+  );
+  let principal: Principal;
+  if (token === undefined) {
+    if (!deps.options.allowAnonymous) return reject('missing_token');
+    principal = anonymousPrincipal(id);
+  } else {
+    if (!deps.verifier) return reject('invalid_token');
+    try {
+      principal = deps.verifier.verify(token);
+    } catch (error) {
+      if (error instanceof AuthError) return reject(error.reason);
+      deps.logger.error({ event: 'verify_failed', err: error }, 'token verification threw');
+      return reject('invalid_token');
+    }
+  }
+
+  const acquired = deps.limits.tryAcquire(principal.userId, ip);
+  if (!acquired.ok) return reject('too_many_connections', { scope: acquired.scope, userId: principal.userId });
+
+  const { limits } = deps.options;
+  const init: ConnectionInit = {
+    id,
+    userId: principal.userId,
+    claims: principal.claims,
+    expiresAt: principal.expiresAt,
+    roomClaim: principal.rooms,
+    codec: negotiation.codec,
+    ip,
+    origin: req.origin,
+    messagesPerSecond: limits.messagesPerSecond,
+    messageBurst: limits.messageBurst,
+    expiryGraceMs: deps.options.expiryGraceMs,
+    lease: acquired.lease,
+    slow: deps.slow.newConsumer(),
+  };
+  return { accept: true, protocol: negotiation.echo, data: { init, conn: undefined } };
+}
