@@ -1,0 +1,338 @@
+import {
+  RpcError,
+  type AnyContract,
+  type ClientEnvelope,
+  type Contract,
+  type Frame,
+  type Limits,
+  type NoticeEnvelope,
+  type PushEnvelope,
+  type ReplyEnvelope,
+  type RequestEnvelope,
+  type ServerEnvelope,
+  type WelcomeEnvelope,
+} from '@switchyard/protocol';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { DEFAULT_BACKOFF, NORMAL_CLOSE, type Status } from './connection-machine.js';
+import { Connection, type StatusEvent } from './connection.js';
+import { Emitter } from './emitter.js';
+import { json, type ClientCodec } from './json-codec.js';
+import { ClientError } from './errors.js';
+import type { ClientOptions, JoinOptions, RequestOptions } from './options.js';
+import { PendingRequests } from './pending-requests.js';
+import { RoomHandle, type RoomHost, type SendMode } from './room.js';
+import { SendQueue, type QueuedFrame } from './send-queue.js';
+import { refreshDelay } from './token-refresh.js';
+import type { Client, PushMeta } from './types.js';
+import type { WebSocketConstructor } from './web-socket.js';
+
+/**
+ * Creates a client and, unless `autoConnect: false`, starts connecting.
+ *
+ * @example
+ * const client = createClient<ChatContract>({ url: 'wss://chat.example.com/ws', getToken });
+ * const room = client.join('lobby');
+ * room.on('message', (m) => render(m));
+ * await room.publish('message', { from: 'me', text: 'hi' });
+ */
+export function createClient<C extends Contract = AnyContract>(options: ClientOptions): Client<C> {
+  return new SwitchyardClient(options) as unknown as Client<C>;
+}
+
+const noop = (): void => {};
+
+class SwitchyardClient {
+  readonly #connection: Connection;
+  readonly #codec: ClientCodec;
+  readonly #clock: Clock;
+  readonly #pending: PendingRequests;
+  readonly #queue: SendQueue;
+  readonly #refreshBeforeMs: number;
+  #refreshTimer: TimerHandle;
+  readonly #rooms = new Map<string, RoomHandle>();
+  readonly #host: RoomHost;
+  readonly #handlers = new Map<string, (data: unknown) => unknown>();
+  readonly #errors = new Emitter<[unknown]>((error) => console.error(error));
+  readonly #pushes = new Emitter<[unknown, PushMeta]>((error) => this.#error(error));
+  readonly #events = new Emitter<[StatusEvent | NoticeEnvelope]>((error) => this.#error(error));
+  readonly #getToken: (() => string | Promise<string>) | undefined;
+  readonly #timeoutMs: number;
+  #token: string | undefined;
+  #expiresAt: number | undefined;
+  #welcome: WelcomeEnvelope | undefined;
+  #limits: Limits | undefined;
+  /** Counts welcomes; async work started in one session checks it before acting. */
+  #session = 0;
+  /** Welcomed: direct sends (joins, replies, refresh) may go out. */
+  #active = false;
+  /** Rooms rejoined after the welcome: queued sends may go out. */
+  #ready = false;
+  /** Ended by close() or a terminal code: sends reject instead of queueing. */
+  #ended = false;
+
+  constructor(options: ClientOptions) {
+    const WebSocket =
+      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocket) throw new TypeError('no WebSocket: pass the WebSocket option (ws on Node 20)');
+    this.#codec = options.codec === undefined || options.codec === 'json' ? json : options.codec;
+    this.#clock = options.clock ?? systemClock;
+    this.#token = options.token;
+    this.#getToken = options.getToken;
+    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#pending = new PendingRequests(this.#clock);
+    this.#queue = new SendQueue(this.#clock, options.queue?.maxSize ?? 100, options.queue?.ttlMs ?? 30_000);
+    this.#refreshBeforeMs = options.refreshBeforeMs ?? 30_000;
+    this.#host = {
+      call: (build, mode, callOptions) => this.#call(build, mode, callOptions),
+      send: (envelope) => this.#send(envelope),
+      forget: (room) => {
+        if (this.#rooms.get(room.name) === room) this.#rooms.delete(room.name);
+      },
+      error: (error) => this.#error(error),
+    };
+    this.#connection = new Connection(
+      {
+        url: options.url,
+        codec: this.#codec,
+        WebSocket,
+        clock: this.#clock,
+        random: options.random ?? Math.random,
+        backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        token: (fresh) => this.#tokenFor(fresh),
+      },
+      {
+        welcome: (welcome) => this.#onWelcome(welcome),
+        envelope: (envelope) => this.#onEnvelope(envelope),
+        down: () => this.#onDown(),
+        status: (event) => this.#onStatus(event),
+        error: (error) => this.#error(error),
+      },
+    );
+    if (options.autoConnect !== false) this.connect();
+  }
+
+  get status(): Status {
+    return this.#connection.status;
+  }
+
+  get welcome(): WelcomeEnvelope | undefined {
+    return this.#welcome;
+  }
+
+  emit(event: string, data: unknown): Promise<void> {
+    return this.#send({ t: 'event', event, data });
+  }
+
+  request(name: string, data: unknown, options?: RequestOptions): Promise<unknown> {
+    return this.#call((id) => ({ t: 'request', id, name, data }), 'queue', options);
+  }
+
+  on(event: string, fn: (data: unknown, meta: PushMeta) => void): () => void {
+    return this.#pushes.on(event, fn);
+  }
+
+  handle(name: string, fn: (data: unknown) => unknown): () => void {
+    this.#handlers.set(name, fn);
+    return () => {
+      if (this.#handlers.get(name) === fn) this.#handlers.delete(name);
+    };
+  }
+
+  join(name: string, options: JoinOptions = {}): RoomHandle {
+    let room = this.#rooms.get(name);
+    if (!room) {
+      this.#rooms.set(name, (room = new RoomHandle(this.#host, name, options)));
+      // Before the welcome, the welcome handler sends every remembered room's join.
+      if (this.#active) void room.join();
+    }
+    return room;
+  }
+
+  onStatus(fn: (event: StatusEvent) => void): () => void {
+    return this.#events.on('status', fn as (event: StatusEvent | NoticeEnvelope) => void);
+  }
+
+  onNotice(fn: (notice: NoticeEnvelope) => void): () => void {
+    return this.#events.on('notice', fn as (event: StatusEvent | NoticeEnvelope) => void);
+  }
+
+  onError(fn: (error: unknown) => void): () => void {
+    return this.#errors.on('', fn);
+  }
+
+  connect(): void {
+    this.#ended = false;
+    this.#connection.connect();
+  }
+
+  close(): void {
+    this.#connection.close();
+  }
+
+  async #tokenFor(fresh: boolean): Promise<string | undefined> {
+    const expired = this.#expiresAt !== undefined && this.#expiresAt <= this.#clock.now();
+    if (this.#getToken && (fresh || expired || this.#token === undefined)) {
+      this.#token = await this.#getToken();
+      this.#expiresAt = undefined;
+    }
+    return this.#token;
+  }
+
+  #planRefresh(session: number): void {
+    this.#clock.clearTimeout(this.#refreshTimer);
+    const expiresAt = this.#expiresAt;
+    if (expiresAt === undefined || !this.#getToken) return;
+    const delay = refreshDelay(expiresAt, this.#clock.now(), this.#refreshBeforeMs);
+    this.#refreshTimer = this.#clock.setTimeout(() => void this.#refresh(session), delay);
+  }
+
+  /** Replaces the token in band; a refused refresh is reported, and the server closes with 41xx. */
+  async #refresh(session: number): Promise<void> {
+    try {
+      const token = await (this.#getToken as () => string | Promise<string>)();
+      const reply = (await this.#call((id) => ({ t: 'refresh', id, token }), 'direct')) as { expiresAt?: number } | undefined;
+      if (session !== this.#session) return;
+      this.#token = token;
+      this.#expiresAt = reply?.expiresAt;
+      this.#planRefresh(session);
+    } catch (error) {
+      this.#error(error);
+    }
+  }
+
+  #onWelcome(welcome: WelcomeEnvelope): void {
+    const session = ++this.#session;
+    this.#welcome = welcome;
+    this.#limits = welcome.limits;
+    this.#expiresAt = welcome.expiresAt;
+    this.#active = true;
+    this.#planRefresh(session);
+    // Rooms first, then the queue: a queued publish may need the membership restored.
+    const joins = [...this.#rooms.values()].map((room) => room.join());
+    const flush = (): void => {
+      if (session !== this.#session || !this.#active) return;
+      this.#ready = true;
+      this.#queue.flush((frame) => this.#tooLarge(frame) ?? this.#connection.send(frame));
+    };
+    if (joins.length === 0) flush();
+    else void Promise.all(joins).then(flush);
+  }
+
+  #onEnvelope(envelope: ServerEnvelope): void {
+    switch (envelope.t) {
+      case 'reply':
+        this.#pending.settle(envelope);
+        return;
+      case 'request':
+        void this.#answer(envelope);
+        return;
+      case 'push':
+        this.#onPush(envelope);
+        return;
+      case 'presence':
+        this.#rooms.get(envelope.room)?.presenceChanged(envelope);
+        return;
+      case 'notice':
+        if (envelope.code === 'TOKEN_EXPIRING' && this.#getToken) void this.#refresh(this.#session);
+        this.#events.emit('notice', envelope);
+        return;
+    }
+  }
+
+  #onPush({ event, data, room }: PushEnvelope): void {
+    const meta: PushMeta = room === undefined ? {} : { room };
+    if (room !== undefined) this.#rooms.get(room)?.deliver(event, data, meta);
+    this.#pushes.emit(event, data, meta);
+  }
+
+  async #answer({ id, name, data }: RequestEnvelope): Promise<void> {
+    const handler = this.#handlers.get(name);
+    let frame: Frame;
+    try {
+      if (!handler) throw new RpcError('NOT_FOUND', `no handler for "${name}"`);
+      frame = this.#encode({ t: 'reply', id, ok: true, data: await handler(data) });
+    } catch (error) {
+      // Only a deliberate RpcError reaches the server; anything else (a bug, an unencodable or
+      // oversized result) is reported here and answered with INTERNAL.
+      const rpc = error instanceof RpcError;
+      if (!rpc) this.#error(error);
+      const reply: ReplyEnvelope = { t: 'reply', id, ok: false, error: rpc ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'handler failed' } };
+      frame = this.#codec.encode(reply);
+    }
+    // Offline, the server has already failed its request: the late reply has nowhere to go.
+    this.#dispatch('direct', { frame, sent: noop, fail: noop, live: () => true });
+  }
+
+  #onDown(): void {
+    this.#active = this.#ready = false;
+    this.#welcome = undefined;
+    this.#clock.clearTimeout(this.#refreshTimer);
+    const closed = this.#connection.status === 'closed';
+    const resend = this.#pending.disconnect(new ClientError('DISCONNECTED', 'connection lost before the reply'), !closed);
+    this.#queue.unshift(resend);
+  }
+
+  #onStatus(event: StatusEvent): void {
+    this.#events.emit('status', event);
+    if (event.status !== 'closed') return;
+    this.#ended = true;
+    const { code = NORMAL_CLOSE, reason } = event;
+    const error = new ClientError('DISCONNECTED', `connection closed (${code}${reason ? `: ${reason}` : ''})`, code);
+    this.#queue.failAll(error);
+    for (const room of this.#rooms.values()) room.abandon(error);
+    this.#rooms.clear();
+    if (event.terminal) this.#error(error);
+  }
+
+  #call(build: (id: number) => ClientEnvelope, mode: SendMode, options: RequestOptions = {}): Promise<unknown> {
+    const id = this.#pending.nextId();
+    let frame: Frame;
+    try {
+      frame = this.#encode(build(id));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const reply = this.#pending.wait(id, frame, options.timeoutMs ?? this.#timeoutMs, options.retry === true);
+    this.#dispatch(mode, this.#pending.queued(id, frame));
+    return reply;
+  }
+
+  #send(envelope: ClientEnvelope): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#dispatch('queue', { frame: this.#encode(envelope), sent: resolve, fail: reject, live: () => true });
+    });
+  }
+
+  #dispatch(mode: SendMode, queued: QueuedFrame): void {
+    if ((mode === 'direct' ? this.#active : this.#ready) && this.#connection.send(queued.frame)) queued.sent();
+    else if (mode === 'direct' || this.#ended) queued.fail(new ClientError('DISCONNECTED', 'not connected'));
+    else this.#queue.push(queued);
+  }
+
+  /** Encodes, refusing what the server would close the connection for. */
+  #encode(envelope: ClientEnvelope | ReplyEnvelope): Frame {
+    let frame: Frame;
+    try {
+      frame = this.#codec.encode(envelope);
+    } catch (error) {
+      throw new ClientError('BAD_REQUEST', String(error));
+    }
+    const tooLarge = this.#tooLarge(frame);
+    if (tooLarge) throw tooLarge;
+    return frame;
+  }
+
+  #tooLarge(frame: Frame): ClientError | undefined {
+    const max = this.#limits?.maxPayload;
+    if (!max) return undefined;
+    // Exact UTF-8 size only near the limit: a UTF-16 unit takes 1 to 3 bytes.
+    const size = typeof frame !== 'string' ? frame.byteLength : frame.length * 3 <= max ? 0 : new TextEncoder().encode(frame).byteLength;
+    return size > max ? new ClientError('PAYLOAD_TOO_LARGE', `${size} bytes > maxPayload ${max}`) : undefined;
+  }
+
+  #error(error: unknown): void {
+    // Never dropped: without an onError listener, the console gets it.
+    if (!this.#errors.emit('', error)) console.error(error);
+  }
+}

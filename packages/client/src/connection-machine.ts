@@ -1,0 +1,138 @@
+import { isTerminalClose, shouldReauthenticate, shouldReconnectSlowly, type CloseCode } from '@switchyard/protocol';
+import { backoff } from './backoff.js';
+
+/**
+ * The connection's lifecycle as a pure function: `(state, event) -> [state, effects]`.
+ * No sockets, timers or clocks here; the driver (connection.ts) performs the effects, so every
+ * transition is testable on its own and the driver can be tested with a manual clock.
+ */
+
+// Typed against the protocol's table, without shipping the whole table to browsers.
+/** `CloseCode.NORMAL`: a deliberate close that ends the session. */
+export const NORMAL_CLOSE: (typeof CloseCode)['NORMAL'] = 1000;
+
+/** The public connection status. */
+export type Status = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Where the machine is: no socket yet, socket opening, welcomed, waiting to retry, done. */
+export type Phase = 'idle' | 'socket' | 'open' | 'waiting' | 'closed';
+
+/** The machine's state. */
+export interface MachineState {
+  readonly phase: Phase;
+  readonly status: Status;
+  /** Failed attempts since the last welcome. */
+  readonly attempt: number;
+  /** The next attempt must fetch a fresh token first. */
+  readonly refreshToken: boolean;
+}
+
+/** What happened. */
+export type MachineEvent =
+  | { readonly type: 'connect' }
+  | { readonly type: 'welcome' }
+  | { readonly type: 'socket-closed'; readonly code: number; readonly reason: string }
+  | { readonly type: 'retry-due' }
+  | { readonly type: 'close'; readonly reason: string };
+
+/** What the driver must do. */
+export type Effect =
+  | { readonly type: 'open-socket'; readonly refreshToken: boolean }
+  | { readonly type: 'close-socket'; readonly code: number; readonly reason: string }
+  | { readonly type: 'schedule-retry'; readonly delayMs: number }
+  | { readonly type: 'cancel-retry' }
+  | {
+      readonly type: 'status';
+      readonly status: Status;
+      readonly code?: number;
+      readonly reason?: string;
+      /** Set with `reconnecting`: how long until the next attempt. */
+      readonly delayMs?: number;
+      /** Set with `closed` after a terminal close code. */
+      readonly terminal?: boolean;
+    };
+
+/** Reconnect delays. */
+export interface BackoffConfig {
+  /** Smallest reconnect delay, ms. @default 500 */
+  readonly minDelayMs: number;
+  /** Largest reconnect delay, ms. @default 10000 */
+  readonly maxDelayMs: number;
+  /** Smallest delay after a 42xx close (rate limited, overloaded), ms. @default 5000 */
+  readonly slowMinDelayMs: number;
+  /** Largest delay after a 42xx close, ms. @default 60000 */
+  readonly slowMaxDelayMs: number;
+}
+
+/** Defaults of {@link BackoffConfig}. */
+export const DEFAULT_BACKOFF: BackoffConfig = {
+  minDelayMs: 500,
+  maxDelayMs: 10_000,
+  slowMinDelayMs: 5_000,
+  slowMaxDelayMs: 60_000,
+};
+
+/** The state before `connect`. */
+export const initialState: MachineState = { phase: 'idle', status: 'closed', attempt: 0, refreshToken: false };
+
+/** One transition. Events that make no sense in a phase leave the state alone. */
+export function transition(
+  state: MachineState,
+  event: MachineEvent,
+  config: BackoffConfig,
+  random: () => number,
+): [MachineState, Effect[]] {
+  const { phase } = state;
+  switch (event.type) {
+    case 'connect':
+      if (phase !== 'idle' && phase !== 'closed') return [state, []];
+      return [
+        { phase: 'socket', status: 'connecting', attempt: 0, refreshToken: false },
+        [{ type: 'status', status: 'connecting' }, { type: 'open-socket', refreshToken: false }],
+      ];
+    case 'welcome':
+      if (phase !== 'socket') return [state, []];
+      return [{ phase: 'open', status: 'open', attempt: 0, refreshToken: false }, [{ type: 'status', status: 'open' }]];
+    case 'retry-due':
+      if (phase !== 'waiting') return [state, []];
+      return [{ ...state, phase: 'socket' }, [{ type: 'open-socket', refreshToken: state.refreshToken }]];
+    case 'close':
+      if (phase === 'idle' || phase === 'closed') return [{ ...state, phase: 'closed', status: 'closed' }, []];
+      return [
+        { ...state, phase: 'closed', status: 'closed' },
+        [
+          phase === 'waiting'
+            ? { type: 'cancel-retry' }
+            : { type: 'close-socket', code: NORMAL_CLOSE, reason: event.reason },
+          { type: 'status', status: 'closed', code: NORMAL_CLOSE, reason: event.reason },
+        ],
+      ];
+    case 'socket-closed': {
+      if (phase !== 'socket' && phase !== 'open') return [state, []];
+      const { code, reason } = event;
+      if (code === NORMAL_CLOSE || isTerminalClose(code)) {
+        return [
+          { ...state, phase: 'closed', status: 'closed' },
+          [{ type: 'status', status: 'closed', code, reason, terminal: code !== NORMAL_CLOSE }],
+        ];
+      }
+      const slow = shouldReconnectSlowly(code);
+      const delayMs = backoff(
+        state.attempt,
+        slow ? config.slowMinDelayMs : config.minDelayMs,
+        slow ? config.slowMaxDelayMs : config.maxDelayMs,
+        random,
+      );
+      // A socket that failed before the welcome may have been refused for its token (a browser
+      // sees a 401 only as 1006), so the next attempt asks for a fresh one, as after a 41xx close.
+      const refreshToken = shouldReauthenticate(code) || phase === 'socket';
+      return [
+        { phase: 'waiting', status: 'reconnecting', attempt: state.attempt + 1, refreshToken },
+        [
+          { type: 'status', status: 'reconnecting', code, reason, delayMs },
+          { type: 'schedule-retry', delayMs },
+        ],
+      ];
+    }
+  }
+}

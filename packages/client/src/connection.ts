@@ -1,0 +1,275 @@
+import {
+  BEARER_SUBPROTOCOL_PREFIX,
+  type CloseCode,
+  type Frame,
+  type ServerEnvelope,
+  type WelcomeEnvelope,
+} from '@switchyard/protocol';
+import type { Clock, TimerHandle } from './clock.js';
+import type { ClientCodec } from './json-codec.js';
+import {
+  NORMAL_CLOSE,
+  initialState,
+  transition,
+  type BackoffConfig,
+  type Effect,
+  type MachineEvent,
+  type MachineState,
+  type Status,
+} from './connection-machine.js';
+import type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
+
+/** `CloseCode.ABNORMAL`: reported for a socket the client gave up on (no welcome, no heartbeat). */
+const ABNORMAL_CLOSE: (typeof CloseCode)['ABNORMAL'] = 1006;
+/** `CloseCode.PROTOCOL_ERROR`: a frame the client cannot read. */
+const PROTOCOL_ERROR_CLOSE: (typeof CloseCode)['PROTOCOL_ERROR'] = 4000;
+
+/** A status change, with the close code and reason that caused it. */
+export interface StatusEvent {
+  readonly status: Status;
+  /** The close code behind `reconnecting` or `closed`. */
+  readonly code?: number;
+  /** The close reason behind `reconnecting` or `closed`. */
+  readonly reason?: string;
+  /** With `reconnecting`: milliseconds until the next attempt. */
+  readonly delayMs?: number;
+  /** With `closed`: true when a terminal close code (4000–4099) ended the session. */
+  readonly terminal?: boolean;
+}
+
+/** What the driver needs. */
+export interface ConnectionConfig {
+  readonly url: string;
+  readonly codec: ClientCodec;
+  readonly WebSocket: WebSocketConstructor;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly backoff: BackoffConfig;
+  readonly connectTimeoutMs: number;
+  /** Returns the token for the next attempt; `fresh` asks for a new one. */
+  readonly token: (fresh: boolean) => string | undefined | Promise<string | undefined>;
+}
+
+/** What the driver reports. */
+export interface ConnectionListener {
+  welcome(welcome: WelcomeEnvelope): void;
+  envelope(envelope: ServerEnvelope): void;
+  /** The welcomed socket is gone (read `status` to see whether the session is over). */
+  down(): void;
+  status(event: StatusEvent): void;
+  error(error: unknown): void;
+}
+
+/**
+ * Runs the connection machine: opens sockets, fetches tokens, times out stuck attempts,
+ * schedules retries and sends heartbeats. Everything time-related goes through the injected clock.
+ */
+export class Connection {
+  readonly #config: ConnectionConfig;
+  readonly #listener: ConnectionListener;
+  #state: MachineState = initialState;
+  #socket: WebSocketLike | undefined;
+  #attemptId = 0;
+  #retryTimer: TimerHandle;
+  #connectTimer: TimerHandle;
+  #heartbeatTimer: TimerHandle;
+  #heardSincePing = true;
+  #pending: MachineEvent[] = [];
+  #running = false;
+
+  constructor(config: ConnectionConfig, listener: ConnectionListener) {
+    this.#config = config;
+    this.#listener = listener;
+  }
+
+  /** The public status. */
+  get status(): Status {
+    return this.#state.status;
+  }
+
+  /** Starts connecting (no-op unless idle or closed). */
+  connect(): void {
+    this.#dispatch({ type: 'connect' });
+  }
+
+  /** Ends the session with 1000. */
+  close(reason = 'client close'): void {
+    this.#dispatch({ type: 'close', reason });
+  }
+
+  /** Sends a frame on the welcomed socket; false when there is none. */
+  send(frame: Frame): boolean {
+    if (this.#state.phase !== 'open' || !this.#socket) return false;
+    this.#socket.send(frame);
+    return true;
+  }
+
+  #dispatch(event: MachineEvent): void {
+    // Effects may raise events synchronously (a constructor that throws); queue them so each
+    // transition completes before the next begins.
+    this.#pending.push(event);
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) {
+        const wasOpen = this.#state.phase === 'open';
+        const [state, effects] = transition(this.#state, next, this.#config.backoff, this.#config.random);
+        this.#state = state;
+        for (const effect of effects) this.#run(effect);
+        if (wasOpen && state.phase !== 'open') this.#listener.down();
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #run(effect: Effect): void {
+    const { clock } = this.#config;
+    switch (effect.type) {
+      case 'open-socket':
+        void this.#open(effect.refreshToken);
+        return;
+      case 'close-socket':
+        closeQuietly(this.#detach(), effect.code, effect.reason);
+        return;
+      case 'schedule-retry':
+        this.#retryTimer = clock.setTimeout(() => this.#dispatch({ type: 'retry-due' }), effect.delayMs);
+        return;
+      case 'cancel-retry':
+        clock.clearTimeout(this.#retryTimer);
+        return;
+      case 'status': {
+        const { type: _, ...event } = effect;
+        this.#listener.status(event);
+        return;
+      }
+    }
+  }
+
+  async #open(refreshToken: boolean): Promise<void> {
+    const attempt = ++this.#attemptId;
+    const { clock, codec, url } = this.#config;
+    this.#connectTimer = clock.setTimeout(() => this.#fail(attempt, 'connect timeout'), this.#config.connectTimeoutMs);
+    let token: string | undefined;
+    try {
+      token = await this.#config.token(refreshToken);
+    } catch (error) {
+      this.#listener.error(error);
+      this.#fail(attempt, 'getToken failed');
+      return;
+    }
+    if (attempt !== this.#attemptId || this.#state.phase !== 'socket') return;
+    // Browsers cannot set headers on a WebSocket, so the token always travels as a subprotocol
+    // entry, on every runtime: one path to test and to secure.
+    const protocols = token === undefined ? [codec.subprotocol] : [codec.subprotocol, BEARER_SUBPROTOCOL_PREFIX + token];
+    let socket: WebSocketLike;
+    try {
+      socket = new this.#config.WebSocket(url, protocols);
+    } catch (error) {
+      this.#listener.error(error);
+      this.#fail(attempt, 'WebSocket constructor failed');
+      return;
+    }
+    this.#socket = socket;
+    socket.binaryType = 'arraybuffer';
+    socket.onmessage = (event: { data: unknown }) => this.#receive(socket, event.data);
+    socket.onclose = (event: { code: number; reason: string }) => {
+      if (this.#socket !== socket) return;
+      this.#detach();
+      this.#dispatch({ type: 'socket-closed', code: event.code, reason: event.reason });
+    };
+    // A failed socket always closes next and the close event carries what the client may know;
+    // the listener must still exist, because `ws` throws an 'error' nobody listens to.
+    socket.onerror = () => {};
+  }
+
+  #receive(socket: WebSocketLike, data: unknown): void {
+    if (this.#socket !== socket) return;
+    this.#heardSincePing = true;
+    let envelope: ServerEnvelope;
+    try {
+      envelope = this.#config.codec.decodeFromServer(data as Frame | ArrayBuffer, typeof data !== 'string');
+    } catch (error) {
+      this.#listener.error(error);
+      // A ProtocolError (msgpack, strict JSON) names its close code; the light JSON codec does not.
+      const code = (error as { closeCode?: number }).closeCode ?? PROTOCOL_ERROR_CLOSE;
+      const reason = error instanceof Error ? error.message : 'undecodable frame';
+      closeQuietly(this.#detach(), code, reason);
+      this.#dispatch({ type: 'socket-closed', code, reason });
+      return;
+    }
+    switch (envelope.t) {
+      case 'welcome':
+        if (this.#state.phase !== 'socket') return;
+        this.#config.clock.clearTimeout(this.#connectTimer);
+        this.#dispatch({ type: 'welcome' });
+        this.#startHeartbeat(envelope.limits.heartbeatMs);
+        this.#listener.welcome(envelope);
+        return;
+      case 'ping':
+        this.#sendNow({ t: 'pong', ...(envelope.ts === undefined ? {} : { ts: envelope.ts }) });
+        return;
+      case 'pong':
+        return;
+      default:
+        if (this.#state.phase === 'open') this.#listener.envelope(envelope);
+    }
+  }
+
+  #sendNow(envelope: Parameters<ClientCodec['encode']>[0]): void {
+    this.#socket?.send(this.#config.codec.encode(envelope));
+  }
+
+  #startHeartbeat(intervalMs: number): void {
+    if (!(intervalMs > 0)) return;
+    const { clock } = this.#config;
+    this.#heardSincePing = true;
+    const tick = (): void => {
+      // No frame at all for a whole interval after a ping: the socket is dead even if the
+      // browser still calls it open (it cannot see a silently dropped TCP connection).
+      if (!this.#heardSincePing) {
+        this.#drop('heartbeat timeout');
+        return;
+      }
+      this.#heardSincePing = false;
+      this.#sendNow({ t: 'ping', ts: clock.now() });
+      this.#heartbeatTimer = clock.setTimeout(tick, intervalMs);
+    };
+    this.#heartbeatTimer = clock.setTimeout(tick, intervalMs);
+  }
+
+  /** Gives up on the current attempt (still before the welcome) if it is `attempt`. */
+  #fail(attempt: number, reason: string): void {
+    if (attempt !== this.#attemptId || this.#state.phase !== 'socket') return;
+    this.#drop(reason);
+  }
+
+  /** Abandons the current socket locally and reports it as lost (1006). */
+  #drop(reason: string): void {
+    closeQuietly(this.#detach(), NORMAL_CLOSE, reason);
+    this.#dispatch({ type: 'socket-closed', code: ABNORMAL_CLOSE, reason });
+  }
+
+  #detach(): WebSocketLike | undefined {
+    const { clock } = this.#config;
+    clock.clearTimeout(this.#connectTimer);
+    clock.clearTimeout(this.#heartbeatTimer);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) {
+      socket.onmessage = socket.onclose = null;
+      // Swallow the error a closing socket may still raise (ws emits it as an 'error' event).
+      socket.onerror = () => {};
+    }
+    return socket;
+  }
+}
+
+function closeQuietly(socket: WebSocketLike | undefined, code: number, reason: string): void {
+  try {
+    // Close reasons are limited to 123 bytes; 60 characters stay below that in any script.
+    socket?.close(code, reason.slice(0, 60));
+  } catch {
+    // Already closing, or a code the runtime refuses: the socket is abandoned either way.
+  }
+}

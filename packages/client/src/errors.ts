@@ -1,0 +1,24 @@
+import type { ErrorCode } from '@switchyard/protocol';
+
+/**
+ * A failed client call, or the end of a session. `code` says why: `TIMEOUT`, `DISCONNECTED`,
+ * `PAYLOAD_TOO_LARGE` and `LIMIT_EXCEEDED` (offline queue full) are raised locally; any other
+ * code is the server's error reply (`FORBIDDEN`, `NOT_FOUND`, `BAD_REQUEST`, …).
+ *
+ * @example
+ * try { await client.request('chat:send', msg); }
+ * catch (err) { if (err instanceof ClientError && err.code === 'TIMEOUT') retryLater(); }
+ */
+export class ClientError extends Error {
+  override readonly name = 'ClientError';
+  /** Why the call failed. */
+  readonly code: ErrorCode;
+  /** With `DISCONNECTED` after the session ended: the WebSocket close code that ended it. */
+  readonly closeCode: number | undefined;
+
+  constructor(code: ErrorCode, message: string, closeCode?: number) {
+    super(message);
+    this.code = code;
+    this.closeCode = closeCode;
+  }
+}

@@ -1,0 +1,95 @@
+import type { Frame, ReplyEnvelope } from '@switchyard/protocol';
+import type { Clock, TimerHandle } from './clock.js';
+import { ClientError } from './errors.js';
+import type { QueuedFrame } from './send-queue.js';
+
+interface Entry {
+  readonly resolve: (data: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: TimerHandle;
+  readonly retry: boolean;
+  readonly frame: Frame;
+}
+
+/** Largest request id; ids wrap around to 1 after it. */
+const MAX_ID = 2 ** 32 - 1;
+
+/**
+ * Calls waiting for a reply, by request id: each one settles exactly once, with the reply,
+ * a `TIMEOUT`, or a `DISCONNECTED` when the socket drops and the call was not marked retryable.
+ */
+export class PendingRequests {
+  readonly #clock: Clock;
+  readonly #entries = new Map<number, Entry>();
+  #lastId = 0;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** A request id not in flight. */
+  nextId(): number {
+    do this.#lastId = this.#lastId >= MAX_ID ? 1 : this.#lastId + 1;
+    while (this.#entries.has(this.#lastId));
+    return this.#lastId;
+  }
+
+  /** True while request `id` awaits its reply. */
+  has(id: number): boolean {
+    return this.#entries.has(id);
+  }
+
+  /**
+   * Waits for the reply to request `id`, whose encoded frame is kept for a resend.
+   * The timeout runs from now, whether the frame is sent at once or queued.
+   */
+  wait(id: number, frame: Frame, timeoutMs: number, retry: boolean): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = this.#clock.setTimeout(
+        () => this.reject(id, new ClientError('TIMEOUT', `no reply within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.#entries.set(id, { resolve, reject, timer, retry, frame });
+    });
+  }
+
+  /** Settles the request a reply answers; false when none waits for it. */
+  settle(reply: ReplyEnvelope): boolean {
+    const entry = this.#take(reply.id);
+    if (!entry) return false;
+    if (reply.ok) entry.resolve(reply.data);
+    else entry.reject(new ClientError(reply.error.code, reply.error.message));
+    return true;
+  }
+
+  /** Rejects request `id` if it is still waiting. */
+  reject(id: number, error: Error): void {
+    this.#take(id)?.reject(error);
+  }
+
+  /** Request `id`'s frame as the send queue sees it: a failed send rejects the call. */
+  queued(id: number, frame: Frame): QueuedFrame {
+    return { frame, sent: () => {}, fail: (error) => this.reject(id, error), live: () => this.has(id) };
+  }
+
+  /**
+   * The socket dropped. Rejects every call with `error`, except, when `keepRetryable`, the ones
+   * marked safe to retry: they are returned, in sending order, to be sent again.
+   */
+  disconnect(error: Error, keepRetryable: boolean): QueuedFrame[] {
+    const resend: QueuedFrame[] = [];
+    for (const [id, entry] of this.#entries) {
+      if (keepRetryable && entry.retry) resend.push(this.queued(id, entry.frame));
+      else this.reject(id, error);
+    }
+    return resend;
+  }
+
+  #take(id: number): Entry | undefined {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    this.#entries.delete(id);
+    this.#clock.clearTimeout(entry.timer);
+    return entry;
+  }
+}

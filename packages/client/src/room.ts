@@ -1,0 +1,120 @@
+import type { ClientEnvelope, JoinResult, PresenceEnvelope, PresenceSnapshot } from '@switchyard/protocol';
+import { Emitter } from './emitter.js';
+import { ClientError } from './errors.js';
+import type { JoinOptions, PublishOptions, RequestOptions } from './options.js';
+import type { PresenceChange, PushMeta, Room } from './types.js';
+
+/** How a call reaches the socket: `queue` waits for the connection, `direct` needs it now. */
+export type SendMode = 'queue' | 'direct';
+
+/** What a room needs from its client. */
+export interface RoomHost {
+  /** Sends an envelope built around a fresh request id and waits for the reply. */
+  call(build: (id: number) => ClientEnvelope, mode: SendMode, options?: RequestOptions): Promise<unknown>;
+  /** Sends an envelope without waiting for a reply. */
+  send(envelope: ClientEnvelope): Promise<void>;
+  /** The room left: stop rejoining it. */
+  forget(room: RoomHandle): void;
+  /** Reports an error no caller is waiting for. */
+  error(error: unknown): void;
+}
+
+/** The {@link Room} a client hands out. */
+export class RoomHandle implements Room {
+  readonly name: string;
+  readonly #host: RoomHost;
+  readonly #options: JoinOptions;
+  readonly #pushes: Emitter<[unknown, PushMeta]>;
+  readonly #presence: Emitter<[PresenceChange]>;
+  readonly #joined: Promise<JoinResult>;
+  #settle: ((result: JoinResult | Error) => void) | undefined;
+  #left = false;
+
+  constructor(host: RoomHost, name: string, options: JoinOptions) {
+    this.#host = host;
+    this.name = name;
+    this.#options = options;
+    const onListenerError = (error: unknown): void => host.error(error);
+    this.#pushes = new Emitter(onListenerError);
+    this.#presence = new Emitter(onListenerError);
+    this.#joined = new Promise((resolve, reject) => {
+      this.#settle = (result) => {
+        this.#settle = undefined;
+        if (result instanceof Error) reject(result);
+        else resolve(result);
+      };
+    });
+    // A refused join must not become an unhandled rejection when nobody awaits ready().
+    this.#joined.catch(() => {});
+  }
+
+  ready(): Promise<JoinResult> {
+    return this.#joined;
+  }
+
+  /** Sends the join; the client calls it on `join()` and after every welcome. */
+  async join(): Promise<void> {
+    const { presence, timeoutMs } = this.#options;
+    try {
+      const result = await this.#host.call(
+        (id) => ({ t: 'join', id, room: this.name, ...(presence ? { presence } : {}) }),
+        'direct',
+        timeoutMs === undefined ? {} : { timeoutMs },
+      );
+      this.#settle?.(result as JoinResult);
+    } catch (error) {
+      // Cut off by a disconnect: the next welcome joins again.
+      if (this.#left || (error instanceof ClientError && error.code === 'DISCONNECTED')) return;
+      this.#host.forget(this);
+      if (this.#settle) this.#settle(error as Error);
+      else this.#host.error(error);
+    }
+  }
+
+  /** A push for this room arrived. */
+  deliver(event: string, data: unknown, meta: PushMeta): void {
+    this.#pushes.emit(event, data, meta);
+  }
+
+  /** A presence change for this room arrived. */
+  presenceChanged({ change, userId, connections }: PresenceEnvelope): void {
+    this.#presence.emit('', { change, userId, connections });
+  }
+
+  /** The client closed for good: a join still pending fails. */
+  abandon(error: Error): void {
+    this.#settle?.(error);
+  }
+
+  on(event: string, fn: (data: unknown, meta: PushMeta) => void): () => void {
+    return this.#pushes.on(event, fn);
+  }
+
+  onPresence(fn: (change: PresenceChange) => void): () => void {
+    return this.#presence.on('', fn);
+  }
+
+  async publish(event: string, data: unknown, options: PublishOptions = {}): Promise<void> {
+    const { ack, ...rest } = options;
+    const room = this.name;
+    if (ack === false) return this.#host.send({ t: 'publish', room, event, data });
+    await this.#host.call((id) => ({ t: 'publish', room, event, data, id }), 'queue', rest);
+  }
+
+  async presence(options?: RequestOptions): Promise<PresenceSnapshot> {
+    return (await this.#host.call((id) => ({ t: 'presence-get', id, room: this.name }), 'queue', options)) as PresenceSnapshot;
+  }
+
+  async leave(): Promise<void> {
+    if (this.#left) return;
+    this.#left = true;
+    this.#host.forget(this);
+    this.#settle?.(new ClientError('DISCONNECTED', `left room ${this.name} before the join completed`));
+    try {
+      await this.#host.call((id) => ({ t: 'leave', id, room: this.name }), 'direct');
+    } catch (error) {
+      // Offline, the server has already dropped the membership with the socket.
+      if (!(error instanceof ClientError && error.code === 'DISCONNECTED')) throw error;
+    }
+  }
+}

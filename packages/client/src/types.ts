@@ -1,0 +1,95 @@
+import type {
+  AnyContract,
+  Contract,
+  EventsOf,
+  JoinResult,
+  NameOf,
+  NoticeEnvelope,
+  PresenceSnapshot,
+  PushesOf,
+  RequestIn,
+  RequestOut,
+  RequestsOf,
+  ServerRequestsOf,
+  WelcomeEnvelope,
+} from '@switchyard/protocol';
+import type { Status } from './connection-machine.js';
+import type { StatusEvent } from './connection.js';
+import type { JoinOptions, PublishOptions, RequestOptions } from './options.js';
+
+/** Where a push came from. */
+export interface PushMeta {
+  /** The room it was published to; absent for a direct push. */
+  readonly room?: string;
+}
+
+/** A presence change in a room. */
+export interface PresenceChange {
+  readonly change: 'join' | 'leave';
+  readonly userId: string;
+  /** The user's connections in the room after the change. */
+  readonly connections: number;
+}
+
+/** A push listener, typed by the contract's `pushes`. */
+export type PushListener<C extends Contract, E extends NameOf<PushesOf<C>>> = (data: PushesOf<C>[E], meta: PushMeta) => void;
+
+/**
+ * A joined room. The client remembers it and joins again after every reconnect until `leave()`.
+ */
+export interface Room<C extends Contract = AnyContract> {
+  /** The room name. */
+  readonly name: string;
+  /**
+   * Resolves with the first successful join (waiting through reconnects), rejects when the
+   * server refuses it (`FORBIDDEN`, `LIMIT_EXCEEDED`, …) or the client closes first.
+   */
+  ready(): Promise<JoinResult>;
+  /** Listens to pushes published to this room; returns the unsubscribe function. */
+  on<E extends NameOf<PushesOf<C>>>(event: E, fn: PushListener<C, E>): () => void;
+  /** Listens to presence changes (join with `{ presence: true }`); returns the unsubscribe function. */
+  onPresence(fn: (change: PresenceChange) => void): () => void;
+  /** Publishes to the room's members; resolves on the server's acknowledgement. */
+  publish<E extends NameOf<PushesOf<C>>>(event: E, data: PushesOf<C>[E], options?: PublishOptions): Promise<void>;
+  /** Who is in the room now. */
+  presence(options?: RequestOptions): Promise<PresenceSnapshot>;
+  /** Leaves the room and forgets it. */
+  leave(): Promise<void>;
+}
+
+/** A handler for a server→client request; its return value is the reply. */
+export type RequestHandler<C extends Contract, R extends NameOf<ServerRequestsOf<C>>> = (
+  data: RequestIn<ServerRequestsOf<C>, R>,
+) => RequestOut<ServerRequestsOf<C>, R> | Promise<RequestOut<ServerRequestsOf<C>, R>>;
+
+/** A Switchyard client, typed by the application's contract. */
+export interface Client<C extends Contract = AnyContract> {
+  /** `connecting`, `open`, `reconnecting` or `closed`. */
+  readonly status: Status;
+  /** The current session's welcome (connection id, user id, limits), while open. */
+  readonly welcome: WelcomeEnvelope | undefined;
+  /** Sends a fire-and-forget event; resolves once written to the socket (queued while offline). */
+  emit<E extends NameOf<EventsOf<C>>>(event: E, data: EventsOf<C>[E]): Promise<void>;
+  /** Calls a server handler and resolves with its typed reply, or rejects with a `ClientError`. */
+  request<R extends NameOf<RequestsOf<C>>>(
+    name: R,
+    data: RequestIn<RequestsOf<C>, R>,
+    options?: RequestOptions,
+  ): Promise<RequestOut<RequestsOf<C>, R>>;
+  /** Listens to pushes (direct and from joined rooms); returns the unsubscribe function. */
+  on<E extends NameOf<PushesOf<C>>>(event: E, fn: PushListener<C, E>): () => void;
+  /** Answers server→client requests named `name`; returns the function that removes the handler. */
+  handle<R extends NameOf<ServerRequestsOf<C>>>(name: R, fn: RequestHandler<C, R>): () => void;
+  /** Joins a room (or returns the handle of a room already joined). */
+  join(room: string, options?: JoinOptions): Room<C>;
+  /** Listens to status changes; returns the unsubscribe function. */
+  onStatus(fn: (event: StatusEvent) => void): () => void;
+  /** Listens to server notices (`GAP`, `TOKEN_EXPIRING`, `SHUTDOWN`). */
+  onNotice(fn: (notice: NoticeEnvelope) => void): () => void;
+  /** Listens to errors that belong to no call: failed rejoins, refreshes, listeners, bad frames. */
+  onError(fn: (error: unknown) => void): () => void;
+  /** Connects again after `close()` (or the first time with `autoConnect: false`). */
+  connect(): void;
+  /** Closes with 1000; pending and queued calls reject with `DISCONNECTED`; rooms are forgotten. */
+  close(): void;
+}

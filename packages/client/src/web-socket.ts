@@ -1,0 +1,21 @@
+/**
+ * The part of a WebSocket the client uses. The browser's `WebSocket`, Node 22's global
+ * `WebSocket` and the `ws` package all satisfy it, so the client never imports a runtime.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface WebSocketLike {
+  /** `'arraybuffer'` makes binary frames arrive as `ArrayBuffer` everywhere. */
+  binaryType: any;
+  /** The subprotocol the server selected. */
+  readonly protocol: string;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  // `any` event parameters: the DOM, undici and `ws` each declare their own event classes.
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+}
+
+/** A WebSocket constructor: `globalThis.WebSocket` or `ws`'s default export. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
