@@ -129,8 +129,10 @@ export class Hub implements ConnectionHost {
     for (const [name, codec] of this.#deps.codecs) {
       const topic = roomTopic(name, room);
       let count = this.#deps.transport.numSubscribers(topic);
-      const skipSender = except !== undefined && !except.closed && except.codec === name;
-      if (skipSender && this.#isSubscribed(except, room)) count -= 1;
+      // ws.publish excludes the sender but only works from a socket subscribed to the topic
+      // (uWS ignores it otherwise); a sender that is not subscribed cannot receive anyway.
+      const skipSender = except !== undefined && except.codec === name && !except.closed && this.#isSubscribed(except, room);
+      if (skipSender) count -= 1;
       if (count <= 0) continue;
       const frame = codec.encode(envelope);
       if (skipSender) except.socket.publish(topic, frame, codec.binary);
