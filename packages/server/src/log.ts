@@ -1,16 +1,19 @@
-import { pino, type Logger } from 'pino';
-
-/** The server's logger: pino, JSON lines. Inject your own with `createServer({ logger })`. */
-export type { Logger };
+import { pino, type BaseLogger } from 'pino';
 
 /**
- * Creates the default logger (JSON lines on stdout). Tokens, `?token=` values and message
+ * What the server logs through: a pino logger (or anything with pino's level methods, called as
+ * `logger.info(fields, message)`). Inject your own with `createServer({ logger })`.
+ */
+export type Logger = Pick<BaseLogger, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'>;
+
+/** Levels accepted by {@link createLogger}. */
+export type ServerLogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * Creates the default logger: pino, JSON lines on stdout. Tokens, `?token=` values and message
  * contents are never passed to it.
  * @param level minimum level to write
  */
 export function createLogger(level: ServerLogLevel = 'info'): Logger {
   return pino({ name: 'switchyard', level });
 }
-
-/** Levels accepted by {@link createLogger}. */
-export type ServerLogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
