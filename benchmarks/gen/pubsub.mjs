@@ -1,0 +1,158 @@
+// Fan-out and many-rooms load: publishers send the same prebuilt frame; subscribers count
+// frames by header. Modes: `saturated` (a small in-flight window, at most `batch` publishes per
+// write, so no read carries more than ~24 publishes), `burst` (`burst` publishes in one write),
+// and `fixed` (a timer paces publishes to `rate` per second, each its own write).
+import { performance } from 'node:perf_hooks';
+import { Tally } from '../lib/conn.mjs';
+import { PROTOCOLS } from '../lib/protocols.mjs';
+import { cpuBetween, openConn, pool, saturatedSide, sleep, snapshot, tokenMaker, waitFor } from './common.mjs';
+
+export async function pubsub(cfg) {
+  const { protocol, port, serverPid, rooms, subsPerRoom, publisherMember, perPublish, concurrency = 100 } = cfg;
+  const proto = PROTOCOLS[protocol];
+  const tokenFor = tokenMaker(cfg.auth);
+  const roomName = (r) => `room-${r}`;
+  const tally = new Tally();
+  const stray = new Tally(); // frames a non-member publisher receives (should stay 0)
+  const setupStart = performance.now();
+  const subs = await pool(rooms * subsPerRoom, concurrency, (i) =>
+    openConn(protocol, port, { room: roomName(i % rooms), token: tokenFor(i), member: true, join: true }),
+  );
+  const pubs = await pool(rooms, concurrency, (r) =>
+    openConn(protocol, port, {
+      room: roomName(r),
+      token: tokenFor(rooms * subsPerRoom + r),
+      member: publisherMember,
+      join: publisherMember,
+    }),
+  );
+  for (const c of subs) c.count(tally);
+  for (const c of pubs) c.count(publisherMember ? tally : stray);
+  const setupS = (performance.now() - setupStart) / 1000;
+  const frames = pubs.map((_, r) => proto.publishFrame(roomName(r)));
+
+  const results = [];
+  for (const phase of cfg.phases) {
+    results.push(await runPhase(phase));
+    await sleep(100);
+  }
+  const closed = subs.filter((c) => c.closed).length + pubs.filter((c) => c.closed).length;
+  for (const c of [...subs, ...pubs]) c.destroy();
+  return { connections: subs.length + pubs.length, setupS, closed, strayFrames: stray.frames, phases: results };
+
+  async function runPhase(phase) {
+    const base = tally.frames;
+    let published = 0;
+    let running = true;
+    let rr = 0;
+    const inflight = () => published - (tally.frames - base) / perPublish;
+    let timer;
+    // Fixed rate: the time until publish k has reached all its subscribers, taken as the moment
+    // the delivery count passes (k + 1) x perPublish (deliveries arrive in publish order).
+    const sendTimes = new Float64Array(1 << 16);
+    const latencies = [];
+    let completed = 0;
+    let recording = false;
+    if (phase.mode === 'fixed') {
+      const t0 = performance.now();
+      tally.kick = () => {
+        const d = tally.frames - base;
+        while (completed < published && (completed + 1) * perPublish <= d) {
+          if (recording) latencies.push(performance.now() - sendTimes[completed & 0xffff]);
+          completed++;
+        }
+      };
+      const cap = Math.max(1, Math.ceil(phase.rate / 100));
+      timer = setInterval(() => {
+        if (!running) return;
+        let due = Math.floor(((performance.now() - t0) * phase.rate) / 1000) - published;
+        if (due > cap) due = cap; // the generator fell behind: do not catch up in one burst
+        for (let i = 0; i < due; i++) {
+          sendTimes[published & 0xffff] = performance.now();
+          pubs[rr].send(frames[rr]);
+          rr = rr + 1 === pubs.length ? 0 : rr + 1;
+          published++;
+        }
+      }, 1);
+    } else {
+      const burst = phase.mode === 'burst' ? phase.burst : 0;
+      const window = burst ? 2 * burst : phase.window;
+      const batch = phase.batch ?? 4;
+      const batched = pubs.length === 1 ? frames.map((f) => Buffer.concat(Array(burst || batch).fill(f))) : null;
+      let scheduled = false;
+      const pump = () => {
+        scheduled = false;
+        if (!running) return;
+        if (burst) {
+          if (inflight() <= window - burst) {
+            pubs[0].send(batched[0]);
+            published += burst;
+          }
+        } else if (batched) {
+          const room = window - inflight();
+          if (room >= batch) {
+            pubs[0].send(batched[0]);
+            published += batch;
+          } else if (room >= 1) {
+            pubs[0].send(frames[0]);
+            published += 1;
+          }
+        } else {
+          // Many rooms: one publish per publisher per turn, round robin, within the window.
+          let room = Math.floor(window - inflight());
+          if (room > pubs.length) room = pubs.length;
+          for (let i = 0; i < room; i++) {
+            pubs[rr].send(frames[rr]);
+            rr = rr + 1 === pubs.length ? 0 : rr + 1;
+            published++;
+          }
+        }
+      };
+      tally.kick = () => {
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(pump);
+        }
+      };
+      timer = setInterval(pump, 5);
+      pump();
+    }
+    await sleep(phase.warmMs);
+    const a = snapshot(serverPid);
+    const f0 = tally.frames;
+    const b0 = tally.bytes;
+    const p0 = published;
+    recording = true;
+    await sleep(phase.measureMs);
+    recording = false;
+    const b = snapshot(serverPid);
+    const delivered = tally.frames - f0;
+    const bytes = tally.bytes - b0;
+    const pubsInWindow = published - p0;
+    running = false;
+    clearInterval(timer);
+    tally.kick = null;
+    const expected = () => published * perPublish;
+    await waitFor(() => tally.frames - base >= expected(), 5000);
+    const cpu = cpuBetween(a, b);
+    const lost = expected() - (tally.frames - base);
+    latencies.sort((x, y) => x - y);
+    const q = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : undefined);
+    return {
+      ...(phase.mode === 'fixed' ? { fanoutP50Ms: q(0.5), fanoutP99Ms: q(0.99), fanoutSamples: latencies.length } : {}),
+      mode: phase.mode,
+      ...(phase.rate ? { rate: phase.rate, offeredDeliveriesPerSec: phase.rate * perPublish } : {}),
+      ...(phase.burst ? { burst: phase.burst } : {}),
+      ...cpu,
+      published,
+      deliveries: delivered,
+      deliveriesPerSec: delivered / cpu.seconds,
+      publishesPerSec: pubsInWindow / cpu.seconds,
+      bytesPerDelivery: bytes / Math.max(1, delivered),
+      serverCpuSPerMillion: cpu.serverCpuS / (delivered / 1e6),
+      genCpuSPerMillion: cpu.genCpuS / (delivered / 1e6),
+      saturated: saturatedSide(cpu),
+      lost,
+    };
+  }
+}

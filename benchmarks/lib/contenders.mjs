@@ -1,0 +1,52 @@
+// The servers under test. Each runs as its own process; `protocol` names the wire adapter the
+// generator speaks to it; `auth` whether connections carry a JWT.
+
+/** Contender id -> how to start it and speak to it. */
+export const CONTENDERS = {
+  'switchyard-json': {
+    label: 'Switchyard JSON',
+    script: 'servers/switchyard.mjs',
+    args: [],
+    protocol: 'switchyard-json',
+    auth: 'hs256',
+  },
+  'switchyard-msgpack': {
+    label: 'Switchyard msgpack',
+    script: 'servers/switchyard.mjs',
+    args: [],
+    protocol: 'switchyard-msgpack',
+    auth: 'hs256',
+  },
+  'switchyard-json-nometrics': {
+    label: 'Switchyard JSON, metrics off',
+    script: 'servers/switchyard.mjs',
+    args: ['--metrics', 'off'],
+    protocol: 'switchyard-json',
+    auth: 'hs256',
+  },
+  'uws-raw': { label: 'raw uWS', script: 'servers/uws-raw.mjs', args: [], protocol: 'uws-raw', auth: null },
+  'uws-raw-defer': {
+    label: 'raw uWS, deferred publish',
+    script: 'servers/uws-raw.mjs',
+    args: ['--defer'],
+    protocol: 'uws-raw',
+    auth: null,
+  },
+  'sio-uws': {
+    label: 'Socket.IO on uWS',
+    script: 'servers/socketio.mjs',
+    args: ['--engine', 'uws'],
+    protocol: 'socketio',
+    auth: null,
+  },
+  'sio-default': {
+    label: 'Socket.IO default',
+    script: 'servers/socketio.mjs',
+    args: ['--engine', 'default'],
+    protocol: 'socketio',
+    auth: null,
+  },
+};
+
+/** The Switchyard contenders (their ids start with `switchyard`). */
+export const isSwitchyard = (id) => id.startsWith('switchyard');

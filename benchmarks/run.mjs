@@ -1,0 +1,201 @@
+// `npm run bench [-- --quick] [--only fanout,requests,idle,storm,rooms] [--contenders a,b] [--reps N] [--profile]`
+// Runs every scenario against every contender, each server and the load generator in their own
+// process pinned to their own core, then writes results/latest.json and docs/benchmarks.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CONTENDERS } from './lib/contenders.mjs';
+import { rsaKeyPair } from './lib/jwt.mjs';
+import { describeMachine } from './lib/machine.mjs';
+import { plan } from './lib/plan.mjs';
+import { startGenerator, startServer } from './lib/spawn.mjs';
+import { roundDeep } from './lib/stats.mjs';
+import { analyze } from './report/analyze.mjs';
+import { writeDocs } from './report/markdown.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    contenders: { type: 'string' },
+    reps: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'server-core': { type: 'string', default: '0' },
+    'gen-core': { type: 'string', default: '1' },
+    out: { type: 'string', default: 'results/latest.json' },
+    docs: { type: 'string', default: '../docs/benchmarks.md' },
+  },
+  strict: true,
+});
+
+const SECRET = 'switchyard-bench-secret';
+const P = plan(args.quick);
+if (args.contenders) {
+  // Restrict every scenario to the listed contenders (storm variants by contender id).
+  const keep = new Set(args.contenders.split(','));
+  for (const s of Object.values(P)) {
+    if (s.contenders) s.contenders = s.contenders.filter((c) => keep.has(c));
+    if (s.variants) s.variants = s.variants.filter((v) => keep.has(v.contender));
+  }
+}
+const only = args.only ? new Set(args.only.split(',')) : null;
+const repsOf = (s) => (args.reps ? Number(args.reps) : P[s].reps);
+const log = (...m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m.join(' ')}\n`);
+const started = Date.now();
+
+const keys = rsaKeyPair();
+const keyDir = join(tmpdir(), `switchyard-bench-${process.pid}`);
+mkdirSync(keyDir, { recursive: true });
+const publicKeyFile = join(keyDir, 'rs256.pub.pem');
+writeFileSync(publicKeyFile, keys.publicKey);
+
+const results = {
+  schema: 1,
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  mode: args.quick ? 'quick' : 'full',
+  startedAt: new Date(started).toISOString(),
+  machine: describeMachine(),
+  method: {
+    pinning: { serverCore: Number(args['server-core']), generatorCore: Number(args['gen-core']) },
+    nice: false,
+    cpu: 'utime+stime of the server process from /proc/<pid>/stat, over the measurement window',
+    plan: JSON.parse(JSON.stringify(P, (_k, v) => (typeof v === 'function' ? undefined : v))),
+  },
+  contenders: Object.fromEntries(Object.entries(CONTENDERS).map(([id, c]) => [id, c.label])),
+  runs: {},
+};
+
+/** One server + one generator, one scenario; both processes are gone when it returns. */
+async function session(contenderId, cfg, auth) {
+  const c = CONTENDERS[contenderId];
+  const authMode = auth ?? c.auth ?? 'none';
+  const serverExtra = c.script.endsWith('switchyard.mjs')
+    ? ['--auth', authMode, ...(authMode === 'rs256' ? ['--public-key-file', publicKeyFile] : [])]
+    : [];
+  const args2 = [...c.args, ...serverExtra];
+  const nodeFlags =
+    args.profile && c.script.endsWith('switchyard.mjs')
+      ? ['--cpu-prof', '--cpu-prof-dir=results/raw/profiles', `--cpu-prof-name=${cfg.scenario}-${contenderId}-${Date.now()}.cpuprofile`]
+      : [];
+  const genAuth =
+    authMode === 'hs256'
+      ? { alg: 'hs256', secret: SECRET }
+      : authMode === 'rs256'
+        ? { alg: 'rs256', privateKey: keys.privateKey }
+        : null;
+  const srv = await startServer({ script: c.script, args: args2, core: args['server-core'], nodeFlags });
+  const gen = await startGenerator({ core: args['gen-core'] });
+  try {
+    return await gen.run({ ...cfg, protocol: c.protocol, port: srv.port, serverPid: srv.pid, auth: genAuth });
+  } finally {
+    await gen.stop();
+    await srv.stop();
+  }
+}
+
+function record(scenario, key, contender, value) {
+  const s = (results.runs[scenario] ??= {});
+  const k = (s[key] ??= {});
+  (k[contender] ??= []).push(value);
+}
+
+async function attempt(label, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`FAILED ${label}: ${String(err?.message ?? err).split('\n')[0]}`);
+    return { error: String(err?.message ?? err).split('\n')[0] };
+  }
+}
+
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+if (!only || only.has('fanout')) {
+  const F = P.fanout;
+  for (let rep = 0; rep < repsOf('fanout'); rep++) {
+    for (const n of F.subscribers) {
+      for (const c of F.contenders) {
+        const cfg = { scenario: 'pubsub', rooms: 1, subsPerRoom: n, publisherMember: false, perPublish: n, phases: F.phases(n) };
+        const r = await attempt(`fanout ${c} n=${n}`, () => session(c, cfg));
+        for (const [i, ph] of (r.phases ?? F.phases(n).map(() => r)).entries()) {
+          const mode = F.phases(n)[i].mode;
+          record('fanout', `${n}/${mode}`, c, { ...ph, closed: r.closed, strayFrames: r.strayFrames });
+          if (!ph.error) {
+            log(`fanout rep${rep} n=${n} ${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`);
+          }
+        }
+      }
+    }
+  }
+}
+
+if (!only || only.has('requests')) {
+  const R = P.requests;
+  for (let rep = 0; rep < repsOf('requests'); rep++) {
+    for (const c of R.contenders) {
+      const r = await attempt(`requests ${c}`, () => session(c, { scenario: 'requests', conns: R.conns, rates: R.rates }));
+      for (const [i, x] of (r.rates ?? R.rates.map(() => r)).entries()) {
+        record('requests', String(R.rates[i].rate), c, { ...x, closed: r.closed });
+        if (!x.error) {
+          log(`requests rep${rep} ${R.rates[i].rate}/s ${c}: p50 ${fmt(x.p50Ms, 3)} p99 ${fmt(x.p99Ms, 3)} p99.9 ${fmt(x.p999Ms, 3)} ms, server ${fmt(x.serverCpuPct, 1)}%, ${fmt(x.serverCpuUsPerRequest, 1)} us/req, lost ${x.lost}`);
+        }
+      }
+    }
+  }
+}
+
+if (!only || only.has('idle')) {
+  const I = P.idle;
+  for (let rep = 0; rep < repsOf('idle'); rep++) {
+    for (const c of I.contenders) {
+      const r = await attempt(`idle ${c}`, () =>
+        session(c, { scenario: 'idle', count: I.count, concurrency: I.concurrency, settleMs: I.settleMs }),
+      );
+      record('idle', String(I.count), c, r);
+      if (!r.error) log(`idle rep${rep} ${c}: ${fmt(r.bytesPerConnection / 1024, 2)} KB/conn (rss ${fmt(r.rssBytes / 2 ** 20, 1)} MB), closed ${r.closed}`);
+    }
+  }
+}
+
+if (!only || only.has('storm')) {
+  const S = P.storm;
+  for (let rep = 0; rep < repsOf('storm'); rep++) {
+    for (const v of S.variants) {
+      const r = await attempt(`storm ${v.id}`, () =>
+        session(v.contender, { scenario: 'storm', count: S.count, concurrency: S.concurrency }, v.auth),
+      );
+      record('storm', String(S.count), v.id, r);
+      if (!r.error) log(`storm rep${rep} ${v.id}: ${fmt(r.upgradesPerSec, 0)} upgrades/s, server ${fmt(r.serverCpuUsPerUpgrade, 1)} us/upgrade (${fmt(r.serverCpuPct, 0)}%), gen ${fmt(r.genCpuPct, 0)}%, bad token -> ${r.badTokenStatus}`);
+    }
+  }
+}
+
+if (!only || only.has('rooms')) {
+  const M = P.rooms;
+  for (let rep = 0; rep < repsOf('rooms'); rep++) {
+    for (const c of M.contenders) {
+      // Socket.IO's io.to(room) also reaches the publisher; Switchyard and raw uWS skip it.
+      const perPublish = CONTENDERS[c].protocol === 'socketio' ? M.perRoom : M.perRoom - 1;
+      const phases = M.phases(perPublish);
+      const cfg = { scenario: 'pubsub', rooms: M.rooms, subsPerRoom: M.perRoom - 1, publisherMember: true, perPublish, phases };
+      const r = await attempt(`rooms ${c}`, () => session(c, cfg));
+      for (const [i, ph] of (r.phases ?? phases.map(() => r)).entries()) {
+        record('rooms', phases[i].mode, c, { ...ph, closed: r.closed });
+        if (!ph.error) log(`rooms rep${rep} ${phases[i].mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`);
+      }
+    }
+  }
+}
+
+results.finishedAt = new Date().toISOString();
+results.durationS = Math.round((Date.now() - started) / 1000);
+results.summary = analyze(results);
+const json = roundDeep(results);
+mkdirSync('results', { recursive: true });
+writeFileSync(args.out, `${JSON.stringify(json, null, 2)}\n`);
+log(`wrote ${args.out} (${results.durationS} s)`);
+if (args.docs !== 'none') {
+  writeDocs(json, args.docs);
+  log(`wrote ${args.docs}`);
+}

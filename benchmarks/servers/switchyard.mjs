@@ -1,0 +1,38 @@
+// Switchyard as an application embeds it: createServer() with JWT auth, an `echo` request
+// handler, per-connection rate limits off (the load generator publishes far above them).
+import { createServer } from '@switchyard/server';
+import { announce, exitOnSignal, serverArgs } from './common.mjs';
+
+const args = serverArgs({
+  auth: { type: 'string', default: 'hs256' },
+  secret: { type: 'string', default: 'switchyard-bench-secret' },
+  'public-key-file': { type: 'string' },
+  metrics: { type: 'string', default: 'on' },
+});
+
+const auth =
+  args.auth === 'hs256'
+    ? { algorithms: ['HS256'], secret: args.secret }
+    : args.auth === 'rs256'
+      ? { algorithms: ['RS256'], publicKey: (await import('node:fs')).readFileSync(args['public-key-file'], 'utf8') }
+      : { allowAnonymous: true };
+
+const server = createServer({
+  host: '127.0.0.1',
+  auth,
+  metrics: args.metrics === 'on',
+  logLevel: 'silent',
+  limits: {
+    messagesPerSecond: 0,
+    maxConnectionsPerIp: 0,
+    maxConnectionsPerUser: 0,
+    idleTimeoutSec: 120,
+    maxBackpressure: 4 * 1024 * 1024,
+  },
+});
+server.onRequest('echo', (_ctx, data) => data);
+const { port } = await server.listen(0);
+announce(port);
+exitOnSignal(() => {
+  void server.close();
+});
