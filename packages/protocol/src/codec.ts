@@ -18,7 +18,12 @@ export interface Codec {
   readonly subprotocol: string;
   /** True when frames are binary (msgpack), false for text frames (JSON). */
   readonly binary: boolean;
-  /** Encodes one envelope into one frame. */
+  /**
+   * Encodes one envelope into one frame. A binary frame may be a view into a larger, reused
+   * buffer: send the view itself (its `byteOffset`/`byteLength`), never its `.buffer`. The view
+   * stays valid after later calls.
+   * @throws TypeError or RangeError for values no codec can carry (BigInt, cycles, extreme nesting).
+   */
   encode(envelope: Envelope): Frame;
   /**
    * Decodes and validates an untrusted frame sent by a client.

@@ -13,6 +13,19 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+function refuseScalar(value: unknown, field: string): void {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    // `undefined` can only come from in-process callers; both encoders drop or nil it, as JSON does.
+    case 'undefined':
+      return;
+    default:
+      throw new ProtocolError('INVALID_FIELD', `${field} contains a ${typeof value}`);
+  }
+}
+
 /**
  * Checks an untrusted payload without recursion, so hostile nesting cannot exhaust the stack.
  * Allowed values: null, undefined, booleans, numbers, strings, Uint8Array, arrays and plain objects,
@@ -21,32 +34,26 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * @throws ProtocolError `TOO_DEEP`, `FORBIDDEN_KEY` or `INVALID_FIELD`.
  */
 export function checkPayload(value: unknown, maxDepth: number, field = 'data'): void {
-  // Explicit stack of [value, depth]; each container is visited once, so the work is linear.
-  const values: unknown[] = [value];
+  if (typeof value !== 'object' || value === null) return refuseScalar(value, field);
+  if (value instanceof Uint8Array) return;
+  // Explicit stack of containers and their depths; scalars are checked in place, so each value
+  // is looked at once and the work is linear in the size of the payload.
+  const containers: object[] = [value];
   const depths: number[] = [1];
-  while (values.length > 0) {
-    const current = values.pop();
-    const depth = depths.pop() ?? 1;
-    // `undefined` can only come from in-process callers; both encoders drop or nil it, as JSON does.
-    if (current === null || current === undefined) continue;
-    switch (typeof current) {
-      case 'string':
-      case 'number':
-      case 'boolean':
-        continue;
-      case 'object':
-        break;
-      default:
-        throw new ProtocolError('INVALID_FIELD', `${field} contains a ${typeof current}`);
-    }
-    if (current instanceof Uint8Array) continue;
+  while (containers.length > 0) {
+    const current = containers.pop() as object;
+    const depth = depths.pop() as number;
     if (depth > maxDepth) {
       throw new ProtocolError('TOO_DEEP', `${field} is nested deeper than ${maxDepth} levels`);
     }
     if (Array.isArray(current)) {
       for (let i = 0; i < current.length; i++) {
-        values.push(current[i]);
-        depths.push(depth + 1);
+        const item: unknown = current[i];
+        if (typeof item !== 'object' || item === null) refuseScalar(item, field);
+        else if (!(item instanceof Uint8Array)) {
+          containers.push(item);
+          depths.push(depth + 1);
+        }
       }
       continue;
     }
@@ -57,8 +64,12 @@ export function checkPayload(value: unknown, maxDepth: number, field = 'data'): 
       if (FORBIDDEN_KEYS.has(key)) {
         throw new ProtocolError('FORBIDDEN_KEY', `${field} contains the forbidden key "${key}"`);
       }
-      values.push(current[key]);
-      depths.push(depth + 1);
+      const item = current[key];
+      if (typeof item !== 'object' || item === null) refuseScalar(item, field);
+      else if (!(item instanceof Uint8Array)) {
+        containers.push(item);
+        depths.push(depth + 1);
+      }
     }
   }
 }
