@@ -93,8 +93,10 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
     throw new ConfigError(describeSetting(setting), `must differ from the main port (${String(port)})`);
   }
 
+  // Port and host first: the lines an operator looks for in `check-config`.
+  const { port: _port, host, ...rest } = options;
   return {
-    options: options as ServerOptions,
+    options: { port, host, ...rest } as ServerOptions,
     origins: new Map([...merged].map(([path, setting]) => [path, describeSetting(setting)])),
     hasKey,
     ...(file !== undefined ? { configFile: file.path } : {}),

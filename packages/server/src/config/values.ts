@@ -34,7 +34,7 @@ export const boolean: ValueType = {
     return TRUE.has(word) ? true : FALSE.has(word) ? false : raw;
   },
   schema: z.boolean({ error: 'expected on or off (also true/false, 1/0, yes/no)' }),
-  syntax: 'on | off',
+  syntax: 'on|off',
 };
 
 /** A non-empty string, taken verbatim. */
@@ -46,7 +46,7 @@ export function text(what = 'a non-empty string', minLength = 1): ValueType {
 /** One of a fixed set of words. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T): ValueType {
   const message = `expected one of ${values.join(', ')}`;
-  return { fromString: (raw) => raw.trim(), schema: z.enum(values, { error: message }), syntax: values.join(' | ') };
+  return { fromString: (raw) => raw.trim(), schema: z.enum(values, { error: message }), syntax: values.join('|') };
 }
 
 /** Splits a comma-separated list, dropping blanks. */
@@ -66,7 +66,7 @@ export function list(item: z.ZodType<string>, what: string): ValueType {
       .array(item, { error: message })
       .min(1, { error: message })
       .refine((items) => new Set(items).size === items.length, { error: `${message}, without duplicates` }),
-    syntax: `${what}, comma-separated`,
+    syntax: 'list',
   };
 }
 
@@ -80,7 +80,7 @@ export function oneOrMany(what: string): ValueType {
       return items.length === 1 ? items[0] : items;
     },
     schema: z.union([single, z.array(single).min(1, { error: message })], { error: message }),
-    syntax: `${what}, comma-separated`,
+    syntax: 'list',
   };
 }
 
