@@ -109,7 +109,8 @@ class SwitchyardClient {
         error: (error) => this.#error(error),
       },
     );
-    if (options.autoConnect !== false) this.connect();
+    // On the next microtask, so listeners attached right after createClient() see `connecting`.
+    if (options.autoConnect !== false) queueMicrotask(() => this.#ended || this.connect());
   }
 
   get status(): Status {
@@ -167,6 +168,7 @@ class SwitchyardClient {
   }
 
   close(): void {
+    this.#ended = true;
     this.#connection.close();
   }
 

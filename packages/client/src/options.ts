@@ -8,7 +8,7 @@ export interface ClientOptions {
   /** Server WebSocket URL, for example `wss://chat.example.com/ws`. */
   url: string;
   /** A fixed token (JWT). Use `getToken` instead when tokens expire. */
-  token?: string;
+  token?: string | undefined;
   /**
    * Returns a token: before the first connect, after a 41xx close or a refused attempt, and
    * ahead of the welcome's `expiresAt` for an in-band refresh.
@@ -25,7 +25,7 @@ export interface ClientOptions {
    * @default globalThis.WebSocket
    */
   WebSocket?: WebSocketConstructor;
-  /** Connect on creation; otherwise call `connect()`. @default true */
+  /** Connect on creation (on the next microtask); otherwise call `connect()`. @default true */
   autoConnect?: boolean;
   /** Default timeout of `request`, `join`, `publish` acks and `presence`, ms. @default 10000 */
   requestTimeoutMs?: number;

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_BACKOFF,
+  initialState,
+  transition,
+  type Effect,
+  type MachineEvent,
+  type MachineState,
+} from './connection-machine.js';
+
+const random = (): number => 0;
+
+function run(events: MachineEvent[], state: MachineState = initialState): [MachineState, Effect[]] {
+  let effects: Effect[] = [];
+  for (const event of events) [state, effects] = transition(state, event, DEFAULT_BACKOFF, random);
+  return [state, effects];
+}
+
+const opened: MachineEvent[] = [{ type: 'connect' }, { type: 'welcome' }];
+const closed = (code: number, reason = ''): MachineEvent => ({ type: 'socket-closed', code, reason });
+
+describe('connection machine', () => {
+  it('connects, then opens on the welcome', () => {
+    const [connecting, effects] = run([{ type: 'connect' }]);
+    expect(connecting).toMatchObject({ phase: 'socket', status: 'connecting' });
+    expect(effects).toEqual([{ type: 'status', status: 'connecting' }, { type: 'open-socket', refreshToken: false }]);
+    const [open, more] = run([{ type: 'welcome' }], connecting);
+    expect(open).toMatchObject({ phase: 'open', status: 'open', attempt: 0 });
+    expect(more).toEqual([{ type: 'status', status: 'open' }]);
+  });
+
+  it('reconnects with normal backoff after 1001/1006/1011', () => {
+    for (const code of [1001, 1006, 1011, 4999]) {
+      const [state, effects] = run([...opened, closed(code, 'bye')]);
+      expect(state).toMatchObject({ phase: 'waiting', status: 'reconnecting', attempt: 1, refreshToken: false });
+      expect(effects).toEqual([
+        { type: 'status', status: 'reconnecting', code, reason: 'bye', delayMs: 500 },
+        { type: 'schedule-retry', delayMs: 500 },
+      ]);
+    }
+  });
+
+  it('stops on a terminal code (40xx) and says so', () => {
+    for (const code of [4000, 4002, 4099]) {
+      const [state, effects] = run([...opened, closed(code, 'kicked')]);
+      expect(state).toMatchObject({ phase: 'closed', status: 'closed' });
+      expect(effects).toEqual([{ type: 'status', status: 'closed', code, reason: 'kicked', terminal: true }]);
+    }
+  });
+
+  it('asks for a fresh token after a 41xx close', () => {
+    const [state, effects] = run([...opened, closed(4100)]);
+    expect(state).toMatchObject({ status: 'reconnecting', refreshToken: true });
+    expect(effects.at(-1)).toEqual({ type: 'schedule-retry', delayMs: 500 });
+    const [, retry] = run([{ type: 'retry-due' }], state);
+    expect(retry).toEqual([{ type: 'open-socket', refreshToken: true }]);
+  });
+
+  it('backs off slowly after a 42xx close', () => {
+    const [, effects] = run([...opened, closed(4200)]);
+    expect(effects.at(-1)).toEqual({ type: 'schedule-retry', delayMs: DEFAULT_BACKOFF.slowMinDelayMs });
+    const [, top] = transition(run(opened)[0], closed(4201), DEFAULT_BACKOFF, () => 0.999_999);
+    expect(top.at(-1)).toMatchObject({ delayMs: DEFAULT_BACKOFF.slowMinDelayMs });
+  });
+
+  it('grows the delay with each failed attempt and resets it on the welcome', () => {
+    const max = (): number => 0.999_999;
+    let state = run(opened)[0];
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      let effects: Effect[];
+      [state, effects] = transition(state, closed(1006), DEFAULT_BACKOFF, max);
+      delays.push((effects.at(-1) as { delayMs: number }).delayMs);
+      [state] = transition(state, { type: 'retry-due' }, DEFAULT_BACKOFF, max);
+    }
+    expect(delays).toEqual([500, 999, 1_999, 3_999, 7_999, 9_999]);
+    [state] = transition(state, { type: 'welcome' }, DEFAULT_BACKOFF, max);
+    expect(state.attempt).toBe(0);
+  });
+
+  it('asks for a fresh token when an attempt fails before the welcome (a refused upgrade looks like 1006)', () => {
+    const [state] = run([{ type: 'connect' }, closed(1006)]);
+    expect(state).toMatchObject({ status: 'reconnecting', refreshToken: true });
+  });
+
+  it('closes with 1000 from open, and cancels the retry when waiting', () => {
+    const [state, effects] = run([...opened, { type: 'close', reason: 'done' }]);
+    expect(state.status).toBe('closed');
+    expect(effects).toEqual([
+      { type: 'close-socket', code: 1000, reason: 'done' },
+      { type: 'status', status: 'closed', code: 1000, reason: 'done' },
+    ]);
+    const [, waiting] = run([...opened, closed(1006), { type: 'close', reason: 'done' }]);
+    expect(waiting[0]).toEqual({ type: 'cancel-retry' });
+  });
+
+  it('treats a server 1000 as the end of the session', () => {
+    const [state, effects] = run([...opened, closed(1000)]);
+    expect(state.status).toBe('closed');
+    expect(effects).toEqual([{ type: 'status', status: 'closed', code: 1000, reason: '', terminal: false }]);
+  });
+
+  it('ignores events that make no sense in the current phase', () => {
+    const [open] = run(opened);
+    expect(transition(open, { type: 'welcome' }, DEFAULT_BACKOFF, random)).toEqual([open, []]);
+    expect(transition(open, { type: 'retry-due' }, DEFAULT_BACKOFF, random)).toEqual([open, []]);
+    expect(transition(open, { type: 'connect' }, DEFAULT_BACKOFF, random)).toEqual([open, []]);
+    const [done] = run([...opened, closed(4002)]);
+    expect(transition(done, closed(1006), DEFAULT_BACKOFF, random)).toEqual([done, []]);
+  });
+
+  it('can connect again after closing', () => {
+    const [state, effects] = run([...opened, { type: 'close', reason: '' }, { type: 'connect' }]);
+    expect(state).toMatchObject({ phase: 'socket', status: 'connecting' });
+    expect(effects.at(-1)).toEqual({ type: 'open-socket', refreshToken: false });
+  });
+});
