@@ -14,6 +14,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 function refuseScalar(value: unknown, field: string): void {
+  if (value === null) return;
   switch (typeof value) {
     case 'string':
     case 'number':
