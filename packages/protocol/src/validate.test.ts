@@ -63,6 +63,12 @@ describe('validateClientEnvelope', () => {
     expect(validateClientEnvelope({ t: 'publish', room: 'r', event: 'e', id: undefined, data: undefined })).toStrictEqual({ t: 'publish', room: 'r', event: 'e' });
   });
 
+  it('accepts null, empty containers and mixed scalars at any level of data', () => {
+    const data = { a: null, b: [null, [], {}, 0, '', false, { c: [null] }], d: -1.5 };
+    expect(validateClientEnvelope({ t: 'event', event: 'e', data })).toEqual({ t: 'event', event: 'e', data });
+    expect(validateClientEnvelope({ t: 'event', event: 'e', data: null })).toEqual({ t: 'event', event: 'e', data: null });
+  });
+
   it('accepts null-prototype objects and binary payloads', () => {
     const input = Object.assign(Object.create(null) as object, { t: 'event', event: 'e', data: new Uint8Array([1]) });
     expect(validateClientEnvelope(input)).toEqual({ t: 'event', event: 'e', data: new Uint8Array([1]) });
