@@ -80,6 +80,26 @@ describe('msgpackCodec', () => {
     expect(msgpackCodec.decodeFromClient(frame, true)).toEqual({ t: 'event', event: 'e', data });
   });
 
+  it('round-trips large frames of non-ASCII strings (msgpackr may decode them natively)', () => {
+    const data: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) data[`k${i}`] = `é€😀 string ${i}${' '.repeat(i * 3)}`;
+    const frame = msgpackCodec.encode({ t: 'event', event: 'e', data }) as Uint8Array;
+    expect(frame.byteLength).toBeGreaterThan(4_000);
+    expect(msgpackCodec.decodeFromClient(new Uint8Array(frame).buffer, true)).toEqual({ t: 'event', event: 'e', data });
+  });
+
+  it('writes integers in their shortest form and other numbers as float 64', () => {
+    const ts = (n: number): string => hex(msgpackCodec.encode({ t: 'ping', ts: n }) as Uint8Array).slice('82a174a470696e67a27473'.length);
+    expect([ts(5), ts(-1), ts(-33), ts(4_294_967_295), ts(4_294_967_296), ts(0.5)]).toEqual([
+      '05',
+      'ff',
+      'd0df',
+      'ceffffffff',
+      'cb41f0000000000000',
+      'cb3fe0000000000000',
+    ]);
+  });
+
   it('decodes 64-bit integers as numbers, never BigInt', () => {
     // {t: "ping", ts: uint64 5}
     const envelope = msgpackCodec.decodeFromClient(Buffer.from('82a174a470696e67a27473cf0000000000000005', 'hex'), true);
