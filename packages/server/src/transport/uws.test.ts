@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import uWS from 'uWebSockets.js';
+import WebSocket from 'ws';
+import { createServer } from '../server.js';
+import { signToken } from '../auth/index.js';
+import { RawClient, sleep, upgradeStatus } from '../test-support/raw-client.js';
+import { createUwsTransport } from './uws.js';
+import type { SendResult, TransportHandlers, TransportSocket, UpgradeDecision } from './types.js';
+
+type State = { id: number };
+
+function handlers(overrides: Partial<TransportHandlers<State>> = {}): TransportHandlers<State> {
+  return {
+    upgrade: (): UpgradeDecision<State> => ({ accept: true, protocol: '', data: { id: 1 } }),
+    open: () => {},
+    message: () => {},
+    drain: () => {},
+    close: () => {},
+    http: () => undefined,
+    ...overrides,
+  };
+}
+
+const settings = {
+  path: '/ws',
+  httpRoutes: ['/healthz'],
+  maxPayload: 65_536,
+  maxBackpressure: 64 * 1024,
+  idleTimeoutSec: 0,
+  proxyHeader: '',
+};
+
+const stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop();
+});
+
+async function start(h: TransportHandlers<State>): Promise<number> {
+  const transport = createUwsTransport(h, settings);
+  const port = await transport.listen('127.0.0.1', 0);
+  stops.push(() => transport.stopListening());
+  return port;
+}
+
+describe('uWS transport rules', () => {
+  it('never touches a response aborted while an asynchronous upgrade decision was pending', async () => {
+    let decided = 0;
+    const port = await start(
+      handlers({
+        upgrade: async () => {
+          await sleep(50);
+          decided++;
+          return { accept: false, status: 401, body: 'missing_token' };
+        },
+        http: () => ({ status: 200, contentType: 'text/plain', body: 'ok' }),
+      }),
+    );
+    const request =
+      `GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    await Promise.all(
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = net.connect(port, '127.0.0.1', () => s.write(request, () => s.destroy()));
+            s.on('close', () => resolve());
+            s.on('error', () => resolve());
+          }),
+      ),
+    );
+    for (let i = 0; i < 100 && decided < 50; i++) await sleep(10);
+    expect(decided).toBe(50);
+    // The process is alive and the transport still answers.
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect((await upgradeStatus(`ws://127.0.0.1:${port}/ws`)).status).toBe(401);
+  });
+
+  it('hands the frame over inside `message`: uWS neuters it when the callback returns', async () => {
+    const seen: { during: number; after: Promise<number> }[] = [];
+    const port = await start(
+      handlers({
+        message: (_state, frame) => {
+          seen.push({ during: frame.byteLength, after: new Promise((r) => setImmediate(() => r(frame.byteLength))) });
+        },
+      }),
+    );
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    await new Promise((r) => ws.once('open', r));
+    ws.send('hello');
+    for (let i = 0; i < 100 && seen.length === 0; i++) await sleep(10);
+    expect(seen[0]!.during).toBe(5);
+    expect(await seen[0]!.after).toBe(0);
+    ws.close();
+  });
+
+  it('reports send results (backpressure, then dropped) and ignores calls after close', async () => {
+    let socket: TransportSocket | undefined;
+    const results: SendResult[] = [];
+    let closed = false;
+    const port = await start(
+      handlers({
+        open: (s) => {
+          socket = s;
+        },
+        close: () => {
+          closed = true;
+        },
+      }),
+    );
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    await new Promise((r) => ws.once('open', r));
+    // Stop reading so the server's send buffer fills.
+    (ws as unknown as { _socket: net.Socket })._socket.pause();
+    for (let i = 0; i < 100 && !socket; i++) await sleep(10);
+    const chunk = new Uint8Array(32 * 1024);
+    for (let i = 0; i < 4000 && !results.includes('dropped'); i++) {
+      socket!.cork(() => results.push(socket!.send(chunk, true)));
+      if (i % 50 === 0) await sleep(1);
+    }
+    expect(results[0]).toBe('ok');
+    expect(results).toContain('backpressure');
+    expect(results.at(-1)).toBe('dropped');
+    expect(socket!.bufferedAmount()).toBeGreaterThan(settings.maxBackpressure);
+    socket!.end(4201, 'slow consumer');
+    expect(closed).toBe(true);
+    expect(socket!.closed).toBe(true);
+    expect(socket!.send(chunk, true)).toBe('closed');
+    expect(() => {
+      socket!.subscribe('t');
+      socket!.publish('t', 'x', false);
+      socket!.end(1000, '');
+    }).not.toThrow();
+    ws.terminate();
+  });
+});
+
+describe('embedding in an existing uWS app', () => {
+  it('adds /ws, /healthz, /readyz, /metrics next to the app routes and leaves the rest alone', async () => {
+    const app = uWS.App();
+    app.get('/hello', (res) => {
+      res.end('hello from the app');
+    });
+    const secret = 'embedded-secret-0123456789abcdef';
+    const server = createServer({ app, auth: { secret }, logLevel: 'silent' });
+    server.onRequest('ping', () => 'pong');
+    const token = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
+      app.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('listen failed')))),
+    );
+    const port = uWS.us_socket_local_port(token);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      expect(await (await fetch(`${base}/hello`)).text()).toBe('hello from the app');
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      expect((await fetch(`${base}/metrics`)).status).toBe(200);
+      const c = await RawClient.connect(`ws://127.0.0.1:${port}/ws`, { token: signToken({ sub: 'emb' }, { secret }) });
+      expect(await c.call((id) => ({ t: 'request', id, name: 'ping' }))).toMatchObject({ ok: true, data: 'pong' });
+      await server.close({ graceMs: 500 });
+      expect((await c.closed).code).toBe(1001);
+      // The app's own listener and routes are untouched by the server's shutdown.
+      expect(await (await fetch(`${base}/hello`)).text()).toBe('hello from the app');
+      expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    } finally {
+      uWS.us_listen_socket_close(token);
+    }
+  });
+});
