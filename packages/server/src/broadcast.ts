@@ -14,8 +14,18 @@ export interface BroadcastOperator<C extends Contract = AnyContract> {
   to(room: string): BroadcastOperator<C>;
   /** Excludes one or more connections. */
   except(conn: Connection<C> | readonly Connection<C>[]): BroadcastOperator<C>;
-  /** Publishes the push; returns how many connections it was handed to. */
-  emit<K extends NameOf<PushesOf<C>>>(event: K, data: PushesOf<C>[K]): number;
+  /**
+   * Publishes the push; returns how many connections it was handed to. `options.key` is the
+   * conflation key: in rooms with the `latest` slow-consumer policy, a member that falls behind
+   * gets only the newest value per (room, event, key) when it catches up.
+   */
+  emit<K extends NameOf<PushesOf<C>>>(event: K, data: PushesOf<C>[K], options?: EmitOptions): number;
+}
+
+/** Options of a room emit. */
+export interface EmitOptions {
+  /** Conflation key for the `latest` slow-consumer policy; unset: one slot per (room, event). */
+  readonly key?: string;
 }
 
 /** Sends to every connection of one user (direct pushes, no room). */
@@ -49,13 +59,13 @@ export class RoomBroadcast implements BroadcastOperator {
     return new RoomBroadcast(this.#hub, this.#rooms, [...new Set([...this.#except, ...added])]);
   }
 
-  emit(event: string, data: unknown): number {
+  emit(event: string, data: unknown, options: EmitOptions = {}): number {
     const live = this.#except.filter((c) => !c.closed);
     let delivered = 0;
     for (const room of this.#rooms) {
       if (live.length <= 1) {
         // The common case: one topic publish per codec (sender-excluding when one connection is left out).
-        delivered += this.#hub.publish(room, event, data, live[0]);
+        delivered += this.#hub.publish(room, event, data, live[0], options.key);
         continue;
       }
       // Several exclusions cannot be expressed with a topic: send to the remaining members.

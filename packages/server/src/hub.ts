@@ -121,9 +121,10 @@ export class Hub implements ConnectionHost {
 
   /**
    * Publishes a push to every member of `room` except `except` (the sender, usually).
+   * `key` is the conflation key for rooms whose slow-consumer policy is `latest`.
    * @returns the number of connections it was handed to.
    */
-  publish(room: string, event: string, data: unknown, except?: ServerConnection): number {
+  publish(room: string, event: string, data: unknown, except?: ServerConnection, key?: string): number {
     const envelope: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
     let delivered = 0;
     for (const [name, codec] of this.#deps.codecs) {
@@ -140,7 +141,8 @@ export class Hub implements ConnectionHost {
       this.#deps.metrics.messageSent(name, 'push', frameBytes(frame), count);
       delivered += count;
     }
-    this.#deps.slow.published(room, event, undefined, envelope);
+    // `key` picks the conflation slot for rooms with the `latest` slow-consumer policy.
+    this.#deps.slow.published(room, event, key, envelope);
     return delivered;
   }
 

@@ -1,7 +1,7 @@
 export { createServer, WS_PATH } from './server.js';
 export type { SwitchyardServer, RequestContext, DisconnectInfo, ServerEvents } from './server-types.js';
 export type { Connection, ServerRequestOptions, JoinOptions } from './connection.js';
-export type { BroadcastOperator, UserOperator } from './broadcast.js';
+export type { BroadcastOperator, EmitOptions, UserOperator } from './broadcast.js';
 export type { AuthorizeHook, AuthorizeContext, RoomAction } from './authorize.js';
 export type { RoomInfo } from './hub.js';
 export type { Parser, HandlerOptions } from './router.js';

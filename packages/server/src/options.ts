@@ -68,6 +68,8 @@ export interface LimitOptions {
   idleTimeoutSec?: number;
   /** Heartbeat interval advertised to clients, ms. @default 25000 */
   heartbeatMs?: number;
+  /** Largest request body the backend HTTP API (`/v1/*`) accepts, bytes; larger: 413. @default 1048576 */
+  maxHttpBodyBytes?: number;
 }
 
 /** Options of `createServer()`. */
@@ -90,6 +92,12 @@ export interface ServerOptions {
   apiKey?: string;
   /** Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the socket address. */
   trustedProxyHeader?: string;
+  /**
+   * Addresses or CIDR ranges of the proxies in front of the server (for example `['10.0.0.0/8']`).
+   * With `trustedProxyHeader`, hops belonging to them are skipped from the right, and the header is
+   * honoured only when the TCP peer is one of them (docs/limits.md). Unset: the right-most hop is used.
+   */
+  trustedProxies?: readonly string[];
   /** Serve `/metrics`. @default true */
   metrics?: boolean;
   /** Serve `/metrics` on this separate port instead of the main one. */

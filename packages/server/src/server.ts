@@ -24,7 +24,9 @@ import { createLogger } from './log.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createPrometheusMetrics } from './metrics/prometheus.js';
 import type { ServerOptions } from './options.js';
+import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http-api/index.js';
 import { ClientIpResolver } from './protection/client-ip.js';
+import { transportCloseReason } from './protection/close-reason.js';
 import { ConnectionLimits } from './protection/connection-limits.js';
 import { OriginPolicy } from './protection/origin.js';
 import { RoomPolicies } from './protection/room-policy.js';
@@ -119,7 +121,25 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     // first with handlers that read `this.#hub` only once sockets exist.
     const http = (path: string) =>
       answerHttp({ isReady: () => this.ready, metrics: this.metrics, metricsEnabled: resolved.metrics }, path);
-    const clientIp = new ClientIpResolver({ trustedProxyHeader: options.trustedProxyHeader });
+    const clientIp = new ClientIpResolver({ trustedProxyHeader: options.trustedProxyHeader, trustedProxies: options.trustedProxies });
+    const roomRules = new RoomRules(limits);
+    const httpApi = new HttpApi({
+      apiKey: options.apiKey,
+      maxBodyBytes: options.limits?.maxHttpBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      roomRules,
+      log: this.logger,
+      facade: {
+        publish: (room, event, data, opts) => {
+          const started = performance.now();
+          const recipients = this.#hub.publish(room, event, data, undefined, opts?.key);
+          this.metrics.publishLatency((performance.now() - started) / 1000);
+          return recipients;
+        },
+        disconnectUser: (userId, code) => this.disconnectUser(userId, code),
+        presence: (room) => this.#hub.presence(room),
+        rooms: () => this.#hub.rooms().map(({ room, members }) => ({ room, members })),
+      },
+    });
     const connLimits = new ConnectionLimits(limits);
     this.#transport = createUwsTransport<SocketState>(
       {
@@ -145,8 +165,9 @@ class Server extends ServerLifecycle implements SwitchyardServer {
         drain: (state) => {
           if (state.conn) this.#hub.checkBackpressure(state.conn);
         },
-        close: (state, code) => this.#close(state, code),
+        close: (state, code, message) => this.#close(state, code, message),
         http,
+        ...(httpApi.enabled || !this.#embedded ? { api: createTransportApi(httpApi, clientIp) } : {}),
       },
       {
         path: WS_PATH,
@@ -175,7 +196,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       router: this.#router,
       hooks: this.#hooks,
       verifier,
-      rules: new RoomRules(limits),
+      rules: roomRules,
       policies,
       publishes: this.#publishes,
       metrics: this.metrics,
@@ -341,7 +362,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     this.dispatcher.handle(conn, envelope);
   }
 
-  #close(state: SocketState, code: number): void {
+  #close(state: SocketState, code: number, message: string): void {
     const conn = state.conn;
     if (!conn) {
       state.init.lease.release();
@@ -350,7 +371,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     conn.markClosed();
     this.#hub.remove(conn);
     conn.lease.release();
-    const reason = conn.closeReason ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
+    const reason = conn.closeReason ?? transportCloseReason(code, message) ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
     this.metrics.connectionClosed(closeClass(code), reason);
     this.logger.info(
       { event: 'connection_closed', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, code, reason },

@@ -7,6 +7,7 @@ import type { ServerMetrics, UpgradeRejectReason } from './metrics/metrics.js';
 import { negotiateSubprotocol } from './negotiate.js';
 import type { ClientIpResolver } from './protection/client-ip.js';
 import type { ConnectionLimits } from './protection/connection-limits.js';
+import { checkHandshake, type HandshakeRefusal } from './protection/handshake.js';
 import type { OriginPolicy } from './protection/origin.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
 import type { ResolvedOptions } from './resolve-options.js';
@@ -51,14 +52,22 @@ const REJECT_STATUS: Readonly<Record<UpgradeRejectReason, number>> = {
  */
 export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDecision<SocketState> {
   const ip = deps.clientIp.resolve(req.remoteAddress, req.forwardedFor === '' ? undefined : req.forwardedFor);
-  const reject = (reason: UpgradeRejectReason, extra?: Record<string, unknown>): UpgradeDecision<SocketState> => {
+  const reject = (
+    reason: UpgradeRejectReason,
+    extra?: Record<string, unknown>,
+    refusal?: HandshakeRefusal,
+  ): UpgradeDecision<SocketState> => {
     deps.metrics.upgradeRejected(reason);
-    const status = REJECT_STATUS[reason];
+    const status = refusal?.status ?? REJECT_STATUS[reason];
     deps.logger.info({ event: 'upgrade_rejected', reason, status, ip, origin: req.origin || undefined, ...extra }, 'upgrade rejected');
+    if (refusal) return { accept: false, status, body: refusal.body, headers: refusal.headers };
     return { accept: false, status, body: reason };
   };
 
   if (deps.isShuttingDown()) return reject('shutting_down');
+  // Malformed handshakes are refused before any token work (426 names the version we speak).
+  const malformed = checkHandshake({ key: req.wsKey, version: req.wsVersion });
+  if (malformed) return reject('bad_request', {}, malformed);
   if (!deps.origins.allows(req.origin)) return reject('forbidden_origin');
   const negotiation = negotiateSubprotocol(req.protocols, deps.codecs, deps.fallbackCodec);
   if (!negotiation.ok) return reject('unsupported_protocol', { offered: negotiation.offered.slice(0, 64) });

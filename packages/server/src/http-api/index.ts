@@ -11,3 +11,4 @@ export {
   type HttpApiSettings,
 } from './http-api.js';
 export { API_PREFIX, matchRoute, type ApiRoute } from './routes.js';
+export { createTransportApi } from './transport-adapter.js';

@@ -25,12 +25,22 @@ export interface UpgradeRequest {
   readonly forwardedFor: string;
   /** Remote address of the TCP peer, as text. */
   readonly remoteAddress: string;
+  /** `Sec-WebSocket-Key` header, or '' when absent. */
+  readonly wsKey: string;
+  /** `Sec-WebSocket-Version` header, or '' when absent. */
+  readonly wsVersion: string;
 }
 
 /** The core's answer to an upgrade request. */
 export type UpgradeDecision<D> =
   | { readonly accept: true; readonly protocol: string; readonly data: D }
-  | { readonly accept: false; readonly status: number; readonly body: string };
+  | {
+      readonly accept: false;
+      readonly status: number;
+      readonly body: string;
+      /** Extra response headers (for example `sec-websocket-version` on 426). */
+      readonly headers?: Readonly<Record<string, string>>;
+    };
 
 /** One open WebSocket. Every method is safe to call after close (it does nothing). */
 export interface TransportSocket {
@@ -65,10 +75,49 @@ export interface TransportHandlers<D> {
   message(data: D, frame: ArrayBuffer, isBinary: boolean): void;
   /** The send buffer drained below the limit. */
   drain(data: D): void;
-  /** The socket closed (any reason). */
-  close(data: D, code: number): void;
+  /** The socket closed (any reason). `message` is the close reason, or uWS's own text when it closed the socket. */
+  close(data: D, code: number, message: string): void;
   /** Answers the built-in GET routes; `undefined` means 404. */
   http(path: string): HttpReply | Promise<HttpReply> | undefined;
+  /** The backend HTTP API, served under `TransportApi.prefix` when present. */
+  readonly api?: TransportApi | undefined;
+}
+
+/** A backend HTTP API request, copied out of the transport's request synchronously. */
+export interface ApiRequest {
+  /** HTTP method (any case). */
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  /** `Authorization` header, or '' when absent (never log it). */
+  readonly authorization: string;
+  /** `Content-Length` header, or '' when absent. */
+  readonly contentLength: string;
+  /** Remote address of the TCP peer, as text. */
+  readonly remoteAddress: string;
+  /** Value of the trusted proxy header (when configured), or ''. */
+  readonly forwardedFor: string;
+}
+
+/** An answer of the backend HTTP API. */
+export interface ApiReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The backend HTTP API as the transport drives it: check the head, collect the body, answer. */
+export interface TransportApi {
+  /** Path prefix the API owns, for example `/v1/`. */
+  readonly prefix: string;
+  /** Largest body to collect; a larger one is answered 413 and the connection closed. */
+  readonly maxBodyBytes: number;
+  /** Answers before the body is read (auth, routing, declared length); `undefined`: read the body. */
+  head(req: ApiRequest): ApiReply | undefined;
+  /** Answers a request whose body is complete. */
+  handle(req: ApiRequest, body: Uint8Array): Promise<ApiReply>;
+  /** The answer for a body that grew past `maxBodyBytes` while arriving. */
+  tooLarge(req: ApiRequest): ApiReply;
 }
 
 /** Socket settings applied to the WebSocket route. */

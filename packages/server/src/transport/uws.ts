@@ -16,6 +16,7 @@
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { assertNativeUws } from './uws-guard.js';
+import { serveApi } from './uws-http-api.js';
 import type {
   HttpReply,
   OutgoingFrame,
@@ -45,6 +46,9 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: '401 Unauthorized',
   403: '403 Forbidden',
   404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  413: '413 Payload Too Large',
+  426: '426 Upgrade Required',
   429: '429 Too Many Requests',
   500: '500 Internal Server Error',
   503: '503 Service Unavailable',
@@ -102,6 +106,8 @@ function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: st
     protocols: req.getHeader('sec-websocket-protocol'),
     forwardedFor: proxyHeader === '' ? '' : req.getHeader(proxyHeader),
     remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    wsKey: req.getHeader('sec-websocket-key'),
+    wsVersion: req.getHeader('sec-websocket-version'),
   };
 }
 
@@ -185,10 +191,9 @@ export function createUwsTransport<D>(
             const userData: UserData<D> = { data: decision.data, socket: undefined };
             res.upgrade(userData, key, decision.protocol, extensions, context);
           } else {
-            res
-              .writeStatus(statusLine(decision.status))
-              .writeHeader('content-type', 'text/plain; charset=utf-8')
-              .end(decision.body);
+            res.writeStatus(statusLine(decision.status)).writeHeader('content-type', 'text/plain; charset=utf-8');
+            for (const [name, value] of Object.entries(decision.headers ?? {})) res.writeHeader(name, value);
+            res.end(decision.body);
           }
         });
       };
@@ -215,15 +220,19 @@ export function createUwsTransport<D>(
     drain: (ws) => {
       handlers.drain(ws.getUserData().data);
     },
-    close: (ws, code) => {
+    close: (ws, code, message) => {
       const userData = ws.getUserData();
       if (userData.socket) userData.socket.closed = true;
-      handlers.close(userData.data, code);
+      handlers.close(userData.data, code, Buffer.from(message).toString());
     },
   });
 
   for (const route of settings.httpRoutes) {
     theApp.get(route, (res) => serveHttp(handlers, res, route));
+  }
+  const api = handlers.api;
+  if (api !== undefined) {
+    theApp.any(`${api.prefix}*`, (res, req) => serveApi(api, res, req, statusLine, settings.proxyHeader));
   }
   if (ownsApp) {
     theApp.any('/*', (res) => {

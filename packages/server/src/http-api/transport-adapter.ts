@@ -1,0 +1,30 @@
+import type { ClientIpResolver } from '../protection/client-ip.js';
+import type { ApiReply, ApiRequest, TransportApi } from '../transport/types.js';
+import { tooLarge } from './body.js';
+import { HttpApi, type ApiRequestHead } from './http-api.js';
+import { API_PREFIX } from './routes.js';
+
+/** Adapts {@link HttpApi} to the transport's `TransportApi` seam, resolving the client IP for logs. */
+export function createTransportApi(api: HttpApi, clientIp: ClientIpResolver): TransportApi {
+  const head = (req: ApiRequest): ApiRequestHead => ({
+    method: req.method,
+    path: req.path,
+    authorization: req.authorization === '' ? undefined : req.authorization,
+    contentLength: req.contentLength === '' ? undefined : req.contentLength,
+    ip: clientIp.resolve(req.remoteAddress, req.forwardedFor === '' ? undefined : req.forwardedFor),
+  });
+  return {
+    prefix: API_PREFIX,
+    maxBodyBytes: api.maxBodyBytes,
+    head: (req) => api.head(head(req)),
+    handle: (req, body) => api.handle(head(req), body),
+    tooLarge: (): ApiReply => {
+      const error = tooLarge(api.maxBodyBytes);
+      return {
+        status: error.status,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        body: JSON.stringify({ error: { code: error.code, message: error.message } }),
+      };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { ApiReply, ApiRequest, TransportApi } from './types.js';
+
+/**
+ * Serves one backend HTTP API request on uWebSockets.js, keeping the transport rules: the request
+ * is copied synchronously, `onAborted` is attached before anything asynchronous, every write is
+ * corked and skipped once aborted. The body is collected chunk by chunk (copied: uWS reuses the
+ * buffer after `onData` returns) and refused with 413 as soon as it passes the limit, closing
+ * the connection so the rest of an oversize body is never read.
+ */
+export function serveApi(
+  api: TransportApi,
+  res: HttpResponse,
+  req: HttpRequest,
+  statusLine: (status: number) => string,
+  proxyHeader: string,
+): void {
+  const request: ApiRequest = {
+    method: req.getMethod(),
+    path: req.getUrl(),
+    authorization: req.getHeader('authorization'),
+    contentLength: req.getHeader('content-length'),
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    forwardedFor: proxyHeader === '' ? '' : req.getHeader(proxyHeader),
+  };
+  let done = false;
+  res.onAborted(() => {
+    done = true;
+  });
+  const write = (reply: ApiReply, closeConnection: boolean): void => {
+    if (done) return;
+    done = true;
+    res.cork(() => {
+      res.writeStatus(statusLine(reply.status));
+      for (const [name, value] of Object.entries(reply.headers)) res.writeHeader(name, value);
+      res.end(reply.body, closeConnection);
+    });
+  };
+  const fail = (): ApiReply => ({
+    status: 500,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: '{"error":{"code":"INTERNAL","message":"internal error"}}',
+  });
+
+  let early: ApiReply | undefined;
+  try {
+    early = api.head(request);
+  } catch {
+    early = fail();
+  }
+  // Answering before the body arrives: close, or the unread body would be parsed as the next request.
+  if (early !== undefined) {
+    write(early, request.contentLength !== '' && request.contentLength !== '0');
+    return;
+  }
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.onData((chunk, isLast) => {
+    if (done) return;
+    size += chunk.byteLength;
+    if (size > api.maxBodyBytes) {
+      chunks.length = 0;
+      write(api.tooLarge(request), true);
+      return;
+    }
+    chunks.push(Buffer.from(chunk.slice(0)));
+    if (!isLast) return;
+    const body = Buffer.concat(chunks, size);
+    api.handle(request, body).then(
+      (reply) => write(reply, false),
+      () => write(fail(), false),
+    );
+  });
+}
