@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Checks Switchyard's metrics, dashboard and alert rules with a real Prometheus
+# (docs/metrics.md#dashboard-and-alerts):
+#   1. promtool check rules + promtool test rules on docs/prometheus/alerts.yml;
+#   2. a real server under real WebSocket traffic: promtool check metrics on a live /metrics scrape;
+#   3. a real Prometheus scraping that server evaluates every query of docs/grafana/switchyard.json
+#      through /api/v1/query (each must return data) and every alert rule (each must be healthy).
+# Needs a built repo (npx turbo run build) and Debian's prometheus package (prometheus, promtool).
+# Bounded in time (PROMETHEUS_CHECK_TIMEOUT_SEC, default 240); stops everything it started;
+# exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+
+limit="${PROMETHEUS_CHECK_TIMEOUT_SEC:-240}"
+deadline=$((SECONDS + limit))
+
+say() { printf 'prometheus-check: %s\n' "$*"; }
+fail() { printf 'prometheus-check: FAILED: %s\n' "$*" >&2; exit 1; }
+check_time() { ((SECONDS < deadline)) || fail "over the ${limit}s time limit"; }
+need() { command -v "$1" >/dev/null 2>&1 || fail "$1 not found: apt-get install -y prometheus (Debian), then retry"; }
+
+need promtool
+need prometheus
+need node
+need timeout
+[[ -f packages/server/dist/index.js ]] || fail "packages/server/dist is missing: run npx turbo run build first"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/switchyard-prometheus-check.XXXXXX")"
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if ((status != 0)); then
+    for log in "$work"/*.log; do
+      [[ -s "$log" ]] || continue
+      printf -- '--- %s (last 30 lines)\n' "$(basename "$log")" >&2
+      tail -n 30 "$log" >&2
+    done
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "promtool check rules"
+timeout 60 promtool check rules docs/prometheus/alerts.yml
+
+say "promtool test rules (each alert fires on synthetic series)"
+timeout 120 promtool test rules docs/prometheus/alerts.test.yml
+
+say "starting a Switchyard server with traffic"
+node scripts/prometheus-check/serve-with-traffic.mjs --state "$work/server.env" --max-sec "$limit" >"$work/server.log" 2>&1 &
+pids+=("$!")
+until [[ -s "$work/server.env" ]]; do
+  kill -0 "${pids[0]}" 2>/dev/null || fail "the server exited early"
+  check_time
+  sleep 0.2
+done
+# shellcheck source=/dev/null
+source "$work/server.env" # METRICS_TARGET=host:port, METRICS_PATH=/metrics
+
+# Let the traffic generator run through every scenario once before the first scrape is judged.
+sleep 3
+say "promtool check metrics on a live scrape of http://$METRICS_TARGET$METRICS_PATH"
+node --input-type=module -e '
+  const res = await fetch(process.argv[1], { signal: AbortSignal.timeout(10000) });
+  if (!res.ok) { console.error(`HTTP ${res.status}`); process.exit(1); }
+  process.stdout.write(await res.text());
+' "http://$METRICS_TARGET$METRICS_PATH" >"$work/scrape.txt"
+grep -q '^switchyard_connections_opened_total' "$work/scrape.txt" || fail "the scrape has no Switchyard metrics"
+timeout 60 promtool check metrics <"$work/scrape.txt"
+
+prom_port="$(node -e '
+  const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
+')"
+cat >"$work/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $repo/docs/prometheus/alerts.yml
+scrape_configs:
+  - job_name: switchyard
+    metrics_path: $METRICS_PATH
+    static_configs:
+      - targets: ['$METRICS_TARGET']
+EOF
+timeout 30 promtool check config "$work/prometheus.yml" >/dev/null
+
+say "starting Prometheus on 127.0.0.1:$prom_port"
+prometheus \
+  --config.file="$work/prometheus.yml" \
+  --storage.tsdb.path="$work/data" \
+  --storage.tsdb.retention.time=1h \
+  --web.listen-address="127.0.0.1:$prom_port" \
+  --log.level=warn >"$work/prometheus.log" 2>&1 &
+pids+=("$!")
+
+say "evaluating every dashboard query and alert rule"
+check_time
+left=$((deadline - SECONDS))
+timeout "$left" node scripts/prometheus-check/dashboard-queries.mjs \
+  --prometheus "http://127.0.0.1:$prom_port" \
+  --dashboard docs/grafana/switchyard.json \
+  --job switchyard \
+  --rate-interval 20s \
+  --warmup-sec 25 \
+  --timeout-sec "$((left > 10 ? left - 5 : 5))" ||
+  fail "dashboard queries or alert rules failed (status $?; 124 means the ${limit}s time limit)"
+
+kill -0 "${pids[0]}" 2>/dev/null || fail "the server died during the check"
+say "OK"

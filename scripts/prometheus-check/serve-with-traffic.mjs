@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// Starts a real Switchyard server (the built packages/server/dist) with /metrics on a separate
+// port, and keeps real WebSocket traffic flowing through it so every metric moves: members of
+// both codecs join, publish, request and answer server requests; clients churn; bad tokens are
+// refused; a burst trips the rate limit; a client that stops reading becomes a slow consumer.
+// Writes METRICS_TARGET and METRICS_PATH to the --state file once listening. Runs until SIGTERM
+// or --max-sec. Used by scripts/prometheus-check.sh; loopback only.
+//
+// usage: node serve-with-traffic.mjs --state FILE [--max-sec 240]
+import { createHmac, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, jsonCodec } from '@switchyard/protocol';
+import { msgpackCodec } from '@switchyard/protocol/msgpack';
+import { createServer } from '@switchyard/server';
+import { WebSocket } from 'ws';
+
+const { values: args } = parseArgs({
+  options: { state: { type: 'string' }, 'max-sec': { type: 'string', default: '240' } },
+});
+if (!args.state) {
+  console.error('usage: serve-with-traffic.mjs --state FILE [--max-sec N]');
+  process.exit(2);
+}
+
+const SECRET = randomBytes(32).toString('hex');
+const HOST = '127.0.0.1';
+
+function token(sub) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub, iat: now, exp: now + 3600 })}`;
+  return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer().listen(0, HOST, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+const metricsPort = await freePort();
+const server = createServer({
+  host: HOST,
+  auth: { secret: SECRET },
+  metricsPort,
+  // The deliberate handler failures would fill the log; startup errors still throw.
+  logLevel: 'fatal',
+  // Small limits so protection metrics move under modest traffic.
+  limits: { maxBackpressure: 64 * 1024, messagesPerSecond: 100, messageBurst: 100 },
+  rooms: [{ pattern: 'drop:*', slowConsumer: 'drop' }],
+});
+server.onRequest('echo', (_ctx, data) => data);
+server.onRequest('boom', () => {
+  throw new Error('deliberate handler failure (traffic generator)');
+});
+// Asks the caller something back: exercises server-to-client requests, answered or timed out.
+server.onEvent('ask-me', (ctx) => {
+  ctx.conn.request('are-you-there', { at: Date.now() }, { timeoutMs: 300 }).catch(() => {});
+});
+const { port } = await server.listen(0, HOST);
+const url = `ws://${HOST}:${port}/ws`;
+
+const timers = [];
+const sockets = new Set();
+let stopping = false;
+let nextId = 1;
+
+/** A client of the given codec; answers server requests unless `mute`. */
+function client(codec, sub, { mute = false, onOpen } = {}) {
+  const protocol = codec.name === 'json' ? SUBPROTOCOL_JSON : SUBPROTOCOL_MSGPACK;
+  const ws = new WebSocket(`${url}?token=${token(sub)}`, [protocol]);
+  sockets.add(ws);
+  const send = (envelope) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(codec.encode(envelope));
+  };
+  ws.on('message', (data, isBinary) => {
+    const envelope = codec.decodeFromServer(isBinary ? new Uint8Array(data) : data.toString('utf8'), isBinary);
+    if (envelope.t === 'welcome') onOpen?.(send, ws);
+    if (envelope.t === 'request' && !mute) send({ t: 'reply', id: envelope.id, ok: true, data: { here: true } });
+    if (envelope.t === 'ping') send({ t: 'pong', ts: envelope.ts });
+  });
+  ws.on('error', () => {});
+  ws.on('close', () => sockets.delete(ws));
+  return ws;
+}
+
+function every(ms, fn) {
+  timers.push(setInterval(() => {
+    if (!stopping) fn();
+  }, ms));
+}
+
+// Members: both codecs, in a presence room and a drop-policy room.
+function member(codec, sub) {
+  let send = () => {};
+  const ws = client(codec, sub, {
+    onOpen: (s) => {
+      send = s;
+      send({ t: 'join', id: nextId++, room: 'lobby', presence: true });
+      send({ t: 'join', id: nextId++, room: 'drop:feed' });
+    },
+  });
+  return { ws, send: (e) => send(e) };
+}
+const members = [member(jsonCodec, 'ann'), member(jsonCodec, 'ben'), member(msgpackCodec, 'cat'), member(msgpackCodec, 'dan')];
+
+every(100, () => {
+  const m = members[Math.floor(Math.random() * members.length)];
+  m.send({ t: 'publish', id: nextId++, room: 'lobby', event: 'chat', data: { text: 'hello', at: Date.now() } });
+});
+every(250, () => {
+  for (const m of members) m.send({ t: 'request', id: nextId++, name: 'echo', data: { n: nextId } });
+});
+every(2000, () => {
+  members[0].send({ t: 'request', id: nextId++, name: 'boom' });
+  members[2].send({ t: 'event', event: 'ask-me' });
+  members[1].send({ t: 'ping', ts: Date.now() });
+});
+// Churn: one member leaves and comes back, alternating codecs.
+let churn = 0;
+every(1500, () => {
+  const i = churn++ % members.length;
+  const codec = i < 2 ? jsonCodec : msgpackCodec;
+  members[i].ws.close(1000);
+  members[i] = member(codec, `churn-${i}`);
+});
+// Auth failures: a bad token and a missing token.
+every(1000, () => {
+  for (const target of [`${url}?token=not-a-jwt`, url]) {
+    const ws = new WebSocket(target, [SUBPROTOCOL_JSON]);
+    ws.on('error', () => {});
+    ws.on('unexpected-response', (req) => req.destroy());
+  }
+});
+// A server request nobody answers: ack timeouts.
+client(jsonCodec, 'mute', { mute: true, onOpen: (send) => every(1000, () => send({ t: 'event', event: 'ask-me' })) });
+// A burst over the rate limit, from a fresh connection each time.
+every(5000, () => {
+  client(msgpackCodec, 'bursty', {
+    onOpen: (send, ws) => {
+      for (let i = 0; i < 250; i++) send({ t: 'event', event: 'typing', data: { i } });
+      setTimeout(() => ws.close(1000), 500);
+    },
+  });
+});
+// Slow consumers: join a firehose room and stop reading for 6 s out of every 8; big publishes fill
+// their send buffers. In `firehose` (policy close) they get closed with 4201; in `drop:firehose`
+// they miss messages, counted when they catch up.
+function slowConsumer(room) {
+  client(jsonCodec, `slow-${room}`, {
+    onOpen: (send, ws) => {
+      send({ t: 'join', id: nextId++, room });
+      const cycle = () => {
+        ws.pause();
+        setTimeout(() => ws.readyState === WebSocket.OPEN && ws.resume(), 6000);
+      };
+      cycle();
+      const timer = setInterval(cycle, 8000);
+      ws.on('close', () => clearInterval(timer));
+    },
+  }).on('close', () => {
+    if (!stopping) setTimeout(() => slowConsumer(room), 1000);
+  });
+}
+slowConsumer('firehose');
+slowConsumer('drop:firehose');
+const blob = 'x'.repeat(32 * 1024);
+client(msgpackCodec, 'firehose', {
+  onOpen: (send) =>
+    every(25, () => {
+      send({ t: 'publish', room: 'firehose', event: 'blob', data: blob });
+      send({ t: 'publish', room: 'drop:firehose', event: 'blob', data: blob });
+    }),
+});
+
+writeFileSync(args.state, `METRICS_TARGET=${HOST}:${metricsPort}\nMETRICS_PATH=/metrics\n`);
+console.log(`serve-with-traffic: ws ${url}, metrics http://${HOST}:${metricsPort}/metrics`);
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const t of timers) clearInterval(t);
+  for (const ws of sockets) ws.terminate();
+  await server.close({ graceMs: 1000 });
+  process.exit(code);
+}
+process.on('SIGTERM', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+setTimeout(() => void stop(0), Number(args['max-sec']) * 1000).unref();
