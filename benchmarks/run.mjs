@@ -1,7 +1,8 @@
-// `npm run bench [-- --quick] [--only fanout,requests,idle,storm,rooms] [--contenders a,b] [--reps N] [--profile]`
+// `npm run bench [-- --quick | --smoke] [--only fanout,requests,idle,storm,rooms] [--contenders a,b]
+//   [--reps N] [--profile] [--merge]`
 // Runs every scenario against every contender, each server and the load generator in their own
 // process pinned to their own core, then writes results/latest.json and docs/benchmarks.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ import { writeDocs } from './report/markdown.mjs';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
     only: { type: 'string' },
     contenders: { type: 'string' },
     reps: { type: 'string' },
@@ -25,12 +27,13 @@ const { values: args } = parseArgs({
     'gen-core': { type: 'string', default: '1' },
     out: { type: 'string', default: 'results/latest.json' },
     docs: { type: 'string', default: '../docs/benchmarks.md' },
+    merge: { type: 'boolean', default: false },
   },
   strict: true,
 });
 
-const SECRET = 'switchyard-bench-secret';
-const P = plan(args.quick);
+const SECRET = 'switchyard-bench-secret-0123456789abcdef';
+const P = plan(args.quick, args.smoke);
 if (args.contenders) {
   // Restrict every scenario to the listed contenders (storm variants by contender id).
   const keep = new Set(args.contenders.split(','));
@@ -39,7 +42,9 @@ if (args.contenders) {
     if (s.variants) s.variants = s.variants.filter((v) => keep.has(v.contender));
   }
 }
-const only = args.only ? new Set(args.only.split(',')) : null;
+const only = args.only
+  ? new Set(args.only.split(','))
+  : new Set(Object.keys(P).filter((s) => !(args.quick && P[s].inQuick === false)));
 const repsOf = (s) => (args.reps ? Number(args.reps) : P[s].reps);
 const log = (...m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m.join(' ')}\n`);
 const started = Date.now();
@@ -53,7 +58,7 @@ writeFileSync(publicKeyFile, keys.publicKey);
 const results = {
   schema: 1,
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-  mode: args.quick ? 'quick' : 'full',
+  mode: args.smoke ? 'smoke' : args.quick ? 'quick' : 'full',
   startedAt: new Date(started).toISOString(),
   machine: describeMachine(),
   method: {
@@ -111,15 +116,16 @@ async function attempt(label, fn) {
 
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
-if (!only || only.has('fanout')) {
+if (only.has('fanout')) {
   const F = P.fanout;
   for (let rep = 0; rep < repsOf('fanout'); rep++) {
     for (const n of F.subscribers) {
       for (const c of F.contenders) {
-        const cfg = { scenario: 'pubsub', rooms: 1, subsPerRoom: n, publisherMember: false, perPublish: n, phases: F.phases(n) };
+        const phases = F.phases(n).filter((ph) => !F.skip[c]?.includes(ph.mode));
+        const cfg = { scenario: 'pubsub', rooms: 1, subsPerRoom: n, publisherMember: false, perPublish: n, phases };
         const r = await attempt(`fanout ${c} n=${n}`, () => session(c, cfg));
-        for (const [i, ph] of (r.phases ?? F.phases(n).map(() => r)).entries()) {
-          const mode = F.phases(n)[i].mode;
+        for (const [i, ph] of (r.phases ?? phases.map(() => r)).entries()) {
+          const mode = phases[i].mode;
           record('fanout', `${n}/${mode}`, c, { ...ph, closed: r.closed, strayFrames: r.strayFrames });
           if (!ph.error) {
             log(`fanout rep${rep} n=${n} ${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`);
@@ -130,7 +136,7 @@ if (!only || only.has('fanout')) {
   }
 }
 
-if (!only || only.has('requests')) {
+if (only.has('requests')) {
   const R = P.requests;
   for (let rep = 0; rep < repsOf('requests'); rep++) {
     for (const c of R.contenders) {
@@ -145,7 +151,7 @@ if (!only || only.has('requests')) {
   }
 }
 
-if (!only || only.has('idle')) {
+if (only.has('idle')) {
   const I = P.idle;
   for (let rep = 0; rep < repsOf('idle'); rep++) {
     for (const c of I.contenders) {
@@ -158,7 +164,7 @@ if (!only || only.has('idle')) {
   }
 }
 
-if (!only || only.has('storm')) {
+if (only.has('storm')) {
   const S = P.storm;
   for (let rep = 0; rep < repsOf('storm'); rep++) {
     for (const v of S.variants) {
@@ -171,7 +177,7 @@ if (!only || only.has('storm')) {
   }
 }
 
-if (!only || only.has('rooms')) {
+if (only.has('rooms')) {
   const M = P.rooms;
   for (let rep = 0; rep < repsOf('rooms'); rep++) {
     for (const c of M.contenders) {
@@ -186,6 +192,18 @@ if (!only || only.has('rooms')) {
       }
     }
   }
+}
+
+if (args.merge && existsSync(args.out)) {
+  // Keep the scenarios this run did not measure from the previous results file.
+  const prev = JSON.parse(readFileSync(args.out, 'utf8'));
+  results.merged = [];
+  for (const [scenario, runs] of Object.entries(prev.runs ?? {})) {
+    if (results.runs[scenario]) continue;
+    results.runs[scenario] = runs;
+    results.merged.push({ scenario, command: prev.command, startedAt: prev.startedAt, mode: prev.mode });
+  }
+  for (const m of prev.merged ?? []) if (!results.merged.some((x) => x.scenario === m.scenario) && results.runs[m.scenario] === prev.runs[m.scenario]) results.merged.push(m);
 }
 
 results.finishedAt = new Date().toISOString();

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const sh = (cmd, args) => {
   try {
@@ -12,10 +13,20 @@ const sh = (cmd, args) => {
   }
 };
 
+// Some packages do not export package.json: walk up from the resolved entry point instead.
 function version(pkg) {
   try {
     const require = createRequire(import.meta.url);
-    return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
+    let dir = dirname(require.resolve(pkg));
+    for (let i = 0; i < 6; i++, dir = dirname(dir)) {
+      try {
+        const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+        if (meta.name === pkg || meta.name?.startsWith('@trufflesuite/uws')) return meta.version;
+      } catch {
+        // keep walking
+      }
+    }
+    return null;
   } catch {
     return null;
   }

@@ -4,8 +4,25 @@
 /** Offered deliveries per second in the fixed-rate fan-out (moderate: one syscall each). */
 export const FIXED_DELIVERIES_PER_SEC = 50_000;
 
-export function plan(quick) {
-  const win = quick ? { warmMs: 300, measureMs: 1000 } : { warmMs: 1000, measureMs: 3000 };
+/** The full plan, or the quick one; `smoke` shrinks everything to check the harness itself. */
+export function plan(quick, smoke = false) {
+  const p = fullOrQuick(quick);
+  if (!smoke) return p;
+  const win = { warmMs: 200, measureMs: 400 };
+  p.fanout.reps = 1;
+  p.fanout.subscribers = [50];
+  const fanPhases = p.fanout.phases;
+  p.fanout.phases = (n) => fanPhases(n).map((ph) => ({ ...ph, ...win }));
+  p.requests = { ...p.requests, reps: 1, conns: 5, rates: [{ rate: 1000, ...win }] };
+  p.idle = { ...p.idle, reps: 1, count: 300, settleMs: 300 };
+  p.storm = { ...p.storm, reps: 1, count: 200 };
+  const roomPhases = p.rooms.phases;
+  p.rooms = { ...p.rooms, reps: 1, rooms: 20, phases: (pp) => roomPhases(pp).map((ph) => ({ ...ph, ...win, ...(ph.window ? { window: 40 } : {}) })) };
+  return p;
+}
+
+function fullOrQuick(quick) {
+  const win = quick ? { warmMs: 250, measureMs: 700 } : { warmMs: 1000, measureMs: 3000 };
   return {
     fanout: {
       reps: 3,
@@ -24,6 +41,9 @@ export function plan(quick) {
         { mode: 'fixed', rate: Math.round(FIXED_DELIVERIES_PER_SEC / n), ...win },
         { mode: 'burst', burst: 200, ...win },
       ],
+      // In quick mode the variants only run the phases they exist for: metrics off against
+      // metrics on (steady load), deferred raw uWS against the burst cliff.
+      skip: quick ? { 'switchyard-json-nometrics': ['burst'], 'uws-raw-defer': ['saturated', 'fixed'] } : {},
     },
     requests: {
       reps: quick ? 1 : 3,
@@ -31,12 +51,12 @@ export function plan(quick) {
       contenders: ['switchyard-json', 'switchyard-msgpack', 'uws-raw', 'sio-uws', 'sio-default'],
       rates: (quick ? [1000, 5000, 10000, 20000] : [1000, 2000, 5000, 10000, 15000, 20000]).map((rate) => ({
         rate,
-        ...(quick ? { warmMs: 300, measureMs: 1200 } : { warmMs: 1000, measureMs: 4000 }),
+        ...(quick ? { warmMs: 250, measureMs: 1000 } : { warmMs: 1000, measureMs: 4000 }),
       })),
     },
     idle: {
       reps: quick ? 1 : 3,
-      count: 10_000,
+      count: quick ? 5_000 : 10_000,
       concurrency: 100,
       settleMs: quick ? 1000 : 3000,
       contenders: ['switchyard-json', 'uws-raw', 'sio-uws', 'sio-default'],
@@ -53,6 +73,9 @@ export function plan(quick) {
       ],
     },
     rooms: {
+      // Not part of quick mode (5,000 connections per contender take too long to set up);
+      // run it alone with `--quick --only rooms --merge`.
+      inQuick: false,
       reps: quick ? 1 : 3,
       rooms: 500,
       perRoom: 10,

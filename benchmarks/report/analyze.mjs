@@ -65,6 +65,8 @@ export function analyze(results) {
       'serverCpuPct',
       'genCpuPct',
       'bytesPerDelivery',
+      'fanoutP50Ms',
+      'fanoutP99Ms',
     ]);
     out.fanoutCpuRatios = {};
     out.fanoutThroughputRatios = {};

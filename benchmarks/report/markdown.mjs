@@ -21,6 +21,7 @@ const num = (v, d = 2) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(
 const sig = (v) => (v == null || !Number.isFinite(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
 /** "median (min–max)" */
 const mmm = (s, f = sig, scale = 1) => (s ? `${f(s.median * scale)} (${f(s.min * scale)}–${f(s.max * scale)})` : '–');
+const groupBy = (xs, key) => xs.reduce((acc, x) => ((acc[key(x)] ??= []).push(x), acc), {});
 const row = (cells) => `| ${cells.join(' | ')} |`;
 const table = (head, rows) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 
@@ -47,6 +48,7 @@ export function writeDocs(json, docsPath) {
       [
         ['Command', `\`${json.command}\` (${json.mode} mode)`],
         ['Date', `${json.startedAt} (${json.durationS} s)`],
+        ...Object.values(groupBy(json.merged ?? [], (m) => `${m.command} ${m.startedAt}`)).map((ms) => [`Merged: ${ms.map((m) => m.scenario).join(', ')}`, `from \`${ms[0].command}\` (${ms[0].mode} mode, ${ms[0].startedAt})`]),
         ['Machine', `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, load at start ${m.loadAverageAtStart.join(' ')}`],
         ['Software', `Node ${m.node}; uWebSockets.js ${m.versions['uWebSockets.js']}; socket.io ${m.versions['socket.io']} (engine.io ${m.versions['engine.io']}, ws ${m.versions.ws}); commit ${m.gitCommit}`],
         ['Pinning', `server on core ${json.method.pinning.serverCore}, load generator on core ${json.method.pinning.generatorCore} (\`taskset\`); no \`nice\`; open files limit ${m.openFilesLimit}`],
@@ -82,7 +84,9 @@ export function writeDocs(json, docsPath) {
     addRatios(`Requests at ${Number(reqRate).toLocaleString('en')}/s: p99 round trip`, S.requestP99Ratios[reqRate]);
   }
   for (const key of Object.keys(S.idleRatios ?? {})) addRatios(`RSS per idle connection at ${Number(key).toLocaleString('en')}`, S.idleRatios[key]);
-  for (const key of Object.keys(S.roomsCpuRatios ?? {})) addRatios(`Many rooms (500 × 10), ${key}: server CPU per delivery`, S.roomsCpuRatios[key]);
+  for (const key of Object.keys(S.roomsCpuRatios ?? {})) {
+    addRatios(`Many rooms (${json.method.plan.rooms.rooms} × ${json.method.plan.rooms.perRoom}), ${key}: server CPU per delivery`, S.roomsCpuRatios[key]);
+  }
   out.push(table(['Figure (Switchyard ÷ …)', '÷ raw uWS', '÷ Socket.IO on uWS', '÷ Socket.IO default'], hrows));
   out.push('');
   const metricsCost = Object.entries(S.fanoutCpuRatios ?? {})
@@ -131,7 +135,7 @@ export function writeDocs(json, docsPath) {
     out.push(
       'Payload: a 100-byte JSON object. *saturated*: the publisher keeps at most 24 publishes in flight, written 12 per write ' +
         '(so no server read holds more than ~24 publishes); *fixed*: publishes paced by a 1 ms timer to 50,000 deliveries/s, each its own write ' +
-        '(the moderate regime where every delivery is its own syscall); *burst*: 200 publishes in one write, 400 in flight. ' +
+        '(the moderate regime where every delivery is its own syscall; "fan-out done" is the time from writing a publish until the delivery count shows it reached every subscriber); *burst*: 200 publishes in one write, 400 in flight. ' +
         '"Saturated side" names who used ≥ 90 % of its core in each repetition.',
     );
     out.push('');
@@ -141,7 +145,18 @@ export function writeDocs(json, docsPath) {
       out.push('');
       out.push(
         table(
-          ['Contender', 'Deliveries/s', 'Server CPU-s / M deliveries', 'Server CPU %', 'Generator CPU %', 'Generator CPU-s / M', 'Bytes/delivery', 'Saturated side', 'Lost'],
+          [
+            'Contender',
+            'Deliveries/s',
+            'Server CPU-s / M deliveries',
+            'Server CPU %',
+            'Generator CPU %',
+            'Generator CPU-s / M',
+            'Bytes/delivery',
+            ...(mode === 'fixed' ? ['Fan-out done p50 / p99 (ms)'] : []),
+            'Saturated side',
+            'Lost',
+          ],
           Object.keys(S.fanout[key])
             .sort(byOrder)
             .map((c) => {
@@ -154,6 +169,7 @@ export function writeDocs(json, docsPath) {
                 mmm(x.genCpuPct, (v) => v.toFixed(0)),
                 mmm(x.genCpuSPerMillion),
                 x.bytesPerDelivery ? num(x.bytesPerDelivery.median, 0) : '–',
+                ...(mode === 'fixed' ? [`${mmm(x.fanoutP50Ms, (v) => v.toFixed(2))} / ${mmm(x.fanoutP99Ms, (v) => v.toFixed(2))}`] : []),
                 (x.saturated ?? []).join(', ') || (x.errors?.join('; ') ?? '–'),
                 x.failures ? `${x.lostTotal ?? 0} (${x.failures} failed)` : String(x.lostTotal ?? 0),
               ];
@@ -265,7 +281,8 @@ export function writeDocs(json, docsPath) {
   }
 
   if (S.rooms) {
-    out.push('## 2. Many rooms: 5,000 connections in 500 rooms of 10, a publisher in every room');
+    const rp = json.method.plan.rooms;
+    out.push(`## 2. Many rooms: ${(rp.rooms * rp.perRoom).toLocaleString('en')} connections in ${rp.rooms} rooms of ${rp.perRoom}, a publisher in every room`);
     out.push('');
     out.push(
       'One member of each room publishes. Switchyard and raw uWS deliver to the 9 other members; Socket.IO (`io.to(room)`, its uWS fast path) also to the publisher, so its publish rate is set to offer the same deliveries per second. ' +

@@ -5,7 +5,7 @@ import { announce, exitOnSignal, serverArgs } from './common.mjs';
 
 const args = serverArgs({
   auth: { type: 'string', default: 'hs256' },
-  secret: { type: 'string', default: 'switchyard-bench-secret' },
+  secret: { type: 'string', default: 'switchyard-bench-secret-0123456789abcdef' },
   'public-key-file': { type: 'string' },
   metrics: { type: 'string', default: 'on' },
 });
