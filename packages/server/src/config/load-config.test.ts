@@ -3,9 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveOptions } from '../resolve-options.js';
 import { ConfigError } from './config-error.js';
 import { loadConfig, loadConfigDetailed } from './load-config.js';
-import { OPTION_SPECS } from './option-specs.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-'));
@@ -53,8 +53,18 @@ describe('loadConfig defaults', () => {
         maxConnectionsPerIp: 0,
         idleTimeoutSec: 60,
         heartbeatMs: 25_000,
+        maxHttpBodyBytes: 1_048_576,
       },
     });
+  });
+
+  it('agrees with the defaults createServer() applies', () => {
+    // Everything but the auth block (keys differ by design) and functions.
+    const pick = (o: ReturnType<typeof resolveOptions>) =>
+      Object.fromEntries(Object.entries(o).filter(([key, value]) => key !== 'auth' && typeof value !== 'function'));
+    expect(pick(resolveOptions(load()))).toEqual(pick(resolveOptions({})));
+    const keyed = load([], { SWITCHYARD_JWT_SECRET: SECRET });
+    expect(pick(resolveOptions(keyed))).toEqual(pick(resolveOptions({ auth: { secret: SECRET } })));
   });
 
   it('binds every interface once a key is configured, and resolves the algorithms', () => {
@@ -205,15 +215,5 @@ describe('loadConfig errors name the bad key', () => {
     expect(failure(['--config', kid])).toBe(`auth.secret.k1 in ${kid}: must be at least 32 bytes (got 5)`);
     const json = writeConfig('broken.json', '{ "port": ');
     expect(failure(['--config', json])).toMatch(new RegExp(`^--config: ${json} is not valid JSON`));
-  });
-});
-
-describe('OPTION_SPECS', () => {
-  it('gives every option unique names in every source', () => {
-    for (const field of ['key', 'env', 'flag'] as const) {
-      const names = OPTION_SPECS.map((spec) => spec[field]);
-      expect(new Set(names).size).toBe(names.length);
-    }
-    for (const spec of OPTION_SPECS) expect(spec.env).toBe(`SWITCHYARD_${spec.flag.toUpperCase().replace(/-/g, '_')}`);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CODEC_NAMES } from '@switchyard/protocol';
 import { JWT_ALGORITHMS } from '../auth/algorithms.js';
-import { boolean, integer, keyed, list, oneOf, oneOrMany, origin, pem, text, type ValueType } from './values.js';
+import { addressOrRange, boolean, integer, keyed, list, oneOf, oneOrMany, origin, pem, text, type ValueType } from './values.js';
 
 /** One configurable option and every name it goes by. docs/configuration.md is the prose version. */
 export interface OptionSpec {
@@ -63,6 +63,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'codecs', env: 'SWITCHYARD_CODECS', flag: 'codecs', type: list(z.enum(CODEC_NAMES, { error: `expected ${CODEC_NAMES.join(' or ')}` }), CODEC_NAMES.join('/')), default: [...CODEC_NAMES], summary: 'codecs offered' },
   { key: 'apiKey', env: 'SWITCHYARD_API_KEY', flag: 'api-key', type: text('an API key of at least 16 characters', 16), secret: true, summary: 'API key for /v1/* (API off when unset)' },
   { key: 'trustedProxyHeader', env: 'SWITCHYARD_TRUSTED_PROXY_HEADER', flag: 'trusted-proxy-header', type: { fromString: (raw) => raw.trim(), schema: headerName, syntax: 'header name' }, summary: 'header carrying the client IP from a trusted proxy' },
+  { key: 'trustedProxies', env: 'SWITCHYARD_TRUSTED_PROXIES', flag: 'trusted-proxies', type: list(addressOrRange, 'addresses or CIDR ranges'), summary: 'proxies whose header hops are skipped' },
   { key: 'metrics', env: 'SWITCHYARD_METRICS', flag: 'metrics', type: boolean, default: true, summary: 'serve /metrics' },
   { key: 'metricsPort', env: 'SWITCHYARD_METRICS_PORT', flag: 'metrics-port', type: integer(0, 65535), summary: 'serve /metrics on this port instead' },
   { key: 'shutdownGraceSec', env: 'SWITCHYARD_SHUTDOWN_GRACE', flag: 'shutdown-grace', type: integer(0, 3600), default: 10, summary: 'seconds to wait for sockets on shutdown' },
@@ -77,6 +78,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'limits.maxConnectionsPerIp', env: 'SWITCHYARD_MAX_CONNECTIONS_PER_IP', flag: 'max-connections-per-ip', type: integer(0, 10_000_000), default: 0, summary: 'connections per client IP (0: unlimited)' },
   { key: 'limits.idleTimeoutSec', env: 'SWITCHYARD_IDLE_TIMEOUT', flag: 'idle-timeout', type: integer(8, 960, true), default: 60, summary: 'seconds without traffic before closing (0: off)' },
   { key: 'limits.heartbeatMs', env: 'SWITCHYARD_HEARTBEAT_MS', flag: 'heartbeat-ms', type: integer(1000, 3_600_000), default: 25_000, summary: 'heartbeat interval advertised to clients, ms' },
+  { key: 'limits.maxHttpBodyBytes', env: 'SWITCHYARD_MAX_HTTP_BODY', flag: 'max-http-body', type: integer(1024, 268_435_456), default: 1_048_576, summary: 'largest /v1/* request body, bytes' },
 ];
 
 /** Names of the option that points at the config file itself. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** How one option's value is read from an environment variable or flag, and checked. */
@@ -113,3 +114,17 @@ export function keyed(value: z.ZodType<string>, what: string): z.ZodType {
     error: message,
   });
 }
+
+/** True for an IP address or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+export function isAddressOrRange(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** An IP address or CIDR range. */
+export const addressOrRange = z.string().refine(isAddressOrRange, {
+  error: 'expected IP addresses or CIDR ranges such as 10.0.0.0/8',
+});
