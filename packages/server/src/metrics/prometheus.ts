@@ -142,9 +142,9 @@ function packageVersion(): string {
  * per fan-out recipient.
  *
  * @example
- * const metrics = createPrometheusMetrics({ buildInfo: { version: '1.2.3' } });
- * const server = createServer({ ... }, { metrics });
- * const { contentType, body } = await metrics.scrape();
+ * const metrics = createPrometheusMetrics({ defaultMetrics: false, buildInfo: { version: '1.2.3' } });
+ * const server = createServer({ auth: { secret }, metricsSink: metrics });
+ * const { contentType, body } = await metrics.scrape(); // what GET /metrics serves
  */
 export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
