@@ -1,0 +1,160 @@
+import type { ServerEnvelope } from '@switchyard/protocol';
+import { msgpackCodec } from '@switchyard/protocol/msgpack';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient, sleep } from '../test-support/raw-client.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../testing/index.js';
+
+// Room traffic of ~2 MB/s (20 messages of ~10 KB every 100 ms), published from a timer as a
+// server-side emit. Loopback TCP buffers absorb a few MB before the server sees backpressure.
+const CHUNK = 'x'.repeat(10_000);
+const PER_TICK = 20;
+const TICK_MS = 100;
+
+const servers: TestServer[] = [];
+const clients: RawClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.ws.terminate();
+  await Promise.all(servers.splice(0).map((t) => t.close()));
+});
+
+async function setup(options: TestServerOptions, room: string) {
+  const t = await startTestServer({ limits: { maxBackpressure: 512 * 1024 }, ...options });
+  servers.push(t);
+  const fast = await RawClient.connect(t.url, { token: t.token('fast') });
+  const fastMsgpack = await RawClient.connect(t.url, { token: t.token('fast2'), codec: msgpackCodec });
+  const slow = await RawClient.connect(t.url, { token: t.token('slow') });
+  clients.push(fast, fastMsgpack, slow);
+  for (const c of [fast, fastMsgpack, slow]) expect((await c.join(room)).ok).toBe(true);
+  const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  return { t, fast, fastMsgpack, slow, pause: () => socket.pause(), resume: () => socket.resume() };
+}
+
+interface Traffic {
+  /** Messages published so far (their `seq` runs 0..published-1). */
+  published: number;
+  /** Recipients of the last emit. */
+  lastRecipients: number;
+}
+
+/** Publishes ticks until `done(state)` is true (checked each tick) or `maxMs` passes. */
+async function traffic(
+  t: TestServer,
+  room: string,
+  state: Traffic,
+  done: (s: Traffic) => boolean,
+  maxMs: number,
+  key?: (seq: number) => string,
+): Promise<void> {
+  const started = Date.now();
+  while (!done(state) && Date.now() - started < maxMs) {
+    for (let i = 0; i < PER_TICK; i++) {
+      const seq = state.published++;
+      const k = key?.(seq);
+      state.lastRecipients = t.server.to(room).emit('tick', { seq, key: k, pad: CHUNK }, k === undefined ? {} : { key: k });
+    }
+    await sleep(TICK_MS);
+  }
+}
+
+const seqs = (c: RawClient, room: string) => c.pushes(room).map((p) => (p.data as { seq: number }).seq);
+const inOrder = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+async function scrape(t: TestServer): Promise<string> {
+  return (await t.server.metrics.scrape()).body;
+}
+
+function metric(text: string, name: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+describe('slow consumers under sustained room traffic (real sockets)', () => {
+  it('close: a paused member is closed with 4201 while the others receive everything', async () => {
+    const { t, fast, fastMsgpack, slow, pause, resume } = await setup({}, 'chat');
+    pause();
+    let closedCode: number | undefined;
+    t.server.on('disconnect', (conn, info) => {
+      if (conn.userId === 'slow') closedCode = info.code;
+    });
+    const state: Traffic = { published: 0, lastRecipients: 3 };
+    await traffic(t, 'chat', state, () => closedCode !== undefined, 20_000);
+    const published = state.published;
+    // The client learns it after reading what was buffered for it.
+    resume();
+    expect((await slow.closed).code).toBe(4201);
+    await waitFor(() => fast.pushes('chat').length === published && fastMsgpack.pushes('chat').length === published);
+    expect(seqs(fast, 'chat')).toEqual(inOrder(published));
+    expect(seqs(fastMsgpack, 'chat')).toEqual(inOrder(published));
+    const text = await scrape(t);
+    expect(metric(text, 'switchyard_slow_consumer_closes_total')).toBe(1);
+    expect(text).toMatch(/switchyard_connections_closed_total\{class="slow",reason="slow_consumer"\} 1/);
+  }, 60_000);
+
+  it('drop: the paused member skips messages, then a GAP notice accounts for every one it missed', async () => {
+    const { t, fast, fastMsgpack, slow, pause, resume } = await setup({ rooms: [{ pattern: 'feed:*', slowConsumer: 'drop' }] }, 'feed:1');
+    pause();
+    const state: Traffic = { published: 0, lastRecipients: 3 };
+    await traffic(t, 'feed:1', state, (s) => s.lastRecipients < 3, 20_000);
+    expect(state.lastRecipients).toBe(2); // the slow member was unsubscribed; the others were not
+    // Keep publishing while it is behind: all of this is skipped for it.
+    await traffic(t, 'feed:1', state, () => false, 10 * TICK_MS);
+    const published = state.published;
+    resume();
+    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<ServerEnvelope, { t: 'notice' }>;
+    const before = seqs(slow, 'feed:1');
+    // What it received is an unbroken prefix; the notice counts exactly the rest.
+    expect(before).toEqual(inOrder(before.length));
+    expect(gap.room).toBe('feed:1');
+    expect(before.length + (gap.missed ?? 0)).toBe(published);
+    expect(gap.missed).toBeGreaterThanOrEqual(10 * PER_TICK);
+    // It is resubscribed: the next message arrives.
+    expect(t.server.to('feed:1').emit('after', { seq: -1 })).toBe(3);
+    expect(await slow.next((e) => e.t === 'push' && e.event === 'after', 10_000)).toMatchObject({ room: 'feed:1' });
+    await waitFor(() => fast.pushes('feed:1').length >= published && fastMsgpack.pushes('feed:1').length >= published);
+    expect(seqs(fast, 'feed:1').slice(0, published)).toEqual(inOrder(published));
+    expect(seqs(fastMsgpack, 'feed:1').slice(0, published)).toEqual(inOrder(published));
+    expect(metric(await scrape(t), 'switchyard_backpressure_drops_total{policy="drop"}')).toBe(gap.missed);
+  }, 60_000);
+
+  it('latest: a member that catches up receives the newest value per key, then a GAP for the rest', async () => {
+    const keys = ['BTC', 'ETH', 'SOL', 'ADA', 'DOT'];
+    const keyOf = (seq: number) => keys[seq % keys.length] ?? 'BTC';
+    const { t, fast, slow, pause, resume } = await setup({ rooms: [{ pattern: 'ticker:*', slowConsumer: 'latest' }] }, 'ticker:all');
+    pause();
+    const state: Traffic = { published: 0, lastRecipients: 3 };
+    await traffic(t, 'ticker:all', state, (s) => s.lastRecipients < 3, 20_000, keyOf);
+    expect(state.lastRecipients).toBe(2);
+    await traffic(t, 'ticker:all', state, () => false, 10 * TICK_MS, keyOf);
+    const published = state.published;
+    resume();
+    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<ServerEnvelope, { t: 'notice' }>;
+    const got = seqs(slow, 'ticker:all');
+    // An unbroken prefix, then the replayed newest values (one per key, in publish order).
+    let prefix = 0;
+    while (got[prefix] === prefix) prefix++;
+    const replay = got.slice(prefix);
+    expect(replay).toHaveLength(keys.length);
+    for (const key of keys) {
+      let newest = -1;
+      for (let s = 0; s < published; s++) if (keyOf(s) === key) newest = s;
+      expect(replay).toContain(newest);
+    }
+    expect([...replay].sort((a, b) => a - b)).toEqual(replay);
+    expect(prefix + replay.length + (gap.missed ?? 0)).toBe(published);
+    await waitFor(() => fast.pushes('ticker:all').length >= published);
+    expect(seqs(fast, 'ticker:all')).toEqual(inOrder(published));
+    expect(metric(await scrape(t), 'switchyard_backpressure_drops_total{policy="latest"}')).toBe(gap.missed);
+  }, 60_000);
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+
+export type { ServerEnvelope };
