@@ -14,7 +14,7 @@ export interface Limits {
   readonly maxPayload: number;
   /** How often the client should send `ping` when otherwise idle, in milliseconds. */
   readonly heartbeatMs: number;
-  /** Most rooms one connection may be in at once. */
+  /** Most rooms one connection may be in at once (0: unlimited). */
   readonly maxRooms: number;
   /** Sustained messages per second allowed from one connection (0: unlimited). */
   readonly messagesPerSecond: number;
