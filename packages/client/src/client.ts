@@ -67,8 +67,8 @@ class SwitchyardClient {
   #active = false;
   /** Rooms rejoined after the welcome: queued sends may go out. */
   #ready = false;
-  /** Ended by close() or a terminal code: sends reject instead of queueing. */
-  #ended = false;
+  /** Why the session ended (close() or a terminal code): sends reject with it instead of queueing. */
+  #ended: ClientError | undefined;
 
   constructor(options: ClientOptions) {
     const WebSocket =
@@ -163,12 +163,12 @@ class SwitchyardClient {
   }
 
   connect(): void {
-    this.#ended = false;
+    this.#ended = undefined;
     this.#connection.connect();
   }
 
   close(): void {
-    this.#ended = true;
+    this.#ended = new ClientError('DISCONNECTED', 'connection closed (1000)', NORMAL_CLOSE);
     this.#connection.close();
   }
 
@@ -278,9 +278,8 @@ class SwitchyardClient {
   #onStatus(event: StatusEvent): void {
     this.#events.emit('status', event);
     if (event.status !== 'closed') return;
-    this.#ended = true;
     const { code = NORMAL_CLOSE, reason } = event;
-    const error = new ClientError('DISCONNECTED', `connection closed (${code}${reason ? `: ${reason}` : ''})`, code);
+    const error = (this.#ended = new ClientError('DISCONNECTED', `connection closed (${code}${reason ? `: ${reason}` : ''})`, code));
     this.#queue.failAll(error);
     for (const room of this.#rooms.values()) room.abandon(error);
     this.#rooms.clear();
@@ -308,7 +307,7 @@ class SwitchyardClient {
 
   #dispatch(mode: SendMode, queued: QueuedFrame): void {
     if ((mode === 'direct' ? this.#active : this.#ready) && this.#connection.send(queued.frame)) queued.sent();
-    else if (mode === 'direct' || this.#ended) queued.fail(new ClientError('DISCONNECTED', 'not connected'));
+    else if (mode === 'direct' || this.#ended) queued.fail(this.#ended ?? new ClientError('DISCONNECTED', 'not connected'));
     else this.#queue.push(queued);
   }
 

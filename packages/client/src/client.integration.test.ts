@@ -1,0 +1,225 @@
+import { RpcError } from '@switchyard/protocol';
+import { createServer, type SwitchyardServer } from '@switchyard/server';
+import { startTestServer, type TestServer } from '@switchyard/server/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from './client.js';
+import type { StatusEvent } from './connection.js';
+import { ClientError } from './errors.js';
+import { msgpack } from './msgpack.js';
+import type { ClientOptions } from './options.js';
+import { waitFor } from './testing/fake-server.js';
+import { TcpRelay } from './testing/tcp-relay.js';
+import type { Client } from './types.js';
+
+// The client against the real server (uWebSockets.js on 127.0.0.1, port 0), real sockets, real time.
+
+interface ChatContract {
+  events: { seq: number };
+  requests: { sum: { in: { a: number; b: number }; out: number }; whoami: { in: null; out: string } };
+  pushes: { message: { text: string } };
+  serverRequests: { 'client:double': { in: number; out: number } };
+}
+
+// Short delays: restarts and close-code ranges are exercised in real time.
+const reconnect = { minDelayMs: 20, maxDelayMs: 100, slowMinDelayMs: 400, slowMaxDelayMs: 600 };
+const WAIT = 10_000;
+
+let t: TestServer<ChatContract>;
+let restarted: SwitchyardServer<ChatContract> | undefined;
+const clients: Client<ChatContract>[] = [];
+const errors: unknown[] = [];
+
+beforeEach(async () => {
+  t = await startTestServer<ChatContract>();
+  t.server.onRequest('sum', (_ctx, { a, b }) => a + b);
+  t.server.onRequest('whoami', (ctx) => ctx.userId);
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await restarted?.close({ graceMs: 200 });
+  restarted = undefined;
+  await t.close();
+});
+
+function connect(user: string, options: Partial<ClientOptions> = {}): Client<ChatContract> {
+  const client = createClient<ChatContract>({ url: t.url, token: t.token(user), WebSocket, reconnect, ...options });
+  clients.push(client);
+  client.onError((error) => errors.push(error));
+  return client;
+}
+
+function statuses(client: Client<ChatContract>): StatusEvent[] {
+  const seen: StatusEvent[] = [];
+  client.onStatus((event) => seen.push(event));
+  return seen;
+}
+
+const opened = (client: Client<ChatContract>): Promise<void> => waitFor(() => client.status === 'open', 'open', WAIT);
+
+describe('client against the real server', () => {
+  it('requests with typed replies and server error codes', async () => {
+    const client = connect('alice');
+    expect(await client.request('sum', { a: 2, b: 3 })).toBe(5);
+    expect(await client.request('whoami', null)).toBe('alice');
+    const error = await (client.request as (n: string, d: unknown) => Promise<unknown>)('nope', 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).code).toBe('NOT_FOUND');
+  });
+
+  it('joins a room, publishes with an ack and receives the other member\'s messages', async () => {
+    const alice = connect('alice');
+    const bob = connect('bob');
+    const aliceRoom = alice.join('lobby', { presence: true });
+    const bobRoom = bob.join('lobby');
+    const joined = await aliceRoom.ready();
+    expect(joined.room).toBe('lobby');
+    await bobRoom.ready();
+    const got: string[] = [];
+    aliceRoom.on('message', (m) => got.push(m.text));
+    await bobRoom.publish('message', { text: 'hi alice' });
+    await waitFor(() => got.length === 1, 'message', WAIT);
+    expect(got).toEqual(['hi alice']);
+    const presence = await aliceRoom.presence();
+    expect(presence.members.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
+    await bobRoom.leave();
+    await waitFor(() => t.server.presence('lobby').members.length === 1, 'bob left', WAIT);
+  });
+
+  it('answers server→client requests with a handler', async () => {
+    const client = connect('alice');
+    client.handle('client:double', (n) => n * 2);
+    client.handle('client:double', (n) => {
+      if (n < 0) throw new RpcError('BAD_REQUEST', 'negative');
+      return n * 2;
+    });
+    await opened(client);
+    const [conn] = t.server.userConnections('alice');
+    expect(await conn?.request('client:double', 21, { timeoutMs: 5_000 })).toBe(42);
+    await expect(conn?.request('client:double', -1, { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('speaks msgpack through the separate entry', async () => {
+    const client = connect('alice', { codec: msgpack });
+    expect(await client.request('sum', { a: 40, b: 2 })).toBe(42);
+    const room = client.join('binary');
+    await room.ready();
+    const got: string[] = [];
+    room.on('message', (m) => got.push(m.text));
+    t.server.to('binary').emit('message', { text: 'packed' });
+    await waitFor(() => got.length === 1, 'push', WAIT);
+  });
+
+  it('reconnects after a server restart on the same port, rejoins its rooms and flushes the queue in order', async () => {
+    // The client's URL stays on one port; the server behind it is shut down and a new one started.
+    const relay = await TcpRelay.start(t.port);
+    const client = connect('alice', { url: `ws://127.0.0.1:${relay.port}/ws` });
+    const seen = statuses(client);
+    const room = client.join('lobby');
+    await room.ready();
+    await t.server.close({ graceMs: 2_000 });
+    await waitFor(() => client.status === 'reconnecting', 'reconnecting', WAIT);
+    expect(seen.find((s) => s.status === 'reconnecting')?.code).toBe(1001);
+    await relay.stop();
+    // Refused attempts while the port is closed keep the client reconnecting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(client.status).toBe('reconnecting');
+
+    // Offline: these go to the queue.
+    const sends = [1, 2, 3, 4, 5].map((n) => client.emit('seq', n));
+    const reply = client.request('sum', { a: 1, b: 1 });
+
+    restarted = createServer<ChatContract>({ auth: { secret: t.secret, algorithms: ['HS256'] }, logLevel: 'silent' });
+    const got: number[] = [];
+    restarted.onEvent('seq', (_ctx, n) => void got.push(n));
+    restarted.onRequest('sum', (_ctx, { a, b }) => a + b);
+    relay.target = (await restarted.listen(0, '127.0.0.1')).port;
+    await relay.listen();
+
+    await Promise.all(sends);
+    expect(await reply).toBe(2);
+    await waitFor(() => got.length === 5, 'flushed events', WAIT);
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    // Rejoined: the restarted server sees alice in the room, and room pushes arrive.
+    expect(restarted.presence('lobby').members.map((m) => m.userId)).toEqual(['alice']);
+    const messages: string[] = [];
+    room.on('message', (m) => messages.push(m.text));
+    restarted.to('lobby').emit('message', { text: 'after restart' });
+    await waitFor(() => messages.length === 1, 'room push after restart', WAIT);
+    client.close();
+    await relay.stop();
+  });
+
+  it('stops on a terminal close (4002) and does not reconnect', async () => {
+    const client = connect('alice');
+    const seen = statuses(client);
+    await opened(client);
+    t.server.userConnections('alice')[0]?.close(4002, 'kicked');
+    await waitFor(() => client.status === 'closed', 'closed', WAIT);
+    expect(seen.at(-1)).toEqual({ status: 'closed', code: 4002, reason: 'kicked', terminal: true });
+    expect(errors.at(-1)).toMatchObject({ code: 'DISCONNECTED', closeCode: 4002 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(t.server.connectionCount).toBe(0);
+    await expect(client.request('sum', { a: 1, b: 1 })).rejects.toMatchObject({ code: 'DISCONNECTED', closeCode: 4002 });
+  });
+
+  it('fetches a new token on a re-authenticate close (4100), then reconnects', async () => {
+    let calls = 0;
+    const client = connect('alice', { token: undefined, getToken: () => (calls++, t.token('alice')) });
+    const seen = statuses(client);
+    await opened(client);
+    const first = client.welcome?.connectionId;
+    expect(calls).toBe(1);
+    t.server.userConnections('alice')[0]?.close(4100, 'token expired');
+    await waitFor(() => client.status === 'open' && client.welcome?.connectionId !== first, 'reopened', WAIT);
+    expect(calls).toBe(2);
+    expect(seen.map((s) => [s.status, s.code])).toEqual([
+      ['connecting', undefined],
+      ['open', undefined],
+      ['reconnecting', 4100],
+      ['open', undefined],
+    ]);
+  });
+
+  it('reconnects slowly after a 42xx close', async () => {
+    const client = connect('alice');
+    const seen = statuses(client);
+    await opened(client);
+    t.server.userConnections('alice')[0]?.close(4200, 'rate limited');
+    await waitFor(() => client.status === 'reconnecting', 'reconnecting', WAIT);
+    const event = seen.at(-1);
+    expect(event).toMatchObject({ status: 'reconnecting', code: 4200 });
+    expect(event?.delayMs).toBeGreaterThanOrEqual(reconnect.slowMinDelayMs);
+    await opened(client);
+  });
+
+  it('refreshes a short-lived token in band and keeps the same connection', async () => {
+    let calls = 0;
+    const client = connect('alice', {
+      token: t.token('alice', {}, { expiresIn: 3 }),
+      getToken: () => (calls++, t.token('alice', {}, { expiresIn: 60 })),
+    });
+    await opened(client);
+    const id = client.welcome?.connectionId;
+    expect(client.welcome?.expiresAt).toBeGreaterThan(Date.now());
+    // Past the first token's exp plus the server's grace: still the same connection.
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(client.status).toBe('open');
+    expect(client.welcome?.connectionId).toBe(id);
+    expect(await client.request('whoami', null)).toBe('alice');
+  }, 15_000);
+
+  it('refuses locally to send more than the advertised maxPayload, and stays connected', async () => {
+    await t.close();
+    t = await startTestServer<ChatContract>({ limits: { maxPayload: 1_024 } });
+    t.server.onRequest('sum', (_ctx, { a, b }) => a + b);
+    const client = connect('alice');
+    await opened(client);
+    expect(client.welcome?.limits.maxPayload).toBe(1_024);
+    await expect(client.emit('seq', 'x'.repeat(2_000) as unknown as number)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(await client.request('sum', { a: 1, b: 2 })).toBe(3);
+    expect(client.status).toBe('open');
+  });
+});
