@@ -15,6 +15,8 @@ export { InvalidOptionsError } from './resolve-options.js';
 export { TransportUnavailableError } from './transport/uws-guard.js';
 export type { UwsApp } from './transport/uws.js';
 export { signToken, AuthError, type Principal, type AuthFailureReason } from './auth/index.js';
+export { createTokenVerifier, type TokenVerifier, type TokenClaims, type SignTokenOptions } from './auth/index.js';
+export { loadConfig, redactConfig, ConfigError, type ConfigSources } from './config/index.js';
 export {
   RpcError,
   ProtocolError,
