@@ -4,6 +4,7 @@ export default defineProject({
   test: {
     name: 'client',
     include: ['src/**/*.test.ts'],
-    typecheck: { include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    // Enabled here: the root `vitest run --typecheck` flag does not reach projects in vitest 4.
+    typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 });
