@@ -192,7 +192,7 @@ describe('switchyard serve', () => {
     return new Promise((ready, fail) => {
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
-        const match = /listening on ws:\/\/(\S+)\/ws/.exec(stderr);
+        const match = /listening on \S+ \(connect: ws:\/\/(\S+)\/ws,/.exec(stderr);
         // The demo banner follows the ready line; wait for its last line.
         if (match?.[1] !== undefined && (!demo || stderr.includes('node -e'))) {
           ready({ child, base: match[1], stderr: () => stderr, exited });
@@ -215,6 +215,7 @@ describe('switchyard serve', () => {
     async () => {
       const server = await start(['--host', '0.0.0.0'], {}, true);
       expect(server.base).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(server.stderr()).toMatch(/listening on 127\.0\.0\.1:\d+ /);
       expect(server.stderr()).toContain('--host=0.0.0.0 ignored: without a configured JWT key');
       expect(server.stderr()).toContain('EPHEMERAL HS256 secret');
 

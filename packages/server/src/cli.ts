@@ -154,7 +154,8 @@ async function serve(io: Io, argv: readonly string[]): Promise<number> {
   const server = createServer(plan.options);
   const address = await server.listen(plan.options.port, plan.options.host);
   const base = `${formatHost(address.host)}:${address.port}`;
-  io.err(`switchyard listening on ws://${base}/ws (health: http://${base}/healthz)`);
+  const bound = address.host.includes(':') ? `[${address.host}]` : address.host;
+  io.err(`switchyard listening on ${bound}:${address.port} (connect: ws://${base}/ws, health: http://${base}/healthz)`);
   if (plan.ephemeralSecret !== undefined) {
     const token = signToken({ sub: 'demo', rooms: ['*'] }, { secret: plan.ephemeralSecret, expiresIn: '1h' });
     io.err(demoInstructions(base, token));

@@ -11,7 +11,10 @@ import type { UwsApp } from './transport/uws.js';
 
 /** JWT verification. Algorithms are always pinned: a token's own `alg` never chooses the key type. */
 export interface AuthOptions {
-  /** Allowed algorithms, for example `['HS256']` or `['RS256', 'ES256']`. @default ['HS256'] */
+  /**
+   * Allowed algorithms, for example `['HS256']` or `['RS256', 'ES256']`.
+   * @default inferred from the keys: HS256 for a secret; RS256, PS256 or the curve's ES* for each public key
+   */
   algorithms?: readonly string[];
   /** Shared secret(s) for HS* algorithms. A record maps `kid` to secret for rotation. */
   secret?: string | Readonly<Record<string, string>>;
