@@ -26,6 +26,17 @@ export async function pubsub(cfg) {
       join: publisherMember,
     }),
   );
+  // One checked publish per room before the clock starts: every member gets it, intact.
+  const selfEcho = publisherMember && perPublish === subsPerRoom + 1;
+  const receivers = selfEcho ? [...subs, ...pubs] : subs;
+  const arrived = Promise.all(
+    receivers.map(async (c) => {
+      const [m] = await c.expect(1, 20_000);
+      if (!proto.isDelivery(m)) throw new Error(`bad delivery: ${m.toString('latin1', 0, 120)}`);
+    }),
+  );
+  pubs.forEach((c, r) => c.send(proto.publishFrame(roomName(r))));
+  await arrived;
   for (const c of subs) c.count(tally);
   for (const c of pubs) c.count(publisherMember ? tally : stray);
   const setupS = (performance.now() - setupStart) / 1000;

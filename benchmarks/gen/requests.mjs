@@ -15,6 +15,14 @@ export async function requests(cfg) {
   const tokenFor = tokenMaker(cfg.auth);
   const conns = await pool(nConns, 50, (i) => openConn(protocol, port, { token: tokenFor(i), echo: true }));
   const frames = Array.from({ length: IDS }, (_, i) => proto.requestFrame(i + 1));
+  // One checked round trip per connection before the clock starts (ids restart at 1 after).
+  await Promise.all(
+    conns.map(async (conn) => {
+      conn.send(frames[IDS - 1]);
+      const [reply] = await conn.expect(1);
+      if (!proto.isReply(reply)) throw new Error(`bad echo reply: ${reply.toString('latin1', 0, 120)}`);
+    }),
+  );
   const tally = new Tally();
   let recording = false;
   let samples = new Float64Array(1);

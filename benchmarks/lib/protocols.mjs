@@ -26,6 +26,8 @@ function switchyard(codec) {
     },
     publishFrame: (room) => enc({ t: 'publish', room, event: 'e', data: DATA }),
     requestFrame: (id) => enc({ t: 'request', id, name: 'echo', data: DATA }),
+    isDelivery: (m) => m.includes('push') && m.includes(DATA.text),
+    isReply: (m) => isOk(m) && m.includes(DATA.text),
   };
 }
 
@@ -47,6 +49,8 @@ const socketio = {
   },
   publishFrame: (room) => clientFrame(`42${JSON.stringify(['pub', room, DATA])}`),
   requestFrame: (id) => clientFrame(`42${id}${JSON.stringify(['echo', DATA])}`),
+  isDelivery: (m) => m.toString('latin1').startsWith('42["m",') && m.includes(DATA.text),
+  isReply: (m) => m.toString('latin1').startsWith('43') && m.includes(DATA.text),
 };
 
 const uwsRaw = {
@@ -59,6 +63,8 @@ const uwsRaw = {
   async join() {},
   publishFrame: () => clientFrame(DATA_JSON),
   requestFrame: () => clientFrame(DATA_JSON),
+  isDelivery: (m) => m.toString() === DATA_JSON,
+  isReply: (m) => m.toString() === DATA_JSON,
 };
 
 /** Wire adapters by protocol name. */
