@@ -81,8 +81,13 @@ export class ClientDispatcher {
       if (decision !== 'allow') {
         this.#d.metrics.rateLimited();
         if (decision === 'close') {
+          this.#d.logger.warn({ event: 'limit_exceeded', limit: 'message_rate', action: 'close', connectionId: conn.id, userId: conn.userId, ip: conn.ip }, 'rate limit: closing');
           conn.end(CloseCode.RATE_LIMITED, 'rate limited', 'rate_limited');
           return;
+        }
+        // One line per burst of violations, not per message.
+        if (conn.rate.recentViolations() === 1) {
+          this.#d.logger.info({ event: 'limit_exceeded', limit: 'message_rate', action: 'reject', connectionId: conn.id, userId: conn.userId, ip: conn.ip }, 'rate limit exceeded');
         }
         const id = idOf(envelope);
         if (id !== undefined) replyError(conn, id, ErrorCode.RATE_LIMITED, 'message rate limit exceeded');
@@ -190,7 +195,12 @@ export class ClientDispatcher {
 
   async #join(conn: ServerConnection, id: RequestId, room: string, presence: boolean): Promise<void> {
     const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
-    if (bad) return replyError(conn, id, bad.code, bad.message);
+    if (bad) {
+      if (bad.code === ErrorCode.LIMIT_EXCEEDED) {
+        this.#d.logger.info({ event: 'limit_exceeded', limit: 'rooms_per_connection', connectionId: conn.id, userId: conn.userId, ip: conn.ip }, 'room limit reached');
+      }
+      return replyError(conn, id, bad.code, bad.message);
+    }
     const allowed = await this.#authorize(conn, 'join', room);
     if (conn.closed) return;
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to join '${room}'`);

@@ -44,7 +44,9 @@ export type { DisconnectInfo, SwitchyardServer, RequestContext } from './server-
 
 /** The WebSocket endpoint. */
 export const WS_PATH = '/ws';
-const BACKPRESSURE_SWEEP_MS = 500;
+// Between two sweeps a socket may grow by (room traffic × interval); uWS drops silently past twice
+// maxBackpressure, so the interval bounds the traffic rate at which every skipped message is counted.
+const BACKPRESSURE_SWEEP_MS = 100;
 
 function buildCodecs(names: readonly CodecName[], maxPayload: number): Map<CodecName, Codec> {
   const codecs = new Map<CodecName, Codec>();

@@ -56,4 +56,20 @@ describe('RateLimiter', () => {
     expect(rl.check()).toBe('allow');
     expect(rl.check()).toBe('close');
   });
+
+  it('counts recent violations so the first after a calm period can be logged once', () => {
+    const c = clock();
+    const rl = new RateLimiter({ messagesPerSecond: 1, messageBurst: 1, maxViolations: 5, violationWindowMs: 1000, now: c.now });
+    expect(rl.recentViolations()).toBe(0);
+    rl.check();
+    rl.check();
+    expect(rl.recentViolations()).toBe(1);
+    rl.check();
+    expect(rl.recentViolations()).toBe(2);
+    c.advance(5000);
+    expect(rl.recentViolations()).toBe(0);
+    rl.check(); // refilled token
+    rl.check();
+    expect(rl.recentViolations()).toBe(1);
+  });
 });

@@ -63,6 +63,21 @@ export class RateLimiter {
     return this.#violation();
   }
 
+  /**
+   * Violations within the window, counting the latest. 1 means the first after a calm period:
+   * the moment worth one log line, where logging every violation would let a flood fill the logs.
+   */
+  recentViolations(): number {
+    const ring = this.#ring;
+    if (ring === undefined) return 0;
+    const now = this.#now();
+    let n = 0;
+    for (let i = 0; i < this.#count; i++) {
+      if (now - (ring[(this.#head + i) % this.#maxViolations] ?? 0) <= this.#windowMs) n++;
+    }
+    return n;
+  }
+
   #violation(): RateDecision {
     const now = this.#now();
     const ring = (this.#ring ??= new Float64Array(this.#maxViolations));
