@@ -221,6 +221,12 @@ describe('dashboard, alerts and docs against a live scrape', () => {
     expect(documented).toEqual(exposed);
   });
 
+  it('docs/metrics.md lists every alert rule', () => {
+    const rules = [...alertsYaml.matchAll(/^\s*- alert:\s*(\S+)/gm)].map((m) => m[1]!).sort();
+    const documented = [...docs('metrics.md').matchAll(/^\| `(Switchyard[A-Za-z]+)` \|/gm)].map((m) => m[1]!).sort();
+    expect(documented).toEqual(rules);
+  });
+
   it('the scrape reflects the traffic the server saw', () => {
     const value = (line: string): number => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
     expect(value('switchyard_connections_opened_total{codec="json"}')).toBeGreaterThanOrEqual(1);
