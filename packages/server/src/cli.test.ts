@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTokenVerifier } from './auth/index.js';
 import { closeOnSignals } from './cli.js';
@@ -179,12 +179,20 @@ describe('switchyard serve', () => {
     readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   }
 
+  // A failed assertion must not leave a server running.
+  const children = new Set<ChildProcess>();
+  afterEach(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    children.clear();
+  });
+
   function start(args: string[], env: Record<string, string> = {}, demo = false): Promise<Running> {
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
       cwd: dir,
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    children.add(child);
     let stderr = '';
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
       child.on('exit', (code, signal) => done({ code, signal })),
@@ -230,6 +238,7 @@ describe('switchyard serve', () => {
       // The printed one-liner works as printed, from the repository root.
       const script = /node -e "(.+)"\n/.exec(server.stderr())?.[1] as string;
       const oneLiner = spawn(process.execPath, ['-e', script], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(oneLiner);
       let printed = '';
       await new Promise<void>((done) =>
         oneLiner.stdout.setEncoding('utf8').on('data', (chunk: string) => {
