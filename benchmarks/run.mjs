@@ -4,7 +4,8 @@
 // process pinned to their own core, then writes results/latest.json and docs/benchmarks.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONTENDERS } from './lib/contenders.mjs';
 import { rsaKeyPair } from './lib/jwt.mjs';
@@ -25,8 +26,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'server-core': { type: 'string', default: '0' },
     'gen-core': { type: 'string', default: '1' },
-    out: { type: 'string', default: 'results/latest.json' },
-    docs: { type: 'string', default: '../docs/benchmarks.md' },
+    out: { type: 'string', default: fileURLToPath(new URL('results/latest.json', import.meta.url)) },
+    docs: { type: 'string', default: fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)) },
     merge: { type: 'boolean', default: false },
   },
   strict: true,
@@ -81,7 +82,7 @@ async function session(contenderId, cfg, auth) {
   const args2 = [...c.args, ...serverExtra];
   const nodeFlags =
     args.profile && c.script.endsWith('switchyard.mjs')
-      ? ['--cpu-prof', '--cpu-prof-dir=results/raw/profiles', `--cpu-prof-name=${cfg.scenario}-${contenderId}-${Date.now()}.cpuprofile`]
+      ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('results/raw/profiles', import.meta.url))}`, `--cpu-prof-name=${cfg.scenario}-${contenderId}-${Date.now()}.cpuprofile`]
       : [];
   const genAuth =
     authMode === 'hs256'
@@ -210,7 +211,7 @@ results.finishedAt = new Date().toISOString();
 results.durationS = Math.round((Date.now() - started) / 1000);
 results.summary = analyze(results);
 const json = roundDeep(results);
-mkdirSync('results', { recursive: true });
+mkdirSync(dirname(args.out), { recursive: true });
 writeFileSync(args.out, `${JSON.stringify(json, null, 2)}\n`);
 log(`wrote ${args.out} (${results.durationS} s)`);
 if (args.docs !== 'none') {

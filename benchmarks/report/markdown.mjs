@@ -15,6 +15,16 @@ const ORDER = [
   'sio-uws',
   'sio-default',
 ];
+// One colour per contender in every chart: Switchyard blues, raw uWS green, Socket.IO warm.
+const COLOR = {
+  'switchyard-json': '#1f6feb',
+  'switchyard-msgpack': '#0a3069',
+  'switchyard-json-nometrics': '#80b3ff',
+  'uws-raw': '#1a7f37',
+  'uws-raw-defer': '#6fdd8b',
+  'sio-uws': '#bf8700',
+  'sio-default': '#cf222e',
+};
 const byOrder = (a, b) => ORDER.indexOf(a) - ORDER.indexOf(b);
 
 const num = (v, d = 2) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(d));
@@ -122,7 +132,7 @@ export function writeDocs(json, docsPath) {
         bars: Object.keys(S.fanout[key])
           .sort(byOrder)
           .filter((c) => S.fanout[key][c].serverCpuSPerMillion)
-          .map((c) => ({ label: L(c), ...S.fanout[key][c].serverCpuSPerMillion })),
+          .map((c) => ({ label: L(c), color: COLOR[c], ...S.fanout[key][c].serverCpuSPerMillion })),
       });
     }
     if (groups.length) {

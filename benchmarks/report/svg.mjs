@@ -8,7 +8,7 @@ const COLORS = ['#1f6feb', '#6e40c9', '#8fb8ff', '#d29922', '#bf8700', '#cf222e'
  * @param {object} o
  * @param {string} o.title
  * @param {string} o.unit axis caption
- * @param {{ title: string, bars: { label: string, median: number, min: number, max: number }[] }[]} o.groups
+ * @param {{ title: string, bars: { label: string, median: number, min: number, max: number, color?: string }[] }[]} o.groups
  * @param {boolean} [o.log] logarithmic axis (values spanning decades)
  */
 export function barChart({ title, unit, groups, log = true }) {
@@ -31,7 +31,7 @@ export function barChart({ title, unit, groups, log = true }) {
     parts.push(`<text x="8" y="${y + 12}" font-weight="bold">${esc(g.title)}</text>`);
     y += 20;
     g.bars.forEach((b, i) => {
-      const color = COLORS[i % COLORS.length];
+      const color = b.color ?? COLORS[i % COLORS.length];
       const x0 = left;
       parts.push(`<text x="${left - 6}" y="${y + barH - 4}" text-anchor="end">${esc(b.label)}</text>`);
       parts.push(`<rect x="${x0}" y="${y}" width="${Math.max(1, x(b.median) - x0).toFixed(1)}" height="${barH}" fill="${color}"/>`);
