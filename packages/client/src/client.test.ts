@@ -340,7 +340,7 @@ describe('client against a fake server', () => {
     await waitFor(() => connection.closed !== undefined, 'server sees the close');
     expect(connection.closed?.code).toBe(4000);
     expect(client.status).toBe('closed');
-    expect(String(errors[0])).toContain('push.event');
+    expect(String(errors[0])).toContain('invalid server frame: {"t":"push"}');
   });
 
   it('closes with 1000 on close() and rejects what is pending', async () => {

@@ -24,8 +24,8 @@ export class RoomHandle implements Room {
   readonly name: string;
   readonly #host: RoomHost;
   readonly #options: JoinOptions;
-  readonly #pushes: Emitter<[unknown, PushMeta]>;
-  readonly #presence: Emitter<[PresenceChange]>;
+  // Listeners by event name; '' holds the presence listeners (event names are never empty).
+  readonly #listeners: Emitter<[unknown, PushMeta]>;
   readonly #joined: Promise<JoinResult>;
   #settle: ((result: JoinResult | Error) => void) | undefined;
   #left = false;
@@ -34,9 +34,7 @@ export class RoomHandle implements Room {
     this.#host = host;
     this.name = name;
     this.#options = options;
-    const onListenerError = (error: unknown): void => host.error(error);
-    this.#pushes = new Emitter(onListenerError);
-    this.#presence = new Emitter(onListenerError);
+    this.#listeners = new Emitter((error) => host.error(error));
     this.#joined = new Promise((resolve, reject) => {
       this.#settle = (result) => {
         this.#settle = undefined;
@@ -73,12 +71,12 @@ export class RoomHandle implements Room {
 
   /** A push for this room arrived. */
   deliver(event: string, data: unknown, meta: PushMeta): void {
-    this.#pushes.emit(event, data, meta);
+    this.#listeners.emit(event, data, meta);
   }
 
   /** A presence change for this room arrived. */
   presenceChanged({ change, userId, connections }: PresenceEnvelope): void {
-    this.#presence.emit('', { change, userId, connections });
+    this.#listeners.emit('', { change, userId, connections }, { room: this.name });
   }
 
   /** The client closed for good: a join still pending fails. */
@@ -87,11 +85,11 @@ export class RoomHandle implements Room {
   }
 
   on(event: string, fn: (data: unknown, meta: PushMeta) => void): () => void {
-    return this.#pushes.on(event, fn);
+    return this.#listeners.on(event, fn);
   }
 
   onPresence(fn: (change: PresenceChange) => void): () => void {
-    return this.#presence.on('', fn);
+    return this.#listeners.on('', fn as (change: unknown) => void);
   }
 
   async publish(event: string, data: unknown, options: PublishOptions = {}): Promise<void> {

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { jsonCodec } from '@switchyard/protocol';
+import { describe, expect, it } from 'vitest';
+import { json } from './json-codec.js';
+
+interface Golden {
+  name: string;
+  direction: 'client-to-server' | 'server-to-client' | 'both';
+  envelope: Record<string, unknown>;
+  json: string;
+}
+
+const golden = JSON.parse(
+  readFileSync(new URL('../../protocol/fixtures/golden.json', import.meta.url), 'utf8'),
+) as Golden[];
+
+describe('client JSON codec', () => {
+  const fromServer = golden.filter((g) => g.direction !== 'client-to-server');
+  const fromClient = golden.filter((g) => g.direction !== 'server-to-client');
+
+  it('has fixtures for both directions', () => {
+    expect(fromServer.length).toBeGreaterThan(5);
+    expect(fromClient.length).toBeGreaterThan(5);
+  });
+
+  it.each(fromServer.map((g) => [g.name, g] as const))('decodes the golden server frame: %s', (_name, g) => {
+    expect(json.decodeFromServer(g.json, false)).toEqual(g.envelope);
+  });
+
+  it.each(fromClient.map((g) => [g.name, g] as const))('encodes the golden client frame: %s', (_name, g) => {
+    expect(json.encode(g.envelope as never)).toBe(g.json);
+  });
+
+  it('uses the JSON subprotocol and text frames', () => {
+    expect(json.subprotocol).toBe('switchyard.v1.json');
+    expect(json.binary).toBe(false);
+  });
+
+  it.each([
+    ['binary frame', new Uint8Array([123, 125]), true, /binary/],
+    ['not JSON', '{"t":', false, SyntaxError],
+    ['not an object', '[1,2]', false, /invalid server frame/],
+    ['null', 'null', false, /invalid server frame/],
+    ['unknown type', '{"t":"nope"}', false, /invalid server frame/],
+    ['client-only type', '{"t":"join","id":1,"room":"r"}', false, /invalid server frame/],
+    ['prototype key as type', '{"t":"__proto__"}', false, /invalid server frame/],
+    ['push without event', '{"t":"push","data":1}', false, /invalid server frame/],
+    ['push with a numeric room', '{"t":"push","event":"e","room":5}', false, /invalid server frame/],
+    ['reply with a string id', '{"t":"reply","id":"1","ok":true}', false, /invalid server frame/],
+    ['failed reply without error', '{"t":"reply","id":1,"ok":false}', false, /invalid server frame/],
+    ['failed reply with a bad error', '{"t":"reply","id":1,"ok":false,"error":{"code":1}}', false, /invalid server frame/],
+    ['welcome without limits', '{"t":"welcome","v":1,"connectionId":"c","userId":"u"}', false, /invalid server frame/],
+    [
+      'welcome with bad limits',
+      '{"t":"welcome","v":1,"connectionId":"c","userId":"u","limits":{"maxPayload":"big","heartbeatMs":1}}',
+      false,
+      /invalid server frame/,
+    ],
+    ['presence without room', '{"t":"presence","change":"join","userId":"u","connections":1}', false, /invalid server frame/],
+  ] as const)('refuses %s', (_name, frame, isBinary, error) => {
+    expect(() => json.decodeFromServer(frame, isBinary)).toThrow(error);
+  });
+
+  it('accepts everything the strict protocol validator accepts from a server', () => {
+    for (const g of fromServer) {
+      expect(json.decodeFromServer(g.json, false)).toEqual(jsonCodec.decodeFromServer(g.json, false));
+    }
+  });
+});
