@@ -235,9 +235,15 @@ export function createUwsTransport<D>(
     theApp.any(`${api.prefix}*`, (res, req) => serveApi(api, res, req, statusLine, settings.proxyHeader));
   }
   if (ownsApp) {
-    theApp.any('/*', (res) => {
+    theApp.any('/*', (res, req) => {
+      // uWS hands the WebSocket route only GETs with a 24-character key; anything else for that
+      // path is a broken handshake, which deserves a 400 rather than a 404.
+      const broken = req.getUrl() === settings.path;
       res.cork(() => {
-        res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8').end('not found');
+        res
+          .writeStatus(statusLine(broken ? 400 : 404))
+          .writeHeader('content-type', 'text/plain; charset=utf-8')
+          .end(broken ? 'invalid WebSocket handshake' : 'not found');
       });
     });
   }
