@@ -66,6 +66,15 @@ server.onEvent('ask-me', (ctx) => {
 const { port } = await server.listen(0, HOST);
 const url = `ws://${HOST}:${port}/ws`;
 
+// With a metrics port, /metrics lives there only: the public port must not expose it.
+const onMain = await fetch(`http://${HOST}:${port}/metrics`);
+const onSide = await fetch(`http://${HOST}:${metricsPort}/metrics`);
+if (onMain.status !== 404 || onSide.status !== 200) {
+  console.error(`serve-with-traffic: /metrics answered ${onMain.status} on the main port and ${onSide.status} on the metrics port (want 404 and 200)`);
+  await server.close({ graceMs: 0 });
+  process.exit(1);
+}
+
 const timers = [];
 const sockets = new Set();
 let stopping = false;
