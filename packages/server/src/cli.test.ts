@@ -131,6 +131,15 @@ describe('switchyard token', () => {
     const verifier = createTokenVerifier({ secret: { old: SECRET, new: `${SECRET}-new` }, issuer: 'https://auth.example', audience: 'chat' });
     expect(verifier.verify(token).userId).toBe('bob');
 
+    const unknownKid = run(['token', '--sub', 'bob', '--kid', 'newer', '--config', file]);
+    expect(unknownKid.code).toBe(1);
+    expect(unknownKid.stderr).toContain('--kid: no secret named "newer" (configured: old, new)');
+
+    const single = join(dir, 'single.json');
+    writeFileSync(single, JSON.stringify({ auth: { secret: { only: SECRET } } }));
+    const onlyKid = run(['token', '--sub', 'bob', '--config', single]).stdout.trim();
+    expect(JSON.parse(Buffer.from(onlyKid.split('.')[0] ?? '', 'base64url').toString())).toMatchObject({ kid: 'only' });
+
     const ambiguous = run(['token', '--sub', 'bob', '--config', file]);
     expect(ambiguous.code).toBe(1);
     expect(ambiguous.stderr).toContain('--kid: several secrets are configured; pick one of old, new');

@@ -100,7 +100,9 @@ function mintToken(io: Io, argv: readonly string[]): number {
       }
       token = signWithPrivateKey(claims, privateKey, algorithms, common);
     } else {
-      token = signToken(claims, { ...common, secret: pickSecret(auth.secret, values.kid), algorithm: algorithms.find((a) => a.startsWith('HS')) ?? 'HS256' });
+      const { secret, kid } = pickSecret(auth.secret, values.kid);
+      const algorithm = algorithms.find((a) => a.startsWith('HS')) ?? 'HS256';
+      token = signToken(claims, { ...common, ...(kid !== undefined ? { kid } : {}), secret, algorithm });
     }
   } catch (error) {
     if (error instanceof ConfigError && error.key === 'expiresIn') throw new ConfigError('--ttl', error.problem);
@@ -118,17 +120,21 @@ function mintToken(io: Io, argv: readonly string[]): number {
   return 0;
 }
 
-function pickSecret(secret: string | Readonly<Record<string, string>> | undefined, kid: string | undefined): string {
+/** The secret to sign with, and the key id to write when secrets are named. */
+function pickSecret(
+  secret: string | Readonly<Record<string, string>> | undefined,
+  kid: string | undefined,
+): { secret: string; kid?: string } {
   if (secret === undefined) {
     throw new ConfigError('token', 'no signing key: set SWITCHYARD_JWT_SECRET (or --jwt-secret), or pass --private-key-file');
   }
-  if (typeof secret === 'string') return secret;
+  if (typeof secret === 'string') return { secret };
   const ids = Object.keys(secret);
   const chosen = kid ?? (ids.length === 1 ? ids[0] : undefined);
   if (chosen === undefined) throw new ConfigError('--kid', `several secrets are configured; pick one of ${ids.join(', ')}`);
   const value = secret[chosen];
   if (value === undefined) throw new ConfigError('--kid', `no secret named "${chosen}" (configured: ${ids.join(', ')})`);
-  return value;
+  return { secret: value, kid: chosen };
 }
 
 function signWithPrivateKey(claims: TokenClaims, privateKey: string, algorithms: readonly string[], common: object): string {
