@@ -147,6 +147,33 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
     expect(seqs(fast, 'ticker:all')).toEqual(inOrder(published));
     expect(metric(await scrape(t), 'switchyard_backpressure_drops_total{policy="latest"}')).toBe(gap.missed);
   }, 60_000);
+
+  it('latest via the HTTP API: the key field picks the conflation slot', async () => {
+    const apiKey = 'conflation-test-api-key-123';
+    const { t, slow, pause, resume } = await setup({ apiKey, rooms: [{ pattern: 'ticker:*', slowConsumer: 'latest' }] }, 'ticker:api');
+    pause();
+    const state: Traffic = { published: 0, lastRecipients: 3 };
+    await traffic(t, 'ticker:api', state, (s) => s.lastRecipients < 3, 20_000);
+    expect(state.lastRecipients).toBe(2);
+    // While it is behind, the backend publishes prices: three per symbol, and two without a key.
+    const post = (body: object) =>
+      fetch(`${t.httpUrl}/v1/publish`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: JSON.stringify(body) });
+    for (const price of [1, 2, 3]) {
+      for (const key of ['BTC', 'ETH']) expect((await post({ room: 'ticker:api', event: 'price', key, data: { key, price } })).status).toBe(200);
+    }
+    for (const status of ['open', 'halted']) expect((await post({ room: 'ticker:api', event: 'status', data: { status } })).status).toBe(200);
+    resume();
+    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<ServerEnvelope, { t: 'notice' }>;
+    const replayed = slow.pushes('ticker:api').filter((p) => p.event !== 'tick');
+    expect(replayed.map((p) => [p.event, p.data])).toEqual([
+      ['price', { key: 'BTC', price: 3 }],
+      ['price', { key: 'ETH', price: 3 }],
+      ['status', { status: 'halted' }],
+    ]);
+    // Ticks skipped while behind, plus the 5 superseded API values.
+    const ticksSeen = slow.pushes('ticker:api').filter((p) => p.event === 'tick').length;
+    expect(ticksSeen + replayed.length + (gap.missed ?? 0)).toBe(state.published + 8);
+  }, 60_000);
 });
 
 async function waitFor(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
