@@ -379,4 +379,16 @@ describe('client against a fake server', () => {
     expect(notices).toEqual(['GAP', 'SHUTDOWN']);
     expect(presence).toEqual([{ change: 'join', userId: 'bob', connections: 1 }]);
   });
+
+  it('stays closed when a status listener closes the client as it opens', async () => {
+    connect();
+    client.onStatus((event) => event.status === 'open' && client.close());
+    const connection = await server.connection(0);
+    await waitFor(() => connection.closed !== undefined, 'server sees the close');
+    expect(connection.closed?.code).toBe(1000);
+    expect(statuses.map((s) => s.status)).toEqual(['connecting', 'open', 'closed']);
+    expect(client.welcome).toBeUndefined();
+    // No heartbeat, retry or refresh left behind.
+    expect(clock.pending()).toEqual([]);
+  });
 });

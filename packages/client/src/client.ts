@@ -271,7 +271,7 @@ class SwitchyardClient {
     this.#welcome = undefined;
     this.#clock.clearTimeout(this.#refreshTimer);
     const closed = this.#connection.status === 'closed';
-    const resend = this.#pending.disconnect(new ClientError('DISCONNECTED', 'connection lost before the reply'), !closed);
+    const resend = this.#pending.disconnect(this.#ended ?? new ClientError('DISCONNECTED', 'connection lost before the reply'), !closed);
     this.#queue.unshift(resend);
   }
 

@@ -203,6 +203,8 @@ export class Connection {
         if (this.#state.phase !== 'socket') return;
         this.#config.clock.clearTimeout(this.#connectTimer);
         this.#dispatch({ type: 'welcome' });
+        // A status listener may have closed the client in the meantime.
+        if (this.status !== 'open') return;
         this.#startHeartbeat(envelope.limits.heartbeatMs);
         this.#listener.welcome(envelope);
         return;
