@@ -126,6 +126,7 @@ describe('backend HTTP API over a real server', () => {
         { userId: 'bob', connections: 1 },
       ]),
     );
+    expect((await api(t, 'GET', '/v1/rooms/nobody-here/presence')).json).toEqual({ room: 'nobody-here', members: [] });
     const rooms = await api(t, 'GET', '/v1/rooms');
     expect(rooms.json['rooms']).toEqual(
       expect.arrayContaining([
