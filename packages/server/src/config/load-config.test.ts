@@ -149,6 +149,16 @@ describe('loadConfig value parsing', () => {
     expect(load([], { SWITCHYARD_JWT_PUBLIC_KEY: escaped }).auth?.publicKey).toBe(rsaPem);
   });
 
+  it('reads the secret from a file, without its trailing newline', () => {
+    writeFileSync(join(dir, 'secret.txt'), `${SECRET}\n`);
+    expect(load([], { SWITCHYARD_JWT_SECRET_FILE: 'secret.txt' }).auth?.secret).toBe(SECRET);
+    expect(failure([], { SWITCHYARD_JWT_SECRET_FILE: 'secret.txt', SWITCHYARD_JWT_SECRET: SECRET })).toMatch(
+      /^SWITCHYARD_JWT_SECRET and SWITCHYARD_JWT_SECRET_FILE: set only one/,
+    );
+    // A flag for one and the environment for the other: the flag wins, as for any option.
+    expect(load(['--jwt-secret', `${SECRET}-flag`], { SWITCHYARD_JWT_SECRET_FILE: 'secret.txt' }).auth?.secret).toBe(`${SECRET}-flag`);
+  });
+
   it('reads key-id records and room policies from the config file, key files relative to it', () => {
     const file = writeConfig('rotation.json', {
       auth: { secret: { old: SECRET, new: `${SECRET}-new` }, publicKeyFile: { rsa1: 'public.pem' }, algorithms: ['HS256', 'RS256'] },

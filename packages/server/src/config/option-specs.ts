@@ -42,6 +42,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     fileSchema: keyed(z.string().min(1), 'a secret'), secret: true, summary: 'HMAC secret for HS256/384/512 tokens',
   },
   {
+    key: 'auth.secretFile', env: 'SWITCHYARD_JWT_SECRET_FILE', flag: 'jwt-secret-file', type: text('a file path'),
+    fileSchema: keyed(z.string().min(1), 'a file path'), readsFile: true, target: 'auth.secret', summary: 'file holding the HMAC secret (Docker/Kubernetes secrets)',
+  },
+  {
     key: 'auth.publicKey', env: 'SWITCHYARD_JWT_PUBLIC_KEY', flag: 'jwt-public-key', type: pem,
     fileSchema: keyed(pem.schema as z.ZodType<string>, 'a PEM key'), secret: true, summary: 'PEM public key for RS*/PS*/ES* tokens, inline',
   },

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { CONFIG_FILE_SCHEMA } from './file-schema.js';
 import { CONFIG_FILE_SPEC, OPTION_SPECS, type OptionSpec } from './option-specs.js';
+import { pem } from './values.js';
 
 /** A value and where it came from. */
 export interface Setting {
@@ -46,7 +47,9 @@ function targetSpec(spec: OptionSpec): OptionSpec {
 function readReferencedFiles(spec: OptionSpec, value: unknown, base: string, name: string): unknown {
   const target = targetSpec(spec);
   const load = (path: string, label: string): string => {
-    const content = readText(resolve(base, path), label);
+    const raw = readText(resolve(base, path), label);
+    // Secret files usually end with a newline that is not part of the secret; PEM keeps its own.
+    const content = target.type === pem ? raw : raw.replace(/\r?\n$/, '');
     return check(target, target.type.schema, target.type.fromString(content), `${label} (${path})`) as string;
   };
   if (typeof value === 'string') return load(value, name);
