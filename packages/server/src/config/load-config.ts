@@ -112,5 +112,7 @@ function relabel(error: unknown, merged: ReadonlyMap<string, Setting>): unknown 
       return new ConfigError(describeSetting(setting, error.key.slice(path.length)), error.problem);
     }
   }
-  return error;
+  // Not set by the user (a missing key): say how to set it.
+  const names = OPTION_SPECS.filter((spec) => (spec.target ?? spec.key) === error.key).map((spec) => spec.env);
+  return names.length === 0 ? error : new ConfigError(error.key, `${error.problem} (set ${names.join(' or ')})`);
 }
