@@ -73,7 +73,7 @@ class SwitchyardClient {
   constructor(options: ClientOptions) {
     const WebSocket =
       options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WebSocket) throw new TypeError('no WebSocket: pass the WebSocket option (ws on Node 20)');
+    if (!WebSocket) throw new TypeError('no WebSocket: pass the WebSocket option');
     this.#codec = options.codec === undefined || options.codec === 'json' ? json : options.codec;
     this.#clock = options.clock ?? systemClock;
     this.#token = options.token;
@@ -271,7 +271,7 @@ class SwitchyardClient {
     this.#welcome = undefined;
     this.#clock.clearTimeout(this.#refreshTimer);
     const closed = this.#connection.status === 'closed';
-    const resend = this.#pending.disconnect(this.#ended ?? new ClientError('DISCONNECTED', 'connection lost before the reply'), !closed);
+    const resend = this.#pending.disconnect(this.#ended ?? new ClientError('DISCONNECTED', 'connection lost'), !closed);
     this.#queue.unshift(resend);
   }
 

@@ -150,24 +150,18 @@ export class Connection {
     const attempt = ++this.#attemptId;
     const { clock, codec, url } = this.#config;
     this.#connectTimer = clock.setTimeout(() => this.#fail(attempt, 'connect timeout'), this.#config.connectTimeoutMs);
-    let token: string | undefined;
-    try {
-      token = await this.#config.token(refreshToken);
-    } catch (error) {
-      this.#listener.error(error);
-      this.#fail(attempt, 'getToken failed');
-      return;
-    }
-    if (attempt !== this.#attemptId || this.#state.phase !== 'socket') return;
-    // Browsers cannot set headers on a WebSocket, so the token always travels as a subprotocol
-    // entry, on every runtime: one path to test and to secure.
-    const protocols = token === undefined ? [codec.subprotocol] : [codec.subprotocol, BEARER_SUBPROTOCOL_PREFIX + token];
     let socket: WebSocketLike;
     try {
+      const token = await this.#config.token(refreshToken);
+      if (attempt !== this.#attemptId || this.#state.phase !== 'socket') return;
+      // Browsers cannot set headers on a WebSocket, so the token always travels as a subprotocol
+      // entry, on every runtime: one path to test and to secure.
+      const protocols = token === undefined ? [codec.subprotocol] : [codec.subprotocol, BEARER_SUBPROTOCOL_PREFIX + token];
       socket = new this.#config.WebSocket(url, protocols);
     } catch (error) {
+      // getToken() failed, or the constructor refused the URL or a subprotocol.
       this.#listener.error(error);
-      this.#fail(attempt, 'WebSocket constructor failed');
+      this.#fail(attempt, String(error));
       return;
     }
     this.#socket = socket;
@@ -193,7 +187,7 @@ export class Connection {
       this.#listener.error(error);
       // A ProtocolError (msgpack, strict JSON) names its close code; the light JSON codec does not.
       const code = (error as { closeCode?: number }).closeCode ?? PROTOCOL_ERROR_CLOSE;
-      const reason = error instanceof Error ? error.message : 'undecodable frame';
+      const reason = String(error);
       closeQuietly(this.#detach(), code, reason);
       this.#dispatch({ type: 'socket-closed', code, reason });
       return;

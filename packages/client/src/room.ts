@@ -107,7 +107,7 @@ export class RoomHandle implements Room {
     if (this.#left) return;
     this.#left = true;
     this.#host.forget(this);
-    this.#settle?.(new ClientError('DISCONNECTED', `left room ${this.name} before the join completed`));
+    this.#settle?.(new ClientError('DISCONNECTED', 'left before joined'));
     try {
       await this.#host.call((id) => ({ t: 'leave', id, room: this.name }), 'direct');
     } catch (error) {
