@@ -122,14 +122,15 @@ if (only.has('fanout')) {
   for (let rep = 0; rep < repsOf('fanout'); rep++) {
     for (const n of F.subscribers) {
       for (const c of F.contenders) {
-        const phases = F.phases(n).filter((ph) => !F.skip[c]?.includes(ph.mode));
+        const once = F.phases(n).filter((ph) => !F.skip[c]?.includes(ph.mode));
+        const phases = Array.from({ length: F.inSessionReps }, () => once).flat();
         const cfg = { scenario: 'pubsub', rooms: 1, subsPerRoom: n, publisherMember: false, perPublish: n, phases };
         const r = await attempt(`fanout ${c} n=${n}`, () => session(c, cfg));
         for (const [i, ph] of (r.phases ?? phases.map(() => r)).entries()) {
           const mode = phases[i].mode;
           record('fanout', `${n}/${mode}`, c, { ...ph, closed: r.closed, strayFrames: r.strayFrames });
           if (!ph.error) {
-            log(`fanout rep${rep} n=${n} ${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`);
+            log(`fanout rep${rep * F.inSessionReps + Math.floor(i / once.length)} n=${n} ${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`);
           }
         }
       }

@@ -25,7 +25,10 @@ function fullOrQuick(quick) {
   const win = quick ? { warmMs: 250, measureMs: 700 } : { warmMs: 1000, measureMs: 3000 };
   return {
     fanout: {
-      reps: 3,
+      // Quick mode repeats the phases inside one session (setting up 1,000 connections per
+      // contender once); the full run starts fresh processes for every repetition.
+      reps: quick ? 1 : 3,
+      inSessionReps: quick ? 3 : 1,
       subscribers: quick ? [1000] : [100, 1000, 5000],
       contenders: [
         'switchyard-json',

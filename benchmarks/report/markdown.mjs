@@ -226,6 +226,21 @@ export function writeDocs(json, docsPath) {
         ]);
       }
     }
+    const reqGroups = Object.keys(S.requests)
+      .sort((a, b) => a - b)
+      .map((rate) => ({
+        title: `${Number(rate).toLocaleString('en')} requests/s offered`,
+        bars: Object.keys(S.requests[rate])
+          .sort(byOrder)
+          .filter((c) => S.requests[rate][c].p99Ms)
+          .map((c) => ({ label: L(c), color: COLOR[c], ...S.requests[rate][c].p99Ms })),
+      }));
+    if (reqGroups.some((g) => g.bars.length)) {
+      const reqSvg = join(HERE, '..', 'results', 'requests.svg');
+      writeFileSync(reqSvg, barChart({ title: 'Request/echo round trip: p99 latency (lower is better)', unit: 'p99 round trip, ms', groups: reqGroups }));
+      out.push(`![Request/echo p99 latency by offered rate](${relative(dirname(docsPath), reqSvg)})`);
+      out.push('');
+    }
     out.push(table(['Offered/s', 'Contender', 'Achieved/s', 'p50', 'p99', 'p99.9', 'Server CPU %', 'Server µs/request', 'Generator CPU %', 'Lost'], rows));
     out.push('');
     out.push(
