@@ -1,9 +1,6 @@
 import {
   CloseCode,
   NoticeCode,
-  PROTOCOL_VERSION,
-  ProtocolError,
-  closeClass,
   createJsonCodec,
   type AnyContract,
   type Codec,
@@ -26,7 +23,6 @@ import { createPrometheusMetrics } from './metrics/prometheus.js';
 import type { ServerOptions } from './options.js';
 import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http-api/index.js';
 import { ClientIpResolver } from './protection/client-ip.js';
-import { transportCloseReason } from './protection/close-reason.js';
 import { ConnectionLimits } from './protection/connection-limits.js';
 import { OriginPolicy } from './protection/origin.js';
 import { RoomPolicies } from './protection/room-policy.js';
@@ -38,6 +34,7 @@ import { Router, type HandlerOptions } from './router.js';
 import { createUwsTransport } from './transport/uws.js';
 import type { Transport } from './transport/types.js';
 import { decideUpgrade, type SocketState } from './upgrade.js';
+import { onSocketClose, onSocketMessage, onSocketOpen, type SocketEventDeps } from './socket-events.js';
 import { ServerLifecycle, type SwitchyardServer } from './server-types.js';
 
 export type { DisconnectInfo, SwitchyardServer, RequestContext } from './server-types.js';
@@ -143,6 +140,19 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       },
     });
     const connLimits = new ConnectionLimits(limits);
+    const events: SocketEventDeps = {
+      get hub() {
+        return hub();
+      },
+      metrics: this.metrics,
+      logger: this.logger,
+      limits,
+      dispatcher: () => this.dispatcher,
+      isShuttingDown: () => this.#shuttingDown,
+      connected: (conn) => this.emitConnection(conn),
+      disconnected: (conn, info) => this.emitDisconnect(conn, info),
+    };
+    const hub = (): Hub => this.#hub;
     this.#transport = createUwsTransport<SocketState>(
       {
         upgrade: (req) =>
@@ -162,12 +172,12 @@ class Server extends ServerLifecycle implements SwitchyardServer {
             },
             req,
           ),
-        open: (socket, state) => this.#open(new ServerConnection(state.init, socket, this.#hub), state),
-        message: (state, frame, isBinary) => this.#message(state, frame, isBinary),
+        open: (socket, state) => onSocketOpen(events, new ServerConnection(state.init, socket, this.#hub), state),
+        message: (state, frame, isBinary) => onSocketMessage(events, state, frame, isBinary),
         drain: (state) => {
           if (state.conn) this.#hub.checkBackpressure(state.conn);
         },
-        close: (state, code, message) => this.#close(state, code, message),
+        close: (state, code, message) => onSocketClose(events, state, code, message),
         http,
         ...(httpApi.enabled || !this.#embedded ? { api: createTransportApi(httpApi, clientIp) } : {}),
       },
@@ -311,75 +321,6 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     const conns = [...(this.#hub.users.get(userId) ?? [])];
     for (const conn of conns) conn.end(code, 'disconnected by the server', 'kicked');
     return conns.length;
-  }
-
-  #open(conn: ServerConnection, state: SocketState): void {
-    state.conn = conn;
-    this.#hub.add(conn);
-    this.metrics.connectionOpened(conn.codec);
-    const { limits } = this.#options;
-    conn.send({
-      t: 'welcome',
-      v: PROTOCOL_VERSION,
-      connectionId: conn.id,
-      userId: conn.userId,
-      ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
-      limits: {
-        maxPayload: limits.maxPayload,
-        heartbeatMs: limits.heartbeatMs,
-        maxRooms: limits.maxRoomsPerConnection,
-        messagesPerSecond: limits.messagesPerSecond,
-      },
-    });
-    conn.scheduleExpiry();
-    this.logger.info(
-      { event: 'connection_opened', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, codec: conn.codec },
-      'connection opened',
-    );
-    if (this.#shuttingDown) {
-      conn.end(CloseCode.GOING_AWAY, 'server shutting down', 'shutdown');
-      return;
-    }
-    this.emitConnection(conn);
-  }
-
-  #message(state: SocketState, frame: ArrayBuffer, isBinary: boolean): void {
-    const conn = state.conn;
-    if (!conn || conn.closed) return;
-    let envelope;
-    // Decode before anything else: uWS neuters `frame` when this callback returns.
-    try {
-      envelope = conn.codecImpl.decodeFromClient(frame, isBinary);
-    } catch (error) {
-      if (error instanceof ProtocolError) {
-        this.logger.info({ event: 'protocol_error', connectionId: conn.id, code: error.code, closeCode: error.closeCode }, 'protocol error');
-        conn.end(error.closeCode, error.code, error.closeCode === CloseCode.MESSAGE_TOO_LARGE ? 'payload_too_large' : 'protocol_error');
-      } else {
-        this.logger.error({ event: 'decode_failed', connectionId: conn.id, err: error }, 'decoder threw');
-        conn.end(CloseCode.INTERNAL_ERROR, 'internal error', 'protocol_error');
-      }
-      return;
-    }
-    this.metrics.messageReceived(conn.codec, envelope.t, frame.byteLength);
-    this.dispatcher.handle(conn, envelope);
-  }
-
-  #close(state: SocketState, code: number, message: string): void {
-    const conn = state.conn;
-    if (!conn) {
-      state.init.lease.release();
-      return;
-    }
-    conn.markClosed();
-    this.#hub.remove(conn);
-    conn.lease.release();
-    const reason = conn.closeReason ?? transportCloseReason(code, message) ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
-    this.metrics.connectionClosed(closeClass(code), reason);
-    this.logger.info(
-      { event: 'connection_closed', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, code, reason },
-      'connection closed',
-    );
-    this.emitDisconnect(conn, { code, reason });
   }
 
   #runPublish(item: QueuedPublish): void {

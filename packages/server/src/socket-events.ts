@@ -1,0 +1,96 @@
+import { CloseCode, PROTOCOL_VERSION, ProtocolError, closeClass } from '@switchyard/protocol';
+import type { ClientDispatcher } from './client-messages.js';
+import type { ServerConnection } from './connection.js';
+import type { Hub } from './hub.js';
+import type { Logger } from './log.js';
+import type { ServerMetrics } from './metrics/metrics.js';
+import { transportCloseReason } from './protection/close-reason.js';
+import type { ResolvedLimits } from './resolve-options.js';
+import type { DisconnectInfo } from './server-types.js';
+import type { SocketState } from './upgrade.js';
+
+/** What the socket lifecycle reads and reports to. */
+export interface SocketEventDeps {
+  readonly hub: Hub;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly limits: ResolvedLimits;
+  readonly dispatcher: () => ClientDispatcher;
+  isShuttingDown(): boolean;
+  connected(conn: ServerConnection): void;
+  disconnected(conn: ServerConnection, info: DisconnectInfo): void;
+}
+
+/** A socket opened: register it, send `welcome`, arm the expiry timer, tell the listeners. */
+export function onSocketOpen(deps: SocketEventDeps, conn: ServerConnection, state: SocketState): void {
+  state.conn = conn;
+  deps.hub.add(conn);
+  deps.metrics.connectionOpened(conn.codec);
+  const { limits } = deps;
+  conn.send({
+    t: 'welcome',
+    v: PROTOCOL_VERSION,
+    connectionId: conn.id,
+    userId: conn.userId,
+    ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
+    limits: {
+      maxPayload: limits.maxPayload,
+      heartbeatMs: limits.heartbeatMs,
+      maxRooms: limits.maxRoomsPerConnection,
+      messagesPerSecond: limits.messagesPerSecond,
+    },
+  });
+  conn.scheduleExpiry();
+  deps.logger.info(
+    { event: 'connection_opened', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, codec: conn.codec },
+    'connection opened',
+  );
+  if (deps.isShuttingDown()) {
+    conn.end(CloseCode.GOING_AWAY, 'server shutting down', 'shutdown');
+    return;
+  }
+  deps.connected(conn);
+}
+
+/**
+ * A frame arrived. It is decoded first, synchronously: uWS neuters `frame` when the callback
+ * returns. An invalid frame closes the connection with the ProtocolError's close code.
+ */
+export function onSocketMessage(deps: SocketEventDeps, state: SocketState, frame: ArrayBuffer, isBinary: boolean): void {
+  const conn = state.conn;
+  if (!conn || conn.closed) return;
+  let envelope;
+  try {
+    envelope = conn.codecImpl.decodeFromClient(frame, isBinary);
+  } catch (error) {
+    if (error instanceof ProtocolError) {
+      deps.logger.info({ event: 'protocol_error', connectionId: conn.id, code: error.code, closeCode: error.closeCode }, 'protocol error');
+      conn.end(error.closeCode, error.code, error.closeCode === CloseCode.MESSAGE_TOO_LARGE ? 'payload_too_large' : 'protocol_error');
+    } else {
+      deps.logger.error({ event: 'decode_failed', connectionId: conn.id, err: error }, 'decoder threw');
+      conn.end(CloseCode.INTERNAL_ERROR, 'internal error', 'protocol_error');
+    }
+    return;
+  }
+  deps.metrics.messageReceived(conn.codec, envelope.t, frame.byteLength);
+  deps.dispatcher().handle(conn, envelope);
+}
+
+/** A socket closed (any reason): leave every room, settle pending requests, count, log, tell. */
+export function onSocketClose(deps: SocketEventDeps, state: SocketState, code: number, message: string): void {
+  const conn = state.conn;
+  if (!conn) {
+    state.init.lease.release();
+    return;
+  }
+  conn.markClosed();
+  deps.hub.remove(conn);
+  conn.lease.release();
+  const reason = conn.closeReason ?? transportCloseReason(code, message) ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
+  deps.metrics.connectionClosed(closeClass(code), reason);
+  deps.logger.info(
+    { event: 'connection_closed', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, code, reason },
+    'connection closed',
+  );
+  deps.disconnected(conn, { code, reason });
+}
