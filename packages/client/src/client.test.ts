@@ -391,4 +391,17 @@ describe('client against a fake server', () => {
     // No heartbeat, retry or refresh left behind.
     expect(clock.pending()).toEqual([]);
   });
+
+  it('retries a refused upgrade (401) with backoff and a fresh token', async () => {
+    server.refuseWith = 401;
+    let n = 0;
+    connect({ token: undefined, getToken: () => `t${++n}` });
+    await waitFor(() => client.status === 'reconnecting', 'reconnecting');
+    expect(statuses.at(-1)).toMatchObject({ status: 'reconnecting', code: 1006 });
+    server.refuseWith = undefined;
+    clock.advance(500);
+    const connection = await opened(0);
+    expect(connection.offered).toContain('switchyard.bearer.t2');
+    expect(n).toBe(2);
+  });
 });
