@@ -25,5 +25,9 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ limits: { maxPayload: 10 } })).toThrow(/at least 1024/);
     expect(() => resolveOptions({ codecs: [] })).toThrow(/at least one codec/);
     expect(() => resolveOptions({ port: 1.5 })).toThrow(/port/);
+    // uWS would abort the process on these.
+    expect(() => resolveOptions({ limits: { idleTimeoutSec: 4 } })).toThrow(/between 8 and 960/);
+    expect(() => resolveOptions({ limits: { idleTimeoutSec: 961 } })).toThrow(/between 8 and 960/);
+    expect(resolveOptions({ limits: { idleTimeoutSec: 0 } }).limits.idleTimeoutSec).toBe(0);
   });
 });
