@@ -140,8 +140,15 @@ export class ClientDispatcher {
     const started = performance.now();
     void this.#d.router.request(this.#ctx(conn), name, data).then((result) => {
       this.#d.metrics.requestCompleted('client_to_server', result.ok ? 'ok' : 'error', (performance.now() - started) / 1000);
-      if (result.ok) replyOk(conn, id, result.data);
-      else replyError(conn, id, result.error.code, result.error.message);
+      if (!result.ok) return replyError(conn, id, result.error.code, result.error.message);
+      try {
+        replyOk(conn, id, result.data);
+      } catch (err) {
+        // The handler returned something the codec cannot encode (a BigInt, a cycle).
+        this.#d.metrics.handlerError('request');
+        this.#d.logger.error({ event: 'reply_encode_failed', connectionId: conn.id, name, err }, 'reply could not be encoded');
+        replyError(conn, id, ErrorCode.INTERNAL, 'internal error');
+      }
     });
   }
 

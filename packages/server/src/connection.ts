@@ -211,8 +211,12 @@ export class ServerConnection implements Connection {
       return Promise.reject(new RpcError(ErrorCode.DISCONNECTED, 'the connection is closed'));
     }
     const { id, promise } = this.#pending.create(name, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    const sent = this.send(data === undefined ? { t: 'request', id, name } : { t: 'request', id, name, data });
-    if (!sent) this.#pending.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'the request could not be sent'));
+    try {
+      const sent = this.send(data === undefined ? { t: 'request', id, name } : { t: 'request', id, name, data });
+      if (!sent) this.#pending.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'the request could not be sent'));
+    } catch {
+      this.#pending.fail(id, new RpcError(ErrorCode.BAD_REQUEST, `the data of request '${name}' cannot be encoded`));
+    }
     return promise as Promise<never>;
   }
 

@@ -207,3 +207,22 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('unencodable handler results', () => {
+  it('answers INTERNAL when a reply cannot be encoded, and rejects a server request whose data cannot be', async () => {
+    const t = await startTestServer();
+    try {
+      t.server.onRequest('big', () => 10n);
+      let conn: import('./connection.js').Connection | undefined;
+      t.server.on('connection', (c) => (conn = c));
+      const c = await RawClient.connect(t.url, { token: t.token('x') });
+      expect(await c.call((id) => ({ t: 'request', id, name: 'big' }))).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+      await expect(conn!.request('client:x', { n: 1n })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      c.send({ t: 'ping' });
+      expect(await c.next((e) => e.t === 'pong')).toEqual({ t: 'pong' });
+      await c.close();
+    } finally {
+      await t.close();
+    }
+  });
+});

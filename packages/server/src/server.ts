@@ -325,8 +325,15 @@ class Server extends ServerLifecycle implements SwitchyardServer {
 
   #runPublish(item: QueuedPublish): void {
     const { conn, envelope } = item;
-    // The sender is excluded through its own socket while it is open.
-    this.#hub.publish(envelope.room, envelope.event, envelope.data, conn.closed ? undefined : conn);
+    try {
+      // The sender is excluded through its own socket while it is open.
+      this.#hub.publish(envelope.room, envelope.event, envelope.data, conn.closed ? undefined : conn);
+    } catch (err) {
+      // Data one codec decoded that the other cannot encode; the sender learns it failed.
+      this.logger.error({ event: 'publish_failed', connectionId: conn.id, room: envelope.room, err }, 'publish failed');
+      if (envelope.id !== undefined) conn.send({ t: 'reply', id: envelope.id, ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+      return;
+    }
     this.metrics.publishLatency((performance.now() - item.enqueuedAt) / 1000);
     if (envelope.id !== undefined) conn.send({ t: 'reply', id: envelope.id, ok: true });
   }
