@@ -90,6 +90,13 @@ describe('token expiry and in-band refresh', () => {
     await c.close();
   }, 10_000);
 
+  it('sends a TOKEN_EXPIRING notice 30 s before exp', async () => {
+    const c = await RawClient.connect(t.url, { token: t.token('alice', {}, { expiresIn: 31 }) });
+    const notice = await c.next((e) => e.t === 'notice', 4000);
+    expect(notice).toMatchObject({ t: 'notice', code: 'TOKEN_EXPIRING' });
+    await c.close();
+  }, 10_000);
+
   it('refuses a refresh for another user and closes with 4101', async () => {
     const c = await RawClient.connect(t.url, { token: t.token('alice', {}, { expiresIn: 3600 }) });
     const reply = await c.call((id) => ({ t: 'refresh', id, token: t.token('mallory') }));
