@@ -114,7 +114,7 @@ export class ClientDispatcher {
         }
         return;
       case 'join':
-        void this.#join(conn, envelope.id, envelope.room, envelope.presence === true);
+        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true));
         return;
       case 'leave':
         conn.leave(envelope.room);
@@ -124,12 +124,21 @@ export class ClientDispatcher {
         this.#publish(conn, envelope);
         return;
       case 'presence-get':
-        void this.#presenceGet(conn, envelope.id, envelope.room);
+        this.#guard(conn, this.#presenceGet(conn, envelope.id, envelope.room));
         return;
       case 'refresh':
         this.#refresh(conn, envelope.id, envelope.token);
         return;
     }
+  }
+
+  /** Logs an unexpected failure of an asynchronous step instead of leaving a rejection unhandled. */
+  #guard(conn: ServerConnection, work: Promise<void>): void {
+    work.catch((err: unknown) => this.#failed(conn, err));
+  }
+
+  #failed(conn: ServerConnection, err: unknown): void {
+    this.#d.logger.error({ event: 'dispatch_failed', connectionId: conn.id, err }, 'handling a client message failed');
   }
 
   #ctx(conn: ServerConnection): HandlerContext {
@@ -244,7 +253,8 @@ export class ClientDispatcher {
     }
     const next = (chain ?? Promise.resolve())
       .then(() => allowed ?? this.#authorize(conn, 'publish', room))
-      .then(enqueue);
+      .then(enqueue)
+      .catch((err: unknown) => this.#failed(conn, err));
     this.#publishChains.set(conn, next);
     void next.then(() => {
       if (this.#publishChains.get(conn) === next) this.#publishChains.delete(conn);
