@@ -226,3 +226,40 @@ describe('unencodable handler results', () => {
     }
   });
 });
+
+describe('hostile input', () => {
+  it('random frames on both codecs only ever close the sender with a protocol close code', async () => {
+    const t = await startTestServer({ limits: { messagesPerSecond: 0 } });
+    try {
+      let seed = 42;
+      const rand = (n: number) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      const pieces = ['{"t":"join","id":1,"room":"', '"__proto__"', '{"t":"publish"', ',"data":', '[[[[', '"x"', '}', '{"t":"request","id":4294967296,"name":"a"}', '\u0000', '{"t":"refresh","id":2,"token":5}'];
+      const codes = new Set<number>();
+      for (let round = 0; round < 40; round++) {
+        const codec = round % 2 === 0 ? undefined : msgpackCodec;
+        const c = await RawClient.connect(t.url, { token: t.token(`fuzz${round}`), ...(codec ? { codec } : {}) });
+        for (let i = 0; i < 5; i++) {
+          if (rand(2) === 0) {
+            c.sendRaw(Array.from({ length: 1 + rand(6) }, () => pieces[rand(pieces.length)]).join(''), false);
+          } else {
+            c.sendRaw(Uint8Array.from({ length: 1 + rand(40) }, () => rand(256)), true);
+          }
+        }
+        c.send({ t: 'ping' });
+        const outcome = await Promise.race([c.closed, c.next((e) => e.t === 'pong').then(() => undefined)]);
+        if (outcome) codes.add(outcome.code);
+        else await c.close();
+      }
+      for (const code of codes) expect([4000, 4001, 4004]).toContain(code);
+      expect((await fetch(`${t.httpUrl}/healthz`)).status).toBe(200);
+      const ok = await RawClient.connect(t.url, { token: t.token('after') });
+      expect(await ok.join('still-fine')).toMatchObject({ ok: true });
+      await ok.close();
+    } finally {
+      await t.close();
+    }
+  }, 30_000);
+});
