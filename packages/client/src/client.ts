@@ -1,5 +1,4 @@
 import {
-  RpcError,
   type AnyContract,
   type ClientEnvelope,
   type Contract,
@@ -19,9 +18,11 @@ import { Emitter } from './emitter.js';
 import { json, type ClientCodec } from './json-codec.js';
 import { ClientError } from './errors.js';
 import type { ClientOptions, JoinOptions, RequestOptions } from './options.js';
+import { oversize } from './payload-size.js';
 import { PendingRequests } from './pending-requests.js';
 import { RoomHandle, type RoomHost, type SendMode } from './room.js';
 import { SendQueue, type QueuedFrame } from './send-queue.js';
+import { answer, type Handler } from './server-requests.js';
 import { refreshDelay } from './token-refresh.js';
 import type { Client, PushMeta } from './types.js';
 import type { WebSocketConstructor } from './web-socket.js';
@@ -51,7 +52,7 @@ class SwitchyardClient {
   #refreshTimer: TimerHandle;
   readonly #rooms = new Map<string, RoomHandle>();
   readonly #host: RoomHost;
-  readonly #handlers = new Map<string, (data: unknown) => unknown>();
+  readonly #handlers = new Map<string, Handler>();
   readonly #errors = new Emitter<[unknown]>((error) => console.error(error));
   readonly #pushes = new Emitter<[unknown, PushMeta]>((error) => this.#error(error));
   readonly #events = new Emitter<[StatusEvent | NoticeEnvelope]>((error) => this.#error(error));
@@ -133,7 +134,7 @@ class SwitchyardClient {
     return this.#pushes.on(event, fn);
   }
 
-  handle(name: string, fn: (data: unknown) => unknown): () => void {
+  handle(name: string, fn: Handler): () => void {
     this.#handlers.set(name, fn);
     return () => {
       if (this.#handlers.get(name) === fn) this.#handlers.delete(name);
@@ -215,7 +216,7 @@ class SwitchyardClient {
     const flush = (): void => {
       if (session !== this.#session || !this.#active) return;
       this.#ready = true;
-      this.#queue.flush((frame) => this.#tooLarge(frame) ?? this.#connection.send(frame));
+      this.#queue.flush((frame) => oversize(frame, welcome.limits.maxPayload) ?? this.#connection.send(frame));
     };
     if (joins.length === 0) flush();
     else void Promise.all(joins).then(flush);
@@ -248,20 +249,8 @@ class SwitchyardClient {
     this.#pushes.emit(event, data, meta);
   }
 
-  async #answer({ id, name, data }: RequestEnvelope): Promise<void> {
-    const handler = this.#handlers.get(name);
-    let frame: Frame;
-    try {
-      if (!handler) throw new RpcError('NOT_FOUND', `no handler for "${name}"`);
-      frame = this.#encode({ t: 'reply', id, ok: true, data: await handler(data) });
-    } catch (error) {
-      // Only a deliberate RpcError reaches the server; anything else (a bug, an unencodable or
-      // oversized result) is reported here and answered with INTERNAL.
-      const rpc = error instanceof RpcError;
-      if (!rpc) this.#error(error);
-      const reply: ReplyEnvelope = { t: 'reply', id, ok: false, error: rpc ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'handler failed' } };
-      frame = this.#codec.encode(reply);
-    }
+  async #answer(request: RequestEnvelope): Promise<void> {
+    const frame = await answer(this.#handlers.get(request.name), request, (reply) => this.#encode(reply), (error) => this.#error(error));
     // Offline, the server has already failed its request: the late reply has nowhere to go.
     this.#dispatch('direct', { frame, sent: noop, fail: noop, live: () => true });
   }
@@ -319,17 +308,9 @@ class SwitchyardClient {
     } catch (error) {
       throw new ClientError('BAD_REQUEST', String(error));
     }
-    const tooLarge = this.#tooLarge(frame);
+    const tooLarge = oversize(frame, this.#limits?.maxPayload);
     if (tooLarge) throw tooLarge;
     return frame;
-  }
-
-  #tooLarge(frame: Frame): ClientError | undefined {
-    const max = this.#limits?.maxPayload;
-    if (!max) return undefined;
-    // Exact UTF-8 size only near the limit: a UTF-16 unit takes 1 to 3 bytes.
-    const size = typeof frame !== 'string' ? frame.byteLength : frame.length * 3 <= max ? 0 : new TextEncoder().encode(frame).byteLength;
-    return size > max ? new ClientError('PAYLOAD_TOO_LARGE', `${size} bytes > maxPayload ${max}`) : undefined;
   }
 
   #error(error: unknown): void {
