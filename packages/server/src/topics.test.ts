@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { jsonCodec, type Codec, type CodecName, type Envelope } from '@switchyard/protocol';
+import { msgpackCodec } from '@switchyard/protocol/msgpack';
+import { ServerConnection } from './connection.js';
+import { Hub } from './hub.js';
+import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
+import { RoomPolicies } from './protection/room-policy.js';
+import { SlowConsumers } from './protection/slow-consumer.js';
+import { presenceTopic, roomTopic } from './topics.js';
+import type { OutgoingFrame, SendResult, Transport, TransportSocket } from './transport/types.js';
+
+// A fake topic transport: enough to check that fan-out is topic publishes, one encode per codec.
+class FakeTransport implements Transport {
+  readonly topics = new Map<string, Set<FakeSocket>>();
+  readonly published: { topic: string; exclude?: FakeSocket }[] = [];
+  publish(topic: string): void {
+    this.published.push({ topic });
+  }
+  numSubscribers(topic: string): number {
+    return this.topics.get(topic)?.size ?? 0;
+  }
+  listen = async () => 0;
+  listenSideHttp = async () => 0;
+  stopListening(): void {}
+}
+
+class FakeSocket implements TransportSocket {
+  closed = false;
+  readonly sent: OutgoingFrame[] = [];
+  constructor(readonly transport: FakeTransport) {}
+  send(frame: OutgoingFrame): SendResult {
+    this.sent.push(frame);
+    return 'ok';
+  }
+  publish(topic: string): void {
+    this.transport.published.push({ topic, exclude: this });
+  }
+  subscribe(topic: string): void {
+    const set = this.transport.topics.get(topic) ?? new Set();
+    set.add(this);
+    this.transport.topics.set(topic, set);
+  }
+  unsubscribe(topic: string): void {
+    this.transport.topics.get(topic)?.delete(this);
+  }
+  bufferedAmount = () => 0;
+  cork(fn: () => void): void {
+    fn();
+  }
+  end(): void {
+    this.closed = true;
+  }
+}
+
+function counting(codec: Codec): Codec & { encodes: number } {
+  const wrapped = {
+    ...codec,
+    encodes: 0,
+    encode(envelope: Envelope) {
+      wrapped.encodes++;
+      return codec.encode(envelope);
+    },
+  };
+  return wrapped;
+}
+
+function setup() {
+  const transport = new FakeTransport();
+  const json = counting(jsonCodec);
+  const msgpack = counting(msgpackCodec);
+  const codecs = new Map<CodecName, Codec>([
+    ['json', json],
+    ['msgpack', msgpack],
+  ]);
+  const sent: { kind: string; recipients: number }[] = [];
+  const metrics: ServerMetrics = { ...noopMetrics, messageSent: (_c, kind, _b, recipients) => void sent.push({ kind, recipients }) };
+  const policies = new RoomPolicies();
+  const slow = new SlowConsumers<never>({ maxBackpressure: 1 << 20, policyFor: () => 'close' });
+  const hub = new Hub({ transport, codecs, metrics, logger: console as never, policies, slow: slow as never });
+  let n = 0;
+  const connect = (userId: string, codec: Codec) => {
+    const socket = new FakeSocket(transport);
+    const conn = new ServerConnection(
+      {
+        id: `c${++n}`,
+        userId,
+        claims: {},
+        expiresAt: undefined,
+        roomClaim: undefined,
+        codec,
+        ip: '127.0.0.1',
+        origin: '',
+        messagesPerSecond: 0,
+        messageBurst: 0,
+        expiryGraceMs: 0,
+        lease: { release: () => {} },
+        slow: slow.newConsumer(),
+      },
+      socket,
+      hub,
+    );
+    hub.add(conn);
+    return { conn, socket };
+  };
+  return { transport, json, msgpack, sent, hub, connect };
+}
+
+describe('topics', () => {
+  it('names one room topic and one presence topic per codec', () => {
+    expect(roomTopic('json', 'chat')).toBe('j:chat');
+    expect(roomTopic('msgpack', 'chat')).toBe('m:chat');
+    expect(presenceTopic('json', 'chat')).toBe('jp:chat');
+    expect(presenceTopic('msgpack', 'chat')).toBe('mp:chat');
+  });
+});
+
+describe('Hub fan-out over topics', () => {
+  it('encodes once per codec with subscribers and publishes once per topic, whatever the member count', () => {
+    const { transport, json, msgpack, sent, hub, connect } = setup();
+    for (let i = 0; i < 50; i++) hub.join(connect(`j${i}`, json).conn, 'big', false);
+    expect(hub.publish('big', 'e', { x: 1 })).toBe(50);
+    expect(json.encodes).toBe(1);
+    expect(msgpack.encodes).toBe(0); // no msgpack subscriber: nothing encoded
+    expect(transport.published).toEqual([{ topic: 'j:big' }]);
+    expect(sent).toEqual([{ kind: 'push', recipients: 50 }]);
+
+    hub.join(connect('m', msgpack).conn, 'big', false);
+    transport.published.length = 0;
+    expect(hub.publish('big', 'e', 2)).toBe(51);
+    expect(json.encodes).toBe(2);
+    expect(msgpack.encodes).toBe(1);
+    expect(transport.published.map((p) => p.topic).sort()).toEqual(['j:big', 'm:big']);
+  });
+
+  it('excludes a subscribed sender through its own socket and counts one recipient less', () => {
+    const { transport, json, hub, connect } = setup();
+    const sender = connect('s', json);
+    const other = connect('o', json);
+    hub.join(sender.conn, 'r', false);
+    hub.join(other.conn, 'r', false);
+    expect(hub.publish('r', 'e', 1, sender.conn)).toBe(1);
+    expect(transport.published).toEqual([{ topic: 'j:r', exclude: sender.socket }]);
+    // A sender outside the room cannot receive anyway: a plain app publish.
+    const outsider = connect('x', json);
+    transport.published.length = 0;
+    expect(hub.publish('r', 'e', 1, outsider.conn)).toBe(2);
+    expect(transport.published).toEqual([{ topic: 'j:r' }]);
+  });
+
+  it('publishes presence only to presence subscribers, first join and last leave only', () => {
+    const { transport, json, hub, connect } = setup();
+    const watcher = connect('w', json);
+    hub.join(watcher.conn, 'lobby', true);
+    const a1 = connect('a', json);
+    const a2 = connect('a', json);
+    transport.published.length = 0;
+    hub.join(a1.conn, 'lobby', false);
+    hub.join(a2.conn, 'lobby', false);
+    hub.leave(a1.conn, 'lobby');
+    hub.leave(a2.conn, 'lobby');
+    expect(transport.published).toEqual([{ topic: 'jp:lobby' }, { topic: 'jp:lobby' }]);
+    expect(hub.presence('lobby').members).toEqual([{ userId: 'w', connections: 1 }]);
+  });
+});
