@@ -1,4 +1,4 @@
-import { RpcError } from '@switchyard/protocol';
+import { RpcError, jsonCodec } from '@switchyard/protocol';
 import { createServer, type SwitchyardServer } from '@switchyard/server';
 import { startTestServer, type TestServer } from '@switchyard/server/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,6 +109,11 @@ describe('client against the real server', () => {
     room.on('message', (m) => got.push(m.text));
     t.server.to('binary').emit('message', { text: 'packed' });
     await waitFor(() => got.length === 1, 'push', WAIT);
+  });
+
+  it('accepts the protocol\'s strict JSON codec', async () => {
+    const client = connect('alice', { codec: jsonCodec });
+    expect(await client.request('sum', { a: 1, b: 2 })).toBe(3);
   });
 
   it('reconnects after a server restart on the same port, rejoins its rooms and flushes the queue in order', async () => {
