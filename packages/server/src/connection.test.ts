@@ -56,8 +56,13 @@ describe('server-to-client requests', () => {
     const conn = conns[0]!;
     expect(conn.push('hello', { x: 1 })).toBe(true);
     expect(await c.next((e) => e.t === 'push')).toEqual({ t: 'push', event: 'hello', data: { x: 1 } });
-    conn.close(4003, 'go away');
-    expect(await c.closed).toEqual({ code: 4003, reason: 'go away' });
+    expect(() => conn.close(1006)).toThrow(RangeError);
+    expect(() => conn.close(5000)).toThrow(RangeError);
+    expect(() => t.server.disconnectUser('carol', 1005)).toThrow(RangeError);
+    conn.close(4003, 'é'.repeat(100));
+    const closed = await c.closed;
+    expect(closed.code).toBe(4003);
+    expect(closed.reason).toBe('é'.repeat(61));
   });
 });
 

@@ -105,6 +105,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const RATE_VIOLATIONS_BEFORE_CLOSE = 20;
 const RATE_VIOLATION_WINDOW_MS = 10_000;
 const EXPIRY_NOTICE_LEAD_MS = 30_000;
+// RFC 6455: a close frame's payload is at most 125 bytes, two of which carry the code.
+const MAX_CLOSE_REASON_BYTES = 123;
 // setTimeout fires immediately for delays above 2^31-1 ms; longer waits are re-armed.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -234,6 +236,7 @@ export class ServerConnection implements Connection {
   }
 
   close(code: number = CloseCode.NORMAL, reason = ''): void {
+    if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
     this.end(code, reason, code === CloseCode.KICKED ? 'kicked' : undefined);
   }
 
@@ -241,7 +244,7 @@ export class ServerConnection implements Connection {
   end(code: number, reason: string, why: CloseReason | undefined): void {
     if (this.closed) return;
     this.closeReason ??= why;
-    this.#socket.end(code, reason);
+    this.#socket.end(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
   }
 
   /**
@@ -291,4 +294,20 @@ function timerAt(at: number, fn: () => void): () => void {
   timer = setTimeout(arm, 0);
   timer.unref();
   return () => clearTimeout(timer);
+}
+
+/** True for close codes an endpoint may put in a close frame (RFC 6455 section 7.4). */
+export function isSendableCloseCode(code: number): boolean {
+  if (!Number.isInteger(code)) return false;
+  if (code >= 3000 && code <= 4999) return true;
+  return code === 1000 || code === 1001 || code === 1002 || code === 1003 || code === 1007 || code === 1008 ||
+    code === 1009 || code === 1010 || code === 1011 || code === 1012 || code === 1013 || code === 1014;
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = Buffer.from(text).subarray(0, maxBytes).toString();
+  // A cut inside a multi-byte character decodes to U+FFFD; drop it.
+  while (out.endsWith('\uFFFD') || Buffer.byteLength(out) > maxBytes) out = out.slice(0, -1);
+  return out;
 }

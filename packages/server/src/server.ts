@@ -14,7 +14,7 @@ import { createTokenVerifier } from './auth/index.js';
 import type { AuthorizeHook } from './authorize.js';
 import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator } from './broadcast.js';
 import { ClientDispatcher, type HandlerContext, type QueuedPublish } from './client-messages.js';
-import { ServerConnection, type Connection, type JoinOptions } from './connection.js';
+import { isSendableCloseCode, ServerConnection, type Connection, type JoinOptions } from './connection.js';
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http-routes.js';
 import { Hub, type RoomInfo } from './hub.js';
 import { createLogger } from './log.js';
@@ -318,6 +318,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
   }
 
   disconnectUser(userId: string, code: number = CloseCode.KICKED): number {
+    if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
     const conns = [...(this.#hub.users.get(userId) ?? [])];
     for (const conn of conns) conn.end(code, 'disconnected by the server', 'kicked');
     return conns.length;
