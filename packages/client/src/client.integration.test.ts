@@ -58,7 +58,7 @@ function statuses(client: Client<ChatContract>): StatusEvent[] {
 
 const opened = (client: Client<ChatContract>): Promise<void> => waitFor(() => client.status === 'open', 'open', WAIT);
 
-describe('client against the real server', () => {
+describe('client against the real server', { timeout: 30_000 }, () => {
   it('requests with typed replies and server error codes', async () => {
     const client = connect('alice');
     expect(await client.request('sum', { a: 2, b: 3 })).toBe(5);

@@ -52,7 +52,7 @@ async function rejects(promise: Promise<unknown>): Promise<ClientError> {
   return error as ClientError;
 }
 
-describe('client against a fake server', () => {
+describe('client against a fake server', { timeout: 20_000 }, () => {
   it('offers the codec and bearer subprotocols and reports connecting then open', async () => {
     connect();
     const connection = await opened();
