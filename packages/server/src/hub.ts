@@ -114,7 +114,7 @@ export class Hub implements ConnectionHost {
   rooms(): RoomInfo[] {
     return this.registry.list().map(({ room, members }) => ({
       room,
-      members: this.registry.presence(room).members.length,
+      members: this.registry.userCount(room),
       connections: members,
     }));
   }

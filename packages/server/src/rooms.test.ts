@@ -15,6 +15,7 @@ describe('RoomRegistry', () => {
     rooms.add('r', b);
     expect(rooms.presence('r')).toEqual({ room: 'r', members: [{ userId: 'a', connections: 2 }, { userId: 'b', connections: 1 }] });
     expect(rooms.subscriptions).toBe(3);
+    expect(rooms.userCount('r')).toBe(2);
     expect(rooms.remove('r', a1)).toEqual({ lastForUser: false, connections: 1 });
     expect(rooms.remove('r', a1)).toBeUndefined();
     expect(rooms.remove('r', a2)).toEqual({ lastForUser: true, connections: 0 });

@@ -80,6 +80,11 @@ export class RoomRegistry<M extends RoomMember> {
     return { room, members };
   }
 
+  /** Distinct users in a room. */
+  userCount(room: string): number {
+    return this.#rooms.get(room)?.users.size ?? 0;
+  }
+
   /** Every non-empty room with its member (connection) count. */
   list(): { room: string; members: number }[] {
     return [...this.#rooms].map(([room, entry]) => ({ room, members: entry.members.size }));
