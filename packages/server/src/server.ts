@@ -83,6 +83,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
   #shuttingDown = false;
   #closing: Promise<void> | undefined;
   readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #dispatcher: ClientDispatcher;
 
   constructor(options: ServerOptions) {
     super(options.logger ?? createLogger(options.logLevel));
@@ -147,7 +148,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       metrics: this.metrics,
       logger: this.logger,
       limits,
-      dispatcher: () => this.dispatcher,
+      dispatcher: () => this.#dispatcher,
       isShuttingDown: () => this.#shuttingDown,
       connected: (conn) => this.emitConnection(conn),
       disconnected: (conn, info) => this.emitDisconnect(conn, info),
@@ -203,7 +204,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       (item) => this.#runPublish(item),
       (err) => this.logger.error({ event: 'publish_failed', err }, 'publish failed'),
     );
-    this.dispatcher = new ClientDispatcher({
+    this.#dispatcher = new ClientDispatcher({
       hub: this.#hub,
       router: this.#router,
       hooks: this.#hooks,
@@ -220,7 +221,6 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     this.#sweep.unref();
   }
 
-  readonly dispatcher: ClientDispatcher;
 
   get ready(): boolean {
     return (this.#listening || this.#embedded) && !this.#shuttingDown;
