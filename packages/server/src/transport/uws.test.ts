@@ -167,3 +167,43 @@ describe('embedding in an existing uWS app', () => {
     }
   });
 });
+
+describe('listening on a fixed port', () => {
+  async function freePort(): Promise<number> {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    return port;
+  }
+
+  it('refuses a second listener on a busy port instead of sharing it', async () => {
+    const port = await freePort();
+    const first = createUwsTransport(handlers(), settings);
+    await first.listen('127.0.0.1', port);
+    stops.push(() => first.stopListening());
+    const second = createUwsTransport(handlers(), settings);
+    await expect(second.listen('127.0.0.1', port)).rejects.toThrow(`could not listen on 127.0.0.1:${port}`);
+  });
+
+  it('binds the same port again right after a shutdown that left connections in TIME_WAIT', async () => {
+    const port = await freePort();
+    const secret = 's'.repeat(32);
+    const before = createServer({ auth: { secret }, logLevel: 'silent' });
+    await before.listen(port, '127.0.0.1');
+    const clients = await Promise.all(
+      [1, 2, 3].map(async (n) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${signToken({ sub: `u${n}` }, { secret })}`);
+        await new Promise((resolve) => ws.once('message', resolve));
+        return ws;
+      }),
+    );
+    const closed = clients.map((ws) => new Promise((resolve) => ws.once('close', resolve)));
+    await before.close({ graceMs: 2_000 });
+    await Promise.all(closed);
+
+    const after = createServer({ auth: { secret }, logLevel: 'silent' });
+    await expect(after.listen(port, '127.0.0.1')).resolves.toEqual({ port, host: '127.0.0.1' });
+    await after.close();
+  });
+});

@@ -143,9 +143,22 @@ function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: s
   }
 }
 
+// uSockets sets SO_REUSEPORT unless told otherwise, so a second server on a busy port would
+// silently share it; LIBUS_LISTEN_EXCLUSIVE_PORT makes that a clear failure. SO_REUSEADDR stays
+// on, so a restart still binds while old connections sit in TIME_WAIT.
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+// The typings lack the (host, port, options, cb) overload that the native module accepts.
+type ListenWithOptions = (
+  host: string,
+  port: number,
+  options: number,
+  cb: (token: us_listen_socket | false) => void,
+) => TemplatedApp;
+
 function listenOn(app: TemplatedApp, host: string, port: number): Promise<us_listen_socket> {
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (token) => {
+    (app.listen as unknown as ListenWithOptions).call(app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (token) => {
       if (token === false) reject(new Error(`could not listen on ${host}:${port}`));
       else resolve(token);
     });
