@@ -1,6 +1,6 @@
 // Fan-out and many-rooms load: publishers send the same prebuilt frame; subscribers count
 // frames by header. Modes: `saturated` (a small in-flight window, at most `batch` publishes per
-// write, so no read carries more than ~24 publishes), `burst` (`burst` publishes in one write),
+// write, so no server read carries more than `window` (30) publishes), `burst` (`burst` publishes in one write),
 // and `fixed` (a timer paces publishes to `rate` per second, each its own write).
 import { performance } from 'node:perf_hooks';
 import { Tally } from '../lib/conn.mjs';

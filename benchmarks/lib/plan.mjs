@@ -40,7 +40,7 @@ function fullOrQuick(quick) {
         'sio-default',
       ],
       phases: (n) => [
-        { mode: 'saturated', window: 24, batch: 12, ...win },
+        { mode: 'saturated', window: 30, batch: 10, ...win },
         { mode: 'fixed', rate: Math.round(FIXED_DELIVERIES_PER_SEC / n), ...win },
         { mode: 'burst', burst: 200, ...win },
       ],
