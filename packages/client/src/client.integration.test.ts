@@ -1,3 +1,4 @@
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { RpcError, jsonCodec } from '@switchyard/protocol';
 import { createServer, type SwitchyardServer } from '@switchyard/server';
 import { startTestServer, type TestServer } from '@switchyard/server/testing';
@@ -9,10 +10,10 @@ import { ClientError } from './errors.js';
 import { msgpack } from './msgpack.js';
 import type { ClientOptions } from './options.js';
 import { waitFor } from './testing/fake-server.js';
-import { TcpRelay } from './testing/tcp-relay.js';
 import type { Client } from './types.js';
 
-// The client against the real server (uWebSockets.js on 127.0.0.1, port 0), real sockets, real time.
+// The client against the real server (uWebSockets.js on 127.0.0.1, port 0 unless a test needs a
+// fixed one), real sockets, real time.
 
 interface ChatContract {
   events: { seq: number };
@@ -54,6 +55,15 @@ function statuses(client: Client<ChatContract>): StatusEvent[] {
   const seen: StatusEvent[] = [];
   client.onStatus((event) => seen.push(event));
   return seen;
+}
+
+/** A port nothing listens on now: bound by a throwaway listener, then released. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 const opened = (client: Client<ChatContract>): Promise<void> => waitFor(() => client.status === 'open', 'open', WAIT);
@@ -117,17 +127,25 @@ describe('client against the real server', { timeout: 30_000 }, () => {
   });
 
   it('reconnects after a server restart on the same port, rejoins its rooms and flushes the queue in order', async () => {
-    // The client's URL stays on one port; the server behind it is shut down and a new one started.
-    const relay = await TcpRelay.start(t.port);
-    const client = connect('alice', { url: `ws://127.0.0.1:${relay.port}/ws` });
+    // A fixed port, as in production: the client's URL stays the same while the server behind it
+    // is shut down with the client connected and a new one is started on that port.
+    const port = await freePort();
+    const start = async (): Promise<SwitchyardServer<ChatContract>> => {
+      const server = createServer<ChatContract>({ auth: { secret: t.secret, algorithms: ['HS256'] }, logLevel: 'silent' });
+      server.onRequest('sum', (_ctx, { a, b }) => a + b);
+      await server.listen(port, '127.0.0.1');
+      return server;
+    };
+    const before = (restarted = await start());
+    const client = connect('alice', { url: `ws://127.0.0.1:${port}/ws` });
     const seen = statuses(client);
     const room = client.join('lobby');
     await room.ready();
-    await t.server.close({ graceMs: 2_000 });
+    restarted = undefined;
+    await before.close({ graceMs: 2_000 });
     await waitFor(() => client.status === 'reconnecting', 'reconnecting', WAIT);
     expect(seen.find((s) => s.status === 'reconnecting')?.code).toBe(1001);
-    await relay.stop();
-    // Refused attempts while the port is closed keep the client reconnecting.
+    // Refused attempts while nothing listens on the port keep the client reconnecting.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(client.status).toBe('reconnecting');
 
@@ -135,25 +153,20 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     const sends = [1, 2, 3, 4, 5].map((n) => client.emit('seq', n));
     const reply = client.request('sum', { a: 1, b: 1 });
 
-    restarted = createServer<ChatContract>({ auth: { secret: t.secret, algorithms: ['HS256'] }, logLevel: 'silent' });
     const got: number[] = [];
-    restarted.onEvent('seq', (_ctx, n) => void got.push(n));
-    restarted.onRequest('sum', (_ctx, { a, b }) => a + b);
-    relay.target = (await restarted.listen(0, '127.0.0.1')).port;
-    await relay.listen();
+    const after = (restarted = await start());
+    after.onEvent('seq', (_ctx, n) => void got.push(n));
 
     await Promise.all(sends);
     expect(await reply).toBe(2);
     await waitFor(() => got.length === 5, 'flushed events', WAIT);
     expect(got).toEqual([1, 2, 3, 4, 5]);
     // Rejoined: the restarted server sees alice in the room, and room pushes arrive.
-    expect(restarted.presence('lobby').members.map((m) => m.userId)).toEqual(['alice']);
+    expect(after.presence('lobby').members.map((m) => m.userId)).toEqual(['alice']);
     const messages: string[] = [];
     room.on('message', (m) => messages.push(m.text));
-    restarted.to('lobby').emit('message', { text: 'after restart' });
+    after.to('lobby').emit('message', { text: 'after restart' });
     await waitFor(() => messages.length === 1, 'room push after restart', WAIT);
-    client.close();
-    await relay.stop();
   });
 
   it('stops on a terminal close (4002) and does not reconnect', async () => {
