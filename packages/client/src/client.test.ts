@@ -298,6 +298,33 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(await safe).toBe('done');
   });
 
+  it('keeps requests still queued when the socket drops during the rejoin: not rejected, sent once', async () => {
+    server.autoWelcome = false;
+    connect();
+    client.join('lobby');
+    const first = await server.connection(0);
+    first.welcome();
+    await first.next('join');
+    server.autoWelcome = {};
+    // Welcomed but the room not yet rejoined: these wait in the queue, unsent.
+    const plain = client.request('once', 1);
+    const safe = client.request('idempotent', 2, { retry: true });
+    first.socket.close(1001, 'restart');
+    await waitFor(() => client.status === 'reconnecting', 'reconnecting');
+    clock.advance(500);
+    const second = await opened(1);
+    const join = await second.next('join');
+    second.send({ t: 'reply', id: join.id, ok: true, data: { room: 'lobby' } });
+    await waitFor(() => second.all('request').length === 2, 'both requests');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const requests = second.all('request');
+    expect(requests.map((r) => r.name)).toEqual(['once', 'idempotent']);
+    for (const r of requests) second.send({ t: 'reply', id: r.id, ok: true, data: r.name });
+    expect(await plain).toBe('once');
+    expect(await safe).toBe('idempotent');
+    expect(first.all('request')).toEqual([]);
+  });
+
   it('refuses to send more than the advertised maxPayload', async () => {
     server.autoWelcome = { limits: { maxPayload: 100, heartbeatMs: 25_000, maxRooms: 10, messagesPerSecond: 0 } };
     connect();

@@ -29,6 +29,7 @@ describe('pending requests', () => {
     const pending = new PendingRequests(clock);
     const ids = [pending.nextId(), pending.nextId(), pending.nextId()];
     const [p1, p2, p3] = ids.map((id, i) => pending.wait(id, `f${id}`, 10_000, i !== 1));
+    for (const id of ids) pending.queued(id, `f${id}`).sent();
     const resend = pending.disconnect(new ClientError('DISCONNECTED', 'lost'), true);
     expect(resend.map((q) => q.frame)).toEqual(['f1', 'f3']);
     await expect(p2).rejects.toMatchObject({ code: 'DISCONNECTED' });
@@ -38,5 +39,18 @@ describe('pending requests', () => {
     pending.settle({ t: 'reply', id: 1, ok: true, data: 1 });
     expect(resend[0]?.live()).toBe(false);
     await expect(p1).resolves.toBe(1);
+  });
+
+  it('on disconnect leaves calls still in the send queue alone, unless the session is over', async () => {
+    const clock = new ManualClock();
+    const pending = new PendingRequests(clock);
+    const [a, b] = [pending.nextId(), pending.nextId()];
+    const ra = pending.wait(a, 'a', 10_000, false);
+    const rb = pending.wait(b, 'b', 10_000, true);
+    expect(pending.disconnect(new ClientError('DISCONNECTED', 'lost'), true)).toEqual([]);
+    expect([pending.has(a), pending.has(b)]).toEqual([true, true]);
+    pending.disconnect(new ClientError('DISCONNECTED', 'closed'), false);
+    await expect(ra).rejects.toMatchObject({ message: 'closed' });
+    await expect(rb).rejects.toMatchObject({ message: 'closed' });
   });
 });

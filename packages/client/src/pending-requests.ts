@@ -9,6 +9,8 @@ interface Entry {
   readonly timer: TimerHandle;
   readonly retry: boolean;
   readonly frame: Frame;
+  /** Handed to the socket (in flight), rather than still waiting in the send queue. */
+  sent: boolean;
 }
 
 /** Largest request id; ids wrap around to 1 after it. */
@@ -49,7 +51,7 @@ export class PendingRequests {
         () => this.reject(id, new ClientError('TIMEOUT', `no reply within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      this.#entries.set(id, { resolve, reject, timer, retry, frame });
+      this.#entries.set(id, { resolve, reject, timer, retry, frame, sent: false });
     });
   }
 
@@ -69,18 +71,30 @@ export class PendingRequests {
 
   /** Request `id`'s frame as the send queue sees it: a failed send rejects the call. */
   queued(id: number, frame: Frame): QueuedFrame {
-    return { frame, sent: () => {}, fail: (error) => this.reject(id, error), live: () => this.has(id) };
+    return {
+      frame,
+      sent: () => {
+        const entry = this.#entries.get(id);
+        if (entry) entry.sent = true;
+      },
+      fail: (error) => this.reject(id, error),
+      live: () => this.has(id),
+    };
   }
 
   /**
-   * The socket dropped. Rejects every call with `error`, except, when `keepRetryable`, the ones
-   * marked safe to retry: they are returned, in sending order, to be sent again.
+   * The socket dropped. Rejects every call in flight with `error`, except, when `keepRetryable`,
+   * the ones marked safe to retry: they are returned, in sending order, to be sent again. Calls
+   * still in the send queue never reached the server: they stay queued (unless the session is over).
    */
   disconnect(error: Error, keepRetryable: boolean): QueuedFrame[] {
     const resend: QueuedFrame[] = [];
     for (const [id, entry] of this.#entries) {
-      if (keepRetryable && entry.retry) resend.push(this.queued(id, entry.frame));
-      else this.reject(id, error);
+      if (!keepRetryable) this.reject(id, error);
+      else if (entry.sent && entry.retry) {
+        entry.sent = false;
+        resend.push(this.queued(id, entry.frame));
+      } else if (entry.sent) this.reject(id, error);
     }
     return resend;
   }
