@@ -325,6 +325,28 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(first.all('request')).toEqual([]);
   });
 
+  it('never turns a fire-and-forget emit or publish into an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const track = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', track);
+    try {
+      server.autoWelcome = false;
+      connect({ queue: { maxSize: 1, ttlMs: 1_000 } });
+      const room = client.join('lobby');
+      void client.emit('typing', 1);
+      void room.publish('msg', 2, { ack: false }); // queue full
+      clock.advance(1_000); // the emit expires
+      client.close();
+      void client.emit('typing', 3); // session over
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(unhandled).toEqual([]);
+      // A caller that awaits still sees why.
+      expect((await rejects(client.emit('typing', 4))).code).toBe('DISCONNECTED');
+    } finally {
+      process.off('unhandledRejection', track);
+    }
+  });
+
   it('refuses to send more than the advertised maxPayload', async () => {
     server.autoWelcome = { limits: { maxPayload: 100, heartbeatMs: 25_000, maxRooms: 10, messagesPerSecond: 0 } };
     connect();

@@ -289,9 +289,13 @@ class SwitchyardClient {
   }
 
   #send(envelope: ClientEnvelope): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const sent = new Promise<void>((resolve, reject) => {
       this.#dispatch('queue', { frame: this.#encode(envelope), sent: resolve, fail: reject, live: () => true });
     });
+    // Fire and forget: a send dropped offline (queue full or expired, session over) must not end
+    // a Node process as an unhandled rejection; a caller that awaits still gets the error.
+    sent.catch(noop);
+    return sent;
   }
 
   #dispatch(mode: SendMode, queued: QueuedFrame): void {

@@ -92,11 +92,13 @@ export class RoomHandle implements Room {
     return this.#listeners.on('', fn as (change: unknown) => void);
   }
 
-  async publish(event: string, data: unknown, options: PublishOptions = {}): Promise<void> {
+  publish(event: string, data: unknown, options: PublishOptions = {}): Promise<void> {
     const { ack, ...rest } = options;
     const room = this.name;
+    // Not async: an unacknowledged publish returns the send's own promise, which never surfaces
+    // as an unhandled rejection when nobody awaits it.
     if (ack === false) return this.#host.send({ t: 'publish', room, event, data });
-    await this.#host.call((id) => ({ t: 'publish', room, event, data, id }), 'queue', rest);
+    return this.#host.call((id) => ({ t: 'publish', room, event, data, id }), 'queue', rest).then(() => {});
   }
 
   async presence(options?: RequestOptions): Promise<PresenceSnapshot> {
