@@ -15,6 +15,8 @@ export interface Clock {
 /** The clock of the runtime: `Date.now` and the global timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  // Browsers and Node fire a timer longer than 2^31 - 1 ms (24.8 days) after 1 ms: a 30-day
+  // token would be refreshed in a tight loop. Capped, such a timer fires early but not at once.
+  setTimeout: (fn, ms) => setTimeout(fn, Math.min(ms, 2 ** 31 - 1)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
