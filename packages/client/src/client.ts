@@ -284,7 +284,7 @@ class SwitchyardClient {
       return Promise.reject(error as Error);
     }
     const reply = this.#pending.wait(id, frame, options.timeoutMs ?? this.#timeoutMs, options.retry === true);
-    this.#dispatch(mode, this.#pending.queued(id, frame));
+    this.#dispatch(mode, this.#pending.queued(id));
     return reply;
   }
 

@@ -29,7 +29,7 @@ describe('pending requests', () => {
     const pending = new PendingRequests(clock);
     const ids = [pending.nextId(), pending.nextId(), pending.nextId()];
     const [p1, p2, p3] = ids.map((id, i) => pending.wait(id, `f${id}`, 10_000, i !== 1));
-    for (const id of ids) pending.queued(id, `f${id}`).sent();
+    for (const id of ids) pending.queued(id).sent();
     const resend = pending.disconnect(new ClientError('DISCONNECTED', 'lost'), true);
     expect(resend.map((q) => q.frame)).toEqual(['f1', 'f3']);
     await expect(p2).rejects.toMatchObject({ code: 'DISCONNECTED' });

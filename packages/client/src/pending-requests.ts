@@ -70,16 +70,9 @@ export class PendingRequests {
   }
 
   /** Request `id`'s frame as the send queue sees it: a failed send rejects the call. */
-  queued(id: number, frame: Frame): QueuedFrame {
-    return {
-      frame,
-      sent: () => {
-        const entry = this.#entries.get(id);
-        if (entry) entry.sent = true;
-      },
-      fail: (error) => this.reject(id, error),
-      live: () => this.has(id),
-    };
+  queued(id: number): QueuedFrame {
+    const entry = this.#entries.get(id) as Entry;
+    return { frame: entry.frame, sent: () => void (entry.sent = true), fail: (error) => this.reject(id, error), live: () => this.has(id) };
   }
 
   /**
@@ -93,7 +86,7 @@ export class PendingRequests {
       if (!keepRetryable) this.reject(id, error);
       else if (entry.sent && entry.retry) {
         entry.sent = false;
-        resend.push(this.queued(id, entry.frame));
+        resend.push(this.queued(id));
       } else if (entry.sent) this.reject(id, error);
     }
     return resend;

@@ -101,8 +101,8 @@ export class RoomHandle implements Room {
     return this.#host.call((id) => ({ t: 'publish', room, event, data, id }), 'queue', rest).then(() => {});
   }
 
-  async presence(options?: RequestOptions): Promise<PresenceSnapshot> {
-    return (await this.#host.call((id) => ({ t: 'presence-get', id, room: this.name }), 'queue', options)) as PresenceSnapshot;
+  presence(options?: RequestOptions): Promise<PresenceSnapshot> {
+    return this.#host.call((id) => ({ t: 'presence-get', id, room: this.name }), 'queue', options) as Promise<PresenceSnapshot>;
   }
 
   async leave(): Promise<void> {
