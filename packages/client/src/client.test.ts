@@ -2,6 +2,7 @@ import { RpcError } from '@switchyard/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from './client.js';
+import { systemClock } from './clock.js';
 import type { StatusEvent } from './connection.js';
 import { ClientError } from './errors.js';
 import type { ClientOptions } from './options.js';
@@ -204,6 +205,17 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     connection.send({ t: 'notice', code: 'TOKEN_EXPIRING' });
     const second = await connection.next('refresh', new Set([refresh]));
     expect(second.token).toBe('fresh2');
+  });
+
+  it('plans no refresh from an expiresAt that is not a number', async () => {
+    let calls = 0;
+    server.autoWelcome = { expiresAt: 'soon' as unknown as number };
+    // Real timers: a runtime fires a NaN delay at once, where the manual clock never would.
+    connect({ clock: systemClock, getToken: () => `t${++calls}` });
+    const connection = await opened();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(connection.all('refresh')).toEqual([]);
+    expect(calls).toBe(0);
   });
 
   it('queues sends while offline and flushes them in order after the rooms are rejoined', async () => {

@@ -184,10 +184,10 @@ class SwitchyardClient {
 
   #planRefresh(session: number): void {
     this.#clock.clearTimeout(this.#refreshTimer);
-    const expiresAt = this.#expiresAt;
-    if (expiresAt === undefined || !this.#getToken) return;
-    const delay = refreshDelay(expiresAt, this.#clock.now(), this.#refreshBeforeMs);
-    this.#refreshTimer = this.#clock.setTimeout(() => void this.#refresh(session), delay);
+    // NaN without an expiry, or with one that is not a number (a broken server): a runtime would
+    // fire a NaN delay at once, and every refresh would plan the next one at once again.
+    const delay = refreshDelay(this.#expiresAt as number, this.#clock.now(), this.#refreshBeforeMs);
+    if (delay >= 0 && this.#getToken) this.#refreshTimer = this.#clock.setTimeout(() => void this.#refresh(session), delay);
   }
 
   /** Replaces the token in band; a refused refresh is reported, and the server closes with 41xx. */
