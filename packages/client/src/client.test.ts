@@ -394,6 +394,28 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(errors).toEqual([new Error('secret detail')]);
   });
 
+  it('reports a server-request reply too large to send, instead of an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const track = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', track);
+    try {
+      server.autoWelcome = { limits: { maxPayload: 100, heartbeatMs: 25_000, maxRooms: 10, messagesPerSecond: 0 } };
+      connect();
+      const connection = await opened();
+      client.handle('deny', () => {
+        throw new RpcError('FORBIDDEN', 'x'.repeat(200));
+      });
+      connection.send({ t: 'request', id: 1, name: 'deny' });
+      await waitFor(() => errors.length === 1, 'the error reported');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(unhandled).toEqual([]);
+      expect(errors[0]).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+      expect(client.status).toBe('open');
+    } finally {
+      process.off('unhandledRejection', track);
+    }
+  });
+
   it('closes with 4000 on a frame it cannot read, and reports it', async () => {
     connect();
     const connection = await opened();

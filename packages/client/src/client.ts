@@ -228,7 +228,7 @@ class SwitchyardClient {
         this.#pending.settle(envelope);
         return;
       case 'request':
-        void this.#answer(envelope);
+        this.#answer(envelope);
         return;
       case 'push':
         this.#onPush(envelope);
@@ -249,10 +249,13 @@ class SwitchyardClient {
     this.#pushes.emit(event, data, meta);
   }
 
-  async #answer(request: RequestEnvelope): Promise<void> {
-    const frame = await answer(this.#handlers.get(request.name), request, (reply) => this.#encode(reply), (error) => this.#error(error));
-    // Offline, the server has already failed its request: the late reply has nowhere to go.
-    this.#dispatch('direct', { frame, sent: noop, fail: noop, live: () => true });
+  #answer(request: RequestEnvelope): void {
+    answer(this.#handlers.get(request.name), request, (reply) => this.#encode(reply), (error) => this.#error(error)).then(
+      // Offline, the server has already failed its request: the late reply has nowhere to go.
+      (frame) => this.#dispatch('direct', { frame, sent: noop, fail: noop, live: () => true }),
+      // Even the error reply cannot be sent (larger than maxPayload): the server's call times out.
+      (error: unknown) => this.#error(error),
+    );
   }
 
   #onDown(): void {

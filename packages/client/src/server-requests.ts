@@ -7,7 +7,8 @@ export type Handler = (data: unknown) => unknown;
  * Runs the handler for a server request and returns the encoded reply. A thrown `RpcError`
  * answers with its code; anything else (a bug, a result that cannot be encoded or is too large)
  * is reported and answered with `INTERNAL`, so no detail leaks to the server. No handler:
- * `NOT_FOUND`.
+ * `NOT_FOUND`. Rejects when even the error reply cannot be encoded (an `RpcError` message larger
+ * than the server's `maxPayload`).
  */
 export async function answer(
   handler: Handler | undefined,
