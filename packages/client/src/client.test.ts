@@ -1,4 +1,5 @@
 import { RpcError } from '@switchyard/protocol';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from './client.js';
@@ -412,6 +413,50 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
       expect(errors[0]).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
       expect(client.status).toBe('open');
     } finally {
+      process.off('unhandledRejection', track);
+    }
+  });
+
+  it('survives hostile but readable server frames: no throw, no prototype change, still usable', async () => {
+    const uncaught: unknown[] = [];
+    const track = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', track);
+    process.on('unhandledRejection', track);
+    try {
+      connect();
+      const connection = await opened();
+      const room = client.join('lobby', { presence: true });
+      const join = await connection.next('join');
+      connection.send({ t: 'reply', id: join.id, ok: true, data: { room: 'lobby' } });
+      await room.ready();
+      const seen: unknown[] = [];
+      room.on('e', (data) => seen.push(data));
+      client.on('__proto__', (data) => seen.push(data));
+      const str = fc.string({ maxLength: 8 });
+      const key = fc.constantFrom('__proto__', 'constructor', 'toString', 'lobby', 'e');
+      const data = fc.jsonValue({ maxDepth: 3 });
+      const frames = fc.oneof(
+        fc.record({ t: fc.constant('reply'), id: fc.integer(), ok: fc.boolean(), data, error: fc.record({ code: str, message: str }) }),
+        fc.record({ t: fc.constant('request'), id: fc.nat(), name: key, data }),
+        fc.record({ t: fc.constant('push'), event: key, data, room: key }, { requiredKeys: ['t', 'event'] }),
+        fc.record({ t: fc.constant('presence'), room: key, change: str, userId: str, connections: fc.integer() }),
+        fc.record({ t: fc.constant('notice'), code: fc.constantFrom('GAP', 'SHUTDOWN', 'NEW_CODE'), room: key, missed: data }),
+        fc.record({ t: fc.constantFrom('ping', 'pong'), ts: data }),
+      );
+      const sample = fc.sample(frames, { seed: 5, numRuns: 300 }).map((frame) => JSON.stringify(frame));
+      for (const frame of sample) connection.send(frame);
+      // Frames arrive in order: the pong to this ping means every frame above was handled.
+      connection.send({ t: 'ping', ts: -1 });
+      await waitFor(() => connection.all('pong').some((p) => p.ts === -1), 'the marker pong');
+      expect(client.status).toBe('open');
+      expect(uncaught).toEqual([]);
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+      const after = client.request('still-working', null);
+      const request = (await connection.next('request')) as { id: number };
+      connection.send({ t: 'reply', id: request.id, ok: true, data: 'yes' });
+      expect(await after).toBe('yes');
+    } finally {
+      process.off('uncaughtException', track);
       process.off('unhandledRejection', track);
     }
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { jsonCodec } from '@switchyard/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { json } from './json-codec.js';
 
@@ -65,5 +66,38 @@ describe('client JSON codec', () => {
     for (const g of fromServer) {
       expect(json.decodeFromServer(g.json, false)).toEqual(jsonCodec.decodeFromServer(g.json, false));
     }
+  });
+
+  it('never changes a prototype through __proto__ keys in a frame', () => {
+    const frame =
+      '{"t":"push","event":"e","__proto__":{"room":5,"polluted":1},"data":{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}}';
+    const envelope = json.decodeFromServer(frame, false) as { room?: unknown; data: object };
+    expect(Object.getPrototypeOf(envelope)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(envelope.data)).toBe(Object.prototype);
+    // The own `__proto__` key is plain data: it neither sets the prototype nor smuggles in a room.
+    expect(envelope.room).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('on any input either returns a known server envelope or throws SyntaxError / TypeError', () => {
+    const kinds = ['welcome', 'reply', 'request', 'push', 'presence', 'notice', 'ping', 'pong', 'join', '__proto__', 'toString'];
+    const envelopeLike = fc
+      .record({ t: fc.constantFrom(...kinds) })
+      .chain((head) => fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })).map((rest) => ({ ...rest, ...head })));
+    const frame = fc.oneof(fc.string(), fc.json(), envelopeLike.map((e) => JSON.stringify(e)));
+    fc.assert(
+      fc.property(frame, (text) => {
+        let envelope: { t: unknown };
+        try {
+          envelope = json.decodeFromServer(text, false);
+        } catch (error) {
+          expect(error instanceof SyntaxError || error instanceof TypeError).toBe(true);
+          return;
+        }
+        expect(['welcome', 'reply', 'request', 'push', 'presence', 'notice', 'ping', 'pong']).toContain(envelope.t);
+        expect(Object.getPrototypeOf(envelope)).toBe(Object.prototype);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
