@@ -284,6 +284,42 @@ describe('switchyard serve', () => {
     60_000,
   );
 
+  it(
+    '`npm start`: a SIGTERM sent to npm reaches the server, which shuts down gracefully instead of living on orphaned',
+    async () => {
+      const root = fileURLToPath(new URL('../../..', import.meta.url));
+      const npm = spawn('npm', ['start', '--silent'], {
+        cwd: root,
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? tmpdir(), SWITCHYARD_PORT: '0', SWITCHYARD_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      children.add(npm);
+      let stderr = '';
+      const exited = new Promise<number | null>((done) => npm.on('exit', (code) => done(code)));
+      const url = await new Promise<string>((ready, fail) => {
+        npm.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+          stderr += chunk;
+          const match = /(ws:\/\/\S+\/ws\?token=\S+)/.exec(stderr);
+          if (match?.[1] !== undefined) ready(match[1]);
+        });
+        void exited.then((code) => fail(new Error(`npm start exited early with ${code}: ${stderr}`)));
+      });
+      const base = new URL(url).host;
+      const { socket, welcome } = await connect(url);
+      expect(welcome).toMatchObject({ t: 'welcome', userId: 'demo' });
+      const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
+
+      // What a process manager does: signal the process it started, which is npm.
+      npm.kill('SIGTERM');
+      const outcome = await Promise.race([closed, new Promise<string>((done) => setTimeout(() => done('still open'), 10_000))]);
+      expect(outcome).toBe(1001);
+      expect(await exited).toBe(0);
+      await expect(fetch(`http://${base}/healthz`)).rejects.toThrow();
+      if (outcome !== 1001) socket.terminate();
+    },
+    120_000,
+  );
+
   it('refuses an invalid configuration before listening', () => {
     const { code, stderr } = run(['serve'], { SWITCHYARD_PORT: 'abc' });
     expect(code).toBe(1);
