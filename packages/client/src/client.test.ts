@@ -136,6 +136,18 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(n).toBe(2);
   });
 
+  it('stops after a 41xx close with a fixed token, instead of retrying it forever', async () => {
+    connect({ token: 'tok' });
+    const connection = await opened();
+    connection.socket.close(4100, 'token expired');
+    await waitFor(() => client.status === 'closed', 'closed');
+    expect(statuses.at(-1)).toEqual({ status: 'closed', code: 4100, reason: 'token expired', terminal: true });
+    expect(errors[0]).toMatchObject({ code: 'DISCONNECTED', closeCode: 4100 });
+    clock.advance(120_000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(server.connections).toHaveLength(1);
+  });
+
   it('backs off slowly after a 42xx close', async () => {
     connect();
     const connection = await opened();

@@ -100,6 +100,7 @@ class SwitchyardClient {
         random: options.random ?? Math.random,
         backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        reauth: !!options.getToken,
         token: (fresh) => this.#tokenFor(fresh),
       },
       {
@@ -218,8 +219,7 @@ class SwitchyardClient {
       this.#ready = true;
       this.#queue.flush((frame) => oversize(frame, welcome.limits.maxPayload) ?? this.#connection.send(frame));
     };
-    if (joins.length === 0) flush();
-    else void Promise.all(joins).then(flush);
+    void Promise.all(joins).then(flush);
   }
 
   #onEnvelope(envelope: ServerEnvelope): void {

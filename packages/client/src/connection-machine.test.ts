@@ -56,6 +56,15 @@ describe('connection machine', () => {
     expect(retry).toEqual([{ type: 'open-socket', refreshToken: true }]);
   });
 
+  it('stops after a 41xx close when no fresh token can be fetched (a fixed token)', () => {
+    const [open] = run(opened);
+    const [state, effects] = transition(open, closed(4100, 'token expired'), DEFAULT_BACKOFF, random, false);
+    expect(state).toMatchObject({ phase: 'closed', status: 'closed' });
+    expect(effects).toEqual([{ type: 'status', status: 'closed', code: 4100, reason: 'token expired', terminal: true }]);
+    // Other codes still reconnect without getToken.
+    expect(transition(open, closed(1006), DEFAULT_BACKOFF, random, false)[0]).toMatchObject({ status: 'reconnecting' });
+  });
+
   it('backs off slowly after a 42xx close', () => {
     const [, effects] = run([...opened, closed(4200)]);
     expect(effects.at(-1)).toEqual({ type: 'schedule-retry', delayMs: DEFAULT_BACKOFF.slowMinDelayMs });

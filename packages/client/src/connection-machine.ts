@@ -75,12 +75,17 @@ export const DEFAULT_BACKOFF: BackoffConfig = {
 /** The state before `connect`. */
 export const initialState: MachineState = { phase: 'idle', status: 'closed', attempt: 0, refreshToken: false };
 
-/** One transition. Events that make no sense in a phase leave the state alone. */
+/**
+ * One transition. Events that make no sense in a phase leave the state alone.
+ * `canReauthenticate`: a fresh token can be fetched (`getToken`); without one, a 41xx close ends
+ * the session, since every attempt with the same token would be refused.
+ */
 export function transition(
   state: MachineState,
   event: MachineEvent,
   config: BackoffConfig,
   random: () => number,
+  canReauthenticate = true,
 ): [MachineState, Effect[]] {
   const { phase } = state;
   switch (event.type) {
@@ -110,7 +115,7 @@ export function transition(
     case 'socket-closed': {
       if (phase !== 'socket' && phase !== 'open') return [state, []];
       const { code, reason } = event;
-      if (code === NORMAL_CLOSE || isTerminalClose(code)) {
+      if (code === NORMAL_CLOSE || isTerminalClose(code) || (!canReauthenticate && shouldReauthenticate(code))) {
         return [
           { ...state, phase: 'closed', status: 'closed' },
           [{ type: 'status', status: 'closed', code, reason, terminal: code !== NORMAL_CLOSE }],

@@ -33,7 +33,10 @@ export interface StatusEvent {
   readonly reason?: string;
   /** With `reconnecting`: milliseconds until the next attempt. */
   readonly delayMs?: number;
-  /** With `closed`: true when a terminal close code (4000–4099) ended the session. */
+  /**
+   * With `closed`: true when a terminal close code (4000–4099) ended the session, or a 41xx code
+   * without `getToken` to fetch a new token.
+   */
   readonly terminal?: boolean;
 }
 
@@ -46,6 +49,8 @@ export interface ConnectionConfig {
   readonly random: () => number;
   readonly backoff: BackoffConfig;
   readonly connectTimeoutMs: number;
+  /** A fresh token can be fetched: false with a fixed token, so a 41xx close ends the session. */
+  readonly reauth: boolean;
   /** Returns the token for the next attempt; `fresh` asks for a new one. */
   readonly token: (fresh: boolean) => string | undefined | Promise<string | undefined>;
 }
@@ -111,9 +116,9 @@ export class Connection {
     if (this.#running) return;
     this.#running = true;
     try {
-      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) {
+      for (let next; (next = this.#pending.shift()); ) {
         const wasOpen = this.#state.phase === 'open';
-        const [state, effects] = transition(this.#state, next, this.#config.backoff, this.#config.random);
+        const [state, effects] = transition(this.#state, next, this.#config.backoff, this.#config.random, this.#config.reauth);
         this.#state = state;
         for (const effect of effects) this.#run(effect);
         if (wasOpen && state.phase !== 'open') this.#listener.down();

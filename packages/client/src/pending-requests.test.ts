@@ -48,7 +48,7 @@ describe('pending requests', () => {
     const ra = pending.wait(a, 'a', 10_000, false);
     const rb = pending.wait(b, 'b', 10_000, true);
     expect(pending.disconnect(new ClientError('DISCONNECTED', 'lost'), true)).toEqual([]);
-    expect([pending.has(a), pending.has(b)]).toEqual([true, true]);
+    expect([pending.queued(a).live(), pending.queued(b).live()]).toEqual([true, true]);
     pending.disconnect(new ClientError('DISCONNECTED', 'closed'), false);
     await expect(ra).rejects.toMatchObject({ message: 'closed' });
     await expect(rb).rejects.toMatchObject({ message: 'closed' });

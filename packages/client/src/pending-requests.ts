@@ -36,11 +36,6 @@ export class PendingRequests {
     return this.#lastId;
   }
 
-  /** True while request `id` awaits its reply. */
-  has(id: number): boolean {
-    return this.#entries.has(id);
-  }
-
   /**
    * Waits for the reply to request `id`, whose encoded frame is kept for a resend.
    * The timeout runs from now, whether the frame is sent at once or queued.
@@ -72,7 +67,7 @@ export class PendingRequests {
   /** Request `id`'s frame as the send queue sees it: a failed send rejects the call. */
   queued(id: number): QueuedFrame {
     const entry = this.#entries.get(id) as Entry;
-    return { frame: entry.frame, sent: () => void (entry.sent = true), fail: (error) => this.reject(id, error), live: () => this.has(id) };
+    return { frame: entry.frame, sent: () => void (entry.sent = true), fail: (error) => this.reject(id, error), live: () => this.#entries.has(id) };
   }
 
   /**

@@ -52,12 +52,13 @@ export class RoomHandle implements Room {
 
   /** Sends the join; the client calls it on `join()` and after every welcome. */
   async join(): Promise<void> {
-    const { presence, timeoutMs } = this.#options;
+    const { presence } = this.#options;
     try {
+      // The join options carry the attempt's `timeoutMs`.
       const result = await this.#host.call(
         (id) => ({ t: 'join', id, room: this.name, ...(presence ? { presence } : {}) }),
         'direct',
-        timeoutMs === undefined ? {} : { timeoutMs },
+        this.#options,
       );
       this.#settle?.(result as JoinResult);
     } catch (error) {
