@@ -1,4 +1,4 @@
-import { ErrorCode, RpcError, type ReplyError } from '@switchyard/protocol';
+import { ErrorCode, RpcError, isErrorCode, type ReplyError } from '@switchyard/protocol';
 
 /** Validates untrusted input: returns the typed value or throws. Zod's `schema.parse` fits. */
 export type Parser<T> = (input: unknown) => T;
@@ -77,7 +77,8 @@ export class Router<Ctx> {
     try {
       return { ok: true, data: await entry.handler(ctx, input) };
     } catch (error) {
-      if (error instanceof RpcError) return { ok: false, error: { code: error.code, message: error.message } };
+      // A code outside the protocol's list would make the client's validator close the connection.
+      if (error instanceof RpcError && isErrorCode(error.code)) return { ok: false, error: { code: error.code, message: error.message } };
       this.#reporter.handlerFailed('request', name, error);
       return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } };
     }
