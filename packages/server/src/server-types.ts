@@ -145,10 +145,15 @@ export class ServerLifecycle {
     const set = this.#listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {
-      try {
-        (listener as (...a: unknown[]) => void)(...args);
-      } catch (err) {
+      const failed = (err: unknown): void => {
         this.logger.error({ event: 'listener_failed', listener: event, err }, 'server listener threw');
+      };
+      try {
+        const result: unknown = (listener as (...a: unknown[]) => unknown)(...args);
+        // An async listener's rejection would otherwise be unhandled, which ends the process.
+        if (result instanceof Promise) result.catch(failed);
+      } catch (err) {
+        failed(err);
       }
     }
   }

@@ -106,6 +106,43 @@ describe('requests and events', () => {
     expect(log.text()).toMatch(/"event":"handler_failed"[^\n]*"kind":"event"/);
   });
 
+  it('answers INTERNAL for an RpcError whose code is not a protocol code (a client would close on it)', async () => {
+    t.server.onRequest('odd', () => {
+      // What plain JavaScript callers can do; TypeScript refuses it.
+      throw new RpcError('CONFLICT' as never, 'already taken');
+    });
+    // Raw frames: the reply must pass the client's strict validator.
+    const frames: string[] = [];
+    c.ws.prependListener('message', (data: Buffer) => frames.push(data.toString()));
+    const reply = await request('odd');
+    expect(reply).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(frames.join('\n')).not.toContain('CONFLICT');
+    expect(log.text()).toMatch(/"event":"handler_failed"[^\n]*"name":"odd"/);
+  });
+
+  it('logs a rejecting asynchronous connection or disconnect listener instead of leaving the rejection unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      t.server.on('connection', async () => {
+        throw new Error('listener failed on connect');
+      });
+      t.server.on('disconnect', async () => {
+        throw new Error('listener failed on disconnect');
+      });
+      const other = await RawClient.connect(t.url, { token: t.token('bob') });
+      await other.close();
+      for (let i = 0; i < 50 && !log.text().includes('listener failed on disconnect'); i++) await sleep(20);
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+      expect(log.text()).toMatch(/"event":"listener_failed"[^\n]*"listener":"connection"/);
+      expect(log.text()).toMatch(/"event":"listener_failed"[^\n]*"listener":"disconnect"/);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('refuses a second handler for the same name', () => {
     t.server.onRequest('dup', () => 1);
     expect(() => t.server.onRequest('dup', () => 2)).toThrow(/already registered/);
