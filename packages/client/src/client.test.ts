@@ -148,6 +148,34 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(server.connections).toHaveLength(1);
   });
 
+  it('treats a failing getToken as a failed attempt: reported, then retried with backoff', async () => {
+    let n = 0;
+    connect({
+      token: undefined,
+      getToken: async () => {
+        if (++n === 1) throw new Error('token endpoint down');
+        return `t${n}`;
+      },
+    });
+    await waitFor(() => client.status === 'reconnecting', 'reconnecting');
+    expect(errors).toEqual([new Error('token endpoint down')]);
+    expect(server.connections).toHaveLength(0);
+    clock.advance(500);
+    const connection = await opened(0);
+    expect(connection.offered).toContain('switchyard.bearer.t2');
+  });
+
+  it('reports a failing in-band refresh and keeps the connection', async () => {
+    server.autoWelcome = { expiresAt: clock.now() + 60_000 };
+    connect({ token: 'tok', getToken: () => Promise.reject(new Error('refresh refused')), refreshBeforeMs: 30_000 });
+    const connection = await opened();
+    clock.advance(30_000);
+    await waitFor(() => errors.length === 1, 'the error');
+    expect(errors[0]).toEqual(new Error('refresh refused'));
+    expect(connection.all('refresh')).toEqual([]);
+    expect(client.status).toBe('open');
+  });
+
   it('backs off slowly after a 42xx close', async () => {
     connect();
     const connection = await opened();
