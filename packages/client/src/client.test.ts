@@ -548,6 +548,22 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(presence).toEqual([{ change: 'join', userId: 'bob', connections: 1 }]);
   });
 
+  it('leaves no timer behind when closed while reconnecting with queued and retryable calls', async () => {
+    server.autoWelcome = { expiresAt: clock.now() + 3_600_000 };
+    connect({ getToken: () => 'fresh' });
+    const connection = await opened();
+    const safe = client.request('idempotent', 1, { retry: true });
+    await connection.next('request');
+    connection.socket.close(1011, 'crash');
+    await waitFor(() => client.status === 'reconnecting', 'reconnecting');
+    const queued = client.emit('later', 2);
+    expect(clock.pending().length).toBeGreaterThan(0);
+    client.close();
+    expect((await rejects(safe)).code).toBe('DISCONNECTED');
+    expect((await rejects(queued)).code).toBe('DISCONNECTED');
+    expect(clock.pending()).toEqual([]);
+  });
+
   it('stays closed when a status listener closes the client as it opens', async () => {
     connect();
     client.onStatus((event) => event.status === 'open' && client.close());
