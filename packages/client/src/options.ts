@@ -7,7 +7,10 @@ import type { WebSocketConstructor } from './web-socket.js';
 export interface ClientOptions {
   /** Server WebSocket URL, for example `wss://chat.example.com/ws`. */
   url: string;
-  /** A fixed token (JWT). Use `getToken` instead when tokens expire. */
+  /**
+   * A fixed token (JWT). Use `getToken` instead when tokens expire: without it, a 41xx close
+   * (token expired or invalid) ends the session, as a fixed token cannot be renewed.
+   */
   token?: string | undefined;
   /**
    * Returns a token: before the first connect, after a 41xx close or a refused attempt, and
