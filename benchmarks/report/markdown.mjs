@@ -145,7 +145,7 @@ export function writeDocs(json, docsPath) {
     out.push(
       'Payload: a 100-byte JSON object. *saturated*: the publisher keeps at most 30 publishes in flight, written up to 10 per write ' +
         '(so no server read holds more than 30 publishes, below the ~32 cliff); *fixed*: publishes paced by a 1 ms timer to 50,000 deliveries/s, each its own write ' +
-        '(the moderate regime where every delivery is its own syscall; "fan-out done" is the time from writing a publish until the delivery count shows it reached every subscriber — mostly the generator's time to read 1,000 sockets, so compare it across contenders only); *burst*: 200 publishes in one write, 400 in flight. ' +
+        '(the moderate regime where every delivery is its own syscall; "fan-out done" is the time from writing a publish until the delivery count shows it reached every subscriber — mostly the generator’s time to read 1,000 sockets, so compare it across contenders only); *burst*: 200 publishes in one write, 400 in flight. ' +
         '"Saturated side" names who used ≥ 90 % of its core in each repetition.',
     );
     out.push('');
