@@ -564,6 +564,19 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(clock.pending()).toEqual([]);
   });
 
+  it('close() before connecting rejects what is queued and leaves no timer', async () => {
+    connect({ autoConnect: false });
+    const queued = client.emit('early', 1);
+    const request = client.request('early', 2);
+    const room = client.join('lobby');
+    client.close();
+    expect((await rejects(queued)).code).toBe('DISCONNECTED');
+    expect((await rejects(request)).code).toBe('DISCONNECTED');
+    expect((await rejects(room.ready())).code).toBe('DISCONNECTED');
+    expect(clock.pending()).toEqual([]);
+    expect(server.connections).toHaveLength(0);
+  });
+
   it('stays closed when a status listener closes the client as it opens', async () => {
     connect();
     client.onStatus((event) => event.status === 'open' && client.close());

@@ -118,6 +118,13 @@ describe('connection machine', () => {
     expect(transition(done, closed(1006), DEFAULT_BACKOFF, random)).toEqual([done, []]);
   });
 
+  it('ends the session with a status event when closed before connecting, and only once', () => {
+    const [closed, effects] = run([{ type: 'close', reason: 'bye' }]);
+    expect(closed).toMatchObject({ phase: 'closed', status: 'closed' });
+    expect(effects).toEqual([{ type: 'status', status: 'closed', code: 1000, reason: 'bye' }]);
+    expect(transition(closed, { type: 'close', reason: 'again' }, DEFAULT_BACKOFF, random)).toEqual([closed, []]);
+  });
+
   it('can connect again after closing', () => {
     const [state, effects] = run([...opened, { type: 'close', reason: '' }, { type: 'connect' }]);
     expect(state).toMatchObject({ phase: 'socket', status: 'connecting' });

@@ -101,17 +101,15 @@ export function transition(
     case 'retry-due':
       if (phase !== 'waiting') return [state, []];
       return [{ ...state, phase: 'socket' }, [{ type: 'open-socket', refreshToken: state.refreshToken }]];
-    case 'close':
-      if (phase === 'idle' || phase === 'closed') return [{ ...state, phase: 'closed', status: 'closed' }, []];
-      return [
-        { ...state, phase: 'closed', status: 'closed' },
-        [
-          phase === 'waiting'
-            ? { type: 'cancel-retry' }
-            : { type: 'close-socket', code: NORMAL_CLOSE, reason: event.reason },
-          { type: 'status', status: 'closed', code: NORMAL_CLOSE, reason: event.reason },
-        ],
-      ];
+    case 'close': {
+      if (phase === 'closed') return [state, []];
+      const { reason } = event;
+      const effects: Effect[] = [{ type: 'status', status: 'closed', code: NORMAL_CLOSE, reason }];
+      // Closed before connecting: no socket to close, but the session still ends with its status
+      // event (the client fails what was queued for it).
+      if (phase !== 'idle') effects.unshift(phase === 'waiting' ? { type: 'cancel-retry' } : { type: 'close-socket', code: NORMAL_CLOSE, reason });
+      return [{ ...state, phase: 'closed', status: 'closed' }, effects];
+    }
     case 'socket-closed': {
       if (phase !== 'socket' && phase !== 'open') return [state, []];
       const { code, reason } = event;
