@@ -292,8 +292,15 @@ class SwitchyardClient {
   }
 
   #send(envelope: ClientEnvelope): Promise<void> {
+    let frame: Frame;
+    try {
+      frame = this.#encode(envelope);
+    } catch (error) {
+      // The caller's bug (too large, not encodable): left loud even when nobody awaits.
+      return Promise.reject(error as Error);
+    }
     const sent = new Promise<void>((resolve, reject) => {
-      this.#dispatch('queue', { frame: this.#encode(envelope), sent: resolve, fail: reject, live: () => true });
+      this.#dispatch('queue', { frame, sent: resolve, fail: reject, live: () => true });
     });
     // Fire and forget: a send dropped offline (queue full or expired, session over) must not end
     // a Node process as an unhandled rejection; a caller that awaits still gets the error.
