@@ -10,4 +10,9 @@ describe('createRoomMatcher', () => {
     expect(createRoomMatcher([])('lobby')).toBe(false);
     expect(createRoomMatcher(['a.c'])('abc')).toBe(false);
   });
+
+  it('checks a hostile rooms claim against a client-chosen name without catastrophic backtracking', () => {
+    const m = createRoomMatcher([`chat:*${':*'.repeat(5)}!`]);
+    expect(m(`chat:${':'.repeat(100)}`)).toBe(false);
+  }, 3_000);
 });

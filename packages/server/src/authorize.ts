@@ -1,4 +1,4 @@
-import { compileRoomPattern } from './protection/room-policy.js';
+import { compileRoomPattern, type RoomPattern } from './protection/room-policy.js';
 import type { Connection } from './connection.js';
 
 /** What a client asks to do with a room. */
@@ -34,7 +34,7 @@ const allowAll: RoomMatcher = () => true;
 export function createRoomMatcher(patterns: readonly string[] | undefined): RoomMatcher {
   if (patterns === undefined) return allowAll;
   const exact = new Set<string>();
-  const wild: RegExp[] = [];
+  const wild: RoomPattern[] = [];
   for (const p of patterns) {
     if (p.includes('*')) wild.push(compileRoomPattern(p));
     else exact.add(p);

@@ -24,6 +24,22 @@ describe('compileRoomPattern', () => {
     expect(re.test('org/42/feed/general')).toBe(false);
     expect(compileRoomPattern('*').test('anything at all')).toBe(true);
   });
+
+  it('anchors both ends and never lets two literal parts overlap', () => {
+    expect(compileRoomPattern('ab*ba').test('aba')).toBe(false);
+    expect(compileRoomPattern('ab*ba').test('abba')).toBe(true);
+    expect(compileRoomPattern('a*b*c').test('abcbc')).toBe(true);
+    expect(compileRoomPattern('a*b*c').test('acb')).toBe(false);
+    expect(compileRoomPattern('**x**').test('yxy')).toBe(true);
+    expect(compileRoomPattern('x').test('xx')).toBe(false);
+  });
+
+  it('matches a hostile pattern against a long name without catastrophic backtracking', () => {
+    // As a backtracking regular expression this takes about 15 s here (and hours with more stars).
+    const pattern = compileRoomPattern(`*${'a*'.repeat(5)}b`);
+    expect(pattern.test('a'.repeat(100))).toBe(false);
+    expect(pattern.test(`${'a'.repeat(100)}b`)).toBe(true);
+  }, 3_000);
 });
 
 describe('RoomPolicies', () => {

@@ -19,13 +19,38 @@ export const DEFAULT_ROOM_POLICY: ResolvedRoomPolicy = Object.freeze({
 
 const SLOW_CONSUMER_POLICIES: ReadonlySet<string> = new Set(['close', 'drop', 'latest']);
 
-/** Compiles a room pattern: `*` matches any run of characters (also none), everything else literally. */
-export function compileRoomPattern(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 's');
+/** A compiled room pattern. */
+export interface RoomPattern {
+  /** True when `room` matches the whole pattern. */
+  test(room: string): boolean;
+}
+
+/**
+ * Compiles a room pattern: `*` matches any run of characters (also none), everything else
+ * literally. Matching takes linear time: a regular expression with several `.*` backtracks
+ * polynomially, so a pattern such as `*a*a*a*a*b` (from a token's `rooms` claim) against a
+ * client-chosen room name could block the event loop for minutes.
+ */
+export function compileRoomPattern(pattern: string): RoomPattern {
+  const parts = pattern.split('*');
+  const head = parts[0] ?? '';
+  if (parts.length === 1) return { test: (room) => room === head };
+  const tail = parts[parts.length - 1] ?? '';
+  const middle = parts.slice(1, -1).filter((part) => part !== '');
+  return {
+    test(room) {
+      if (room.length < head.length + tail.length || !room.startsWith(head) || !room.endsWith(tail)) return false;
+      // Leftmost placement of each middle part leaves the most room for the rest, so it never needs revisiting.
+      let at = head.length;
+      const end = room.length - tail.length;
+      for (const part of middle) {
+        const found = room.indexOf(part, at);
+        if (found === -1 || found + part.length > end) return false;
+        at = found + part.length;
+      }
+      return true;
+    },
+  };
 }
 
 // Resolutions are cached per room; the cache is cleared when it grows past this many names so a
@@ -34,7 +59,7 @@ const CACHE_LIMIT = 10_000;
 
 /** Resolves a room's settings: the first `RoomPolicy` whose pattern matches wins. */
 export class RoomPolicies {
-  readonly #compiled: ReadonlyArray<{ readonly re: RegExp; readonly policy: ResolvedRoomPolicy }>;
+  readonly #compiled: ReadonlyArray<{ readonly re: RoomPattern; readonly policy: ResolvedRoomPolicy }>;
   readonly #cache = new Map<string, ResolvedRoomPolicy>();
 
   /** @throws TypeError when a pattern is not a non-empty string or a `slowConsumer` value is unknown. */
