@@ -14,7 +14,7 @@ import type { Hub } from './hub.js';
 import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
-import type { RoomRules } from './protection/room-rules.js';
+import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
 import type { Router } from './router.js';
 
@@ -141,6 +141,10 @@ export class ClientDispatcher {
     this.#d.logger.error({ event: 'dispatch_failed', connectionId: conn.id, err }, 'handling a client message failed');
   }
 
+  #countRule(violation: RoomRuleViolation): void {
+    this.#d.metrics.limitRejected(violation.code === ErrorCode.LIMIT_EXCEEDED ? 'rooms_per_connection' : 'room_name');
+  }
+
   #ctx(conn: ServerConnection): HandlerContext {
     return { conn, userId: conn.userId, claims: conn.claims };
   }
@@ -212,6 +216,7 @@ export class ClientDispatcher {
   async #join(conn: ServerConnection, id: RequestId, room: string, presence: boolean): Promise<void> {
     const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
     if (bad) {
+      this.#countRule(bad);
       if (bad.code === ErrorCode.LIMIT_EXCEEDED) {
         this.#d.logger.info({ event: 'limit_exceeded', limit: 'rooms_per_connection', connectionId: conn.id, userId: conn.userId, ip: conn.ip }, 'room limit reached');
       }
@@ -222,7 +227,10 @@ export class ClientDispatcher {
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to join '${room}'`);
     // Re-check the room count: other joins may have completed while the hook ran.
     const late = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
-    if (late) return replyError(conn, id, late.code, late.message);
+    if (late) {
+      this.#countRule(late);
+      return replyError(conn, id, late.code, late.message);
+    }
     this.#d.hub.join(conn, room, presence);
     const withPresence = presence && this.#d.policies.resolve(room).presence;
     const result: JoinResult = withPresence ? { room, presence: this.#d.hub.presence(room) } : { room };
@@ -233,6 +241,7 @@ export class ClientDispatcher {
     const { room, id } = envelope;
     const bad = this.#d.rules.checkName(room);
     if (bad) {
+      this.#countRule(bad);
       if (id !== undefined) replyError(conn, id, bad.code, bad.message);
       return;
     }
@@ -263,7 +272,10 @@ export class ClientDispatcher {
 
   async #presenceGet(conn: ServerConnection, id: RequestId, room: string): Promise<void> {
     const bad = this.#d.rules.checkName(room);
-    if (bad) return replyError(conn, id, bad.code, bad.message);
+    if (bad) {
+      this.#countRule(bad);
+      return replyError(conn, id, bad.code, bad.message);
+    }
     const allowed = (await this.#authorize(conn, 'presence', room)) && this.#d.policies.resolve(room).presence;
     if (conn.closed) return;
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to read presence of '${room}'`);

@@ -128,6 +128,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       maxBodyBytes: options.limits?.maxHttpBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       roomRules,
       log: this.logger,
+      metrics: { limitRejected: (limit) => this.metrics.limitRejected(limit) },
       facade: {
         publish: (room, event, data, opts) => {
           const started = performance.now();

@@ -92,6 +92,7 @@ describe('backend HTTP API over a real server', () => {
     });
     expect(streamed.status).toBe(413);
     expect(JSON.parse(streamed.body)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect((await t.server.metrics.scrape()).body).toMatch(/^switchyard_limit_rejections_total\{limit="http_body"\} 2$/m);
   });
 
   it('disconnects a user (4002 by default, or the given code)', async () => {

@@ -44,6 +44,8 @@ export interface HttpApiSettings {
   readonly roomRules: RoomRules;
   readonly facade: HttpApiFacade;
   readonly log?: ApiLog;
+  /** Counts refusals by a limit (`ServerMetrics.limitRejected`). */
+  readonly metrics?: { limitRejected(limit: 'http_body'): void };
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
@@ -66,6 +68,7 @@ export class HttpApi {
   readonly #rules: RoomRules;
   readonly #facade: HttpApiFacade;
   readonly #log: ApiLog | undefined;
+  readonly #metrics: HttpApiSettings['metrics'];
 
   constructor(settings: HttpApiSettings) {
     this.#key = settings.apiKey ? new ApiKeyCheck(settings.apiKey) : undefined;
@@ -73,6 +76,7 @@ export class HttpApi {
     this.#rules = settings.roomRules;
     this.#facade = settings.facade;
     this.#log = settings.log;
+    this.#metrics = settings.metrics;
   }
 
   /** True when an API key is configured. */
@@ -98,6 +102,11 @@ export class HttpApi {
     } catch (error) {
       return this.#failure(error, head);
     }
+  }
+
+  /** The 413 answer for a body that passed the limit while it streamed in (logged and counted). */
+  bodyTooLarge(head: ApiRequestHead): ApiResponse {
+    return this.#failure(tooLarge(this.#maxBody), head);
   }
 
   /** Answers a request whose body has been collected. */
@@ -149,6 +158,7 @@ export class HttpApi {
 
   #failure(error: unknown, head: ApiRequestHead): ApiResponse {
     if (error instanceof HttpApiError) {
+      if (error.status === 413) this.#metrics?.limitRejected('http_body');
       if (error.status === 413) this.#log?.warn({ event: 'limit_exceeded', limit: 'http_body', ip: head.ip, path: head.path }, 'http api: body too large');
       return {
         status: error.status,

@@ -1,6 +1,5 @@
 import type { ClientIpResolver } from '../protection/client-ip.js';
-import type { ApiReply, ApiRequest, TransportApi } from '../transport/types.js';
-import { tooLarge } from './body.js';
+import type { ApiRequest, TransportApi } from '../transport/types.js';
 import { HttpApi, type ApiRequestHead } from './http-api.js';
 import { API_PREFIX } from './routes.js';
 
@@ -18,13 +17,6 @@ export function createTransportApi(api: HttpApi, clientIp: ClientIpResolver): Tr
     maxBodyBytes: api.maxBodyBytes,
     head: (req) => api.head(head(req)),
     handle: (req, body) => api.handle(head(req), body),
-    tooLarge: (): ApiReply => {
-      const error = tooLarge(api.maxBodyBytes);
-      return {
-        status: error.status,
-        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-        body: JSON.stringify({ error: { code: error.code, message: error.message } }),
-      };
-    },
+    tooLarge: (req) => api.bodyTooLarge(head(req)),
   };
 }

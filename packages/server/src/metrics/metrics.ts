@@ -30,6 +30,9 @@ export type CloseReason =
   | 'shutdown'
   | 'abnormal';
 
+/** A limit that refused a request without closing anything (the caller got an error answer). */
+export type LimitKind = 'rooms_per_connection' | 'room_name' | 'http_body';
+
 /** Who asked, for request metrics. */
 export type RequestDirection = 'client_to_server' | 'server_to_client';
 
@@ -64,6 +67,8 @@ export interface ServerMetrics {
   sendBackpressure(result: 'backpressure' | 'dropped'): void;
   slowConsumerClosed(): void;
   rateLimited(): void;
+  /** A join, publish, presence read or HTTP API call refused by a limit (`LIMIT_EXCEEDED`, `BAD_REQUEST`, 413). */
+  limitRejected(limit: LimitKind): void;
   /** A handler threw something that was not an `RpcError`. */
   handlerError(kind: 'request' | 'event' | 'authorize'): void;
   /** Serialises the registry in the Prometheus text format. */
@@ -84,6 +89,7 @@ export const noopMetrics: ServerMetrics = {
   sendBackpressure: () => {},
   slowConsumerClosed: () => {},
   rateLimited: () => {},
+  limitRejected: () => {},
   handlerError: () => {},
   scrape: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
 };

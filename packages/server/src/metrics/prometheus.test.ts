@@ -49,12 +49,13 @@ const EXPECTED: Record<string, string> = {
   switchyard_slow_consumer_closes_total: 'counter',
   switchyard_send_backpressure_total: 'counter',
   switchyard_rate_limited_messages_total: 'counter',
+  switchyard_limit_rejections_total: 'counter',
   switchyard_handler_errors_total: 'counter',
   switchyard_publish_latency_seconds: 'histogram',
 };
 
 // Fixed enums only: a room, user, connection or event name must never become a label.
-const ALLOWED_LABELS = new Set(['codec', 'kind', 'class', 'reason', 'direction', 'outcome', 'policy', 'result', 'version', 'node', 'le']);
+const ALLOWED_LABELS = new Set(['codec', 'kind', 'class', 'reason', 'direction', 'outcome', 'policy', 'result', 'limit', 'version', 'node', 'le']);
 
 describe('createPrometheusMetrics', () => {
   it('exposes every Switchyard metric with its documented type, and nothing else under the prefix', async () => {

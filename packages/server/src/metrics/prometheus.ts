@@ -6,6 +6,7 @@ import type { Histogram } from 'prom-client';
 import type {
   CloseReason,
   GaugeSource,
+  LimitKind,
   RequestDirection,
   RequestOutcome,
   ServerMetrics,
@@ -44,6 +45,7 @@ const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
 const DIRECTIONS: readonly RequestDirection[] = ['client_to_server', 'server_to_client'];
 const OUTCOMES: readonly RequestOutcome[] = ['ok', 'error', 'timeout', 'disconnected'];
 const HANDLER_KINDS = ['request', 'event', 'authorize'] as const;
+const LIMIT_KINDS = ['rooms_per_connection', 'room_name', 'http_body'] as const satisfies readonly LimitKind[];
 
 /** Request and ack round trips: a millisecond up to a client's longest sensible timeout. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -191,6 +193,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   const sendPressure = keyed(['backpressure', 'dropped'] as const, (result) => cell({ result }, true));
   const slowCloses = cell({}, true);
   const rateLimited = cell({}, true);
+  const limitRejections = keyed(LIMIT_KINDS, (limit) => cell({ limit }, true));
   const handlerErrors = keyed(HANDLER_KINDS, (kind) => cell({ kind }, true));
 
   const nested = (table: Record<CodecName, Record<EnvelopeType, Cell>>): Cell[] =>
@@ -208,6 +211,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   tallyCounter(registry, 'switchyard_send_backpressure_total', 'send() calls that reported backpressure or dropped the frame, by result.', ['result'], () => Object.values(sendPressure));
   tallyCounter(registry, 'switchyard_slow_consumer_closes_total', 'Connections closed as slow consumers (close code 4201).', [], () => [slowCloses]);
   tallyCounter(registry, 'switchyard_rate_limited_messages_total', 'Client messages refused by the per-connection rate limit.', [], () => [rateLimited]);
+  tallyCounter(registry, 'switchyard_limit_rejections_total', 'Joins, publishes, presence reads and HTTP API calls refused by a limit, by limit.', ['limit'], () => Object.values(limitRejections));
   tallyCounter(registry, 'switchyard_handler_errors_total', 'Handlers that threw something other than an RpcError, by handler kind.', ['kind'], () => Object.values(handlerErrors));
 
   const requestCells = keyed(DIRECTIONS, (direction) =>
@@ -265,6 +269,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     },
     rateLimited() {
       rateLimited.value++;
+    },
+    limitRejected(limit) {
+      limitRejections[limit].value++;
     },
     handlerError(kind) {
       handlerErrors[kind].value++;

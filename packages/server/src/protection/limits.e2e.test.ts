@@ -110,6 +110,12 @@ describe('room rules at join', () => {
     expect((await c.join('one')).ok).toBe(true); // already a member
     expect(t.server.presence('three').members).toEqual([]);
     expect(logs.events('limit_exceeded').map((l) => l['limit'])).toEqual(['rooms_per_connection']);
+    // Publishes and presence reads with a bad name are refused and counted the same way.
+    c.send({ t: 'publish', room: 'a b', event: 'e' });
+    expect(await c.call((id) => ({ t: 'presence-get', id, room: 'a b' }))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    const text = await metricsText(t);
+    expect(text).toMatch(/^switchyard_limit_rejections_total\{limit="room_name"\} 6$/m);
+    expect(text).toMatch(/^switchyard_limit_rejections_total\{limit="rooms_per_connection"\} 1$/m);
   });
 });
 
