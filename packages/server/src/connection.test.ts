@@ -51,6 +51,21 @@ describe('server-to-client requests', () => {
     expect(conn.push('late', 1)).toBe(false);
   });
 
+  it('waits for the reply when the timeout is longer than a timer can hold (instead of timing out at once)', async () => {
+    const c = await RawClient.connect(t.url, { token: t.token('dave') });
+    const conn = conns[0]!;
+    let settled = false;
+    const pending = conn.request('client:patient', {}, { timeoutMs: 30 * 24 * 3600 * 1000 });
+    pending.then(() => (settled = true), () => (settled = true));
+    const req = await c.next((e) => e.t === 'request');
+    if (req.t !== 'request') throw new Error('unreachable');
+    await sleep(50);
+    expect(settled).toBe(false);
+    c.send({ t: 'reply', id: req.id, ok: true, data: 'done' });
+    await expect(pending).resolves.toBe('done');
+    await c.close();
+  });
+
   it('push sends a direct message; close ends the connection with the given code', async () => {
     const c = await RawClient.connect(t.url, { token: t.token('carol') });
     const conn = conns[0]!;

@@ -11,6 +11,8 @@ interface Pending {
 export type PendingOutcome = 'ok' | 'error' | 'timeout' | 'disconnected';
 
 const MAX_ID = 0xffff_ffff;
+// setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days); longer timeouts wait that long.
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Server-to-client requests awaiting a reply on one connection. Each settles exactly once: on
@@ -34,7 +36,7 @@ export class PendingRequests {
       const timer = setTimeout(() => {
         this.#settle(id, 'timeout');
         reject(new RpcError(ErrorCode.TIMEOUT, `request '${name}' got no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
+      }, Math.min(timeoutMs, MAX_TIMER_MS));
       this.#pending.set(id, { resolve, reject, timer, started: performance.now() });
     });
     return { id, promise };
