@@ -69,9 +69,7 @@ export class RoomBroadcast implements BroadcastOperator {
         continue;
       }
       // Several exclusions cannot be expressed with a topic: send to the remaining members.
-      const excluded = new Set(live);
-      const targets = [...this.#hub.registry.members(room)].filter((c) => !excluded.has(c));
-      delivered += this.#hub.sendToEach(targets, data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room });
+      delivered += this.#hub.publishExcept(room, event, data, new Set(live), options.key);
     }
     return delivered;
   }

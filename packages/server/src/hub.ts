@@ -147,6 +147,20 @@ export class Hub implements ConnectionHost {
   }
 
   /**
+   * Publishes a push to the members of `room` outside `excluded`, one by one (several exclusions
+   * cannot be expressed with a topic). Like a topic publish, it skips members paused as slow
+   * consumers and counts towards their catch-up (`GAP`, `latest`).
+   * @returns the number of connections it was handed to.
+   */
+  publishExcept(room: string, event: string, data: unknown, excluded: ReadonlySet<ServerConnection>, key?: string): number {
+    const envelope: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
+    const targets = [...this.registry.members(room)].filter((c) => !excluded.has(c) && c.slow.paused?.has(room) !== true);
+    const delivered = this.sendToEach(targets, envelope);
+    this.#deps.slow.published(room, event, key, envelope);
+    return delivered;
+  }
+
+  /**
    * Sends one envelope to a set of connections, encoding once per codec. For the rare shapes a
    * single topic cannot express (several exclusions, one user's connections).
    */
