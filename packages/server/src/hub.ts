@@ -207,6 +207,9 @@ export class Hub implements ConnectionHost {
       if (catchup.missed > 0) {
         conn.send({ t: 'notice', code: NoticeCode.GAP, room: catchup.room, missed: catchup.missed });
       }
+      // The replay can push the buffer over the limit again, which pauses every room anew; a room
+      // subscribed now would then receive while marked paused and replay twice on the next resume.
+      if (conn.closed || this.#deps.slow.isPaused(conn.slow)) continue;
       conn.socket.subscribe(roomTopic(conn.codec, catchup.room));
     }
   }

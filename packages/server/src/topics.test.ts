@@ -162,3 +162,56 @@ describe('Hub fan-out over topics', () => {
     expect(hub.presence('lobby').members).toEqual([{ userId: 'w', connections: 1 }]);
   });
 });
+
+describe('slow consumer catch-up on topics', () => {
+  // A socket whose send buffer grows with every frame, as a client that reads nothing does.
+  class FillingSocket extends FakeSocket {
+    buffered = 0;
+    readonly limit: number;
+    constructor(transport: FakeTransport, limit: number) {
+      super(transport);
+      this.limit = limit;
+    }
+    override send(frame: OutgoingFrame): SendResult {
+      super.send(frame);
+      this.buffered += typeof frame === 'string' ? frame.length : frame.byteLength;
+      return this.buffered > this.limit ? 'backpressure' : 'ok';
+    }
+    override bufferedAmount = (): number => this.buffered;
+  }
+
+  it('a consumer that goes over the limit again while its latest values replay stays paused, not subscribed', () => {
+    const transport = new FakeTransport();
+    const codecs = new Map<CodecName, Codec>([['json', jsonCodec]]);
+    const slow = new SlowConsumers<never>({ maxBackpressure: 1000, policyFor: () => 'latest' });
+    const hub = new Hub({ transport, codecs, metrics: noopMetrics, logger: console as never, policies: new RoomPolicies([{ pattern: '*', slowConsumer: 'latest' }]), slow: slow as never });
+    const socket = new FillingSocket(transport, 1000);
+    const conn = new ServerConnection(
+      { id: 'c1', userId: 'u', claims: {}, expiresAt: undefined, roomClaim: undefined, codec: jsonCodec, ip: '127.0.0.1', origin: '', messagesPerSecond: 0, messageBurst: 0, expiryGraceMs: 0, lease: { release: () => {} }, slow: slow.newConsumer() },
+      socket,
+      hub,
+    );
+    hub.add(conn);
+    hub.join(conn, 'ticker', false);
+    const topic = roomTopic('json', 'ticker');
+    expect(transport.numSubscribers(topic)).toBe(1);
+
+    socket.buffered = 2000;
+    hub.checkBackpressure(conn);
+    expect(transport.numSubscribers(topic)).toBe(0);
+    for (let i = 0; i < 5; i++) hub.publish('ticker', 'price', { pad: 'x'.repeat(300), i }, undefined, `k${i}`);
+
+    // Drained below half the limit: the replay of five ~330-byte values overflows it again.
+    socket.buffered = 0;
+    hub.checkBackpressure(conn);
+    expect(socket.buffered).toBeGreaterThan(1000);
+    expect(slow.isPaused(conn.slow)).toBe(true);
+    expect(transport.numSubscribers(topic)).toBe(0);
+
+    // Once it really drains, it resumes and is subscribed again.
+    socket.buffered = 0;
+    hub.checkBackpressure(conn);
+    expect(slow.isPaused(conn.slow)).toBe(false);
+    expect(transport.numSubscribers(topic)).toBe(1);
+  });
+});
