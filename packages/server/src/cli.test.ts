@@ -134,6 +134,10 @@ describe('switchyard token', () => {
     const unknownKid = run(['token', '--sub', 'bob', '--kid', 'newer', '--config', file]);
     expect(unknownKid.code).toBe(1);
     expect(unknownKid.stderr).toContain('--kid: no secret named "newer" (configured: old, new)');
+    // Names inherited by every object are not secrets either.
+    const inherited = run(['token', '--sub', 'bob', '--kid', 'constructor', '--config', file]);
+    expect(inherited.code).toBe(1);
+    expect(inherited.stderr).toContain('--kid: no secret named "constructor" (configured: old, new)');
 
     const single = join(dir, 'single.json');
     writeFileSync(single, JSON.stringify({ auth: { secret: { only: SECRET } } }));

@@ -132,7 +132,7 @@ function pickSecret(
   const ids = Object.keys(secret);
   const chosen = kid ?? (ids.length === 1 ? ids[0] : undefined);
   if (chosen === undefined) throw new ConfigError('--kid', `several secrets are configured; pick one of ${ids.join(', ')}`);
-  const value = secret[chosen];
+  const value = Object.hasOwn(secret, chosen) ? secret[chosen] : undefined;
   if (value === undefined) throw new ConfigError('--kid', `no secret named "${chosen}" (configured: ${ids.join(', ')})`);
   return { secret: value, kid: chosen };
 }
