@@ -288,14 +288,20 @@ describe('switchyard serve', () => {
     60_000,
   );
 
-  it(
-    '`npm start`: a SIGTERM sent to npm reaches the server, which shuts down gracefully instead of living on orphaned',
-    async () => {
+  // What a process manager does (SIGTERM to the process it started, npm) and what Ctrl-C in a
+  // terminal does (SIGINT to the whole process group, which npm also forwards to its child).
+  it.each([
+    ['a SIGTERM sent to npm', 'npm'],
+    ['a Ctrl-C (SIGINT to the process group)', 'group'],
+  ] as const)(
+    '`npm start`: %s shuts the server down gracefully instead of leaving it running',
+    async (_name, target) => {
       const root = fileURLToPath(new URL('../../..', import.meta.url));
       const npm = spawn('npm', ['start', '--silent'], {
         cwd: root,
         env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? tmpdir(), SWITCHYARD_PORT: '0', SWITCHYARD_LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
       });
       children.add(npm);
       let stderr = '';
@@ -313,13 +319,15 @@ describe('switchyard serve', () => {
       expect(welcome).toMatchObject({ t: 'welcome', userId: 'demo' });
       const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
 
-      // What a process manager does: signal the process it started, which is npm.
-      npm.kill('SIGTERM');
+      if (target === 'npm') npm.kill('SIGTERM');
+      else process.kill(-(npm.pid as number), 'SIGINT');
       const outcome = await Promise.race([closed, new Promise<string>((done) => setTimeout(() => done('still open'), 10_000))]);
+      if (outcome !== 1001) socket.terminate();
       expect(outcome).toBe(1001);
       expect(await exited).toBe(0);
+      expect(stderr).toContain('switchyard closed');
+      expect(stderr).not.toContain('exiting now');
       await expect(fetch(`http://${base}/healthz`)).rejects.toThrow();
-      if (outcome !== 1001) socket.terminate();
     },
     120_000,
   );
@@ -337,12 +345,13 @@ describe('closeOnSignals', () => {
     const exits: number[] = [];
     const messages: string[] = [];
     const closes: number[] = [];
+    const clock = { ms: 0 };
     const result = closeOnSignals(
       { close: ({ graceMs }) => (closes.push(graceMs), close()) },
       2_000,
-      { err: (text) => messages.push(text), signals, exit: (code) => exits.push(code) },
+      { err: (text) => messages.push(text), signals, exit: (code) => exits.push(code), now: () => clock.ms },
     );
-    return { signals, exits, messages, closes, result };
+    return { signals, exits, messages, closes, result, clock };
   }
 
   it('closes with the grace on the first signal and resolves 0', async () => {
@@ -364,6 +373,18 @@ describe('closeOnSignals', () => {
     again.signals.emit('SIGTERM', 'SIGTERM');
     again.signals.emit('SIGINT', 'SIGINT');
     expect(again.exits).toEqual([130]);
+  });
+
+  it('takes the same signal again within half a second as the first one (npm forwards Ctrl-C), later as a second', () => {
+    const h = harness(() => new Promise<void>(() => {}));
+    h.signals.emit('SIGINT', 'SIGINT');
+    h.clock.ms += 20;
+    h.signals.emit('SIGINT', 'SIGINT');
+    expect(h.exits).toEqual([]);
+    expect(h.closes).toHaveLength(1);
+    h.clock.ms += 1_000;
+    h.signals.emit('SIGINT', 'SIGINT');
+    expect(h.exits).toEqual([130]);
   });
 
   it('resolves 1 when closing fails', async () => {

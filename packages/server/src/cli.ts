@@ -176,15 +176,24 @@ export interface SignalIo {
   readonly err: (text: string) => void;
   readonly signals: { on(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown };
   readonly exit: (code: number) => void;
+  /** Clock for telling a forwarded duplicate from a second signal. @default Date.now */
+  readonly now?: () => number;
 }
+
+// Under `npm start`, a terminal's Ctrl-C reaches the server twice: from the terminal and forwarded
+// by npm a few milliseconds later. The same signal within this window is that one keypress.
+const DUPLICATE_SIGNAL_MS = 500;
 
 /**
  * Closes the server gracefully on the first SIGTERM or SIGINT and resolves with the exit code
- * (0, or 1 when closing failed). A second signal exits at once with 128 + its number.
+ * (0, or 1 when closing failed). A second signal exits at once with 128 + its number (the same
+ * signal again within half a second counts as the first one, forwarded by a parent such as npm).
  */
 export function closeOnSignals(server: { close(options: { graceMs: number }): Promise<void> }, graceMs: number, io: SignalIo): Promise<number> {
   return new Promise<number>((done) => {
     let closing = false;
+    let first: { signal: NodeJS.Signals; at: number } | undefined;
+    const now = io.now ?? Date.now;
     let backstop: NodeJS.Timeout | undefined;
     const finish = (code: number): void => {
       clearTimeout(backstop);
@@ -192,12 +201,14 @@ export function closeOnSignals(server: { close(options: { graceMs: number }): Pr
     };
     const onSignal = (signal: NodeJS.Signals): void => {
       if (closing) {
+        if (first !== undefined && signal === first.signal && now() - first.at < DUPLICATE_SIGNAL_MS) return;
         clearTimeout(backstop);
         io.err(`${signal} again: exiting now`);
         io.exit(signal === 'SIGINT' ? 130 : 143);
         return;
       }
       closing = true;
+      first = { signal, at: now() };
       io.err(`${signal}: closing (grace ${graceMs / 1000}s; send again to force)`);
       // In case close() itself hangs past its grace.
       backstop = setTimeout(() => {
