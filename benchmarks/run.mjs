@@ -203,9 +203,10 @@ if (args.merge && existsSync(args.out)) {
   for (const [scenario, runs] of Object.entries(prev.runs ?? {})) {
     if (results.runs[scenario]) continue;
     results.runs[scenario] = runs;
-    results.merged.push({ scenario, command: prev.command, startedAt: prev.startedAt, mode: prev.mode });
+    // A scenario the previous file had merged itself keeps its original provenance.
+    const origin = (prev.merged ?? []).find((m) => m.scenario === scenario);
+    results.merged.push(origin ?? { scenario, command: prev.command, startedAt: prev.startedAt, mode: prev.mode });
   }
-  for (const m of prev.merged ?? []) if (!results.merged.some((x) => x.scenario === m.scenario) && results.runs[m.scenario] === prev.runs[m.scenario]) results.merged.push(m);
 }
 
 results.finishedAt = new Date().toISOString();

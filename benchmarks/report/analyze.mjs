@@ -169,8 +169,10 @@ function targets(out) {
       const r = out.fanoutCpuRatios?.[`${n}/${mode}`];
       if (!r) continue;
       add(`fan-out ${n} ${mode}, ${codec}: CPU per delivery ÷ raw uWS`, r[`switchyard-${codec}/uws-raw`], 1.1, '<=');
-      const d = r[`switchyard-${codec}/sio-default`];
-      add(
+      // The 15x target comes from saturated reference figures (0.34 vs 6.7 CPU-s per million);
+      // at a moderate fixed rate every contender pays a syscall per delivery.
+      const d = mode === 'saturated' ? r[`switchyard-${codec}/sio-default`] : undefined;
+      if (mode === 'saturated') add(
         `fan-out ${n} ${mode}, ${codec}: Socket.IO default CPU per delivery ÷ Switchyard`,
         d ? { median: 1 / d.median, min: 1 / d.max, max: 1 / d.min, n: d.n } : null,
         15,
