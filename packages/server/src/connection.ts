@@ -14,6 +14,7 @@ import {
   type ServerEnvelope,
   type ServerRequestsOf,
 } from '@switchyard/protocol';
+import type { DeadlineWheel } from './deadline-wheel.js';
 import type { CloseReason, ServerMetrics } from './metrics/metrics.js';
 import { PendingRequests } from './pending-requests.js';
 import type { ConnectionLease } from './protection/connection-limits.js';
@@ -76,6 +77,8 @@ export interface Connection<C extends Contract = AnyContract> {
 /** What a connection needs from the server around it. */
 export interface ConnectionHost {
   readonly metrics: ServerMetrics;
+  /** The shared token-expiry schedule; calls {@link ServerConnection.expiryDue} when due. */
+  readonly expiry: DeadlineWheel<ServerConnection>;
   join(conn: ServerConnection, room: string, presence: boolean): void;
   leave(conn: ServerConnection, room: string): void;
   /** Applies the slow-consumer policy after a send reported backpressure. */
@@ -107,8 +110,14 @@ const RATE_VIOLATION_WINDOW_MS = 10_000;
 const EXPIRY_NOTICE_LEAD_MS = 30_000;
 // RFC 6455: a close frame's payload is at most 125 bytes, two of which carry the code.
 const MAX_CLOSE_REASON_BYTES = 123;
-// setTimeout fires immediately for delays above 2^31-1 ms; longer waits are re-armed.
-const MAX_TIMER_MS = 2_147_483_647;
+/** Per-room flags of a connection. */
+export interface RoomFlags {
+  /** Whether the connection receives presence changes there (a later join may turn it on). */
+  presence: boolean;
+}
+
+// Shared by every connection that is in no room, so an idle connection holds no Map of its own.
+const NO_ROOMS: ReadonlyMap<string, RoomFlags> = new Map();
 
 /** The server's side of a connection. Only the server creates these. */
 export class ServerConnection implements Connection {
@@ -118,11 +127,8 @@ export class ServerConnection implements Connection {
   readonly ip: string;
   readonly origin: string;
   readonly codecImpl: Codec;
-  readonly rate: RateLimiter;
   readonly lease: ConnectionLease;
   readonly slow: SlowConsumerState;
-  /** Rooms, with whether this connection asked for presence changes there. */
-  readonly roomFlags = new Map<string, { presence: boolean }>();
   claims: Readonly<Record<string, unknown>>;
   expiresAt: number | undefined;
   roomClaim: readonly string[] | undefined;
@@ -130,9 +136,15 @@ export class ServerConnection implements Connection {
   closeReason: CloseReason | undefined;
   readonly #socket: TransportSocket;
   readonly #host: ConnectionHost;
-  readonly #pending: PendingRequests;
   readonly #graceMs: number;
-  #cancelExpiry: () => void = () => {};
+  readonly #messagesPerSecond: number;
+  readonly #messageBurst: number;
+  // Created on first use: most connections never see a server request, a join or a data message.
+  #pending: PendingRequests | undefined;
+  #roomFlags: Map<string, RoomFlags> | undefined;
+  #rate: RateLimiter | undefined;
+  // Whether the next expiry deadline is the TOKEN_EXPIRING notice (else it is the close).
+  #noticeDue = false;
   #closed = false;
 
   constructor(init: ConnectionInit, socket: TransportSocket, host: ConnectionHost) {
@@ -145,20 +157,41 @@ export class ServerConnection implements Connection {
     this.codec = init.codec.name;
     this.ip = init.ip;
     this.origin = init.origin;
-    this.rate = new RateLimiter({
-      messagesPerSecond: init.messagesPerSecond,
-      messageBurst: init.messageBurst,
-      maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
-      violationWindowMs: RATE_VIOLATION_WINDOW_MS,
-    });
+    this.#messagesPerSecond = init.messagesPerSecond;
+    this.#messageBurst = init.messageBurst;
     this.lease = init.lease;
     this.slow = init.slow;
     this.#graceMs = init.expiryGraceMs;
     this.#socket = socket;
     this.#host = host;
-    this.#pending = new PendingRequests((outcome, seconds) =>
-      host.metrics.requestCompleted('server_to_client', outcome, seconds),
-    );
+  }
+
+  /** The per-connection message rate limit. */
+  get rate(): RateLimiter {
+    return (this.#rate ??= new RateLimiter({
+      messagesPerSecond: this.#messagesPerSecond,
+      messageBurst: this.#messageBurst,
+      maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
+      violationWindowMs: RATE_VIOLATION_WINDOW_MS,
+    }));
+  }
+
+  /** Rooms, with whether this connection asked for presence changes there. */
+  get roomFlags(): ReadonlyMap<string, RoomFlags> {
+    return this.#roomFlags ?? NO_ROOMS;
+  }
+
+  /** Records membership of `room` (the hub calls this; it does not subscribe). */
+  setRoomFlags(room: string, flags: RoomFlags): void {
+    (this.#roomFlags ??= new Map()).set(room, flags);
+  }
+
+  /** Forgets membership of `room`; false when the connection was not in it. */
+  deleteRoomFlags(room: string): boolean {
+    const map = this.#roomFlags;
+    if (!map?.delete(room)) return false;
+    if (map.size === 0) this.#roomFlags = undefined;
+    return true;
   }
 
   get rooms(): ReadonlySet<string> {
@@ -212,19 +245,22 @@ export class ServerConnection implements Connection {
     if (this.closed) {
       return Promise.reject(new RpcError(ErrorCode.DISCONNECTED, 'the connection is closed'));
     }
-    const { id, promise } = this.#pending.create(name, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const pending = (this.#pending ??= new PendingRequests((outcome, seconds) =>
+      this.#host.metrics.requestCompleted('server_to_client', outcome, seconds),
+    ));
+    const { id, promise } = pending.create(name, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     try {
       const sent = this.send(data === undefined ? { t: 'request', id, name } : { t: 'request', id, name, data });
-      if (!sent) this.#pending.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'the request could not be sent'));
+      if (!sent) pending.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'the request could not be sent'));
     } catch {
-      this.#pending.fail(id, new RpcError(ErrorCode.BAD_REQUEST, `the data of request '${name}' cannot be encoded`));
+      pending.fail(id, new RpcError(ErrorCode.BAD_REQUEST, `the data of request '${name}' cannot be encoded`));
     }
     return promise as Promise<never>;
   }
 
   /** Settles a pending server-to-client request; false for an unknown id. */
   settleReply(envelope: Parameters<PendingRequests['reply']>[0]): boolean {
-    return this.#pending.reply(envelope);
+    return this.#pending?.reply(envelope) ?? false;
   }
 
   join(room: string, options: JoinOptions = {}): void {
@@ -248,52 +284,39 @@ export class ServerConnection implements Connection {
   }
 
   /**
-   * Arms the expiry timers: a `TOKEN_EXPIRING` notice ahead of `exp`, then a close with
-   * `TOKEN_EXPIRED` after the grace period. A refresh re-arms them with the new expiry.
+   * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice ahead of `exp`,
+   * then a close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new
+   * expiry. Deadlines are coarse (up to the wheel's resolution late, never early).
    */
   scheduleExpiry(): void {
-    this.#cancelExpiry();
+    const wheel = this.#host.expiry;
+    wheel.cancel(this);
     const expiresAt = this.expiresAt;
     if (expiresAt === undefined || this.closed) return;
     const noticeAt = expiresAt - EXPIRY_NOTICE_LEAD_MS;
-    const cancelNotice =
-      noticeAt > Date.now()
-        ? timerAt(noticeAt, () => {
-            this.send({ t: 'notice', code: NoticeCode.TOKEN_EXPIRING, message: 'refresh the token in band' });
-          })
-        : undefined;
-    const cancelClose = timerAt(expiresAt + this.#graceMs, () => {
-      this.end(CloseCode.TOKEN_EXPIRED, 'token expired', 'token_expired');
-    });
-    this.#cancelExpiry = () => {
-      cancelNotice?.();
-      cancelClose();
-    };
+    this.#noticeDue = noticeAt > Date.now();
+    wheel.schedule(this, this.#noticeDue ? noticeAt : expiresAt + this.#graceMs);
+  }
+
+  /** Called by the expiry wheel when this connection's next expiry deadline has passed. */
+  expiryDue(): void {
+    const expiresAt = this.expiresAt;
+    if (expiresAt === undefined || this.closed) return;
+    if (this.#noticeDue) {
+      this.#noticeDue = false;
+      this.send({ t: 'notice', code: NoticeCode.TOKEN_EXPIRING, message: 'refresh the token in band' });
+      this.#host.expiry.schedule(this, expiresAt + this.#graceMs);
+      return;
+    }
+    this.end(CloseCode.TOKEN_EXPIRED, 'token expired', 'token_expired');
   }
 
   /** Called once by the server when the transport reports the close. */
   markClosed(): void {
     this.#closed = true;
-    this.#cancelExpiry();
-    this.#pending.rejectAll();
+    this.#host.expiry.cancel(this);
+    this.#pending?.rejectAll();
   }
-}
-
-/** Runs `fn` at wall-clock time `at`; returns a cancel function. */
-function timerAt(at: number, fn: () => void): () => void {
-  let timer: ReturnType<typeof setTimeout>;
-  const arm = (): void => {
-    const delay = at - Date.now();
-    if (delay <= 0) {
-      fn();
-      return;
-    }
-    timer = setTimeout(arm, Math.min(delay, MAX_TIMER_MS));
-    timer.unref();
-  };
-  timer = setTimeout(arm, 0);
-  timer.unref();
-  return () => clearTimeout(timer);
 }
 
 /** True for close codes an endpoint may put in a close frame (RFC 6455 section 7.4). */

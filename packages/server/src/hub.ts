@@ -1,6 +1,7 @@
 import type { Codec, CodecName, PresenceSnapshot, PushEnvelope, ServerEnvelope } from '@switchyard/protocol';
 import { NoticeCode, CloseCode } from '@switchyard/protocol';
 import type { ConnectionHost, ServerConnection } from './connection.js';
+import { DeadlineWheel } from './deadline-wheel.js';
 import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
@@ -42,6 +43,8 @@ export class Hub implements ConnectionHost {
   readonly connections = new Map<string, ServerConnection>();
   readonly users = new Map<string, Set<ServerConnection>>();
   readonly metrics: ServerMetrics;
+  // One coarse schedule for every connection's token expiry instead of timers per connection.
+  readonly expiry = new DeadlineWheel<ServerConnection>({ onDue: (conn) => conn.expiryDue() });
   readonly #deps: HubDeps;
 
   constructor(deps: HubDeps) {
@@ -87,14 +90,14 @@ export class Hub implements ConnectionHost {
     const change = this.registry.add(room, conn);
     // Announce before subscribing the newcomer: it learns about itself from the join reply.
     if (change?.firstForUser && policy.presence) this.#publishPresence(room, 'join', conn.userId, change.connections);
-    conn.roomFlags.set(room, { presence: wantsPresence });
+    conn.setRoomFlags(room, { presence: wantsPresence });
     if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codec, room));
     if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codec, room));
   }
 
   /** Removes `conn` from `room`; false when it was not a member. */
   leave(conn: ServerConnection, room: string): boolean {
-    if (!conn.roomFlags.delete(room)) return false;
+    if (!conn.deleteRoomFlags(room)) return false;
     conn.socket.unsubscribe(roomTopic(conn.codec, room));
     conn.socket.unsubscribe(presenceTopic(conn.codec, room));
     this.#deps.slow.left(conn.slow, room);

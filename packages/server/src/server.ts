@@ -174,7 +174,17 @@ class Server extends ServerLifecycle implements SwitchyardServer {
             },
             req,
           ),
-        open: (socket, state) => onSocketOpen(events, new ServerConnection(state.init, socket, this.#hub), state),
+        open: (socket, state) => {
+          const init = state.init;
+          if (!init) {
+            // Unreachable: every upgrade stores an init. Never leave a socket with no connection.
+            socket.end(CloseCode.INTERNAL_ERROR, 'internal error');
+            return;
+          }
+          // The connection copies what it keeps; holding `init` in the user data would pin the rest.
+          state.init = undefined;
+          onSocketOpen(events, new ServerConnection(init, socket, this.#hub), state);
+        },
         message: (state, frame, isBinary) => onSocketMessage(events, state, frame, isBinary),
         drain: (state) => {
           if (state.conn) this.#hub.checkBackpressure(state.conn);

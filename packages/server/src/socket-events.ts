@@ -80,7 +80,7 @@ export function onSocketMessage(deps: SocketEventDeps, state: SocketState, frame
 export function onSocketClose(deps: SocketEventDeps, state: SocketState, code: number, message: string): void {
   const conn = state.conn;
   if (!conn) {
-    state.init.lease.release();
+    state.init?.lease.release();
     return;
   }
   conn.markClosed();

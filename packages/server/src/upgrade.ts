@@ -15,7 +15,8 @@ import type { UpgradeDecision, UpgradeRequest } from './transport/types.js';
 
 /** Per-socket state kept in the transport's user data. */
 export interface SocketState {
-  readonly init: ConnectionInit;
+  /** What the upgrade learned; dropped once the connection is built from it. */
+  init: ConnectionInit | undefined;
   conn: ServerConnection | undefined;
 }
 
