@@ -43,18 +43,7 @@ export class ConnectionLimits {
     if (this.#maxUser > 0 && userCount >= this.#maxUser) return { ok: false, scope: 'user', limit: this.#maxUser };
     this.#perIp.set(ip, ipCount + 1);
     this.#perUser.set(userId, userCount + 1);
-    let held = true;
-    return {
-      ok: true,
-      lease: {
-        release: () => {
-          if (!held) return;
-          held = false;
-          decrement(this.#perIp, ip);
-          decrement(this.#perUser, userId);
-        },
-      },
-    };
+    return { ok: true, lease: new Lease(this.#perUser, this.#perIp, userId, ip) };
   }
 
   /** Open connections of a user. */
@@ -77,4 +66,27 @@ function decrement(map: Map<string, number>, key: string): void {
   const n = (map.get(key) ?? 0) - 1;
   if (n <= 0) map.delete(key);
   else map.set(key, n);
+}
+
+// A small object instead of a closure and its context: one lives as long as each connection.
+class Lease implements ConnectionLease {
+  readonly #perUser: Map<string, number>;
+  readonly #perIp: Map<string, number>;
+  readonly #userId: string;
+  readonly #ip: string;
+  #held = true;
+
+  constructor(perUser: Map<string, number>, perIp: Map<string, number>, userId: string, ip: string) {
+    this.#perUser = perUser;
+    this.#perIp = perIp;
+    this.#userId = userId;
+    this.#ip = ip;
+  }
+
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    decrement(this.#perIp, this.#ip);
+    decrement(this.#perUser, this.#userId);
+  }
 }
