@@ -16,7 +16,7 @@ import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
 import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
-import type { Router } from './router.js';
+import type { RequestResult, Router } from './router.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -151,18 +151,26 @@ export class ClientDispatcher {
 
   #request(conn: ServerConnection, id: RequestId, name: string, data: unknown): void {
     const started = performance.now();
-    void this.#d.router.request(this.#ctx(conn), name, data).then((result) => {
-      this.#d.metrics.requestCompleted('client_to_server', result.ok ? 'ok' : 'error', (performance.now() - started) / 1000);
-      if (!result.ok) return replyError(conn, id, result.error.code, result.error.message);
-      try {
-        replyOk(conn, id, result.data);
-      } catch (err) {
-        // The handler returned something the codec cannot encode (a BigInt, a cycle).
-        this.#d.metrics.handlerError('request');
-        this.#d.logger.error({ event: 'reply_encode_failed', connectionId: conn.id, name, err }, 'reply could not be encoded');
-        replyError(conn, id, ErrorCode.INTERNAL, 'internal error');
-      }
-    });
+    const result = this.#d.router.request(this.#ctx(conn), name, data);
+    // A synchronous handler is answered in the same tick, without a promise or a closure.
+    if (!(result instanceof Promise)) {
+      this.#reply(conn, id, name, started, result);
+      return;
+    }
+    void result.then((settled) => this.#reply(conn, id, name, started, settled));
+  }
+
+  #reply(conn: ServerConnection, id: RequestId, name: string, started: number, result: RequestResult): void {
+    this.#d.metrics.requestCompleted('client_to_server', result.ok ? 'ok' : 'error', (performance.now() - started) / 1000);
+    if (!result.ok) return replyError(conn, id, result.error.code, result.error.message);
+    try {
+      replyOk(conn, id, result.data);
+    } catch (err) {
+      // The handler returned something the codec cannot encode (a BigInt, a cycle).
+      this.#d.metrics.handlerError('request');
+      this.#d.logger.error({ event: 'reply_encode_failed', connectionId: conn.id, name, err }, 'reply could not be encoded');
+      replyError(conn, id, ErrorCode.INTERNAL, 'internal error');
+    }
   }
 
   /** Token `rooms` claim first, then every hook; a throw or a non-`true` answer denies. */

@@ -111,6 +111,30 @@ const EXPIRY_NOTICE_LEAD_MS = 30_000;
 // RFC 6455: a close frame's payload is at most 125 bytes, two of which carry the code.
 const MAX_CLOSE_REASON_BYTES = 123;
 /** Per-room flags of a connection. */
+// One shared cork callback instead of a closure per frame. `cork` runs it synchronously; a
+// nested send (a close callback fired by the native send) is harmless: the slots are read
+// before the native call and the result is written after it returns.
+let corkSocket: TransportSocket | undefined;
+let corkFrame: string | Uint8Array = '';
+let corkBinary = false;
+let corkResult: ReturnType<TransportSocket['send']> = 'closed';
+
+function corkedWrite(): void {
+  corkResult = corkSocket!.send(corkFrame, corkBinary);
+}
+
+function corkedSend(socket: TransportSocket, frame: string | Uint8Array, binary: boolean): ReturnType<TransportSocket['send']> {
+  corkSocket = socket;
+  corkFrame = frame;
+  corkBinary = binary;
+  corkResult = 'closed';
+  socket.cork(corkedWrite);
+  const result = corkResult;
+  corkSocket = undefined;
+  corkFrame = '';
+  return result;
+}
+
 export interface RoomFlags {
   /** Whether the connection receives presence changes there (a later join may turn it on). */
   presence: boolean;
@@ -217,11 +241,8 @@ export class ServerConnection implements Connection {
   /** Sends an already encoded frame (broadcasts encode once per codec). */
   sendFrame(frame: string | Uint8Array, kind: ServerEnvelope['t']): boolean {
     if (this.closed) return false;
-    let result = 'closed' as ReturnType<TransportSocket['send']>;
     // Corking batches the write into one syscall when called from timers or promise callbacks.
-    this.#socket.cork(() => {
-      result = this.#socket.send(frame, this.codecImpl.binary);
-    });
+    const result = corkedSend(this.#socket, frame, this.codecImpl.binary);
     const bytes = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
     this.#host.metrics.messageSent(this.codec, kind, bytes, 1);
     if (result === 'backpressure') {

@@ -25,6 +25,20 @@ describe('Router', () => {
     }
   });
 
+  it('answers synchronous handlers without a promise and adopts any thenable', async () => {
+    const r = reporter();
+    const router = new Router<null>(r);
+    router.onRequest('sync', (_c, d) => d);
+    router.onRequest('thenable', () => ({ then: (ok: (v: unknown) => void) => ok('later') }));
+    router.onRequest('rejects', () => ({ then: (_ok: unknown, fail: (e: unknown) => void) => fail(new RpcError('FORBIDDEN', 'no')) }));
+    expect(router.request(null, 'sync', 7)).toEqual({ ok: true, data: 7 });
+    const later = router.request(null, 'thenable', 1);
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toEqual({ ok: true, data: 'later' });
+    expect(await router.request(null, 'rejects', 1)).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: 'no' } });
+    expect(r.handlerFailed).not.toHaveBeenCalled();
+  });
+
   it('applies parsers: BAD_REQUEST for requests, a report for events', async () => {
     const r = reporter();
     const router = new Router<null>(r);

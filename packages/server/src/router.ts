@@ -32,6 +32,10 @@ interface Entry<Ctx> {
 
 const MAX_PARSE_MESSAGE = 200;
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 function parseFailure(name: string, error: unknown): ReplyError {
   const detail = error instanceof Error ? `: ${error.message.slice(0, MAX_PARSE_MESSAGE)}` : '';
   return { code: ErrorCode.BAD_REQUEST, message: `invalid payload for '${name}'${detail}` };
@@ -62,8 +66,11 @@ export class Router<Ctx> {
     this.#events.set(name, { handler, parse });
   }
 
-  /** Runs the request handler for `name`; never rejects. */
-  async request(ctx: Ctx, name: string, data: unknown): Promise<RequestResult> {
+  /**
+   * Runs the request handler for `name`; never throws or rejects. The result is synchronous when
+   * the handler is: a promise is only created for a handler that returns a thenable.
+   */
+  request(ctx: Ctx, name: string, data: unknown): RequestResult | Promise<RequestResult> {
     const entry = this.#requests.get(name);
     if (!entry) return { ok: false, error: { code: ErrorCode.NOT_FOUND, message: `no handler for request '${name}'` } };
     let input = data;
@@ -74,14 +81,25 @@ export class Router<Ctx> {
         return { ok: false, error: parseFailure(name, error) };
       }
     }
+    let output: unknown;
     try {
-      return { ok: true, data: await entry.handler(ctx, input) };
+      output = entry.handler(ctx, input);
     } catch (error) {
-      // A code outside the protocol's list would make the client's validator close the connection.
-      if (error instanceof RpcError && isErrorCode(error.code)) return { ok: false, error: { code: error.code, message: error.message } };
-      this.#reporter.handlerFailed('request', name, error);
-      return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } };
+      return this.#failure(name, error);
     }
+    if (!isThenable(output)) return { ok: true, data: output };
+    // Promise.resolve adopts foreign thenables the way `await` did.
+    return Promise.resolve(output).then(
+      (value): RequestResult => ({ ok: true, data: value }),
+      (error: unknown) => this.#failure(name, error),
+    );
+  }
+
+  #failure(name: string, error: unknown): RequestResult {
+    // A code outside the protocol's list would make the client's validator close the connection.
+    if (error instanceof RpcError && isErrorCode(error.code)) return { ok: false, error: { code: error.code, message: error.message } };
+    this.#reporter.handlerFailed('request', name, error);
+    return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } };
   }
 
   /** Runs the event handler for `name`; false when there is none. Never throws. */
