@@ -1,6 +1,8 @@
 // What each mode runs. Quick mode is a smoke-sized run (< 3 minutes); the full run repeats
 // each cell more often with longer windows and adds the 100 and 5,000 subscriber fan-outs.
 
+import { CONTENDERS } from './contenders.mjs';
+
 /** Offered deliveries per second in the fixed-rate fan-out (moderate: one syscall each). */
 export const FIXED_DELIVERIES_PER_SEC = 50_000;
 
@@ -30,15 +32,7 @@ function fullOrQuick(quick) {
       reps: quick ? 1 : 3,
       inSessionReps: quick ? 3 : 1,
       subscribers: quick ? [1000] : [100, 1000, 5000],
-      contenders: [
-        'switchyard-json',
-        'switchyard-msgpack',
-        'switchyard-json-nometrics',
-        'uws-raw',
-        'uws-raw-defer',
-        'sio-uws',
-        'sio-default',
-      ],
+      contenders: Object.keys(CONTENDERS),
       phases: (n) => [
         { mode: 'saturated', window: 30, batch: 10, ...win },
         { mode: 'fixed', rate: Math.round(FIXED_DELIVERIES_PER_SEC / n), ...win },

@@ -3,18 +3,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONTENDERS } from '../lib/contenders.mjs';
 import { barChart } from './svg.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ORDER = [
-  'switchyard-json',
-  'switchyard-msgpack',
-  'switchyard-json-nometrics',
-  'uws-raw',
-  'uws-raw-defer',
-  'sio-uws',
-  'sio-default',
-];
+// Contenders appear in the order of the registry: Switchyard first, then the baselines.
+const ORDER = Object.keys(CONTENDERS);
 // One colour per contender in every chart: Switchyard blues, raw uWS green, Socket.IO warm.
 const COLOR = {
   'switchyard-json': '#1f6feb',
