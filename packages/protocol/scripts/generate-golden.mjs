@@ -1,9 +1,10 @@
-// Writes fixtures/golden.json from the envelopes below and the built codecs (run `npm run build`
+// Writes fixtures/golden.json (version 1) and fixtures/golden-v2.json (the version 2 pushes) from the envelopes below and the built codecs (run `npm run build`
 // first). Regenerate only for a deliberate wire change: the fixtures pin the bytes on the wire,
 // and the server's and client's tests read them too.
 import { writeFileSync } from 'node:fs';
 import { jsonCodec } from '../dist/index.js';
-import { msgpackCodec } from '../dist/codec-msgpack.js';
+import { jsonV2Codec } from '../dist/index.js';
+import { msgpackCodec, msgpackV2Codec } from '../dist/msgpack.js';
 
 const limits = { maxPayload: 65536, heartbeatMs: 25000, maxRooms: 100, messagesPerSecond: 100 };
 
@@ -53,3 +54,26 @@ const fixtures = cases.map(([name, direction, envelope]) => ({
 }));
 writeFileSync(new URL('../fixtures/golden.json', import.meta.url), `${JSON.stringify(fixtures, null, 2)}\n`);
 console.log(`wrote ${fixtures.length} fixtures`);
+
+// Version 2 differs from version 1 only in `push`; every other kind is the same text and bytes,
+// which the tests check against golden.json. `decoded` is given where decoding does not give the
+// envelope back: a room push without data comes back with `data: null`.
+const pushCases = [
+  ['direct push', { t: 'push', event: 'hello', data: 'direct' }],
+  ['direct push without data', { t: 'push', event: 'wake' }],
+  ['room push', { t: 'push', event: 'message', data: { from: 'u1', text: 'hi' }, room: 'lobby' }],
+  ['room push with null data', { t: 'push', event: 'cleared', data: null, room: 'lobby' }],
+  ['room push without data', { t: 'push', event: 'left', room: 'lobby' }, { t: 'push', event: 'left', data: null, room: 'lobby' }],
+  ['room push with offset and epoch', { t: 'push', event: 'tick', data: 4294967296, room: 'ticker:BTC', offset: 42, epoch: 'e7' }],
+  ['room push with epoch only', { t: 'push', event: 'tick', data: [1.5, 'x'], room: 'ticker:BTC', epoch: 'e7' }],
+];
+const v2 = pushCases.map(([name, envelope, decoded]) => ({
+  name,
+  direction: S2C,
+  envelope,
+  ...(decoded ? { decoded } : {}),
+  json: jsonV2Codec.encode(envelope),
+  msgpackHex: Buffer.from(msgpackV2Codec.encode(envelope)).toString('hex'),
+}));
+writeFileSync(new URL('../fixtures/golden-v2.json', import.meta.url), `${JSON.stringify(v2, null, 2)}\n`);
+console.log(`wrote ${v2.length} version 2 push fixtures`);

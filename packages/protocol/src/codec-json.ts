@@ -9,7 +9,8 @@ import { SUBPROTOCOL_JSON } from './version.js';
 // `fatal`: invalid UTF-8 is an error, never silently replaced with U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function toText(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number): string {
+/** @internal The frame as text, after the frame-type and size checks (shared with version 2). */
+export function toText(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number): string {
   if (isBinary) {
     throw new ProtocolError('WRONG_FRAME_TYPE', 'binary frame on a JSON connection');
   }
@@ -27,7 +28,8 @@ function toText(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number)
   }
 }
 
-function parse(text: string): unknown {
+/** @internal JSON.parse with a coded error. */
+export function parse(text: string): unknown {
   try {
     // V8's JSON.parse is iterative: deep nesting costs memory linear in the frame, not stack;
     // the validator then refuses it with TOO_DEEP.
@@ -51,6 +53,7 @@ export function createJsonCodec(options: CodecOptions = {}): Codec {
   const validateOptions = { maxDepth };
   return {
     name: 'json',
+    version: 1,
     subprotocol: SUBPROTOCOL_JSON,
     binary: false,
     encode(envelope: Envelope): string {

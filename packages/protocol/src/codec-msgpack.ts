@@ -39,7 +39,8 @@ const unpackr = new Unpackr({
   copyBuffers: true,
 });
 
-function decode(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number, maxDepth: number): unknown {
+/** @internal Scans and unpacks one untrusted frame (shared with version 2). */
+export function decode(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number, maxDepth: number): unknown {
   if (!isBinary || typeof frame === 'string') {
     throw new ProtocolError('WRONG_FRAME_TYPE', 'text frame on a msgpack connection');
   }
@@ -55,6 +56,11 @@ function decode(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number,
   }
 }
 
+/** @internal Packs any value (the version 2 compact push) with the codec's options. */
+export function packValue(value: unknown): Uint8Array {
+  return packr.pack(normalizeForMsgpack(value));
+}
+
 /**
  * Creates a msgpack codec: one envelope per binary frame, a plain msgpack map per envelope
  * (no records, no extension types). Import it from `@switchyard/protocol/msgpack`.
@@ -68,6 +74,7 @@ export function createMsgpackCodec(options: CodecOptions = {}): Codec {
   const maxBytes = readLimit(options.maxBytes, 'maxBytes', 0);
   return {
     name: 'msgpack',
+    version: 1,
     subprotocol: SUBPROTOCOL_MSGPACK,
     binary: true,
     encode(envelope: Envelope): Uint8Array {

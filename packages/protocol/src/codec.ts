@@ -1,5 +1,5 @@
 import type { ClientEnvelope, Envelope, ServerEnvelope } from './envelope.js';
-import type { CodecName } from './version.js';
+import type { CodecName, ProtocolVersion } from './version.js';
 
 /** An encoded frame: a string for text frames, bytes for binary frames. */
 export type Frame = string | Uint8Array;
@@ -9,11 +9,13 @@ export type Direction = 'client-to-server' | 'server-to-client';
 
 /**
  * Turns envelopes into frames and untrusted frames back into checked envelopes.
- * Broadcasting encodes once per codec and sends the same frame to every recipient.
+ * Broadcasting encodes once per codec (wire format) and sends the same frame to every recipient.
  */
 export interface Codec {
   /** `json` or `msgpack`. */
   readonly name: CodecName;
+  /** The protocol version this codec speaks (`welcome.v`); version 2 encodes `push` as an array. */
+  readonly version: ProtocolVersion;
   /** The WebSocket subprotocol that selects this codec. */
   readonly subprotocol: string;
   /** True when frames are binary (msgpack), false for text frames (JSON). */

@@ -24,5 +24,6 @@ describe('dependency seams', () => {
     visit('index.ts');
     expect(seen.has('validate.ts')).toBe(true);
     expect(seen.has('codec-msgpack.ts')).toBe(false);
+    expect(seen.has('codec-msgpack-v2.ts')).toBe(false);
   });
 });

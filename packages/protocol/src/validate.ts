@@ -1,4 +1,4 @@
-import type { ClientEnvelope, Envelope, Limits, ReplyEnvelope, ServerEnvelope } from './envelope.js';
+import type { ClientEnvelope, Envelope, Limits, PushEnvelope, ReplyEnvelope, ServerEnvelope } from './envelope.js';
 import { isErrorCode, isNoticeCode } from './error-codes.js';
 import { ProtocolError } from './errors.js';
 import {
@@ -34,6 +34,19 @@ type Builder = (o: Fields, t: string) => Envelope;
 
 const CLIENT_KINDS = new Set(['event', 'request', 'reply', 'join', 'leave', 'publish', 'presence-get', 'refresh', 'ping', 'pong']);
 const SERVER_KINDS = new Set(['welcome', 'request', 'reply', 'push', 'presence', 'notice', 'ping', 'pong']);
+
+/**
+ * Builds a `push` from its fields (already checked for depth and keys): the one set of push
+ * rules, shared by the version 1 object form and the version 2 compact array. @internal
+ */
+export function buildPush(o: Fields, t = 'push'): PushEnvelope {
+  const out: Fields = { t: 'push', event: str(o, 'event', t, MAX_NAME_LENGTH) };
+  if (has(o, 'data')) out['data'] = payload(o, 'data');
+  if (has(o, 'room')) out['room'] = str(o, 'room', t, MAX_ROOM_LENGTH);
+  if (has(o, 'offset')) out['offset'] = count(o, 'offset', t);
+  if (has(o, 'epoch')) out['epoch'] = str(o, 'epoch', t, MAX_NAME_LENGTH);
+  return out as unknown as PushEnvelope;
+}
 
 // Every builder returns a fresh object holding only the documented fields: unknown fields are
 // dropped, so nothing a peer adds ever reaches application code.
@@ -93,14 +106,7 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     if (has(o, 'id')) out['id'] = id(o, 'id', t);
     return out as unknown as Envelope;
   },
-  push(o, t) {
-    const out: Fields = { t: 'push', event: str(o, 'event', t, MAX_NAME_LENGTH) };
-    if (has(o, 'data')) out['data'] = payload(o, 'data');
-    if (has(o, 'room')) out['room'] = str(o, 'room', t, MAX_ROOM_LENGTH);
-    if (has(o, 'offset')) out['offset'] = count(o, 'offset', t);
-    if (has(o, 'epoch')) out['epoch'] = str(o, 'epoch', t, MAX_NAME_LENGTH);
-    return out as unknown as Envelope;
-  },
+  push: buildPush,
   presence(o, t) {
     return {
       t: 'presence',
