@@ -6,6 +6,7 @@ import {
   type AnyContract,
   type Codec,
   type CodecName,
+  type ProtocolVersion,
   type Contract,
   type NameOf,
   type PushesOf,
@@ -49,6 +50,8 @@ export interface Connection<C extends Contract = AnyContract> {
   readonly expiresAt: number | undefined;
   /** The negotiated codec. */
   readonly codec: CodecName;
+  /** The negotiated protocol version (`welcome.v`); versions differ only in how `push` is encoded. */
+  readonly protocolVersion: ProtocolVersion;
   /** Client address (from the trusted proxy header when configured). */
   readonly ip: string;
   /** Rooms this connection is in. */
@@ -148,8 +151,10 @@ export class ServerConnection implements Connection {
   readonly id: string;
   readonly userId: string;
   readonly codec: CodecName;
+  readonly protocolVersion: ProtocolVersion;
   readonly ip: string;
   readonly origin: string;
+  /** The negotiated wire format: codec and protocol version. */
   readonly codecImpl: Codec;
   readonly lease: ConnectionLease;
   readonly slow: SlowConsumerState;
@@ -179,6 +184,7 @@ export class ServerConnection implements Connection {
     this.roomClaim = init.roomClaim;
     this.codecImpl = init.codec;
     this.codec = init.codec.name;
+    this.protocolVersion = init.codec.version;
     this.ip = init.ip;
     this.origin = init.origin;
     this.#messagesPerSecond = init.messagesPerSecond;
@@ -238,7 +244,7 @@ export class ServerConnection implements Connection {
     return this.sendFrame(frame, envelope.t);
   }
 
-  /** Sends an already encoded frame (broadcasts encode once per codec). */
+  /** Sends an already encoded frame (broadcasts encode once per wire format). */
   sendFrame(frame: string | Uint8Array, kind: ServerEnvelope['t']): boolean {
     if (this.closed) return false;
     // Corking batches the write into one syscall when called from timers or promise callbacks.

@@ -1,4 +1,4 @@
-import type { Codec, CodecName, PresenceSnapshot, PushEnvelope, ServerEnvelope } from '@switchyard/protocol';
+import type { Codec, PresenceSnapshot, PushEnvelope, ServerEnvelope } from '@switchyard/protocol';
 import { NoticeCode, CloseCode } from '@switchyard/protocol';
 import type { ConnectionHost, ServerConnection } from './connection.js';
 import { DeadlineWheel } from './deadline-wheel.js';
@@ -13,7 +13,8 @@ import type { Transport } from './transport/types.js';
 /** What the hub is built from. */
 export interface HubDeps {
   readonly transport: Transport;
-  readonly codecs: ReadonlyMap<CodecName, Codec>;
+  /** Every enabled wire format (codec and protocol version); a room publish encodes once per format with subscribers. */
+  readonly codecs: readonly Codec[];
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly policies: RoomPolicies;
@@ -35,7 +36,7 @@ function frameBytes(frame: string | Uint8Array): number {
 
 /**
  * Live connections, users and rooms, and the fan-out over transport topics. A publish encodes
- * once per codec that has subscribers and hands the frame to the transport once per topic;
+ * once per wire format (codec and protocol version) that has subscribers and hands the frame to the transport once per topic;
  * delivery counts come from subscriber counts, never from a loop over members.
  */
 export class Hub implements ConnectionHost {
@@ -83,7 +84,7 @@ export class Hub implements ConnectionHost {
     if (existing) {
       if (wantsPresence && !existing.presence) {
         existing.presence = true;
-        conn.socket.subscribe(presenceTopic(conn.codec, room));
+        conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
       }
       return;
     }
@@ -91,15 +92,15 @@ export class Hub implements ConnectionHost {
     // Announce before subscribing the newcomer: it learns about itself from the join reply.
     if (change?.firstForUser && policy.presence) this.#publishPresence(room, 'join', conn.userId, change.connections);
     conn.setRoomFlags(room, { presence: wantsPresence });
-    if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codec, room));
-    if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codec, room));
+    if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
+    if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
   }
 
   /** Removes `conn` from `room`; false when it was not a member. */
   leave(conn: ServerConnection, room: string): boolean {
     if (!conn.deleteRoomFlags(room)) return false;
-    conn.socket.unsubscribe(roomTopic(conn.codec, room));
-    conn.socket.unsubscribe(presenceTopic(conn.codec, room));
+    conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
+    conn.socket.unsubscribe(presenceTopic(conn.codecImpl, room));
     this.#deps.slow.left(conn.slow, room);
     const change = this.registry.remove(room, conn);
     if (change?.lastForUser && this.#deps.policies.resolve(room).presence) {
@@ -130,18 +131,18 @@ export class Hub implements ConnectionHost {
   publish(room: string, event: string, data: unknown, except?: ServerConnection, key?: string): number {
     const envelope: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
     let delivered = 0;
-    for (const [name, codec] of this.#deps.codecs) {
-      const topic = roomTopic(name, room);
+    for (const codec of this.#deps.codecs) {
+      const topic = roomTopic(codec, room);
       let count = this.#deps.transport.numSubscribers(topic);
       // ws.publish excludes the sender but only works from a socket subscribed to the topic
       // (uWS ignores it otherwise); a sender that is not subscribed cannot receive anyway.
-      const skipSender = except !== undefined && except.codec === name && !except.closed && this.#isSubscribed(except, room);
+      const skipSender = except !== undefined && except.codecImpl === codec && !except.closed && this.#isSubscribed(except, room);
       if (skipSender) count -= 1;
       if (count <= 0) continue;
       const frame = codec.encode(envelope);
       if (skipSender) except.socket.publish(topic, frame, codec.binary);
       else this.#deps.transport.publish(topic, frame, codec.binary);
-      this.#deps.metrics.messageSent(name, 'push', frameBytes(frame), count);
+      this.#deps.metrics.messageSent(codec.name, 'push', frameBytes(frame), count);
       delivered += count;
     }
     // `key` picks the conflation slot for rooms with the `latest` slow-consumer policy.
@@ -164,18 +165,18 @@ export class Hub implements ConnectionHost {
   }
 
   /**
-   * Sends one envelope to a set of connections, encoding once per codec. For the rare shapes a
+   * Sends one envelope to a set of connections, encoding once per wire format. For the rare shapes a
    * single topic cannot express (several exclusions, one user's connections).
    */
   sendToEach(targets: Iterable<ServerConnection>, envelope: ServerEnvelope): number {
-    const frames = new Map<CodecName, string | Uint8Array>();
+    const frames = new Map<Codec, string | Uint8Array>();
     let delivered = 0;
     for (const conn of targets) {
       if (conn.closed) continue;
-      let frame = frames.get(conn.codec);
+      let frame = frames.get(conn.codecImpl);
       if (frame === undefined) {
         frame = conn.codecImpl.encode(envelope);
-        frames.set(conn.codec, frame);
+        frames.set(conn.codecImpl, frame);
       }
       if (conn.sendFrame(frame, envelope.t)) delivered++;
     }
@@ -200,7 +201,7 @@ export class Hub implements ConnectionHost {
       conn.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
       return;
     }
-    for (const room of conn.roomFlags.keys()) conn.socket.unsubscribe(roomTopic(conn.codec, room));
+    for (const room of conn.roomFlags.keys()) conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
   }
 
   #resume(conn: ServerConnection): void {
@@ -213,7 +214,7 @@ export class Hub implements ConnectionHost {
       // The replay can push the buffer over the limit again, which pauses every room anew; a room
       // subscribed now would then receive while marked paused and replay twice on the next resume.
       if (conn.closed || this.#deps.slow.isPaused(conn.slow)) continue;
-      conn.socket.subscribe(roomTopic(conn.codec, catchup.room));
+      conn.socket.subscribe(roomTopic(conn.codecImpl, catchup.room));
     }
   }
 
@@ -223,13 +224,13 @@ export class Hub implements ConnectionHost {
 
   #publishPresence(room: string, change: 'join' | 'leave', userId: string, connections: number): void {
     const envelope: ServerEnvelope = { t: 'presence', room, change, userId, connections };
-    for (const [name, codec] of this.#deps.codecs) {
-      const topic = presenceTopic(name, room);
+    for (const codec of this.#deps.codecs) {
+      const topic = presenceTopic(codec, room);
       const count = this.#deps.transport.numSubscribers(topic);
       if (count === 0) continue;
       const frame = codec.encode(envelope);
       this.#deps.transport.publish(topic, frame, codec.binary);
-      this.#deps.metrics.messageSent(name, 'presence', frameBytes(frame), count);
+      this.#deps.metrics.messageSent(codec.name, 'presence', frameBytes(frame), count);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { BEARER_SUBPROTOCOL_PREFIX, type Codec, type CodecName } from '@switchyard/protocol';
+import { BEARER_SUBPROTOCOL_PREFIX, type Codec } from '@switchyard/protocol';
 
 /** The outcome of reading the `Sec-WebSocket-Protocol` offer. */
 export type Negotiation =
@@ -11,24 +11,20 @@ export type Negotiation =
   | { readonly ok: false; readonly offered: string };
 
 /**
- * Picks the codec from a client's subprotocol offer. The first offered codec this server enables
- * wins. An offer naming only `switchyard.*` entries we do not speak (say `switchyard.v2.json`) is
- * refused; an offer with no `switchyard.*` entry at all means JSON
- * (refused when JSON is disabled). The bearer entry (read by the
+ * Picks the wire format (codec and protocol version) from a client's subprotocol offer. The first
+ * offered subprotocol this server enables wins. An offer naming only `switchyard.*` entries we do
+ * not speak (say `switchyard.v3.json`) is refused; an offer with no `switchyard.*` entry at all
+ * means `fallback` (version 1 JSON; refused when JSON is disabled). The bearer entry (read by the
  * auth module) is skipped and never echoed.
  */
-export function negotiateSubprotocol(
-  header: string,
-  enabled: ReadonlyMap<CodecName, Codec>,
-  fallback: Codec | undefined,
-): Negotiation {
+export function negotiateSubprotocol(header: string, enabled: readonly Codec[], fallback: Codec | undefined): Negotiation {
   let chosen: Codec | undefined;
   let unknown = '';
   for (const raw of header.split(',')) {
     const entry = raw.trim();
     if (entry === '') continue;
     if (chosen || entry.startsWith(BEARER_SUBPROTOCOL_PREFIX)) continue;
-    const codec = [...enabled.values()].find((c) => c.subprotocol === entry);
+    const codec = enabled.find((c) => c.subprotocol === entry);
     if (codec) chosen = codec;
     else if (entry.startsWith('switchyard.') && unknown === '') unknown = entry;
   }

@@ -2,6 +2,7 @@ import {
   CloseCode,
   NoticeCode,
   createJsonCodec,
+  createJsonV2Codec,
   type AnyContract,
   type Codec,
   type CodecName,
@@ -9,7 +10,7 @@ import {
   type PresenceSnapshot,
   type PushEnvelope,
 } from '@switchyard/protocol';
-import { createMsgpackCodec } from '@switchyard/protocol/msgpack';
+import { createMsgpackCodec, createMsgpackV2Codec } from '@switchyard/protocol/msgpack';
 import { createTokenVerifier } from './auth/index.js';
 import type { AuthorizeHook } from './authorize.js';
 import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator } from './broadcast.js';
@@ -45,12 +46,15 @@ export const WS_PATH = '/ws';
 // maxBackpressure, so the interval bounds the traffic rate at which every skipped message is counted.
 const BACKPRESSURE_SWEEP_MS = 100;
 
-function buildCodecs(names: readonly CodecName[], maxPayload: number): Map<CodecName, Codec> {
-  const codecs = new Map<CodecName, Codec>();
-  for (const name of names) {
-    codecs.set(name, name === 'json' ? createJsonCodec({ maxBytes: maxPayload }) : createMsgpackCodec({ maxBytes: maxPayload }));
-  }
-  return codecs;
+// Each enabled codec is served in both protocol versions (they differ only in the push encoding),
+// so clients of either release keep working; each (codec, version) is one wire format.
+function buildCodecs(names: readonly CodecName[], maxPayload: number): Codec[] {
+  const options = { maxBytes: maxPayload };
+  return names.flatMap((name) =>
+    name === 'json'
+      ? [createJsonV2Codec(options), createJsonCodec(options)]
+      : [createMsgpackV2Codec(options), createMsgpackCodec(options)],
+  );
 }
 
 /**
@@ -162,7 +166,8 @@ class Server extends ServerLifecycle implements SwitchyardServer {
             {
               options: resolved,
               codecs,
-              fallbackCodec: codecs.get('json'),
+              // A client that offers no codec speaks version 1 JSON, as it always has.
+              fallbackCodec: codecs.find((c) => c.name === 'json' && c.version === 1),
               verifier,
               origins,
               clientIp,

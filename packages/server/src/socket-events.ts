@@ -1,4 +1,4 @@
-import { CloseCode, PROTOCOL_VERSION, ProtocolError, closeClass } from '@switchyard/protocol';
+import { CloseCode, ProtocolError, closeClass } from '@switchyard/protocol';
 import type { ClientDispatcher } from './client-messages.js';
 import type { ServerConnection } from './connection.js';
 import type { Hub } from './hub.js';
@@ -29,7 +29,7 @@ export function onSocketOpen(deps: SocketEventDeps, conn: ServerConnection, stat
   const { limits } = deps;
   conn.send({
     t: 'welcome',
-    v: PROTOCOL_VERSION,
+    v: conn.protocolVersion,
     connectionId: conn.id,
     userId: conn.userId,
     ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
@@ -42,7 +42,7 @@ export function onSocketOpen(deps: SocketEventDeps, conn: ServerConnection, stat
   });
   conn.scheduleExpiry();
   deps.logger.info(
-    { event: 'connection_opened', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, codec: conn.codec },
+    { event: 'connection_opened', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, codec: conn.codec, protocolVersion: conn.protocolVersion },
     'connection opened',
   );
   if (deps.isShuttingDown()) {

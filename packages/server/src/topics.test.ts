@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonCodec, type Codec, type CodecName, type Envelope } from '@switchyard/protocol';
-import { msgpackCodec } from '@switchyard/protocol/msgpack';
+import { jsonCodec, jsonV2Codec, type Codec, type Envelope } from '@switchyard/protocol';
+import { msgpackCodec, msgpackV2Codec } from '@switchyard/protocol/msgpack';
 import { ServerConnection } from './connection.js';
 import { Hub } from './hub.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
@@ -68,10 +68,9 @@ function setup() {
   const transport = new FakeTransport();
   const json = counting(jsonCodec);
   const msgpack = counting(msgpackCodec);
-  const codecs = new Map<CodecName, Codec>([
-    ['json', json],
-    ['msgpack', msgpack],
-  ]);
+  const jsonV2 = counting(jsonV2Codec);
+  const msgpackV2 = counting(msgpackV2Codec);
+  const codecs = [json, msgpack, jsonV2, msgpackV2];
   const sent: { kind: string; recipients: number }[] = [];
   const metrics: ServerMetrics = { ...noopMetrics, messageSent: (_c, kind, _b, recipients) => void sent.push({ kind, recipients }) };
   const policies = new RoomPolicies();
@@ -102,15 +101,19 @@ function setup() {
     hub.add(conn);
     return { conn, socket };
   };
-  return { transport, json, msgpack, sent, hub, connect };
+  return { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect };
 }
 
 describe('topics', () => {
-  it('names one room topic and one presence topic per codec', () => {
-    expect(roomTopic('json', 'chat')).toBe('j:chat');
-    expect(roomTopic('msgpack', 'chat')).toBe('m:chat');
-    expect(presenceTopic('json', 'chat')).toBe('jp:chat');
-    expect(presenceTopic('msgpack', 'chat')).toBe('mp:chat');
+  it('names one room topic and one presence topic per wire format', () => {
+    expect(roomTopic(jsonCodec, 'chat')).toBe('j:chat');
+    expect(roomTopic(msgpackCodec, 'chat')).toBe('m:chat');
+    expect(presenceTopic(jsonCodec, 'chat')).toBe('jp:chat');
+    expect(presenceTopic(msgpackCodec, 'chat')).toBe('mp:chat');
+    expect(roomTopic(jsonV2Codec, 'chat')).toBe('j2:chat');
+    expect(roomTopic(msgpackV2Codec, 'chat')).toBe('m2:chat');
+    expect(presenceTopic(jsonV2Codec, 'chat')).toBe('j2p:chat');
+    expect(presenceTopic(msgpackV2Codec, 'chat')).toBe('m2p:chat');
   });
 });
 
@@ -130,6 +133,21 @@ describe('Hub fan-out over topics', () => {
     expect(json.encodes).toBe(2);
     expect(msgpack.encodes).toBe(1);
     expect(transport.published.map((p) => p.topic).sort()).toEqual(['j:big', 'm:big']);
+  });
+
+  it('encodes once per wire format: v1 and v2 members of one room each get their own frame', () => {
+    const { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect } = setup();
+    const sender = connect('s', jsonV2);
+    for (const codec of [json, jsonV2, msgpack, msgpackV2]) hub.join(connect(codec.subprotocol, codec).conn, 'mixed', false);
+    hub.join(sender.conn, 'mixed', false);
+    transport.published.length = 0;
+    expect(hub.publish('mixed', 'e', { x: 1 }, sender.conn)).toBe(4);
+    expect([json.encodes, jsonV2.encodes, msgpack.encodes, msgpackV2.encodes]).toEqual([1, 1, 1, 1]);
+    expect(transport.published).toEqual([{ topic: 'j:mixed' }, { topic: 'm:mixed' }, { topic: 'j2:mixed', exclude: sender.socket }, { topic: 'm2:mixed' }]);
+    expect(sent.map((s) => s.recipients)).toEqual([1, 1, 1, 1]);
+    // Several exclusions go member by member, still one encode per format.
+    expect(hub.publishExcept('mixed', 'e', 2, new Set([sender.conn]))).toBe(4);
+    expect([json.encodes, jsonV2.encodes, msgpack.encodes, msgpackV2.encodes]).toEqual([2, 2, 2, 2]);
   });
 
   it('excludes a subscribed sender through its own socket and counts one recipient less', () => {
@@ -182,7 +200,7 @@ describe('slow consumer catch-up on topics', () => {
 
   it('a consumer that goes over the limit again while its latest values replay stays paused, not subscribed', () => {
     const transport = new FakeTransport();
-    const codecs = new Map<CodecName, Codec>([['json', jsonCodec]]);
+    const codecs = [jsonCodec];
     const slow = new SlowConsumers<never>({ maxBackpressure: 1000, policyFor: () => 'latest' });
     const hub = new Hub({ transport, codecs, metrics: noopMetrics, logger: console as never, policies: new RoomPolicies([{ pattern: '*', slowConsumer: 'latest' }]), slow: slow as never });
     const socket = new FillingSocket(transport, 1000);
@@ -193,7 +211,7 @@ describe('slow consumer catch-up on topics', () => {
     );
     hub.add(conn);
     hub.join(conn, 'ticker', false);
-    const topic = roomTopic('json', 'ticker');
+    const topic = roomTopic(jsonCodec, 'ticker');
     expect(transport.numSubscribers(topic)).toBe(1);
 
     socket.buffered = 2000;

@@ -1,17 +1,21 @@
-import type { CodecName } from '@switchyard/protocol';
+import type { Codec } from '@switchyard/protocol';
 
-// One room is one uWS topic per codec, so a publish is encoded once per codec in use and each
-// subscriber receives bytes in its own codec. Presence changes go to a second topic per codec
-// that only members who asked for presence subscribe to.
-const ROOM_PREFIX: Readonly<Record<CodecName, string>> = { json: 'j:', msgpack: 'm:' };
-const PRESENCE_PREFIX: Readonly<Record<CodecName, string>> = { json: 'jp:', msgpack: 'mp:' };
+/** A wire format: a codec at a protocol version (`json` v1, `msgpack` v2, ...). */
+export type WireFormat = Pick<Codec, 'name' | 'version'>;
 
-/** The transport topic carrying a room's messages for one codec. */
-export function roomTopic(codec: CodecName, room: string): string {
-  return ROOM_PREFIX[codec] + room;
+// One room is one uWS topic per wire format, so a publish is encoded once per format in use and
+// each subscriber receives bytes in its own codec and protocol version (v1 and v2 differ in the
+// push encoding). Presence changes go to a second topic per format that only members who asked
+// for presence subscribe to. Indexed by protocol version - 1.
+const ROOM_PREFIX = { json: ['j:', 'j2:'], msgpack: ['m:', 'm2:'] } as const;
+const PRESENCE_PREFIX = { json: ['jp:', 'j2p:'], msgpack: ['mp:', 'm2p:'] } as const;
+
+/** The transport topic carrying a room's messages for one wire format. */
+export function roomTopic(format: WireFormat, room: string): string {
+  return ROOM_PREFIX[format.name][format.version - 1] + room;
 }
 
-/** The transport topic carrying a room's presence changes for one codec. */
-export function presenceTopic(codec: CodecName, room: string): string {
-  return PRESENCE_PREFIX[codec] + room;
+/** The transport topic carrying a room's presence changes for one wire format. */
+export function presenceTopic(format: WireFormat, room: string): string {
+  return PRESENCE_PREFIX[format.name][format.version - 1] + room;
 }

@@ -88,9 +88,9 @@ describe('upgrade: HS256 server', () => {
   });
 
   it('refuses an unsupported codec subprotocol with 400; no codec offered means JSON', async () => {
-    expect((await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v2.json'] })).status).toBe(400);
-    expect((await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v9.cbor', 'switchyard.v2.json'] })).status).toBe(400);
-    const picked = await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v2.json', SUBPROTOCOL_JSON] });
+    expect((await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v3.json'] })).status).toBe(400);
+    expect((await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v9.cbor', 'switchyard.v3.json'] })).status).toBe(400);
+    const picked = await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v3.json', SUBPROTOCOL_JSON] });
     expect(picked).toMatchObject({ status: 101, protocol: SUBPROTOCOL_JSON });
     const none = await RawClient.connect(t.url, { token: good(), protocols: [] });
     expect(none.ws.protocol).toBe('');

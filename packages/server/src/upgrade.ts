@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Codec, CodecName, PushEnvelope } from '@switchyard/protocol';
+import type { Codec, PushEnvelope } from '@switchyard/protocol';
 import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from './auth/index.js';
 import type { ConnectionInit, ServerConnection } from './connection.js';
 import type { Logger } from './log.js';
@@ -23,7 +23,8 @@ export interface SocketState {
 /** What the upgrade decision reads. */
 export interface UpgradeDeps {
   readonly options: ResolvedOptions;
-  readonly codecs: ReadonlyMap<CodecName, Codec>;
+  /** Enabled wire formats, in the server's order of preference. */
+  readonly codecs: readonly Codec[];
   readonly fallbackCodec: Codec | undefined;
   readonly verifier: TokenVerifier | undefined;
   readonly origins: OriginPolicy;

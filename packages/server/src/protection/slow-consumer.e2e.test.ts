@@ -1,5 +1,5 @@
-import type { ServerEnvelope } from '@switchyard/protocol';
-import { msgpackCodec } from '@switchyard/protocol/msgpack';
+import { jsonV2Codec, type ServerEnvelope } from '@switchyard/protocol';
+import { msgpackV2Codec } from '@switchyard/protocol/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient, sleep } from '../test-support/raw-client.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../testing/index.js';
@@ -21,8 +21,10 @@ async function setup(options: TestServerOptions, room: string) {
   const t = await startTestServer({ limits: { maxBackpressure: 512 * 1024 }, ...options });
   servers.push(t);
   const fast = await RawClient.connect(t.url, { token: t.token('fast') });
-  const fastMsgpack = await RawClient.connect(t.url, { token: t.token('fast2'), codec: msgpackCodec });
-  const slow = await RawClient.connect(t.url, { token: t.token('slow') });
+  // Three wire formats: version 1 JSON, version 2 msgpack, and a version 2 JSON member that falls
+  // behind, so pausing, catching up and resubscribing are exercised per format.
+  const fastMsgpack = await RawClient.connect(t.url, { token: t.token('fast2'), codec: msgpackV2Codec });
+  const slow = await RawClient.connect(t.url, { token: t.token('slow'), codec: jsonV2Codec });
   clients.push(fast, fastMsgpack, slow);
   for (const c of [fast, fastMsgpack, slow]) expect((await c.join(room)).ok).toBe(true);
   const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;

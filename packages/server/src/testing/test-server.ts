@@ -32,7 +32,7 @@ export interface TestServer<C extends Contract = AnyContract> {
  * Logging is silent unless `logLevel` or `logger` is given; Prometheus metrics are on.
  * @example
  * const t = await startTestServer();
- * const ws = new WebSocket(t.url, ['switchyard.v1.json'], { headers: { authorization: `Bearer ${t.token('alice')}` } });
+ * const ws = new WebSocket(t.url, ['switchyard.v2.json'], { headers: { authorization: `Bearer ${t.token('alice')}` } });
  * await t.close();
  */
 export async function startTestServer<C extends Contract = AnyContract>(options: TestServerOptions = {}): Promise<TestServer<C>> {
