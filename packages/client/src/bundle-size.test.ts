@@ -37,7 +37,7 @@ describe('browser bundle', () => {
 
   it('puts msgpackr in the separate msgpack entry only', async () => {
     const code = await bundle(dist('msgpack.js'));
-    expect(code).toContain('switchyard.v1.msgpack');
+    expect(code).toContain('switchyard.v2.msgpack');
     expect(code.length).toBeGreaterThan(10_000);
   });
 });

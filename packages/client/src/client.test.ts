@@ -58,7 +58,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
   it('offers the codec and bearer subprotocols and reports connecting then open', async () => {
     connect();
     const connection = await opened();
-    expect(connection.offered).toEqual(['switchyard.v1.json', 'switchyard.bearer.tok']);
+    expect(connection.offered).toEqual(['switchyard.v2.json', 'switchyard.bearer.tok']);
     expect(statuses.map((s) => s.status)).toEqual(['connecting', 'open']);
     expect(client.welcome?.userId).toBe('alice');
   });
@@ -479,6 +479,10 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
         fc.record({ t: fc.constant('reply'), id: fc.integer(), ok: fc.boolean(), data, error: fc.record({ code: str, message: str }) }),
         fc.record({ t: fc.constant('request'), id: fc.nat(), name: key, data }),
         fc.record({ t: fc.constant('push'), event: key, data, room: key }, { requiredKeys: ['t', 'event'] }),
+        // Compact (version 2) pushes: direct, with a room, with a null room before reserved fields.
+        fc.tuple(key, data),
+        fc.tuple(key, data, key),
+        fc.tuple(key, data, fc.constant(null), fc.nat(), str),
         fc.record({ t: fc.constant('presence'), room: key, change: str, userId: str, connections: fc.integer() }),
         fc.record({ t: fc.constant('notice'), code: fc.constantFrom('GAP', 'SHUTDOWN', 'NEW_CODE'), room: key, missed: data }),
         fc.record({ t: fc.constantFrom('ping', 'pong'), ts: data }),

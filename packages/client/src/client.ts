@@ -170,7 +170,7 @@ class SwitchyardClient {
   }
 
   close(): void {
-    this.#ended = new ClientError('DISCONNECTED', 'connection closed (1000)', NORMAL_CLOSE);
+    // The machine reports `closed` (1000) at once, in every phase, and #onStatus ends the session.
     this.#connection.close();
   }
 
@@ -245,7 +245,8 @@ class SwitchyardClient {
 
   #onPush({ event, data, room }: PushEnvelope): void {
     const meta: PushMeta = room === undefined ? {} : { room };
-    if (room !== undefined) this.#rooms.get(room)?.deliver(event, data, meta);
+    // No room (a direct push) finds no room handle.
+    this.#rooms.get(room as string)?.deliver(event, data, meta);
     this.#pushes.emit(event, data, meta);
   }
 

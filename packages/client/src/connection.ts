@@ -2,6 +2,7 @@ import {
   BEARER_SUBPROTOCOL_PREFIX,
   type CloseCode,
   type Frame,
+  type PongEnvelope,
   type ServerEnvelope,
   type WelcomeEnvelope,
 } from '@switchyard/protocol';
@@ -192,9 +193,7 @@ export class Connection {
       this.#listener.error(error);
       // A ProtocolError (msgpack, strict JSON) names its close code; the light JSON codec does not.
       const code = (error as { closeCode?: number }).closeCode ?? PROTOCOL_ERROR_CLOSE;
-      const reason = String(error);
-      closeQuietly(this.#detach(), code, reason);
-      this.#dispatch({ type: 'socket-closed', code, reason });
+      this.#drop(String(error), code, code);
       return;
     }
     switch (envelope.t) {
@@ -208,11 +207,11 @@ export class Connection {
         this.#listener.welcome(envelope);
         return;
       case 'ping':
-        this.#sendNow({ t: 'pong', ...(envelope.ts === undefined ? {} : { ts: envelope.ts }) });
-        return;
-      case 'pong':
+        // An absent ts stays absent: both codecs omit undefined fields.
+        this.#sendNow({ t: 'pong', ts: envelope.ts } as PongEnvelope);
         return;
       default:
+        // A pong only proves the socket alive (#heardSincePing); the listener ignores it.
         if (this.#state.phase === 'open') this.#listener.envelope(envelope);
     }
   }
@@ -245,10 +244,13 @@ export class Connection {
     this.#drop(reason);
   }
 
-  /** Abandons the current socket locally and reports it as lost (1006). */
-  #drop(reason: string): void {
-    closeQuietly(this.#detach(), NORMAL_CLOSE, reason);
-    this.#dispatch({ type: 'socket-closed', code: ABNORMAL_CLOSE, reason });
+  /**
+   * Closes the current socket with `sent` and reports it closed with `code`: by default it is
+   * abandoned locally and reported as lost (1006).
+   */
+  #drop(reason: string, code: number = ABNORMAL_CLOSE, sent: number = NORMAL_CLOSE): void {
+    closeQuietly(this.#detach(), sent, reason);
+    this.#dispatch({ type: 'socket-closed', code, reason });
   }
 
   #detach(): WebSocketLike | undefined {

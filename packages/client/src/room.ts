@@ -56,7 +56,7 @@ export class RoomHandle implements Room {
     try {
       // The join options carry the attempt's `timeoutMs`.
       const result = await this.#host.call(
-        (id) => ({ t: 'join', id, room: this.name, ...(presence ? { presence } : {}) }),
+        (id) => ({ t: 'join', id, room: this.name, ...(presence && { presence }) }),
         'direct',
         this.#options,
       );

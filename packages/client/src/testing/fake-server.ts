@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientEnvelope, ServerEnvelope, WelcomeEnvelope } from '@switchyard/protocol';
+import { SUBPROTOCOL_V2_JSON, jsonV2Codec, type ClientEnvelope, type ServerEnvelope, type WelcomeEnvelope } from '@switchyard/protocol';
 
 /** Polls `predicate` in real time until it holds. */
 export async function waitFor(predicate: () => boolean, what = 'condition', timeoutMs = 5_000): Promise<void> {
@@ -32,16 +32,16 @@ export class FakeConnection {
     socket.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
   }
 
-  /** Sends an envelope (or raw text) to the client. */
+  /** Sends an envelope (in protocol version 2: a push is a compact array), or raw text, to the client. */
   send(envelope: ServerEnvelope | string): void {
-    this.socket.send(typeof envelope === 'string' ? envelope : JSON.stringify(envelope));
+    this.socket.send(typeof envelope === 'string' ? envelope : jsonV2Codec.encode(envelope));
   }
 
   /** Sends the welcome. */
   welcome(overrides: Partial<WelcomeEnvelope> = {}): void {
     this.send({
       t: 'welcome',
-      v: 1,
+      v: 2,
       connectionId: 'c1',
       userId: 'alice',
       limits: { maxPayload: 65_536, heartbeatMs: 25_000, maxRooms: 100, messagesPerSecond: 0 },
@@ -63,7 +63,7 @@ export class FakeConnection {
 }
 
 /**
- * A protocol-level stand-in for the server: a `ws` server that accepts `switchyard.v1.json`,
+ * A protocol-level stand-in for the server: a `ws` server that accepts `switchyard.v2.json`,
  * records what clients send and lets the test script every server envelope and close.
  */
 export class FakeServer {
@@ -93,7 +93,7 @@ export class FakeServer {
     const wss = new WebSocketServer({
       host: '127.0.0.1',
       port: 0,
-      handleProtocols: (protocols) => (protocols.has('switchyard.v1.json') ? 'switchyard.v1.json' : false),
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL_V2_JSON) ? SUBPROTOCOL_V2_JSON : false),
       verifyClient: (_info, done) => (server?.refuseWith ? done(false, server.refuseWith) : done(true)),
     });
     await new Promise<void>((resolve) => wss.once('listening', resolve));
