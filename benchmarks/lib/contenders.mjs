@@ -17,6 +17,21 @@ export const CONTENDERS = {
     protocol: 'switchyard-msgpack',
     auth: 'hs256',
   },
+  // Protocol version 1 (push as a map), still served for older clients: the cost of the bigger frame.
+  'switchyard-json-v1': {
+    label: 'Switchyard JSON, protocol v1',
+    script: 'servers/switchyard.mjs',
+    args: [],
+    protocol: 'switchyard-json-v1',
+    auth: 'hs256',
+  },
+  'switchyard-msgpack-v1': {
+    label: 'Switchyard msgpack, protocol v1',
+    script: 'servers/switchyard.mjs',
+    args: [],
+    protocol: 'switchyard-msgpack-v1',
+    auth: 'hs256',
+  },
   'switchyard-json-nometrics': {
     label: 'Switchyard JSON, metrics off',
     script: 'servers/switchyard.mjs',

@@ -7,17 +7,30 @@ import { encode as msgpack, OK_TRUE } from './msgpack-lite.mjs';
 export const DATA = { text: 'x'.repeat(89) };
 const DATA_JSON = JSON.stringify(DATA);
 
-function switchyard(codec) {
+// The first bytes of a room push of DATA with event `e`, as the subscriber must receive it (the
+// room name follows). Version 2 (what the client speaks) sends a push as the array
+// [event, data, room]; version 1 as the map { t, event, data, room }.
+function pushPrefix(bin, version) {
+  if (version === 1) return null;
+  return bin ? Buffer.concat([Buffer.from([0x93]), msgpack('e'), msgpack(DATA)]) : Buffer.from(`["e",${DATA_JSON},"room-`);
+}
+
+function switchyard(codec, version) {
   const bin = codec === 'msgpack';
   const enc = (obj) => (bin ? clientFrame(msgpack(obj), OP_BINARY) : clientFrame(JSON.stringify(obj), OP_TEXT));
   const isOk = (m) => (bin ? m.includes(OK_TRUE) : m.includes('"ok":true'));
+  // welcome.v names the negotiated version: `"v":2`, or the msgpack key "v" (a1 76) and fixint 2.
+  const versionMark = bin ? Buffer.from([0xa1, 0x76, version]) : `"v":${version}`;
+  const prefix = pushPrefix(bin, version);
   return {
-    subprotocol: `switchyard.v1.${codec}`,
+    subprotocol: `switchyard.v${version}.${codec}`,
     sio: false,
     path: ({ token }) => (token ? `/ws?token=${token}` : '/ws'),
     async handshake(conn) {
       const [welcome] = await conn.expect(1);
-      if (!welcome.includes('welcome')) throw new Error(`expected welcome, got ${welcome.toString('latin1', 0, 80)}`);
+      if (!welcome.includes('welcome') || !welcome.includes(versionMark)) {
+        throw new Error(`expected a version ${version} welcome, got ${welcome.toString('latin1', 0, 80)}`);
+      }
     },
     async join(conn, room, id) {
       conn.send(enc({ t: 'join', id, room }));
@@ -26,7 +39,8 @@ function switchyard(codec) {
     },
     publishFrame: (room) => enc({ t: 'publish', room, event: 'e', data: DATA }),
     requestFrame: (id) => enc({ t: 'request', id, name: 'echo', data: DATA }),
-    isDelivery: (m) => m.includes('push') && m.includes(DATA.text),
+    isDelivery: (m) =>
+      prefix === null ? m.includes('push') && m.includes(DATA.text) : m.subarray(0, prefix.length).equals(prefix),
     isReply: (m) => isOk(m) && m.includes(DATA.text),
   };
 }
@@ -69,8 +83,10 @@ const uwsRaw = {
 
 /** Wire adapters by protocol name. */
 export const PROTOCOLS = {
-  'switchyard-json': switchyard('json'),
-  'switchyard-msgpack': switchyard('msgpack'),
+  'switchyard-json': switchyard('json', 2),
+  'switchyard-msgpack': switchyard('msgpack', 2),
+  'switchyard-json-v1': switchyard('json', 1),
+  'switchyard-msgpack-v1': switchyard('msgpack', 1),
   socketio: socketio,
   'uws-raw': uwsRaw,
 };

@@ -2,7 +2,7 @@
 // per repetition (both sides measured in the same repetition) before taking their median.
 import { summary } from '../lib/stats.mjs';
 
-const SWITCHYARD = ['switchyard-json', 'switchyard-msgpack', 'switchyard-json-nometrics'];
+const SWITCHYARD = ['switchyard-json', 'switchyard-msgpack', 'switchyard-json-v1', 'switchyard-msgpack-v1', 'switchyard-json-nometrics'];
 const OTHERS = ['uws-raw', 'sio-uws', 'sio-default'];
 
 const ok = (r) => r && !r.error;

@@ -13,6 +13,8 @@ const ORDER = Object.keys(CONTENDERS);
 const COLOR = {
   'switchyard-json': '#1f6feb',
   'switchyard-msgpack': '#0a3069',
+  'switchyard-json-v1': '#54aeff',
+  'switchyard-msgpack-v1': '#8250df',
   'switchyard-json-nometrics': '#80b3ff',
   'uws-raw': '#1a7f37',
   'uws-raw-defer': '#6fdd8b',
