@@ -85,7 +85,10 @@ export interface ServerOptions {
   auth?: AuthOptions;
   /** Exact-match browser origins allowed to connect; unset allows all. */
   allowedOrigins?: readonly string[];
-  /** Codecs offered. A client that offers no codec subprotocol speaks JSON. @default ['json', 'msgpack'] */
+  /**
+   * Codecs offered, each in protocol versions 1 and 2 (`switchyard.v1.json`, `switchyard.v2.json`,
+   * ...). A client that offers no codec subprotocol speaks version 1 JSON. @default ['json', 'msgpack']
+   */
   codecs?: readonly CodecName[];
   /** Per-room-pattern policies; the first matching pattern wins. */
   rooms?: readonly RoomPolicy[];
