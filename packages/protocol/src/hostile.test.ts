@@ -4,21 +4,12 @@ import { createJsonCodec, jsonCodec } from './codec-json.js';
 import { createMsgpackCodec, msgpackCodec } from './codec-msgpack.js';
 import type { Envelope } from './envelope.js';
 import { ProtocolError, type ProtocolErrorCode } from './errors.js';
+import { errorOf } from './testing/protocol-error.js';
 
 // Hostile input, fed to both codecs: every case must end in a ProtocolError with the exact code
 // and close code, never a crash, a hang, or a changed prototype.
 
 type Direction = 'client' | 'server';
-
-function errorOf(run: () => unknown): ProtocolError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 function decode(codec: Codec, frame: string | Uint8Array | ArrayBuffer, isBinary: boolean, from: Direction): unknown {
   return from === 'client' ? codec.decodeFromClient(frame, isBinary) : codec.decodeFromServer(frame, isBinary);

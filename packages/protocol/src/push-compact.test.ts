@@ -7,8 +7,9 @@ import { createJsonV2Codec, jsonV2Codec } from './codec-json-v2.js';
 import { msgpackCodec } from './codec-msgpack.js';
 import { createMsgpackV2Codec, msgpackV2Codec } from './codec-msgpack-v2.js';
 import type { Envelope } from './envelope.js';
-import { ProtocolError, type ProtocolErrorCode } from './errors.js';
+import type { ProtocolErrorCode } from './errors.js';
 import { compactPush } from './push-compact.js';
+import { errorOf } from './testing/protocol-error.js';
 import { SUBPROTOCOL_V2_JSON, SUBPROTOCOL_V2_MSGPACK } from './version.js';
 
 interface Golden {
@@ -23,16 +24,6 @@ interface Golden {
 const read = (file: string): Golden[] => JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as Golden[];
 const goldenV1 = read('golden.json');
 const goldenV2 = read('golden-v2.json');
-
-function errorOf(run: () => unknown): ProtocolError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 describe('protocol version 2 codecs', () => {
   it('name their codec, version and subprotocol', () => {
