@@ -217,6 +217,6 @@ mkdirSync(dirname(args.out), { recursive: true });
 writeFileSync(args.out, `${JSON.stringify(json, null, 2)}\n`);
 log(`wrote ${args.out} (${results.durationS} s)`);
 if (args.docs !== 'none') {
-  writeDocs(json, args.docs);
+  writeDocs(json, args.docs, dirname(args.out));
   log(`wrote ${args.docs}`);
 }

@@ -29,11 +29,15 @@ const groupBy = (xs, key) => xs.reduce((acc, x) => ((acc[key(x)] ??= []).push(x)
 const row = (cells) => `| ${cells.join(' | ')} |`;
 const table = (head, rows) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 
-export function writeDocs(json, docsPath) {
+/**
+ * Writes the markdown page to `docsPath` and its SVG charts into `chartDir` (beside the results
+ * JSON, so a private run with `--out` never overwrites the committed charts).
+ */
+export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')) {
   const S = json.summary;
   const L = (id) => json.contenders[id] ?? id;
   const out = [];
-  const svgPath = join(HERE, '..', 'results', 'fanout.svg');
+  const svgPath = join(chartDir, 'fanout.svg');
   out.push('# Benchmarks');
   out.push('');
   out.push(
@@ -230,7 +234,7 @@ export function writeDocs(json, docsPath) {
           .map((c) => ({ label: L(c), color: COLOR[c], ...S.requests[rate][c].p99Ms })),
       }));
     if (reqGroups.some((g) => g.bars.length)) {
-      const reqSvg = join(HERE, '..', 'results', 'requests.svg');
+      const reqSvg = join(chartDir, 'requests.svg');
       writeFileSync(reqSvg, barChart({ title: 'Request/echo round trip: p99 latency (lower is better)', unit: 'p99 round trip, ms', groups: reqGroups }));
       out.push(`![Request/echo p99 latency by offered rate](${relative(dirname(docsPath), reqSvg)})`);
       out.push('');
@@ -349,5 +353,5 @@ export function writeDocs(json, docsPath) {
 // `node report/markdown.mjs [results.json] [docs.md]` re-renders the docs from saved results.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const input = process.argv[2] ?? join(HERE, '..', 'results', 'latest.json');
-  writeDocs(JSON.parse(readFileSync(input, 'utf8')), process.argv[3] ?? join(HERE, '..', '..', 'docs', 'benchmarks.md'));
+  writeDocs(JSON.parse(readFileSync(input, 'utf8')), process.argv[3] ?? join(HERE, '..', '..', 'docs', 'benchmarks.md'), dirname(input));
 }
