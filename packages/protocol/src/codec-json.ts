@@ -2,8 +2,9 @@ import type { Codec, Frame } from './codec.js';
 import type { ClientEnvelope, Envelope, ServerEnvelope } from './envelope.js';
 import { ProtocolError } from './errors.js';
 import { type CodecOptions, checkSize, checkTextSize, readLimit, toBytes } from './frame-size.js';
+import { jsonTextWithinLimits } from './json-text-limits.js';
 import { DEFAULT_MAX_DEPTH } from './payload.js';
-import { validateClientEnvelope, validateServerEnvelope } from './validate.js';
+import { validateClientEnvelope, validateScanned, validateServerEnvelope } from './validate.js';
 import { SUBPROTOCOL_JSON } from './version.js';
 
 // `fatal`: invalid UTF-8 is an error, never silently replaced with U+FFFD.
@@ -49,6 +50,14 @@ export function createJsonCodec(options: CodecOptions = {}): Codec {
   const maxDepth = readLimit(options.maxDepth, 'maxDepth', DEFAULT_MAX_DEPTH);
   const maxBytes = readLimit(options.maxBytes, 'maxBytes', 0);
   const validateOptions = { maxDepth };
+  const decode = (frame: Frame | ArrayBuffer, isBinary: boolean, fromClient: boolean): Envelope => {
+    const text = toText(frame, isBinary, maxBytes);
+    const value = parse(text);
+    // The envelope is one level above `data`. A text that proves the depth and key rules needs
+    // no walk over the parsed value (json-text-limits.ts); any other is walked as before.
+    if (jsonTextWithinLimits(text, maxDepth + 1)) return validateScanned(value, fromClient);
+    return fromClient ? validateClientEnvelope(value, validateOptions) : validateServerEnvelope(value, validateOptions);
+  };
   return {
     name: 'json',
     subprotocol: SUBPROTOCOL_JSON,
@@ -57,10 +66,10 @@ export function createJsonCodec(options: CodecOptions = {}): Codec {
       return JSON.stringify(envelope);
     },
     decodeFromClient(frame: Frame | ArrayBuffer, isBinary: boolean): ClientEnvelope {
-      return validateClientEnvelope(parse(toText(frame, isBinary, maxBytes)), validateOptions);
+      return decode(frame, isBinary, true) as ClientEnvelope;
     },
     decodeFromServer(frame: Frame | ArrayBuffer, isBinary: boolean): ServerEnvelope {
-      return validateServerEnvelope(parse(toText(frame, isBinary, maxBytes)), validateOptions);
+      return decode(frame, isBinary, false) as ServerEnvelope;
     },
   };
 }
