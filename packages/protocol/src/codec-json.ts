@@ -4,6 +4,7 @@ import { ProtocolError } from './errors.js';
 import { type CodecOptions, checkSize, checkTextSize, readLimit, toBytes } from './frame-size.js';
 import { jsonTextWithinLimits } from './json-text-limits.js';
 import { DEFAULT_MAX_DEPTH } from './payload.js';
+import { encodeReplyJson } from './reply-json.js';
 import { validateClientEnvelope, validateScanned, validateServerEnvelope } from './validate.js';
 import { SUBPROTOCOL_JSON } from './version.js';
 
@@ -40,7 +41,8 @@ function parse(text: string): unknown {
 
 /**
  * Creates a JSON codec: one envelope per text frame, `JSON.stringify` of the envelope
- * (fields whose value is `undefined` are omitted).
+ * (fields whose value is `undefined` are omitted). A successful reply is always written with its
+ * fields in the order `t`, `id`, `ok`, `data`, whatever the order in the envelope object.
  *
  * @example
  * const codec = createJsonCodec({ maxDepth: 32, maxBytes: 65_536 });
@@ -63,7 +65,7 @@ export function createJsonCodec(options: CodecOptions = {}): Codec {
     subprotocol: SUBPROTOCOL_JSON,
     binary: false,
     encode(envelope: Envelope): string {
-      return JSON.stringify(envelope);
+      return envelope.t === 'reply' && envelope.ok ? encodeReplyJson(envelope) : JSON.stringify(envelope);
     },
     decodeFromClient(frame: Frame | ArrayBuffer, isBinary: boolean): ClientEnvelope {
       return decode(frame, isBinary, true) as ClientEnvelope;
