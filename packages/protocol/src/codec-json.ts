@@ -1,7 +1,7 @@
 import type { Codec, Frame } from './codec.js';
 import type { ClientEnvelope, Envelope, ServerEnvelope } from './envelope.js';
 import { ProtocolError } from './errors.js';
-import { type CodecOptions, checkSize, checkTextSize, readLimit, toBytes } from './frame-size.js';
+import { type CodecOptions, checkSize, checkTextSize, readLimit } from './frame-size.js';
 import { jsonTextWithinLimits } from './json-text-limits.js';
 import { DEFAULT_MAX_DEPTH } from './payload.js';
 import { encodeReplyJson } from './reply-json.js';
@@ -19,11 +19,11 @@ function toText(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number)
     checkTextSize(frame, maxBytes);
     return frame;
   }
-  const bytes = toBytes(frame);
-  checkSize(bytes.byteLength, maxBytes);
+  checkSize(frame.byteLength, maxBytes);
   try {
     // Decoding copies the bytes out synchronously: uWS neuters its ArrayBuffer after the callback.
-    return utf8.decode(bytes);
+    // TextDecoder reads an ArrayBuffer or any view as is, so no Uint8Array view is made for it.
+    return utf8.decode(frame);
   } catch {
     throw new ProtocolError('INVALID_JSON', 'text frame is not valid UTF-8');
   }
