@@ -5,7 +5,8 @@ type OkReply = Extract<ReplyEnvelope, { ok: true }>;
 // Every request is answered by one of these, so the envelope around `data` is written from a
 // fixed prefix instead of having JSON.stringify visit the envelope object's fields. The output is
 // exactly what JSON.stringify writes for `{ t, id, ok, data }` in that order, including an omitted
-// `data` when it is undefined or serialises to nothing (a function, a symbol).
+// `data` when it is undefined or serialises to nothing (a function, a symbol). The one difference:
+// a top-level `toJSON(key)` on `data` is called with "" instead of "data" (Date ignores the key).
 
 /** JSON text of a successful reply, fields in the order `t`, `id`, `ok`, `data`. */
 export function encodeReplyJson(envelope: OkReply): string {
