@@ -12,6 +12,8 @@
  *    (the wrapper keeps a closed flag and turns every call into a no-op).
  * 6. Rooms are topics: `app.publish` reaches every subscriber, `ws.publish` all but the sender.
  * 7. `send()` results are reported (0 backpressure, 2 dropped) so the core can count them.
+ * 8. `cork()` on the socket whose `message` handler is running calls back directly: uWS has
+ *    corked that socket for the handler already.
  */
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
@@ -58,6 +60,9 @@ function statusLine(status: number): string {
   return STATUS_TEXT[status] ?? `${status} Status`;
 }
 
+// The socket whose `message` handler is running, if any.
+let receiving: UwsSocket<unknown> | undefined;
+
 class UwsSocket<D> implements TransportSocket {
   readonly #ws: WebSocket<UserData<D>>;
   closed = false;
@@ -89,7 +94,11 @@ class UwsSocket<D> implements TransportSocket {
   }
 
   cork(fn: () => void): void {
-    if (!this.closed) this.#ws.cork(fn);
+    if (this.closed) return;
+    // uWS already corks a socket while its message handler runs (two sends there leave in one
+    // write), so corking it again would only be a round trip through the native side.
+    if (receiving === this) fn();
+    else this.#ws.cork(fn);
   }
 
   end(code: number, reason: string): void {
@@ -228,7 +237,13 @@ export function createUwsTransport<D>(
       handlers.open(socket, userData.data);
     },
     message: (ws, message, isBinary) => {
-      handlers.message(ws.getUserData().data, message, isBinary);
+      const userData = ws.getUserData();
+      receiving = userData.socket;
+      try {
+        handlers.message(userData.data, message, isBinary);
+      } finally {
+        receiving = undefined;
+      }
     },
     drain: (ws) => {
       handlers.drain(ws.getUserData().data);
