@@ -248,6 +248,13 @@ describe('key rotation by kid', () => {
     expectAuthError(verifier, signToken({ sub: 'c' }, { secret: 'a-third-secret-of-32-bytes-or-more!!' }), 'invalid_token');
   });
 
+  it('reports what is wrong with a token that the second key verifies', () => {
+    const token = handmade({ alg: 'HS256', typ: 'JWT' }, { rooms: ['a'] }, (input) =>
+      createHmac('sha256', OTHER_SECRET).update(input).digest('base64url'),
+    );
+    expectAuthError(verifier, token, 'invalid_token', /missing sub/);
+  });
+
   it('reports expiry when the matching key verifies an expired token', () => {
     const token = signToken({ sub: 'a', exp: now() - 60 }, { secret: OTHER_SECRET });
     expectAuthError(verifier, token, 'expired_token');

@@ -62,10 +62,10 @@ type VerifyOptionsFor = jwt.VerifyOptions & { complete: false };
 
 /**
  * Verification runs inside one `jwt.verify` call: jsonwebtoken decodes the token once and asks
- * {@link JwtVerifier.pickKey} for the key of its header (algorithm pinned per key, `kid` bound),
- * then reports to {@link JwtVerifier.settle}. Both callbacks run synchronously inside `jwt.verify`
- * (jsonwebtoken calls them before returning), so the outcome is kept in fields rather than in
- * closures made per token; `verify` is never re-entered while they run.
+ * `#pickKey` for the key of its header (algorithm pinned per key, `kid` bound), then reports to
+ * `#settle`. Both callbacks run synchronously inside `jwt.verify` (jsonwebtoken calls them before
+ * returning; `#verify` refuses the token if it ever did not), so the outcome is kept in fields
+ * rather than in closures made per token; `verify` is never re-entered while they run.
  */
 class JwtVerifier implements TokenVerifier {
   readonly #keySet: KeySet;
@@ -117,11 +117,14 @@ class JwtVerifier implements TokenVerifier {
     const others = this.#candidates?.slice(1) ?? [];
     for (const { key } of others) {
       if (!isBadSignature(error) || alg === undefined) break;
+      let payload: unknown;
       try {
-        return toPrincipal(jwt.verify(token, key, this.#optionsByAlgorithm.get(alg)));
+        payload = jwt.verify(token, key, this.#optionsByAlgorithm.get(alg));
       } catch (next) {
         error = next as jwt.VerifyErrors;
+        continue;
       }
+      return toPrincipal(payload);
     }
     throw toAuthError(error);
   }
