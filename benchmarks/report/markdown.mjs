@@ -281,19 +281,23 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
     out.push('Server RSS growth after opening the connections (Switchyard: authenticated with HS256, no room), over the RSS with 20 connections open.');
     out.push('');
     for (const key of Object.keys(S.idle)) {
+      const cellsOf = S.idle[key];
+      const laterMs = Object.values(cellsOf).find((x) => x.laterMs)?.laterMs?.median;
+      const laterHead = laterMs ? [`RSS after ${laterMs / 1000} s idle (MB)`] : [];
       out.push(
         table(
-          ['Contender', 'Connections', 'KB per connection', 'RSS before (MB)', 'RSS after (MB)', 'Connect time (s)'],
-          Object.keys(S.idle[key])
+          ['Contender', 'Connections', 'KB per connection', 'RSS before (MB)', 'RSS after (MB)', ...laterHead, 'Connect time (s)'],
+          Object.keys(cellsOf)
             .sort(byOrder)
             .map((c) => {
-              const x = S.idle[key][c];
+              const x = cellsOf[c];
               return [
                 L(c),
                 Number(key).toLocaleString('en'),
                 mmm(x.bytesPerConnection, (v) => v.toFixed(2), 1 / 1024),
                 mmm(x.rssBaseBytes, (v) => v.toFixed(1), 1 / 2 ** 20),
                 mmm(x.rssBytes, (v) => v.toFixed(1), 1 / 2 ** 20),
+                ...(laterMs ? [mmm(x.rssLaterBytes, (v) => v.toFixed(1), 1 / 2 ** 20)] : []),
                 mmm(x.connectS, (v) => v.toFixed(2)),
               ];
             }),
