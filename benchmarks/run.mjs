@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick | --smoke] [--only fanout,requests,idle,storm,rooms] [--contenders a,b]
-//   [--reps N] [--profile] [--merge]`
+//   [--reps N] [--profile] [--merge] [--server-node-flags=--max-semi-space-size=4] [--idle-later-ms N]`
 // Runs every scenario against every contender, each server and the load generator in their own
 // process pinned to their own core, then writes results/latest.json and docs/benchmarks.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,12 +29,18 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('results/latest.json', import.meta.url)) },
     docs: { type: 'string', default: fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)) },
     merge: { type: 'boolean', default: false },
+    // Node/V8 flags for every contender server alike (e.g. a young-generation cap), recorded in the results.
+    'server-node-flags': { type: 'string', default: '' },
+    // Idle scenario: second RSS reading after this many ms idle (default: the plan's, 0 in quick mode).
+    'idle-later-ms': { type: 'string' },
   },
   strict: true,
 });
 
 const SECRET = 'switchyard-bench-secret-0123456789abcdef';
+const serverNodeFlags = args['server-node-flags'].split(' ').filter(Boolean);
 const P = plan(args.quick, args.smoke);
+const idleLaterMs = args['idle-later-ms'] !== undefined ? Number(args['idle-later-ms']) : P.idle.laterMs;
 if (args.contenders) {
   // Restrict every scenario to the listed contenders (storm variants by contender id).
   const keep = new Set(args.contenders.split(','));
@@ -64,6 +70,7 @@ const results = {
   machine: describeMachine(),
   method: {
     pinning: { serverCore: Number(args['server-core']), generatorCore: Number(args['gen-core']) },
+    serverNodeFlags,
     nice: false,
     cpu: 'utime+stime of the server process from /proc/<pid>/stat, over the measurement window',
     plan: JSON.parse(JSON.stringify(P, (_k, v) => (typeof v === 'function' ? undefined : v))),
@@ -80,10 +87,12 @@ async function session(contenderId, cfg, auth) {
     ? ['--auth', authMode, ...(authMode === 'rs256' ? ['--public-key-file', publicKeyFile] : [])]
     : [];
   const args2 = [...c.args, ...serverExtra];
-  const nodeFlags =
-    args.profile && c.script.endsWith('switchyard.mjs')
+  const nodeFlags = [
+    ...serverNodeFlags,
+    ...(args.profile && c.script.endsWith('switchyard.mjs')
       ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('results/raw/profiles', import.meta.url))}`, `--cpu-prof-name=${cfg.scenario}-${contenderId}-${Date.now()}.cpuprofile`]
-      : [];
+      : []),
+  ];
   const genAuth =
     authMode === 'hs256'
       ? { alg: 'hs256', secret: SECRET }
@@ -158,10 +167,11 @@ if (only.has('idle')) {
   for (let rep = 0; rep < repsOf('idle'); rep++) {
     for (const c of I.contenders) {
       const r = await attempt(`idle ${c}`, () =>
-        session(c, { scenario: 'idle', count: I.count, concurrency: I.concurrency, settleMs: I.settleMs }),
+        session(c, { scenario: 'idle', count: I.count, concurrency: I.concurrency, settleMs: I.settleMs, laterMs: idleLaterMs }),
       );
       record('idle', String(I.count), c, r);
-      if (!r.error) log(`idle rep${rep} ${c}: ${fmt(r.bytesPerConnection / 1024, 2)} KB/conn (rss ${fmt(r.rssBytes / 2 ** 20, 1)} MB), closed ${r.closed}`);
+      const later = r.laterMs ? `, after ${r.laterMs / 1000} s idle ${fmt(r.bytesPerConnectionLater / 1024, 2)} KB/conn` : '';
+      if (!r.error) log(`idle rep${rep} ${c}: ${fmt(r.bytesPerConnection / 1024, 2)} KB/conn (rss ${fmt(r.rssBytes / 2 ** 20, 1)} MB)${later}, closed ${r.closed}`);
     }
   }
 }
@@ -217,6 +227,6 @@ mkdirSync(dirname(args.out), { recursive: true });
 writeFileSync(args.out, `${JSON.stringify(json, null, 2)}\n`);
 log(`wrote ${args.out} (${results.durationS} s)`);
 if (args.docs !== 'none') {
-  writeDocs(json, args.docs);
+  writeDocs(json, args.docs, dirname(args.out));
   log(`wrote ${args.docs}`);
 }

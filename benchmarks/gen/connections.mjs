@@ -50,6 +50,15 @@ export async function idle(cfg) {
   const connectS = (performance.now() - t0) / 1000;
   await sleep(settleMs);
   const rss = rssBytes(serverPid);
+  // A second reading after the server has sat idle for a while: V8 gives back young-generation
+  // space only after an idle-time GC, which comes tens of seconds after the burst, not in
+  // the settle time.
+  let later = {};
+  if (cfg.laterMs > 0) {
+    await sleep(cfg.laterMs);
+    const rssLater = rssBytes(serverPid);
+    later = { laterMs: cfg.laterMs, rssLaterBytes: rssLater, bytesPerConnectionLater: (rssLater - rssBase) / count };
+  }
   const closed = conns.filter((c) => c.closed).length;
   for (const c of [...warm, ...conns]) c.destroy();
   return {
@@ -58,6 +67,7 @@ export async function idle(cfg) {
     rssBaseBytes: rssBase,
     rssBytes: rss,
     bytesPerConnection: (rss - rssBase) / count,
+    ...later,
     closed,
   };
 }

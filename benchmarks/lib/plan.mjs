@@ -16,7 +16,7 @@ export function plan(quick, smoke = false) {
   const fanPhases = p.fanout.phases;
   p.fanout.phases = (n) => fanPhases(n).map((ph) => ({ ...ph, ...win }));
   p.requests = { ...p.requests, reps: 1, conns: 5, rates: [{ rate: 1000, ...win }] };
-  p.idle = { ...p.idle, reps: 1, count: 300, settleMs: 300 };
+  p.idle = { ...p.idle, reps: 1, count: 300, settleMs: 300, laterMs: 0 };
   p.storm = { ...p.storm, reps: 1, count: 200 };
   const roomPhases = p.rooms.phases;
   p.rooms = { ...p.rooms, reps: 1, rooms: 20, phases: (pp) => roomPhases(pp).map((ph) => ({ ...ph, ...win, ...(ph.window ? { window: 40 } : {}) })) };
@@ -56,6 +56,8 @@ function fullOrQuick(quick) {
       count: quick ? 5_000 : 10_000,
       concurrency: 100,
       settleMs: quick ? 1000 : 3000,
+      // Then RSS again after this much idle time (0: no second reading); see docs/benchmarks.md.
+      laterMs: quick ? 0 : 100_000,
       contenders: ['switchyard-json', 'uws-raw', 'sio-uws', 'sio-default'],
     },
     storm: {

@@ -120,7 +120,7 @@ export function analyze(results) {
   }
 
   if (R.idle) {
-    out.idle = cells(R.idle, ['bytesPerConnection', 'rssBytes', 'rssBaseBytes', 'connectS']);
+    out.idle = cells(R.idle, ['bytesPerConnection', 'rssBytes', 'rssBaseBytes', 'connectS', 'bytesPerConnectionLater', 'rssLaterBytes', 'laterMs']);
     out.idleRatios = {};
     for (const [k, byC] of Object.entries(R.idle)) out.idleRatios[k] = ratios(byC, 'bytesPerConnection');
   }

@@ -31,11 +31,15 @@ const groupBy = (xs, key) => xs.reduce((acc, x) => ((acc[key(x)] ??= []).push(x)
 const row = (cells) => `| ${cells.join(' | ')} |`;
 const table = (head, rows) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 
-export function writeDocs(json, docsPath) {
+/**
+ * Writes the markdown page to `docsPath` and its SVG charts into `chartDir` (beside the results
+ * JSON, so a private run with `--out` never overwrites the committed charts).
+ */
+export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')) {
   const S = json.summary;
   const L = (id) => json.contenders[id] ?? id;
   const out = [];
-  const svgPath = join(HERE, '..', 'results', 'fanout.svg');
+  const svgPath = join(chartDir, 'fanout.svg');
   out.push('# Benchmarks');
   out.push('');
   out.push(
@@ -232,7 +236,7 @@ export function writeDocs(json, docsPath) {
           .map((c) => ({ label: L(c), color: COLOR[c], ...S.requests[rate][c].p99Ms })),
       }));
     if (reqGroups.some((g) => g.bars.length)) {
-      const reqSvg = join(HERE, '..', 'results', 'requests.svg');
+      const reqSvg = join(chartDir, 'requests.svg');
       writeFileSync(reqSvg, barChart({ title: 'Request/echo round trip: p99 latency (lower is better)', unit: 'p99 round trip, ms', groups: reqGroups }));
       out.push(`![Request/echo p99 latency by offered rate](${relative(dirname(docsPath), reqSvg)})`);
       out.push('');
@@ -279,19 +283,23 @@ export function writeDocs(json, docsPath) {
     out.push('Server RSS growth after opening the connections (Switchyard: authenticated with HS256, no room), over the RSS with 20 connections open.');
     out.push('');
     for (const key of Object.keys(S.idle)) {
+      const cellsOf = S.idle[key];
+      const laterMs = Object.values(cellsOf).find((x) => x.laterMs)?.laterMs?.median;
+      const laterHead = laterMs ? [`RSS after ${laterMs / 1000} s idle (MB)`] : [];
       out.push(
         table(
-          ['Contender', 'Connections', 'KB per connection', 'RSS before (MB)', 'RSS after (MB)', 'Connect time (s)'],
-          Object.keys(S.idle[key])
+          ['Contender', 'Connections', 'KB per connection', 'RSS before (MB)', 'RSS after (MB)', ...laterHead, 'Connect time (s)'],
+          Object.keys(cellsOf)
             .sort(byOrder)
             .map((c) => {
-              const x = S.idle[key][c];
+              const x = cellsOf[c];
               return [
                 L(c),
                 Number(key).toLocaleString('en'),
                 mmm(x.bytesPerConnection, (v) => v.toFixed(2), 1 / 1024),
                 mmm(x.rssBaseBytes, (v) => v.toFixed(1), 1 / 2 ** 20),
                 mmm(x.rssBytes, (v) => v.toFixed(1), 1 / 2 ** 20),
+                ...(laterMs ? [mmm(x.rssLaterBytes, (v) => v.toFixed(1), 1 / 2 ** 20)] : []),
                 mmm(x.connectS, (v) => v.toFixed(2)),
               ];
             }),
@@ -351,5 +359,5 @@ export function writeDocs(json, docsPath) {
 // `node report/markdown.mjs [results.json] [docs.md]` re-renders the docs from saved results.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const input = process.argv[2] ?? join(HERE, '..', 'results', 'latest.json');
-  writeDocs(JSON.parse(readFileSync(input, 'utf8')), process.argv[3] ?? join(HERE, '..', '..', 'docs', 'benchmarks.md'));
+  writeDocs(JSON.parse(readFileSync(input, 'utf8')), process.argv[3] ?? join(HERE, '..', '..', 'docs', 'benchmarks.md'), dirname(input));
 }

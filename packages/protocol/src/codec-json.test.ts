@@ -64,6 +64,15 @@ describe('jsonCodec', () => {
     expect(envelope).toEqual({ t: 'join', id: 7, room: 'lobby' });
   });
 
+  it('decodes a view into a larger buffer from its own offset and length only', () => {
+    const pool = encoder.encode('xx{"t":"join","id":7,"room":"lobby"}yy');
+    const view = Buffer.from(pool.buffer, 2, pool.byteLength - 4);
+    expect(jsonCodec.decodeFromClient(view, false)).toEqual({ t: 'join', id: 7, room: 'lobby' });
+    const tooLarge = errorOf(() => createJsonCodec({ maxBytes: view.byteLength - 1 }).decodeFromClient(view, false));
+    expect(tooLarge.code).toBe('TOO_LARGE');
+    expect(createJsonCodec({ maxBytes: view.byteLength }).decodeFromClient(view, false)).toEqual({ t: 'join', id: 7, room: 'lobby' });
+  });
+
   it('refuses binary frames with WRONG_FRAME_TYPE (close 4001)', () => {
     const error = errorOf(() => jsonCodec.decodeFromClient(encoder.encode('{"t":"ping"}'), true));
     expect(error.code).toBe('WRONG_FRAME_TYPE');

@@ -80,6 +80,19 @@ describe('msgpackCodec', () => {
     expect(msgpackCodec.decodeFromClient(frame, true)).toEqual({ t: 'event', event: 'e', data });
   });
 
+  it('decodes each frame on its own, whatever size came before, and keeps binary values apart', () => {
+    const big = { t: 'event', event: 'e', data: { text: 'é'.repeat(40_000), blob: new Uint8Array(70_000).fill(7) } } as const;
+    const small = { t: 'event', event: 'e', data: { blob: new Uint8Array([1, 2, 3]) } } as const;
+    const frames = [big, small, big, small].map((envelope) => new Uint8Array(msgpackCodec.encode(envelope) as Uint8Array));
+    expect(frames[0]!.byteLength).toBeGreaterThan(64 * 1024);
+    const decoded = frames.map((frame) => msgpackCodec.decodeFromClient(frame, true));
+    expect(decoded).toEqual([big, small, big, small]);
+    // A short frame that was valid only as the start of a longer one is still refused.
+    const error = errorOf(() => msgpackCodec.decodeFromClient(frames[1]!.subarray(0, frames[1]!.byteLength - 1), true));
+    expect(error.code).toBe('INVALID_MSGPACK');
+    expect(decoded[1]).toEqual(small);
+  });
+
   it('round-trips large frames of non-ASCII strings (msgpackr may decode them natively)', () => {
     const data: Record<string, string> = {};
     for (let i = 0; i < 50; i++) data[`k${i}`] = `é€😀 string ${i}${' '.repeat(i * 3)}`;

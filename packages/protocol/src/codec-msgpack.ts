@@ -39,6 +39,22 @@ const unpackr = new Unpackr({
   copyBuffers: true,
 });
 
+// msgpackr caches a DataView on the array it reads from, as a property it adds to that array:
+// for a fresh view per frame that is a DataView and a new hidden class every time. Frames up to
+// this size are copied into one reused array instead. Nothing decoded points into it: strings
+// are decoded and bin values copied out (copyBuffers).
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Uint8Array | undefined;
+
+function unpackFrame(bytes: Uint8Array): unknown {
+  const length = bytes.byteLength;
+  if (length > SCRATCH_BYTES) return unpackr.unpack(bytes);
+  scratch ??= new Uint8Array(SCRATCH_BYTES);
+  scratch.set(bytes);
+  // The scan refused empty frames, so `end` is never 0 (which msgpackr would read as "no end").
+  return unpackr.unpack(scratch, { start: 0, end: length });
+}
+
 /** @internal Scans and unpacks one untrusted frame (shared with version 2). */
 export function decode(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: number, maxDepth: number): unknown {
   if (!isBinary || typeof frame === 'string') {
@@ -49,7 +65,7 @@ export function decode(frame: Frame | ArrayBuffer, isBinary: boolean, maxBytes: 
   // The envelope map is one level above `data`.
   scanMsgpack(bytes, maxDepth + 1);
   try {
-    return unpackr.unpack(bytes);
+    return unpackFrame(bytes);
   } catch {
     // The scan accepted the structure, so this is a value msgpackr itself refused.
     throw new ProtocolError('INVALID_MSGPACK', 'binary frame is not valid msgpack');

@@ -164,6 +164,23 @@ describe('hostile JSON frames', () => {
     expect([error.code, error.closeCode]).toEqual(['TOO_DEEP', 4000]);
   });
 
+  it('refuses forbidden keys however they are spelled', () => {
+    for (const key of ['__proto__', '\\u005f_proto__', 'c\\u006fnstructor', 'prot\\u006ftype']) {
+      const error = errorOf(() => jsonCodec.decodeFromClient(`{"t":"event","event":"e","data":{"a":[{"${key}":1}]}}`, false));
+      expect([error.code, error.closeCode]).toEqual(['FORBIDDEN_KEY', 4000]);
+    }
+  });
+
+  it('holds the depth limit exactly, brackets inside strings or not', () => {
+    const codec = createJsonCodec({ maxDepth: 3 });
+    for (const note of ['', ',"note":"[[[[{{{{"']) {
+      const frame = (data: string): string => `{"t":"event","event":"e","data":${data}${note}}`;
+      expect(codec.decodeFromClient(frame('[{"a":[1]}]'), false)).toEqual({ t: 'event', event: 'e', data: [{ a: [1] }] });
+      const error = errorOf(() => codec.decodeFromClient(frame('[{"a":[[1]]}]'), false));
+      expect([error.code, error.closeCode]).toEqual(['TOO_DEEP', 4000]);
+    }
+  });
+
   it('refuses invalid UTF-8 bytes with INVALID_JSON', () => {
     for (const bytes of [[0xff], [0x22, 0xc3, 0x28, 0x22], [0xed, 0xa0, 0x80]]) {
       const error = errorOf(() => jsonCodec.decodeFromClient(Uint8Array.from(bytes), false));

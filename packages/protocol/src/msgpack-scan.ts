@@ -12,6 +12,11 @@ function invalid(message: string): ProtocolError {
   return new ProtocolError('INVALID_MSGPACK', message);
 }
 
+// The scan's container stacks, reused by every call (a scan never runs inside another) so that
+// a frame allocates nothing here; they grow to the deepest nesting allowed, at most.
+const remainingStack: number[] = [];
+const mapStack: boolean[] = [];
+
 function truncated(): ProtocolError {
   return invalid('msgpack data is truncated or declares a length beyond the frame');
 }
@@ -62,16 +67,18 @@ function isExtension(type: number): boolean {
 export function scanMsgpack(bytes: Uint8Array, maxDepth: number): void {
   const end = bytes.length;
   // remaining[i]: values still expected in the container at depth i (a map counts keys and
-  // values); index 0 is the frame itself, which holds exactly one value.
-  const remaining: number[] = [1];
-  const isMap: boolean[] = [false];
+  // values); index 0 is the frame itself, which holds exactly one value. `top` is the deepest
+  // open container; the stacks are shared by every call, with entries above `top` stale.
+  const remaining = remainingStack;
+  const isMap = mapStack;
+  remaining[0] = 1;
+  isMap[0] = false;
+  let top = 0;
   let pos = 0;
-  while (remaining.length > 0) {
-    const top = remaining.length - 1;
+  while (top >= 0) {
     const left = remaining[top] ?? 0;
     if (left === 0) {
-      remaining.pop();
-      isMap.pop();
+      top--;
       continue;
     }
     // In a map, keys sit at even counts: 2n, 2n-2, ... down to 2.
@@ -103,11 +110,12 @@ export function scanMsgpack(bytes: Uint8Array, maxDepth: number): void {
       const values = map ? count * 2 : count;
       // Every value takes at least one byte: refuse impossible counts before trusting them.
       if (values > end - pos) throw truncated();
-      if (remaining.length > maxDepth) {
+      if (top + 1 > maxDepth) {
         throw new ProtocolError('TOO_DEEP', `msgpack data is nested deeper than ${maxDepth} levels`);
       }
-      remaining.push(values);
-      isMap.push(map);
+      top++;
+      remaining[top] = values;
+      isMap[top] = map;
       continue;
     } else {
       const fixed = fixedSize(type);
@@ -141,7 +149,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function checkUtf8(bytes: Uint8Array, start: number, length: number): void {
   const end = start + length;
   let i = start;
-  // Most strings are ASCII: only pay for a full decode when a high byte appears.
+  // Most strings are ASCII: only pay for a full decode when a high byte appears. Four bytes
+  // per test while there are four left.
+  while (i + 4 <= end && (((bytes[i] ?? 0) | (bytes[i + 1] ?? 0) | (bytes[i + 2] ?? 0) | (bytes[i + 3] ?? 0)) & 0x80) === 0) i += 4;
   while (i < end && (bytes[i] ?? 0) < 0x80) i++;
   if (i === end) return;
   try {

@@ -17,3 +17,16 @@ export type ServerLogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'tr
 export function createLogger(level: ServerLogLevel = 'info'): Logger {
   return pino({ name: 'switchyard', level });
 }
+
+/** A level {@link logsAt} can be asked about. */
+export type LogLevel = Exclude<ServerLogLevel, 'silent'>;
+
+/**
+ * Whether `logger` writes `level`, so hot paths (every upgrade, open and close) skip building a
+ * log object that a silent logger would drop. A logger without pino's `isLevelEnabled` is
+ * assumed to write everything.
+ */
+export function logsAt(logger: Logger, level: LogLevel): boolean {
+  const isLevelEnabled = (logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
+  return typeof isLevelEnabled === 'function' ? isLevelEnabled.call(logger, level) : true;
+}

@@ -34,8 +34,9 @@ import { resolveOptions } from './resolve-options.js';
 import { Router, type HandlerOptions } from './router.js';
 import { createUwsTransport } from './transport/uws.js';
 import type { Transport } from './transport/types.js';
-import { decideUpgrade, type SocketState } from './upgrade.js';
-import { onSocketClose, onSocketMessage, onSocketOpen, type SocketEventDeps } from './socket-events.js';
+import { decideUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
+import { ConnectionIds } from './connection-id.js';
+import { onSocketClose, onSocketMessage, onSocketOpen, welcomeLimits, type SocketEventDeps } from './socket-events.js';
 import { ServerLifecycle, type SwitchyardServer } from './server-types.js';
 
 export type { DisconnectInfo, SwitchyardServer, RequestContext } from './server-types.js';
@@ -152,33 +153,32 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       },
       metrics: this.metrics,
       logger: this.logger,
-      limits,
+      welcomeLimits: welcomeLimits(limits),
       dispatcher: () => this.#dispatcher,
       isShuttingDown: () => this.#shuttingDown,
       connected: (conn) => this.emitConnection(conn),
       disconnected: (conn, info) => this.emitDisconnect(conn, info),
     };
     const hub = (): Hub => this.#hub;
+    // Built once: every upgrade reads the same dependencies.
+    const upgradeDeps: UpgradeDeps = {
+      options: resolved,
+      codecs,
+      // A client that offers no codec speaks version 1 JSON, as it always has.
+      fallbackCodec: codecs.find((c) => c.name === 'json' && c.version === 1),
+      verifier,
+      origins,
+      clientIp,
+      limits: connLimits,
+      slow,
+      metrics: this.metrics,
+      logger: this.logger,
+      ids: new ConnectionIds(),
+      isShuttingDown: () => this.#shuttingDown,
+    };
     this.#transport = createUwsTransport<SocketState>(
       {
-        upgrade: (req) =>
-          decideUpgrade(
-            {
-              options: resolved,
-              codecs,
-              // A client that offers no codec speaks version 1 JSON, as it always has.
-              fallbackCodec: codecs.find((c) => c.name === 'json' && c.version === 1),
-              verifier,
-              origins,
-              clientIp,
-              limits: connLimits,
-              slow,
-              metrics: this.metrics,
-              logger: this.logger,
-              isShuttingDown: () => this.#shuttingDown,
-            },
-            req,
-          ),
+        upgrade: (req) => decideUpgrade(upgradeDeps, req),
         open: (socket, state) => {
           const init = state.init;
           if (!init) {

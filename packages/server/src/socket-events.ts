@@ -1,8 +1,8 @@
-import { CloseCode, ProtocolError, closeClass } from '@switchyard/protocol';
+import { CloseCode, ProtocolError, closeClass, type Limits, type WelcomeEnvelope } from '@switchyard/protocol';
 import type { ClientDispatcher } from './client-messages.js';
 import type { ServerConnection } from './connection.js';
 import type { Hub } from './hub.js';
-import type { Logger } from './log.js';
+import { logsAt, type Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import { transportCloseReason } from './protection/close-reason.js';
 import type { ResolvedLimits } from './resolve-options.js';
@@ -14,11 +14,22 @@ export interface SocketEventDeps {
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
-  readonly limits: ResolvedLimits;
+  /** The `limits` of every welcome, from {@link welcomeLimits}. */
+  readonly welcomeLimits: Limits;
   readonly dispatcher: () => ClientDispatcher;
   isShuttingDown(): boolean;
   connected(conn: ServerConnection): void;
   disconnected(conn: ServerConnection, info: DisconnectInfo): void;
+}
+
+/** The limits advertised in `welcome`: the same for every connection, so built once. */
+export function welcomeLimits(limits: ResolvedLimits): Limits {
+  return Object.freeze({
+    maxPayload: limits.maxPayload,
+    heartbeatMs: limits.heartbeatMs,
+    maxRooms: limits.maxRoomsPerConnection,
+    messagesPerSecond: limits.messagesPerSecond,
+  });
 }
 
 /** A socket opened: register it, send `welcome`, arm the expiry timer, tell the listeners. */
@@ -26,22 +37,13 @@ export function onSocketOpen(deps: SocketEventDeps, conn: ServerConnection, stat
   state.conn = conn;
   deps.hub.add(conn);
   deps.metrics.connectionOpened(conn.codec);
-  const { limits } = deps;
-  conn.send({
-    t: 'welcome',
-    v: conn.protocolVersion,
-    connectionId: conn.id,
-    userId: conn.userId,
-    ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
-    limits: {
-      maxPayload: limits.maxPayload,
-      heartbeatMs: limits.heartbeatMs,
-      maxRooms: limits.maxRoomsPerConnection,
-      messagesPerSecond: limits.messagesPerSecond,
-    },
-  });
+  const welcome: WelcomeEnvelope =
+    conn.expiresAt === undefined
+      ? { t: 'welcome', v: conn.protocolVersion, connectionId: conn.id, userId: conn.userId, limits: deps.welcomeLimits }
+      : { t: 'welcome', v: conn.protocolVersion, connectionId: conn.id, userId: conn.userId, expiresAt: conn.expiresAt, limits: deps.welcomeLimits };
+  conn.send(welcome);
   conn.scheduleExpiry();
-  deps.logger.info(
+  if (logsAt(deps.logger, 'info')) deps.logger.info(
     { event: 'connection_opened', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, codec: conn.codec, protocolVersion: conn.protocolVersion },
     'connection opened',
   );
@@ -88,7 +90,7 @@ export function onSocketClose(deps: SocketEventDeps, state: SocketState, code: n
   conn.lease.release();
   const reason = conn.closeReason ?? transportCloseReason(code, message) ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
   deps.metrics.connectionClosed(closeClass(code), reason);
-  deps.logger.info(
+  if (logsAt(deps.logger, 'info')) deps.logger.info(
     { event: 'connection_closed', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, code, reason },
     'connection closed',
   );

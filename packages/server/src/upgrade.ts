@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Codec, PushEnvelope } from '@switchyard/protocol';
 import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from './auth/index.js';
 import type { ConnectionInit, ServerConnection } from './connection.js';
-import type { Logger } from './log.js';
+import type { ConnectionIds } from './connection-id.js';
+import { logsAt, type Logger } from './log.js';
 import type { ServerMetrics, UpgradeRejectReason } from './metrics/metrics.js';
 import { negotiateSubprotocol } from './negotiate.js';
 import type { ClientIpResolver } from './protection/client-ip.js';
@@ -33,6 +33,7 @@ export interface UpgradeDeps {
   readonly slow: SlowConsumers<PushEnvelope>;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
+  readonly ids: ConnectionIds;
   isShuttingDown(): boolean;
 }
 
@@ -54,48 +55,34 @@ const REJECT_STATUS: Readonly<Record<UpgradeRejectReason, number>> = {
  */
 export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDecision<SocketState> {
   const ip = deps.clientIp.resolve(req.remoteAddress, req.forwardedFor === '' ? undefined : req.forwardedFor);
-  const reject = (
-    reason: UpgradeRejectReason,
-    extra?: Record<string, unknown>,
-    refusal?: HandshakeRefusal,
-  ): UpgradeDecision<SocketState> => {
-    deps.metrics.upgradeRejected(reason);
-    const status = refusal?.status ?? REJECT_STATUS[reason];
-    deps.logger.info({ event: 'upgrade_rejected', reason, status, ip, origin: req.origin || undefined, ...extra }, 'upgrade rejected');
-    if (refusal) return { accept: false, status, body: refusal.body, headers: refusal.headers };
-    return { accept: false, status, body: reason };
-  };
-
-  if (deps.isShuttingDown()) return reject('shutting_down');
+  if (deps.isShuttingDown()) return rejectUpgrade(deps, req, ip, 'shutting_down');
   // Malformed handshakes are refused before any token work (426 names the version we speak).
   const malformed = checkHandshake({ key: req.wsKey, version: req.wsVersion });
-  if (malformed) return reject('bad_request', {}, malformed);
-  if (!deps.origins.allows(req.origin)) return reject('forbidden_origin');
+  if (malformed) return rejectUpgrade(deps, req, ip, 'bad_request', {}, malformed);
+  if (!deps.origins.allows(req.origin)) return rejectUpgrade(deps, req, ip, 'forbidden_origin');
   const negotiation = negotiateSubprotocol(req.protocols, deps.codecs, deps.fallbackCodec);
-  if (!negotiation.ok) return reject('unsupported_protocol', { offered: negotiation.offered.slice(0, 64) });
+  if (!negotiation.ok) return rejectUpgrade(deps, req, ip, 'unsupported_protocol', { offered: negotiation.offered.slice(0, 64) });
 
-  const id = randomUUID();
-  const token = extractToken(
-    { authorization: req.authorization, protocols: req.protocols.split(','), query: req.query },
-    { allowQueryToken: deps.options.allowQueryToken },
-  );
+  const id = deps.ids.next();
+  // The request already has the shape extractToken reads.
+  const token = extractToken(req, deps.options);
   let principal: Principal;
   if (token === undefined) {
-    if (!deps.options.allowAnonymous) return reject('missing_token');
+    if (!deps.options.allowAnonymous) return rejectUpgrade(deps, req, ip, 'missing_token');
     principal = anonymousPrincipal(id);
   } else {
-    if (!deps.verifier) return reject('invalid_token');
+    if (!deps.verifier) return rejectUpgrade(deps, req, ip, 'invalid_token');
     try {
       principal = deps.verifier.verify(token);
     } catch (error) {
-      if (error instanceof AuthError) return reject(error.reason);
+      if (error instanceof AuthError) return rejectUpgrade(deps, req, ip, error.reason);
       deps.logger.error({ event: 'verify_failed', err: error }, 'token verification threw');
-      return reject('invalid_token');
+      return rejectUpgrade(deps, req, ip, 'invalid_token');
     }
   }
 
   const acquired = deps.limits.tryAcquire(principal.userId, ip);
-  if (!acquired.ok) return reject('too_many_connections', { scope: acquired.scope, userId: principal.userId });
+  if (!acquired.ok) return rejectUpgrade(deps, req, ip, 'too_many_connections', { scope: acquired.scope, userId: principal.userId });
 
   const { limits } = deps.options;
   const init: ConnectionInit = {
@@ -114,4 +101,21 @@ export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDe
     slow: deps.slow.newConsumer(),
   };
   return { accept: true, protocol: negotiation.echo, data: { init, conn: undefined } };
+}
+
+function rejectUpgrade(
+  deps: UpgradeDeps,
+  req: UpgradeRequest,
+  ip: string,
+  reason: UpgradeRejectReason,
+  extra?: Record<string, unknown>,
+  refusal?: HandshakeRefusal,
+): UpgradeDecision<SocketState> {
+  deps.metrics.upgradeRejected(reason);
+  const status = refusal?.status ?? REJECT_STATUS[reason];
+  if (logsAt(deps.logger, 'info')) {
+    deps.logger.info({ event: 'upgrade_rejected', reason, status, ip, origin: req.origin || undefined, ...extra }, 'upgrade rejected');
+  }
+  if (refusal) return { accept: false, status, body: refusal.body, headers: refusal.headers };
+  return { accept: false, status, body: reason };
 }

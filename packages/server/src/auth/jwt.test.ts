@@ -59,6 +59,20 @@ describe('createTokenVerifier with HS256', () => {
     expect(principal.expiresAt).toBe(exp * 1000);
     expect(principal.claims['plan']).toBe('pro');
     expect(Object.isFrozen(principal.claims)).toBe(true);
+    expect(Object.isFrozen(principal.rooms)).toBe(true);
+    expect(principal.claims['rooms']).toEqual(['chat:*']);
+  });
+
+  it('verifies many tokens in a row with the same outcome each time', () => {
+    // The verifier keeps per-token state between jsonwebtoken's callbacks; a refused token must
+    // not leak into the next one.
+    const good = signToken({ sub: 'alice' }, { secret: SECRET });
+    const bad = signToken({ sub: 'alice' }, { secret: OTHER_SECRET });
+    for (let i = 0; i < 3; i++) {
+      expect(verifier.verify(good).userId).toBe('alice');
+      expectAuthError(verifier, bad, 'invalid_token', /bad signature/);
+      expectAuthError(verifier, `${b64({ alg: 'none' })}.${b64({ sub: 'a' })}.`, 'invalid_token', /algorithm not allowed/);
+    }
   });
 
   it('leaves expiresAt and rooms out when the token has neither', () => {
@@ -72,8 +86,8 @@ describe('createTokenVerifier with HS256', () => {
   });
 
   it('refuses garbage', () => {
-    expectAuthError(verifier, 'not-a-jwt', 'invalid_token');
-    expectAuthError(verifier, 'a.b.c', 'invalid_token');
+    expectAuthError(verifier, 'not-a-jwt', 'invalid_token', /^invalid token: malformed$/);
+    expectAuthError(verifier, 'a.b.c', 'invalid_token', /^invalid token: malformed$/);
     expectAuthError(verifier, `${b64({ alg: 'HS256' })}.%%%.sig`, 'invalid_token');
   });
 
@@ -232,6 +246,13 @@ describe('key rotation by kid', () => {
     expect(verifier.verify(signToken({ sub: 'a' }, { secret: SECRET })).userId).toBe('a');
     expect(verifier.verify(signToken({ sub: 'b' }, { secret: OTHER_SECRET })).userId).toBe('b');
     expectAuthError(verifier, signToken({ sub: 'c' }, { secret: 'a-third-secret-of-32-bytes-or-more!!' }), 'invalid_token');
+  });
+
+  it('reports what is wrong with a token that the second key verifies', () => {
+    const token = handmade({ alg: 'HS256', typ: 'JWT' }, { rooms: ['a'] }, (input) =>
+      createHmac('sha256', OTHER_SECRET).update(input).digest('base64url'),
+    );
+    expectAuthError(verifier, token, 'invalid_token', /missing sub/);
   });
 
   it('reports expiry when the matching key verifies an expired token', () => {

@@ -4,7 +4,7 @@ import type { AuthOptions } from '../options.js';
 import { ConfigError } from '../config/config-error.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './algorithms.js';
 import { AuthError } from './auth-error.js';
-import { resolveKeySet, selectKeys, type KeySet } from './key-set.js';
+import { resolveKeySet, selectKeys, type KeySet, type VerificationKey } from './key-set.js';
 import type { Principal } from './principal.js';
 
 // The only module that imports jsonwebtoken.
@@ -43,23 +43,12 @@ export function createTokenVerifier(options: AuthOptions): TokenVerifier {
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0) {
     throw new ConfigError('auth.clockToleranceSec', 'expected a number of seconds >= 0');
   }
-  const verifyOptions: jwt.VerifyOptions = { clockTolerance };
+  const base: jwt.VerifyOptions = { clockTolerance };
   const issuer = toList(options.issuer);
   const audience = toList(options.audience);
-  if (issuer !== undefined) verifyOptions.issuer = issuer;
-  if (audience !== undefined) verifyOptions.audience = audience;
-  return {
-    verify(token) {
-      try {
-        return verifyToken(token, keySet, verifyOptions);
-      } catch (error) {
-        // jsonwebtoken throws plain errors on some malformed input (a non-JSON payload); the
-        // caller must only ever see AuthError.
-        if (error instanceof AuthError) throw error;
-        throw invalid('invalid token: malformed');
-      }
-    },
-  };
+  if (issuer !== undefined) base.issuer = issuer;
+  if (audience !== undefined) base.audience = audience;
+  return new JwtVerifier(keySet, base);
 }
 
 function toList(value: string | readonly string[] | undefined): [string, ...string[]] | undefined {
@@ -69,34 +58,113 @@ function toList(value: string | readonly string[] | undefined): [string, ...stri
   return first === undefined ? undefined : [first, ...rest];
 }
 
-function verifyToken(token: string, keySet: KeySet, base: jwt.VerifyOptions): Principal {
-  if (typeof token !== 'string' || token === '') throw new AuthError('missing_token', 'missing token');
-  if (token.length > MAX_TOKEN_LENGTH) throw invalid('invalid token: too long');
+type VerifyOptionsFor = jwt.VerifyOptions & { complete: false };
 
-  const decoded = jwt.decode(token, { complete: true });
-  if (decoded === null || typeof decoded.header !== 'object') throw invalid('invalid token: malformed');
-  const { alg, kid } = decoded.header as { alg?: unknown; kid?: unknown };
-  if (typeof alg !== 'string' || !isJwtAlgorithm(alg) || !keySet.algorithms.includes(alg)) {
-    throw invalid('invalid token: algorithm not allowed');
+/**
+ * Verification runs inside one `jwt.verify` call: jsonwebtoken decodes the token once and asks
+ * `#pickKey` for the key of its header (algorithm pinned per key, `kid` bound), then reports to
+ * `#settle`. Both callbacks run synchronously inside `jwt.verify` (jsonwebtoken calls them before
+ * returning; `#verify` refuses the token if it ever did not), so the outcome is kept in fields
+ * rather than in closures made per token; `verify` is never re-entered while they run.
+ */
+class JwtVerifier implements TokenVerifier {
+  readonly #keySet: KeySet;
+  // Built once: jsonwebtoken copies the options it is given, so they are never mutated.
+  readonly #options: VerifyOptionsFor;
+  readonly #optionsByAlgorithm: ReadonlyMap<JwtAlgorithm, VerifyOptionsFor>;
+  // The outcome of the current verification, written by the callbacks.
+  #alg: JwtAlgorithm | undefined;
+  #candidates: readonly VerificationKey[] | undefined;
+  #refusal: AuthError | undefined;
+  #settled = false;
+  #error: jwt.VerifyErrors | null = null;
+  #payload: unknown;
+
+  constructor(keySet: KeySet, base: jwt.VerifyOptions) {
+    this.#keySet = keySet;
+    this.#options = { ...base, algorithms: [...keySet.algorithms], complete: false };
+    this.#optionsByAlgorithm = new Map(keySet.algorithms.map((alg) => [alg, { ...base, algorithms: [alg], complete: false }]));
   }
-  if (kid !== undefined && typeof kid !== 'string') throw invalid('invalid token: malformed key id');
-  const keys = selectKeys(keySet, alg, kid);
-  if (keys === undefined) throw invalid('invalid token: unknown key id');
 
-  for (const { key } of keys) {
-    let payload: string | jwt.JwtPayload;
+  verify(token: string): Principal {
+    if (typeof token !== 'string' || token === '') throw new AuthError('missing_token', 'missing token');
+    if (token.length > MAX_TOKEN_LENGTH) throw invalid('invalid token: too long');
     try {
-      // One algorithm, the header's, already checked against the pinned list and the key's type.
-      payload = jwt.verify(token, key, { ...base, algorithms: [alg], complete: false });
+      return this.#verify(token);
     } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw new AuthError('expired_token', 'token expired');
-      if (error instanceof jwt.NotBeforeError) throw invalid('invalid token: not yet valid');
-      if (error instanceof jwt.JsonWebTokenError && error.message === 'invalid signature') continue;
-      throw invalid(describe(error));
+      // jsonwebtoken throws plain errors on some malformed input (a non-JSON payload); the
+      // caller must only ever see AuthError.
+      if (error instanceof AuthError) throw error;
+      throw invalid('invalid token: malformed');
+    } finally {
+      this.#candidates = undefined;
+      this.#refusal = undefined;
+      this.#error = null;
+      this.#payload = undefined;
     }
-    return toPrincipal(payload);
   }
-  throw invalid('invalid token: bad signature');
+
+  #verify(token: string): Principal {
+    this.#settled = false;
+    this.#alg = undefined;
+    jwt.verify(token, this.#pickKey, this.#options, this.#settle);
+    if (!this.#settled) throw invalid('invalid token');
+    if (this.#refusal !== undefined) throw this.#refusal;
+    let error = this.#error;
+    if (error === null) return toPrincipal(this.#payload);
+    // A token without `kid` is tried against every key of its algorithm; the first was just used.
+    const alg = this.#alg;
+    const others = this.#candidates?.slice(1) ?? [];
+    for (const { key } of others) {
+      if (!isBadSignature(error) || alg === undefined) break;
+      let payload: unknown;
+      try {
+        payload = jwt.verify(token, key, this.#optionsByAlgorithm.get(alg));
+      } catch (next) {
+        error = next as jwt.VerifyErrors;
+        continue;
+      }
+      return toPrincipal(payload);
+    }
+    throw toAuthError(error);
+  }
+
+  readonly #pickKey = (header: jwt.JwtHeader, callback: jwt.SigningKeyCallback): void => {
+    if (typeof header !== 'object' || header === null) return this.#refuse('invalid token: malformed', callback);
+    const { alg, kid } = header as { alg?: unknown; kid?: unknown };
+    if (typeof alg !== 'string' || !isJwtAlgorithm(alg) || !this.#keySet.algorithms.includes(alg)) {
+      return this.#refuse('invalid token: algorithm not allowed', callback);
+    }
+    if (kid !== undefined && typeof kid !== 'string') return this.#refuse('invalid token: malformed key id', callback);
+    const keys = selectKeys(this.#keySet, alg, kid);
+    const first = keys?.[0];
+    if (first === undefined) return this.#refuse('invalid token: unknown key id', callback);
+    this.#alg = alg;
+    this.#candidates = keys;
+    callback(null, first.key);
+  };
+
+  #refuse(message: string, callback: jwt.SigningKeyCallback): void {
+    this.#refusal = invalid(message);
+    callback(this.#refusal);
+  }
+
+  readonly #settle = (error: jwt.VerifyErrors | null, payload: unknown): void => {
+    this.#settled = true;
+    this.#error = error;
+    this.#payload = payload;
+  };
+}
+
+function isBadSignature(error: unknown): boolean {
+  return error instanceof jwt.JsonWebTokenError && error.message === 'invalid signature';
+}
+
+function toAuthError(error: unknown): AuthError {
+  if (error instanceof jwt.TokenExpiredError) return new AuthError('expired_token', 'token expired');
+  if (error instanceof jwt.NotBeforeError) return invalid('invalid token: not yet valid');
+  if (isBadSignature(error)) return invalid('invalid token: bad signature');
+  return invalid(describe(error));
 }
 
 // jsonwebtoken's messages can quote configured values (`jwt issuer invalid. expected: …`); never forward them.
@@ -105,24 +173,31 @@ function describe(error: unknown): string {
   if (message.startsWith('jwt issuer invalid')) return 'invalid token: issuer not accepted';
   if (message.startsWith('jwt audience invalid')) return 'invalid token: audience not accepted';
   if (message.startsWith('invalid exp value') || message.startsWith('invalid nbf value')) return 'invalid token: bad time claim';
+  if (message === 'jwt malformed' || message === 'invalid token') return 'invalid token: malformed';
   return 'invalid token';
 }
 
-function toPrincipal(payload: string | jwt.JwtPayload): Principal {
+function toPrincipal(payload: unknown): Principal {
   if (typeof payload !== 'object' || payload === null) throw invalid('invalid token: payload is not an object');
   const { sub, exp, rooms } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || sub === '') throw invalid('invalid token: missing sub');
-  if (rooms !== undefined && (!Array.isArray(rooms) || !rooms.every((r) => typeof r === 'string'))) {
-    throw invalid('invalid token: rooms must be an array of strings');
-  }
-  return Object.freeze({
+  if (rooms !== undefined && !isStringArray(rooms)) throw invalid('invalid token: rooms must be an array of strings');
+  // Freeze the freshly parsed payload itself: nothing else holds it, and a frozen spread copy
+  // got a hidden class of its own per token once V8's clone cache went megamorphic (~150 B each).
+  // The rooms array is frozen in place and shared with the claims rather than copied.
+  const principal: { -readonly [K in keyof Principal]: Principal[K] } = {
     userId: sub,
-    // Freeze the freshly parsed payload itself: nothing else holds it, and a frozen spread copy
-    // got a hidden class of its own per token once V8's clone cache went megamorphic (~150 B each).
-    claims: Object.freeze(payload),
-    ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}),
-    ...(rooms !== undefined ? { rooms: Object.freeze([...(rooms as string[])]) } : {}),
-  });
+    claims: Object.freeze(payload as Record<string, unknown>),
+  };
+  if (typeof exp === 'number') principal.expiresAt = exp * 1000;
+  if (rooms !== undefined) principal.rooms = Object.freeze(rooms);
+  return Object.freeze(principal);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (typeof item !== 'string') return false;
+  return true;
 }
 
 /** Claims of a token minted by {@link signToken}. */

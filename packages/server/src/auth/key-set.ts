@@ -24,6 +24,18 @@ export interface KeySet {
   /** The pinned algorithms: a token whose `alg` is not here is refused before any key is tried. */
   readonly algorithms: readonly JwtAlgorithm[];
   readonly keys: readonly VerificationKey[];
+  /** {@link selectKeys}'s answers, worked out once per algorithm instead of per token. */
+  readonly byAlgorithm: ReadonlyMap<JwtAlgorithm, KeyChoice>;
+}
+
+/** The keys of one algorithm, arranged for the lookup by `kid`. */
+interface KeyChoice {
+  /** Every key that verifies the algorithm, in configuration order. */
+  readonly all: readonly VerificationKey[];
+  /** Keys by their name. */
+  readonly named: ReadonlyMap<string, readonly VerificationKey[]>;
+  /** Keys configured without a name; `undefined` when there are none. */
+  readonly unnamed: readonly VerificationKey[] | undefined;
 }
 
 /** Shortest accepted HMAC secret, in bytes: the output size of HS256 (RFC 7518 §3.2). */
@@ -146,7 +158,21 @@ export function resolveKeySet(options: AuthOptions): KeySet {
       throw new ConfigError('auth.algorithms', `no configured key can verify ${algorithm}`);
     }
   }
-  return { algorithms, keys };
+  return { algorithms, keys, byAlgorithm: indexKeys(algorithms, keys) };
+}
+
+function indexKeys(algorithms: readonly JwtAlgorithm[], keys: readonly VerificationKey[]): Map<JwtAlgorithm, KeyChoice> {
+  const index = new Map<JwtAlgorithm, KeyChoice>();
+  for (const algorithm of algorithms) {
+    const all = keys.filter((k) => k.algorithms.includes(algorithm));
+    const named = new Map<string, VerificationKey[]>();
+    for (const key of all) {
+      if (key.kid !== undefined) named.set(key.kid, [...(named.get(key.kid) ?? []), key]);
+    }
+    const unnamed = all.filter((k) => k.kid === undefined);
+    index.set(algorithm, { all, named, unnamed: unnamed.length > 0 ? unnamed : undefined });
+  }
+  return index;
 }
 
 function inferAlgorithms(hasSecret: boolean, publicKeys: readonly (readonly JwtAlgorithm[])[]): JwtAlgorithm[] {
@@ -164,10 +190,8 @@ function inferAlgorithms(hasSecret: boolean, publicKeys: readonly (readonly JwtA
  * a name accept any `kid`. A token without `kid` is tried against every key of the right type.
  */
 export function selectKeys(keySet: KeySet, alg: JwtAlgorithm, kid: string | undefined): readonly VerificationKey[] | undefined {
-  const candidates = keySet.keys.filter((k) => k.algorithms.includes(alg));
-  if (kid === undefined) return candidates;
-  const named = candidates.filter((k) => k.kid === kid);
-  if (named.length > 0) return named;
-  const unnamed = candidates.filter((k) => k.kid === undefined);
-  return unnamed.length > 0 ? unnamed : undefined;
+  const choice = keySet.byAlgorithm.get(alg);
+  if (choice === undefined) return kid === undefined ? [] : undefined;
+  if (kid === undefined) return choice.all;
+  return choice.named.get(kid) ?? choice.unnamed;
 }

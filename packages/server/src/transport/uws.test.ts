@@ -95,6 +95,43 @@ describe('uWS transport rules', () => {
     ws.close();
   });
 
+  it('corks synchronously inside `message` and outside it, for the receiving socket and others', async () => {
+    const sockets = new Map<number, TransportSocket>();
+    let next = 0;
+    const inline: boolean[] = [];
+    const port = await start(
+      handlers({
+        upgrade: (): UpgradeDecision<State> => ({ accept: true, protocol: '', data: { id: next++ } }),
+        open: (socket, state) => void sockets.set(state.id, socket),
+        message: (state) => {
+          for (const id of [state.id, 1 - state.id]) {
+            let ran = false;
+            sockets.get(id)!.cork(() => {
+              ran = true;
+              sockets.get(id)!.send(`a${id}`, false);
+              sockets.get(id)!.send(`b${id}`, false);
+            });
+            inline.push(ran);
+          }
+          setImmediate(() => sockets.get(state.id)!.cork(() => sockets.get(state.id)!.send(`c${state.id}`, false)));
+        },
+      }),
+    );
+    const received: string[][] = [[], []];
+    const clients: WebSocket[] = [];
+    for (const id of [0, 1]) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      await new Promise((r) => ws.once('open', r));
+      ws.on('message', (data: Buffer) => received[id]!.push(data.toString()));
+      clients.push(ws);
+    }
+    clients[0]!.send('go');
+    for (let i = 0; i < 100 && received[0]!.length + received[1]!.length < 5; i++) await sleep(10);
+    expect(inline).toEqual([true, true]);
+    expect(received).toEqual([['a0', 'b0', 'c0'], ['a1', 'b1']]);
+    for (const ws of clients) ws.close();
+  });
+
   it('reports send results (backpressure, then dropped) and ignores calls after close', async () => {
     let socket: TransportSocket | undefined;
     const results: SendResult[] = [];

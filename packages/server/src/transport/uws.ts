@@ -4,7 +4,8 @@
  * 1. Copy everything out of `req` synchronously: it is stack-allocated and invalid after the
  *    handler returns or awaits.
  * 2. Attach `res.onAborted` before any asynchronous step, re-check the flag after it, and write
- *    the answer inside `res.cork()`; a response is never touched after it was aborted.
+ *    a late answer inside `res.cork()`; a response is never touched after it was aborted. An
+ *    answer ready before the handler returns is written there and then (uWS corks it already).
  * 3. `res.upgrade()` echoes only the negotiated codec subprotocol.
  * 4. Frames are handed to the core inside `message`, before any await: uWS neuters the
  *    ArrayBuffer when the callback returns.
@@ -12,9 +13,11 @@
  *    (the wrapper keeps a closed flag and turns every call into a no-op).
  * 6. Rooms are topics: `app.publish` reaches every subscriber, `ws.publish` all but the sender.
  * 7. `send()` results are reported (0 backpressure, 2 dropped) so the core can count them.
+ * 8. `cork()` on the socket whose `message` handler is running calls back directly: uWS has
+ *    corked that socket for the handler already.
  */
 import uWS from 'uWebSockets.js';
-import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import { assertNativeUws } from './uws-guard.js';
 import { serveApi } from './uws-http-api.js';
 import type {
@@ -58,6 +61,9 @@ function statusLine(status: number): string {
   return STATUS_TEXT[status] ?? `${status} Status`;
 }
 
+// The socket whose `message` handler is running, if any.
+let receiving: UwsSocket<unknown> | undefined;
+
 class UwsSocket<D> implements TransportSocket {
   readonly #ws: WebSocket<UserData<D>>;
   closed = false;
@@ -89,13 +95,19 @@ class UwsSocket<D> implements TransportSocket {
   }
 
   cork(fn: () => void): void {
-    if (!this.closed) this.#ws.cork(fn);
+    if (this.closed) return;
+    // uWS already corks a socket while its message handler runs (two sends there leave in one
+    // write), so corking it again would only be a round trip through the native side.
+    if (receiving === this) fn();
+    else this.#ws.cork(fn);
   }
 
   end(code: number, reason: string): void {
     if (!this.closed) this.#ws.end(code, reason);
   }
 }
+
+const addressDecoder = new TextDecoder();
 
 function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: string): UpgradeRequest {
   return {
@@ -105,10 +117,27 @@ function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: st
     origin: req.getHeader('origin'),
     protocols: req.getHeader('sec-websocket-protocol'),
     forwardedFor: proxyHeader === '' ? '' : req.getHeader(proxyHeader),
-    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    remoteAddress: addressDecoder.decode(res.getRemoteAddressAsText()),
     wsKey: req.getHeader('sec-websocket-key'),
     wsVersion: req.getHeader('sec-websocket-version'),
   };
+}
+
+function answerUpgrade<D>(
+  res: HttpResponse,
+  decision: UpgradeDecision<D>,
+  key: string,
+  extensions: string,
+  context: us_socket_context_t,
+): void {
+  if (decision.accept) {
+    const userData: UserData<D> = { data: decision.data, socket: undefined };
+    res.upgrade(userData, key, decision.protocol, extensions, context);
+    return;
+  }
+  res.writeStatus(statusLine(decision.status)).writeHeader('content-type', 'text/plain; charset=utf-8');
+  for (const [name, value] of Object.entries(decision.headers ?? {})) res.writeHeader(name, value);
+  res.end(decision.body);
 }
 
 function writeReply(res: HttpResponse, reply: HttpReply): void {
@@ -191,35 +220,28 @@ export function createUwsTransport<D>(
     compression: uWS.DISABLED,
     upgrade: (res, req, context) => {
       const request = copyUpgradeRequest(req, res, settings.proxyHeader);
-      const key = req.getHeader('sec-websocket-key');
       const extensions = req.getHeader('sec-websocket-extensions');
-      let aborted = false;
-      res.onAborted(() => {
-        aborted = true;
-      });
-      const finish = (decision: UpgradeDecision<D>): void => {
-        if (aborted) return;
-        res.cork(() => {
-          if (decision.accept) {
-            const userData: UserData<D> = { data: decision.data, socket: undefined };
-            res.upgrade(userData, key, decision.protocol, extensions, context);
-          } else {
-            res.writeStatus(statusLine(decision.status)).writeHeader('content-type', 'text/plain; charset=utf-8');
-            for (const [name, value] of Object.entries(decision.headers ?? {})) res.writeHeader(name, value);
-            res.end(decision.body);
-          }
-        });
-      };
-      const fail = (): void => finish({ accept: false, status: 500, body: 'internal error' });
       let decision: UpgradeDecision<D> | Promise<UpgradeDecision<D>>;
       try {
         decision = handlers.upgrade(request);
       } catch {
-        fail();
+        decision = { accept: false, status: 500, body: 'internal error' };
+      }
+      // A decision made synchronously is written at once, still inside the handler (where uWS
+      // corks), so it needs neither `onAborted` nor closures.
+      if (!(decision instanceof Promise)) {
+        answerUpgrade(res, decision, request.wsKey, extensions, context);
         return;
       }
-      if (decision instanceof Promise) decision.then(finish, fail);
-      else finish(decision);
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const finish = (answer: UpgradeDecision<D>): void => {
+        if (aborted) return;
+        res.cork(() => answerUpgrade(res, answer, request.wsKey, extensions, context));
+      };
+      decision.then(finish, () => finish({ accept: false, status: 500, body: 'internal error' }));
     },
     open: (ws) => {
       const userData = ws.getUserData();
@@ -228,7 +250,13 @@ export function createUwsTransport<D>(
       handlers.open(socket, userData.data);
     },
     message: (ws, message, isBinary) => {
-      handlers.message(ws.getUserData().data, message, isBinary);
+      const userData = ws.getUserData();
+      receiving = userData.socket;
+      try {
+        handlers.message(userData.data, message, isBinary);
+      } finally {
+        receiving = undefined;
+      }
     },
     drain: (ws) => {
       handlers.drain(ws.getUserData().data);
