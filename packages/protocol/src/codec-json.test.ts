@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createJsonCodec, jsonCodec } from './codec-json.js';
-import { ProtocolError } from './errors.js';
 import { clientEnvelope, serverEnvelope } from './testing/arbitraries.js';
+import { errorOf } from './testing/protocol-error.js';
 import { SUBPROTOCOL_JSON } from './version.js';
 
 const encoder = new TextEncoder();
-
-function errorOf(run: () => unknown): ProtocolError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 describe('jsonCodec', () => {
   it('describes itself', () => {

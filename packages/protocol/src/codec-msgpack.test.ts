@@ -1,19 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMsgpackCodec, msgpackCodec } from './codec-msgpack.js';
-import { ProtocolError } from './errors.js';
 import { clientEnvelope, msgpackData, serverEnvelope } from './testing/arbitraries.js';
+import { errorOf } from './testing/protocol-error.js';
 import { SUBPROTOCOL_MSGPACK } from './version.js';
-
-function errorOf(run: () => unknown): ProtocolError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
