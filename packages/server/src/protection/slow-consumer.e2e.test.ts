@@ -4,11 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient, sleep } from '../test-support/raw-client.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../testing/index.js';
 
-// Room traffic of ~2 MB/s (20 messages of ~10 KB every 100 ms), published from a timer as a
+// Room traffic of ~2 MB/s (10 messages of ~10 KB every 50 ms), published from a timer as a
 // server-side emit. Loopback TCP buffers absorb a few MB before the server sees backpressure.
+// Small ticks keep the growth between two backpressure sweeps (100 ms) far below the headroom
+// uWS leaves before it skips a slow socket (2 × maxBackpressure), even when a busy machine
+// delays the sweep: a skipped message would be missing from the GAP accounting.
 const CHUNK = 'x'.repeat(10_000);
-const PER_TICK = 20;
-const TICK_MS = 100;
+const PER_TICK = 10;
+const TICK_MS = 50;
 
 const servers: TestServer[] = [];
 const clients: RawClient[] = [];
