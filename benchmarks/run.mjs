@@ -90,7 +90,11 @@ async function session(contenderId, cfg, auth) {
   const nodeFlags = [
     ...serverNodeFlags,
     ...(args.profile && c.script.endsWith('switchyard.mjs')
-      ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('results/raw/profiles', import.meta.url))}`, `--cpu-prof-name=${cfg.scenario}-${contenderId}-${Date.now()}.cpuprofile`]
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${fileURLToPath(new URL('results/raw/profiles', import.meta.url))}`,
+          `--cpu-prof-name=${cfg.scenario}-${contenderId}-${Date.now()}.cpuprofile`,
+        ]
       : []),
   ];
   const genAuth =
@@ -139,7 +143,9 @@ if (only.has('fanout')) {
           const mode = phases[i].mode;
           record('fanout', `${n}/${mode}`, c, { ...ph, closed: r.closed, strayFrames: r.strayFrames });
           if (!ph.error) {
-            log(`fanout rep${rep * F.inSessionReps + Math.floor(i / once.length)} n=${n} ${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`);
+            log(
+              `fanout rep${rep * F.inSessionReps + Math.floor(i / once.length)} n=${n} ${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`,
+            );
           }
         }
       }
@@ -151,11 +157,15 @@ if (only.has('requests')) {
   const R = P.requests;
   for (let rep = 0; rep < repsOf('requests'); rep++) {
     for (const c of R.contenders) {
-      const r = await attempt(`requests ${c}`, () => session(c, { scenario: 'requests', conns: R.conns, rates: R.rates }));
+      const r = await attempt(`requests ${c}`, () =>
+        session(c, { scenario: 'requests', conns: R.conns, rates: R.rates }),
+      );
       for (const [i, x] of (r.rates ?? R.rates.map(() => r)).entries()) {
         record('requests', String(R.rates[i].rate), c, { ...x, closed: r.closed });
         if (!x.error) {
-          log(`requests rep${rep} ${R.rates[i].rate}/s ${c}: p50 ${fmt(x.p50Ms, 3)} p99 ${fmt(x.p99Ms, 3)} p99.9 ${fmt(x.p999Ms, 3)} ms, server ${fmt(x.serverCpuPct, 1)}%, ${fmt(x.serverCpuUsPerRequest, 1)} us/req, lost ${x.lost}`);
+          log(
+            `requests rep${rep} ${R.rates[i].rate}/s ${c}: p50 ${fmt(x.p50Ms, 3)} p99 ${fmt(x.p99Ms, 3)} p99.9 ${fmt(x.p999Ms, 3)} ms, server ${fmt(x.serverCpuPct, 1)}%, ${fmt(x.serverCpuUsPerRequest, 1)} us/req, lost ${x.lost}`,
+          );
         }
       }
     }
@@ -167,11 +177,22 @@ if (only.has('idle')) {
   for (let rep = 0; rep < repsOf('idle'); rep++) {
     for (const c of I.contenders) {
       const r = await attempt(`idle ${c}`, () =>
-        session(c, { scenario: 'idle', count: I.count, concurrency: I.concurrency, settleMs: I.settleMs, laterMs: idleLaterMs }),
+        session(c, {
+          scenario: 'idle',
+          count: I.count,
+          concurrency: I.concurrency,
+          settleMs: I.settleMs,
+          laterMs: idleLaterMs,
+        }),
       );
       record('idle', String(I.count), c, r);
-      const later = r.laterMs ? `, after ${r.laterMs / 1000} s idle ${fmt(r.bytesPerConnectionLater / 1024, 2)} KB/conn` : '';
-      if (!r.error) log(`idle rep${rep} ${c}: ${fmt(r.bytesPerConnection / 1024, 2)} KB/conn (rss ${fmt(r.rssBytes / 2 ** 20, 1)} MB)${later}, closed ${r.closed}`);
+      const later = r.laterMs
+        ? `, after ${r.laterMs / 1000} s idle ${fmt(r.bytesPerConnectionLater / 1024, 2)} KB/conn`
+        : '';
+      if (!r.error)
+        log(
+          `idle rep${rep} ${c}: ${fmt(r.bytesPerConnection / 1024, 2)} KB/conn (rss ${fmt(r.rssBytes / 2 ** 20, 1)} MB)${later}, closed ${r.closed}`,
+        );
     }
   }
 }
@@ -184,7 +205,10 @@ if (only.has('storm')) {
         session(v.contender, { scenario: 'storm', count: S.count, concurrency: S.concurrency }, v.auth),
       );
       record('storm', String(S.count), v.id, r);
-      if (!r.error) log(`storm rep${rep} ${v.id}: ${fmt(r.upgradesPerSec, 0)} upgrades/s, server ${fmt(r.serverCpuUsPerUpgrade, 1)} us/upgrade (${fmt(r.serverCpuPct, 0)}%), gen ${fmt(r.genCpuPct, 0)}%, bad token -> ${r.badTokenStatus}`);
+      if (!r.error)
+        log(
+          `storm rep${rep} ${v.id}: ${fmt(r.upgradesPerSec, 0)} upgrades/s, server ${fmt(r.serverCpuUsPerUpgrade, 1)} us/upgrade (${fmt(r.serverCpuPct, 0)}%), gen ${fmt(r.genCpuPct, 0)}%, bad token -> ${r.badTokenStatus}`,
+        );
     }
   }
 }
@@ -196,11 +220,21 @@ if (only.has('rooms')) {
       // Socket.IO's io.to(room) also reaches the publisher; Switchyard and raw uWS skip it.
       const perPublish = CONTENDERS[c].protocol === 'socketio' ? M.perRoom : M.perRoom - 1;
       const phases = M.phases(perPublish);
-      const cfg = { scenario: 'pubsub', rooms: M.rooms, subsPerRoom: M.perRoom - 1, publisherMember: true, perPublish, phases };
+      const cfg = {
+        scenario: 'pubsub',
+        rooms: M.rooms,
+        subsPerRoom: M.perRoom - 1,
+        publisherMember: true,
+        perPublish,
+        phases,
+      };
       const r = await attempt(`rooms ${c}`, () => session(c, cfg));
       for (const [i, ph] of (r.phases ?? phases.map(() => r)).entries()) {
         record('rooms', phases[i].mode, c, { ...ph, closed: r.closed });
-        if (!ph.error) log(`rooms rep${rep} ${phases[i].mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`);
+        if (!ph.error)
+          log(
+            `rooms rep${rep} ${phases[i].mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}`,
+          );
       }
     }
   }

@@ -20,7 +20,11 @@ export function tokenMaker(auth) {
 }
 
 /** Opens, upgrades and handshakes one connection; optionally joins `room`. */
-export async function openConn(protoName, port, { room, token, member = false, join = false, echo = false, joinId = 1 }) {
+export async function openConn(
+  protoName,
+  port,
+  { room, token, member = false, join = false, echo = false, joinId = 1 },
+) {
   const proto = PROTOCOLS[protoName];
   const conn = new Conn({
     port,

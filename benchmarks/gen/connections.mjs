@@ -15,7 +15,11 @@ export async function storm(cfg) {
   let badTokenStatus = null;
   if (cfg.auth) {
     const proto = PROTOCOLS[protocol];
-    const bad = new Conn({ port, path: proto.path({ token: `${tokens[0].slice(0, -4)}AAAA` }), subprotocol: proto.subprotocol });
+    const bad = new Conn({
+      port,
+      path: proto.path({ token: `${tokens[0].slice(0, -4)}AAAA` }),
+      subprotocol: proto.subprotocol,
+    });
     badTokenStatus = await bad.open().catch(() => -1);
     bad.destroy();
   }

@@ -148,7 +148,8 @@ export async function pubsub(cfg) {
     const cpu = cpuBetween(a, b);
     const lost = expected() - (tally.frames - base);
     latencies.sort((x, y) => x - y);
-    const q = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : undefined);
+    const q = (p) =>
+      latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : undefined;
     return {
       ...(phase.mode === 'fixed' ? { fanoutP50Ms: q(0.5), fanoutP99Ms: q(0.99), fanoutSamples: latencies.length } : {}),
       mode: phase.mode,

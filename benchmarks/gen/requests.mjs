@@ -48,7 +48,7 @@ export async function requests(cfg) {
   return { connections: conns.length, closed, rates: results };
 
   async function runRate({ rate, warmMs, measureMs }) {
-    samples = new Float64Array(Math.ceil((rate * measureMs) / 1000 * 1.5) + 1000);
+    samples = new Float64Array(Math.ceil(((rate * measureMs) / 1000) * 1.5) + 1000);
     nSamples = 0;
     const base = tally.frames;
     let sent = 0;

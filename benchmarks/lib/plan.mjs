@@ -19,7 +19,12 @@ export function plan(quick, smoke = false) {
   p.idle = { ...p.idle, reps: 1, count: 300, settleMs: 300, laterMs: 0 };
   p.storm = { ...p.storm, reps: 1, count: 200 };
   const roomPhases = p.rooms.phases;
-  p.rooms = { ...p.rooms, reps: 1, rooms: 20, phases: (pp) => roomPhases(pp).map((ph) => ({ ...ph, ...win, ...(ph.window ? { window: 40 } : {}) })) };
+  p.rooms = {
+    ...p.rooms,
+    reps: 1,
+    rooms: 20,
+    phases: (pp) => roomPhases(pp).map((ph) => ({ ...ph, ...win, ...(ph.window ? { window: 40 } : {}) })),
+  };
   return p;
 }
 

@@ -12,7 +12,9 @@ const DATA_JSON = JSON.stringify(DATA);
 // [event, data, room]; version 1 as the map { t, event, data, room }.
 function pushPrefix(bin, version) {
   if (version === 1) return null;
-  return bin ? Buffer.concat([Buffer.from([0x93]), msgpack('e'), msgpack(DATA)]) : Buffer.from(`["e",${DATA_JSON},"room-`);
+  return bin
+    ? Buffer.concat([Buffer.from([0x93]), msgpack('e'), msgpack(DATA)])
+    : Buffer.from(`["e",${DATA_JSON},"room-`);
 }
 
 function switchyard(codec, version) {
@@ -54,12 +56,14 @@ const socketio = {
     if (open[0] !== 0x30) throw new Error(`expected engine.io open, got ${open.toString('latin1', 0, 80)}`);
     conn.send(clientFrame('40'));
     const [ok] = await conn.expect(1);
-    if (!ok.toString('latin1', 0, 2).startsWith('40')) throw new Error(`expected socket.io connect, got ${ok.toString('latin1', 0, 80)}`);
+    if (!ok.toString('latin1', 0, 2).startsWith('40'))
+      throw new Error(`expected socket.io connect, got ${ok.toString('latin1', 0, 80)}`);
   },
   async join(conn, room, id) {
     conn.send(clientFrame(`42${id}${JSON.stringify(['join', room])}`));
     const [ack] = await conn.expect(1);
-    if (!ack.toString('latin1').startsWith(`43${id}[true]`)) throw new Error(`join failed: ${ack.toString('latin1', 0, 80)}`);
+    if (!ack.toString('latin1').startsWith(`43${id}[true]`))
+      throw new Error(`join failed: ${ack.toString('latin1', 0, 80)}`);
   },
   publishFrame: (room) => clientFrame(`42${JSON.stringify(['pub', room, DATA])}`),
   requestFrame: (id) => clientFrame(`42${id}${JSON.stringify(['echo', DATA])}`),

@@ -10,11 +10,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts a server script pinned to `core`; resolves once it prints its ready line. */
 export async function startServer({ script, args = [], core, nodeFlags = [], timeoutMs = 20_000 }) {
-  const child = spawn(
-    'taskset',
-    [ '-c', String(core), process.execPath, ...nodeFlags, script, ...args],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const child = spawn('taskset', ['-c', String(core), process.execPath, ...nodeFlags, script, ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout });
   const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} not ready after ${timeoutMs} ms`)), timeoutMs);

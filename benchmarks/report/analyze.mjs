@@ -2,7 +2,13 @@
 // per repetition (both sides measured in the same repetition) before taking their median.
 import { summary } from '../lib/stats.mjs';
 
-const SWITCHYARD = ['switchyard-json', 'switchyard-msgpack', 'switchyard-json-v1', 'switchyard-msgpack-v1', 'switchyard-json-nometrics'];
+const SWITCHYARD = [
+  'switchyard-json',
+  'switchyard-msgpack',
+  'switchyard-json-v1',
+  'switchyard-msgpack-v1',
+  'switchyard-json-nometrics',
+];
 const OTHERS = ['uws-raw', 'sio-uws', 'sio-default'];
 
 const ok = (r) => r && !r.error;
@@ -27,8 +33,10 @@ function cells(scenarioRuns, fields) {
       for (const f of fields) s[f] = field(runs, f);
       s.failures = runs.filter((r) => !ok(r)).length;
       s.errors = [...new Set(runs.filter((r) => !ok(r)).map((r) => r?.error))];
-      if (runs.some((r) => ok(r) && 'lost' in r)) s.lostTotal = runs.filter(ok).reduce((a, r) => a + Math.max(0, r.lost), 0);
-      if (runs.some((r) => ok(r) && 'closed' in r)) s.closedTotal = runs.filter(ok).reduce((a, r) => a + (r.closed ?? 0), 0);
+      if (runs.some((r) => ok(r) && 'lost' in r))
+        s.lostTotal = runs.filter(ok).reduce((a, r) => a + Math.max(0, r.lost), 0);
+      if (runs.some((r) => ok(r) && 'closed' in r))
+        s.closedTotal = runs.filter(ok).reduce((a, r) => a + (r.closed ?? 0), 0);
       if (runs.some((r) => ok(r) && 'saturated' in r)) s.saturated = runs.filter(ok).map((r) => r.saturated);
       out[key][c] = s;
     }
@@ -104,7 +112,9 @@ export function analyze(results) {
     }
     // Highest offered rate whose median p99 stayed under 5 ms with nothing lost and the rate held.
     out.maxRateP99Under5ms = {};
-    const rates = Object.keys(R.requests).map(Number).sort((a, b) => a - b);
+    const rates = Object.keys(R.requests)
+      .map(Number)
+      .sort((a, b) => a - b);
     const contenders = new Set(rates.flatMap((r) => Object.keys(out.requests[r])));
     for (const c of contenders) {
       let best = null;
@@ -120,13 +130,27 @@ export function analyze(results) {
   }
 
   if (R.idle) {
-    out.idle = cells(R.idle, ['bytesPerConnection', 'rssBytes', 'rssBaseBytes', 'connectS', 'bytesPerConnectionLater', 'rssLaterBytes', 'laterMs']);
+    out.idle = cells(R.idle, [
+      'bytesPerConnection',
+      'rssBytes',
+      'rssBaseBytes',
+      'connectS',
+      'bytesPerConnectionLater',
+      'rssLaterBytes',
+      'laterMs',
+    ]);
     out.idleRatios = {};
     for (const [k, byC] of Object.entries(R.idle)) out.idleRatios[k] = ratios(byC, 'bytesPerConnection');
   }
 
   if (R.storm) {
-    out.storm = cells(R.storm, ['upgradesPerSec', 'serverCpuUsPerUpgrade', 'genCpuUsPerUpgrade', 'serverCpuPct', 'genCpuPct']);
+    out.storm = cells(R.storm, [
+      'upgradesPerSec',
+      'serverCpuUsPerUpgrade',
+      'genCpuUsPerUpgrade',
+      'serverCpuPct',
+      'genCpuPct',
+    ]);
     out.authCostUsPerUpgrade = {};
     for (const [k, byV] of Object.entries(R.storm)) {
       const anon = byV['switchyard-anonymous'];
@@ -163,7 +187,9 @@ function targets(out) {
       limit,
       met: value == null ? null : cmp === '<=' ? value.median <= limit : value.median >= limit,
     });
-  const n = out.fanout ? ['1000', ...Object.keys(out.fanout).map((k) => k.split('/')[0])].find((x) => out.fanout[`${x}/saturated`]) : null;
+  const n = out.fanout
+    ? ['1000', ...Object.keys(out.fanout).map((k) => k.split('/')[0])].find((x) => out.fanout[`${x}/saturated`])
+    : null;
   for (const codec of ['json', 'msgpack']) {
     for (const mode of ['saturated', 'fixed']) {
       const r = out.fanoutCpuRatios?.[`${n}/${mode}`];
@@ -172,23 +198,40 @@ function targets(out) {
       // The 15x target comes from saturated reference figures (0.34 vs 6.7 CPU-s per million);
       // at a moderate fixed rate every contender pays a syscall per delivery.
       const d = mode === 'saturated' ? r[`switchyard-${codec}/sio-default`] : undefined;
-      if (mode === 'saturated') add(
-        `fan-out ${n} ${mode}, ${codec}: Socket.IO default CPU per delivery ÷ Switchyard`,
-        d ? { median: 1 / d.median, min: 1 / d.max, max: 1 / d.min, n: d.n } : null,
-        15,
-        '>=',
-      );
+      if (mode === 'saturated')
+        add(
+          `fan-out ${n} ${mode}, ${codec}: Socket.IO default CPU per delivery ÷ Switchyard`,
+          d ? { median: 1 / d.median, min: 1 / d.max, max: 1 / d.min, n: d.n } : null,
+          15,
+          '>=',
+        );
     }
   }
   const rate = out.requestCpuRatios?.['10000'] ? '10000' : null;
   if (rate) {
     for (const codec of ['json', 'msgpack']) {
-      add(`requests ${rate}/s, ${codec}: CPU per request ÷ raw uWS echo`, out.requestCpuRatios[rate][`switchyard-${codec}/uws-raw`], 1.5, '<=');
-      add(`requests ${rate}/s, ${codec}: p99 ÷ raw uWS echo`, out.requestP99Ratios[rate][`switchyard-${codec}/uws-raw`], 1.25, '<=');
+      add(
+        `requests ${rate}/s, ${codec}: CPU per request ÷ raw uWS echo`,
+        out.requestCpuRatios[rate][`switchyard-${codec}/uws-raw`],
+        1.5,
+        '<=',
+      );
+      add(
+        `requests ${rate}/s, ${codec}: p99 ÷ raw uWS echo`,
+        out.requestP99Ratios[rate][`switchyard-${codec}/uws-raw`],
+        1.25,
+        '<=',
+      );
     }
   }
   const idleKey = out.idle && Object.keys(out.idle)[0];
   const bpc = idleKey && out.idle[idleKey]['switchyard-json']?.bytesPerConnection;
-  if (bpc) add(`RSS per idle authenticated connection at ${idleKey} (KB)`, { ...bpc, median: bpc.median / 1024, min: bpc.min / 1024, max: bpc.max / 1024 }, 3, '<=');
+  if (bpc)
+    add(
+      `RSS per idle authenticated connection at ${idleKey} (KB)`,
+      { ...bpc, median: bpc.median / 1024, min: bpc.min / 1024, max: bpc.max / 1024 },
+      3,
+      '<=',
+    );
   return t;
 }

@@ -24,7 +24,16 @@ const COLOR = {
 const byOrder = (a, b) => ORDER.indexOf(a) - ORDER.indexOf(b);
 
 const num = (v, d = 2) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(d));
-const sig = (v) => (v == null || !Number.isFinite(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const sig = (v) =>
+  v == null || !Number.isFinite(v)
+    ? '–'
+    : v >= 100
+      ? v.toFixed(0)
+      : v >= 10
+        ? v.toFixed(1)
+        : v >= 1
+          ? v.toFixed(2)
+          : v.toPrecision(2);
 /** "median (min–max)" */
 const mmm = (s, f = sig, scale = 1) => (s ? `${f(s.median * scale)} (${f(s.min * scale)}–${f(s.max * scale)})` : '–');
 const groupBy = (xs, key) => xs.reduce((acc, x) => ((acc[key(x)] ??= []).push(x), acc), {});
@@ -58,10 +67,22 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
       [
         ['Command', `\`${json.command}\` (${json.mode} mode)`],
         ['Date', `${json.startedAt} (${json.durationS} s)`],
-        ...Object.values(groupBy(json.merged ?? [], (m) => `${m.command} ${m.startedAt}`)).map((ms) => [`Merged: ${ms.map((m) => m.scenario).join(', ')}`, `from \`${ms[0].command}\` (${ms[0].mode} mode, ${ms[0].startedAt})`]),
-        ['Machine', `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, load at start ${m.loadAverageAtStart.join(' ')}`],
-        ['Software', `Node ${m.node}; uWebSockets.js ${m.versions['uWebSockets.js']}; socket.io ${m.versions['socket.io']} (engine.io ${m.versions['engine.io']}, ws ${m.versions.ws}); commit ${m.gitCommit}`],
-        ['Pinning', `server on core ${json.method.pinning.serverCore}, load generator on core ${json.method.pinning.generatorCore} (\`taskset\`); no \`nice\`; open files limit ${m.openFilesLimit}`],
+        ...Object.values(groupBy(json.merged ?? [], (m) => `${m.command} ${m.startedAt}`)).map((ms) => [
+          `Merged: ${ms.map((m) => m.scenario).join(', ')}`,
+          `from \`${ms[0].command}\` (${ms[0].mode} mode, ${ms[0].startedAt})`,
+        ]),
+        [
+          'Machine',
+          `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, load at start ${m.loadAverageAtStart.join(' ')}`,
+        ],
+        [
+          'Software',
+          `Node ${m.node}; uWebSockets.js ${m.versions['uWebSockets.js']}; socket.io ${m.versions['socket.io']} (engine.io ${m.versions['engine.io']}, ws ${m.versions.ws}); commit ${m.gitCommit}`,
+        ],
+        [
+          'Pinning',
+          `server on core ${json.method.pinning.serverCore}, load generator on core ${json.method.pinning.generatorCore} (\`taskset\`); no \`nice\`; open files limit ${m.openFilesLimit}`,
+        ],
       ],
     ),
   );
@@ -88,14 +109,22 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
     const [n, mode] = key.split('/');
     addRatios(`Fan-out to ${Number(n).toLocaleString('en')}, ${mode}: server CPU per delivery`, S.fanoutCpuRatios[key]);
   }
-  const reqRate = S.requestCpuRatios && (S.requestCpuRatios['10000'] ? '10000' : Object.keys(S.requestCpuRatios).at(-1));
+  const reqRate =
+    S.requestCpuRatios && (S.requestCpuRatios['10000'] ? '10000' : Object.keys(S.requestCpuRatios).at(-1));
   if (reqRate) {
-    addRatios(`Requests at ${Number(reqRate).toLocaleString('en')}/s: server CPU per request`, S.requestCpuRatios[reqRate]);
+    addRatios(
+      `Requests at ${Number(reqRate).toLocaleString('en')}/s: server CPU per request`,
+      S.requestCpuRatios[reqRate],
+    );
     addRatios(`Requests at ${Number(reqRate).toLocaleString('en')}/s: p99 round trip`, S.requestP99Ratios[reqRate]);
   }
-  for (const key of Object.keys(S.idleRatios ?? {})) addRatios(`RSS per idle connection at ${Number(key).toLocaleString('en')}`, S.idleRatios[key]);
+  for (const key of Object.keys(S.idleRatios ?? {}))
+    addRatios(`RSS per idle connection at ${Number(key).toLocaleString('en')}`, S.idleRatios[key]);
   for (const key of Object.keys(S.roomsCpuRatios ?? {})) {
-    addRatios(`Many rooms (${json.method.plan.rooms.rooms} × ${json.method.plan.rooms.perRoom}), ${key}: server CPU per delivery`, S.roomsCpuRatios[key]);
+    addRatios(
+      `Many rooms (${json.method.plan.rooms.rooms} × ${json.method.plan.rooms.perRoom}), ${key}: server CPU per delivery`,
+      S.roomsCpuRatios[key],
+    );
   }
   out.push(table(['Figure (Switchyard ÷ …)', '÷ raw uWS', '÷ Socket.IO on uWS', '÷ Socket.IO default'], hrows));
   out.push('');
@@ -115,7 +144,12 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
     out.push(
       table(
         ['Target', 'Measured median (min–max)', 'Limit', 'Met'],
-        S.targets.map((t) => [t.name, mmm(t.value), `${t.name.includes('Socket.IO default') ? '≥' : '≤'} ${t.limit}`, t.met == null ? '–' : t.met ? 'yes' : '**no**']),
+        S.targets.map((t) => [
+          t.name,
+          mmm(t.value),
+          `${t.name.includes('Socket.IO default') ? '≥' : '≤'} ${t.limit}`,
+          t.met == null ? '–' : t.met ? 'yes' : '**no**',
+        ]),
       ),
     );
     out.push('');
@@ -136,7 +170,14 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
       });
     }
     if (groups.length) {
-      writeFileSync(svgPath, barChart({ title: 'Fan-out: server CPU-seconds per million deliveries (lower is better)', unit: 'CPU-s per million deliveries', groups }));
+      writeFileSync(
+        svgPath,
+        barChart({
+          title: 'Fan-out: server CPU-seconds per million deliveries (lower is better)',
+          unit: 'CPU-s per million deliveries',
+          groups,
+        }),
+      );
       out.push(`![Fan-out: server CPU-seconds per million deliveries](${relative(dirname(docsPath), svgPath)})`);
       out.push('');
     }
@@ -179,7 +220,9 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
                 mmm(x.genCpuPct, (v) => v.toFixed(0)),
                 mmm(x.genCpuSPerMillion),
                 x.bytesPerDelivery ? num(x.bytesPerDelivery.median, 0) : '–',
-                ...(mode === 'fixed' ? [`${mmm(x.fanoutP50Ms, (v) => v.toFixed(2))} / ${mmm(x.fanoutP99Ms, (v) => v.toFixed(2))}`] : []),
+                ...(mode === 'fixed'
+                  ? [`${mmm(x.fanoutP50Ms, (v) => v.toFixed(2))} / ${mmm(x.fanoutP99Ms, (v) => v.toFixed(2))}`]
+                  : []),
                 (x.saturated ?? []).join(', ') || (x.errors?.join('; ') ?? '–'),
                 x.failures ? `${x.lostTotal ?? 0} (${x.failures} failed)` : String(x.lostTotal ?? 0),
               ];
@@ -191,11 +234,18 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
     if (S.burstCliff && Object.keys(S.burstCliff).length) {
       out.push('### Burst cliff');
       out.push('');
-      out.push('Server CPU per delivery under 200-publish bursts ÷ the same under steady saturation, per repetition. Near 1: no cliff.');
+      out.push(
+        'Server CPU per delivery under 200-publish bursts ÷ the same under steady saturation, per repetition. Near 1: no cliff.',
+      );
       out.push('');
       const ns = Object.keys(S.burstCliff);
       const cs = [...new Set(ns.flatMap((n) => Object.keys(S.burstCliff[n])))].sort(byOrder);
-      out.push(table(['Contender', ...ns.map((n) => `${Number(n).toLocaleString('en')} subscribers`)], cs.map((c) => [L(c), ...ns.map((n) => mmm(S.burstCliff[n][c]))])));
+      out.push(
+        table(
+          ['Contender', ...ns.map((n) => `${Number(n).toLocaleString('en')} subscribers`)],
+          cs.map((c) => [L(c), ...ns.map((n) => mmm(S.burstCliff[n][c]))]),
+        ),
+      );
       out.push('');
     }
   }
@@ -237,11 +287,34 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
       }));
     if (reqGroups.some((g) => g.bars.length)) {
       const reqSvg = join(chartDir, 'requests.svg');
-      writeFileSync(reqSvg, barChart({ title: 'Request/echo round trip: p99 latency (lower is better)', unit: 'p99 round trip, ms', groups: reqGroups }));
+      writeFileSync(
+        reqSvg,
+        barChart({
+          title: 'Request/echo round trip: p99 latency (lower is better)',
+          unit: 'p99 round trip, ms',
+          groups: reqGroups,
+        }),
+      );
       out.push(`![Request/echo p99 latency by offered rate](${relative(dirname(docsPath), reqSvg)})`);
       out.push('');
     }
-    out.push(table(['Offered/s', 'Contender', 'Achieved/s', 'p50', 'p99', 'p99.9', 'Server CPU %', 'Server µs/request', 'Generator CPU %', 'Lost'], rows));
+    out.push(
+      table(
+        [
+          'Offered/s',
+          'Contender',
+          'Achieved/s',
+          'p50',
+          'p99',
+          'p99.9',
+          'Server CPU %',
+          'Server µs/request',
+          'Generator CPU %',
+          'Lost',
+        ],
+        rows,
+      ),
+    );
     out.push('');
     out.push(
       `Highest offered rate held with p99 < 5 ms: ${Object.entries(S.maxRateP99Under5ms)
@@ -255,12 +328,21 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
   if (S.storm) {
     out.push('## 4. Connection storm with JWT verification');
     out.push('');
-    out.push('Connections opened 100 at a time; an upgrade counts when the socket is usable (for Switchyard: the `welcome` arrived). Connections stay open until the storm ends.');
+    out.push(
+      'Connections opened 100 at a time; an upgrade counts when the socket is usable (for Switchyard: the `welcome` arrived). Connections stay open until the storm ends.',
+    );
     out.push('');
     for (const key of Object.keys(S.storm)) {
       out.push(
         table(
-          ['Variant', 'Upgrades/s', 'Server CPU µs / upgrade', 'Server CPU %', 'Generator CPU %', 'Generator CPU µs / upgrade'],
+          [
+            'Variant',
+            'Upgrades/s',
+            'Server CPU µs / upgrade',
+            'Server CPU %',
+            'Generator CPU %',
+            'Generator CPU µs / upgrade',
+          ],
           Object.entries(S.storm[key]).map(([v, x]) => [
             v,
             mmm(x.upgradesPerSec, (q) => q.toFixed(0)),
@@ -272,7 +354,10 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
         ),
       );
       const ac = S.authCostUsPerUpgrade?.[key];
-      if (ac) out.push(`\nAuthentication cost (server CPU per upgrade minus the anonymous upgrade): HS256 ${mmm(ac.hs256, (q) => q.toFixed(1))} µs, RS256 ${mmm(ac.rs256, (q) => q.toFixed(1))} µs.`);
+      if (ac)
+        out.push(
+          `\nAuthentication cost (server CPU per upgrade minus the anonymous upgrade): HS256 ${mmm(ac.hs256, (q) => q.toFixed(1))} µs, RS256 ${mmm(ac.rs256, (q) => q.toFixed(1))} µs.`,
+        );
       out.push('');
     }
   }
@@ -280,7 +365,9 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
   if (S.idle) {
     out.push('## 5. Memory per idle connection');
     out.push('');
-    out.push('Server RSS growth after opening the connections (Switchyard: authenticated with HS256, no room), over the RSS with 20 connections open.');
+    out.push(
+      'Server RSS growth after opening the connections (Switchyard: authenticated with HS256, no room), over the RSS with 20 connections open.',
+    );
     out.push('');
     for (const key of Object.keys(S.idle)) {
       const cellsOf = S.idle[key];
@@ -288,7 +375,15 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
       const laterHead = laterMs ? [`RSS after ${laterMs / 1000} s idle (MB)`] : [];
       out.push(
         table(
-          ['Contender', 'Connections', 'KB per connection', 'RSS before (MB)', 'RSS after (MB)', ...laterHead, 'Connect time (s)'],
+          [
+            'Contender',
+            'Connections',
+            'KB per connection',
+            'RSS before (MB)',
+            'RSS after (MB)',
+            ...laterHead,
+            'Connect time (s)',
+          ],
           Object.keys(cellsOf)
             .sort(byOrder)
             .map((c) => {
@@ -311,7 +406,9 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
 
   if (S.rooms) {
     const rp = json.method.plan.rooms;
-    out.push(`## 2. Many rooms: ${(rp.rooms * rp.perRoom).toLocaleString('en')} connections in ${rp.rooms} rooms of ${rp.perRoom}, a publisher in every room`);
+    out.push(
+      `## 2. Many rooms: ${(rp.rooms * rp.perRoom).toLocaleString('en')} connections in ${rp.rooms} rooms of ${rp.perRoom}, a publisher in every room`,
+    );
     out.push('');
     out.push(
       'One member of each room publishes. Switchyard and raw uWS deliver to the 9 other members; Socket.IO (`io.to(room)`, its uWS fast path) also to the publisher, so its publish rate is set to offer the same deliveries per second. ' +
@@ -323,7 +420,15 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
       out.push('');
       out.push(
         table(
-          ['Contender', 'Deliveries/s', 'Server CPU-s / M deliveries', 'Server CPU %', 'Generator CPU %', 'Saturated side', 'Lost'],
+          [
+            'Contender',
+            'Deliveries/s',
+            'Server CPU-s / M deliveries',
+            'Server CPU %',
+            'Generator CPU %',
+            'Saturated side',
+            'Lost',
+          ],
           Object.keys(S.rooms[key])
             .sort(byOrder)
             .map((c) => {
@@ -359,5 +464,9 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
 // `node report/markdown.mjs [results.json] [docs.md]` re-renders the docs from saved results.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const input = process.argv[2] ?? join(HERE, '..', 'results', 'latest.json');
-  writeDocs(JSON.parse(readFileSync(input, 'utf8')), process.argv[3] ?? join(HERE, '..', '..', 'docs', 'benchmarks.md'), dirname(input));
+  writeDocs(
+    JSON.parse(readFileSync(input, 'utf8')),
+    process.argv[3] ?? join(HERE, '..', '..', 'docs', 'benchmarks.md'),
+    dirname(input),
+  );
 }

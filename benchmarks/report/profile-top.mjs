@@ -19,4 +19,5 @@ for (let i = 0; i < prof.samples.length; i++) {
 }
 const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(n));
 console.log(`total sampled: ${(total / 1000).toFixed(0)} ms`);
-for (const [k, v] of rows) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);
+for (const [k, v] of rows)
+  console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);

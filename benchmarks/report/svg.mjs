@@ -34,11 +34,15 @@ export function barChart({ title, unit, groups, log = true }) {
       const color = b.color ?? COLORS[i % COLORS.length];
       const x0 = left;
       parts.push(`<text x="${left - 6}" y="${y + barH - 4}" text-anchor="end">${esc(b.label)}</text>`);
-      parts.push(`<rect x="${x0}" y="${y}" width="${Math.max(1, x(b.median) - x0).toFixed(1)}" height="${barH}" fill="${color}"/>`);
+      parts.push(
+        `<rect x="${x0}" y="${y}" width="${Math.max(1, x(b.median) - x0).toFixed(1)}" height="${barH}" fill="${color}"/>`,
+      );
       parts.push(
         `<line x1="${x(b.min).toFixed(1)}" x2="${x(b.max).toFixed(1)}" y1="${y + barH / 2}" y2="${y + barH / 2}" stroke="#24292f" stroke-width="1.5"/>`,
       );
-      parts.push(`<text x="${(x(Math.max(b.max, b.median)) + 6).toFixed(1)}" y="${y + barH - 4}">${fmt(b.median)}</text>`);
+      parts.push(
+        `<text x="${(x(Math.max(b.max, b.median)) + 6).toFixed(1)}" y="${y + barH - 4}">${fmt(b.median)}</text>`,
+      );
       y += barH + gap;
     });
     y += 10;

@@ -58,7 +58,9 @@ function substitute(expr) {
 }
 
 async function query(expr) {
-  const res = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query: expr })}`, { signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query: expr })}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
   const body = await res.json();
   if (body.status !== 'success') return { error: `${body.errorType}: ${body.error}` };
   return { data: body.data };
@@ -103,7 +105,8 @@ for (;;) {
     const r = await query(expr);
     if (r.error) failures.push(`${q.panel}: ${expr}\n    error: ${r.error}`);
     else if (isEmpty(r.data)) failures.push(`${q.panel}: ${expr}\n    no data`);
-    else if (q.label && !r.data.result.some((s) => q.label in s.metric)) failures.push(`${q.panel}: ${expr}\n    no series with label ${q.label}`);
+    else if (q.label && !r.data.result.some((s) => q.label in s.metric))
+      failures.push(`${q.panel}: ${expr}\n    no series with label ${q.label}`);
   }
   if (failures.length === 0 || Date.now() > retryUntil) break;
   await sleep(2000);
@@ -115,11 +118,14 @@ const loaded = rules.data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, grou
 if (loaded.length === 0) failures.push('no alert rules loaded');
 for (const rule of loaded) {
   if (rule.health !== 'ok') failures.push(`rule ${rule.name}: health ${rule.health} ${rule.lastError ?? ''}`);
-  else if (Date.parse(rule.lastEvaluation) < firstScrape) failures.push(`rule ${rule.name}: not evaluated since the target came up`);
+  else if (Date.parse(rule.lastEvaluation) < firstScrape)
+    failures.push(`rule ${rule.name}: not evaluated since the target came up`);
 }
 
 if (failures.length > 0) {
   console.error(`dashboard-queries: ${failures.length} failure(s):\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`dashboard-queries: ${queries.length} dashboard queries returned data; ${loaded.length} alert rules healthy`);
+console.log(
+  `dashboard-queries: ${queries.length} dashboard queries returned data; ${loaded.length} alert rules healthy`,
+);

@@ -70,7 +70,9 @@ const url = `ws://${HOST}:${port}/ws`;
 const onMain = await fetch(`http://${HOST}:${port}/metrics`);
 const onSide = await fetch(`http://${HOST}:${metricsPort}/metrics`);
 if (onMain.status !== 404 || onSide.status !== 200) {
-  console.error(`serve-with-traffic: /metrics answered ${onMain.status} on the main port and ${onSide.status} on the metrics port (want 404 and 200)`);
+  console.error(
+    `serve-with-traffic: /metrics answered ${onMain.status} on the main port and ${onSide.status} on the metrics port (want 404 and 200)`,
+  );
   await server.close({ graceMs: 0 });
   process.exit(1);
 }
@@ -100,9 +102,11 @@ function client(codec, sub, { mute = false, onOpen } = {}) {
 }
 
 function every(ms, fn) {
-  timers.push(setInterval(() => {
-    if (!stopping) fn();
-  }, ms));
+  timers.push(
+    setInterval(() => {
+      if (!stopping) fn();
+    }, ms),
+  );
 }
 
 // Members: both codecs, in a presence room and a drop-policy room.
@@ -117,7 +121,12 @@ function member(codec, sub) {
   });
   return { ws, send: (e) => send(e) };
 }
-const members = [member(jsonCodec, 'ann'), member(jsonCodec, 'ben'), member(msgpackCodec, 'cat'), member(msgpackCodec, 'dan')];
+const members = [
+  member(jsonCodec, 'ann'),
+  member(jsonCodec, 'ben'),
+  member(msgpackCodec, 'cat'),
+  member(msgpackCodec, 'dan'),
+];
 
 every(100, () => {
   const m = members[Math.floor(Math.random() * members.length)];

@@ -38,7 +38,10 @@ async function main() {
 
   // The browser build the size test measures, exposed to the page as a global.
   const bundle = await build({
-    stdin: { contents: `export { createClient, ClientError } from ${JSON.stringify(entry)};`, resolveDir: process.cwd() },
+    stdin: {
+      contents: `export { createClient, ClientError } from ${JSON.stringify(entry)};`,
+      resolveDir: process.cwd(),
+    },
     bundle: true,
     minify: true,
     format: 'iife',
@@ -55,7 +58,10 @@ async function main() {
 
   const http = createHttpServer((req, res) => {
     if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>e2e</title><script src="/client.js"></script>');
+    else
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><title>e2e</title><script src="/client.js"></script>');
   });
   await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise((resolve) => http.close(resolve)));
@@ -79,7 +85,10 @@ async function main() {
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.goto(pageUrl);
-  check(await page.evaluate(() => typeof window.Switchyard?.createClient === 'function'), 'the bundle loads in Chromium');
+  check(
+    await page.evaluate(() => typeof window.Switchyard?.createClient === 'function'),
+    'the bundle loads in Chromium',
+  );
 
   // Runs in the page, on the browser's own WebSocket; resolves once the Node client's message arrives.
   const inPage = page.evaluate(
@@ -95,7 +104,14 @@ async function main() {
       const echo = await client.request('echo', { n: 1 }, { timeoutMs: 5_000 });
       const fromNode = await received;
       const presence = await room.presence();
-      return { joined, echo, fromNode, statuses, userId: client.welcome.userId, members: presence.members.map((m) => m.userId).sort() };
+      return {
+        joined,
+        echo,
+        fromNode,
+        statuses,
+        userId: client.welcome.userId,
+        members: presence.members.map((m) => m.userId).sort(),
+      };
     },
     { url: t.url, token: t.token('browser') },
   );
@@ -112,7 +128,10 @@ async function main() {
   check(result.userId === 'browser', 'the browser authenticated with the bearer subprotocol');
   check(result.joined.room === 'e2e', 'the browser joined the room');
   check(result.echo.from === 'browser' && result.echo.data.n === 1, 'the browser request got its typed reply');
-  check(result.fromNode.text === 'hello from node' && result.fromNode.room === 'e2e', "the browser receives the Node client's message");
+  check(
+    result.fromNode.text === 'hello from node' && result.fromNode.room === 'e2e',
+    "the browser receives the Node client's message",
+  );
   check(JSON.stringify(result.members) === JSON.stringify(['browser', 'node']), 'presence lists both members');
   check(JSON.stringify(result.statuses) === JSON.stringify(['connecting', 'open']), 'status went connecting -> open');
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);

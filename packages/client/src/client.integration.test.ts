@@ -73,12 +73,14 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     const client = connect('alice');
     expect(await client.request('sum', { a: 2, b: 3 })).toBe(5);
     expect(await client.request('whoami', null)).toBe('alice');
-    const error = await (client.request as (n: string, d: unknown) => Promise<unknown>)('nope', 1).catch((e: unknown) => e);
+    const error = await (client.request as (n: string, d: unknown) => Promise<unknown>)('nope', 1).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ClientError);
     expect((error as ClientError).code).toBe('NOT_FOUND');
   });
 
-  it('joins a room, publishes with an ack and receives the other member\'s messages', async () => {
+  it("joins a room, publishes with an ack and receives the other member's messages", async () => {
     const alice = connect('alice');
     const bob = connect('bob');
     const aliceRoom = alice.join('lobby', { presence: true });
@@ -107,7 +109,9 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     await opened(client);
     const [conn] = t.server.userConnections('alice');
     expect(await conn?.request('client:double', 21, { timeoutMs: 5_000 })).toBe(42);
-    await expect(conn?.request('client:double', -1, { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(conn?.request('client:double', -1, { timeoutMs: 5_000 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 
   it('speaks msgpack through the separate entry', async () => {
@@ -121,7 +125,7 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     await waitFor(() => got.length === 1, 'push', WAIT);
   });
 
-  it('accepts the protocol\'s strict JSON codec', async () => {
+  it("accepts the protocol's strict JSON codec", async () => {
     const client = connect('alice', { codec: jsonCodec });
     expect(await client.request('sum', { a: 1, b: 2 })).toBe(3);
   });
@@ -131,7 +135,10 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     // is shut down with the client connected and a new one is started on that port.
     const port = await freePort();
     const start = async (): Promise<SwitchyardServer<ChatContract>> => {
-      const server = createServer<ChatContract>({ auth: { secret: t.secret, algorithms: ['HS256'] }, logLevel: 'silent' });
+      const server = createServer<ChatContract>({
+        auth: { secret: t.secret, algorithms: ['HS256'] },
+        logLevel: 'silent',
+      });
       server.onRequest('sum', (_ctx, { a, b }) => a + b);
       await server.listen(port, '127.0.0.1');
       return server;
@@ -179,7 +186,10 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     expect(errors.at(-1)).toMatchObject({ code: 'DISCONNECTED', closeCode: 4002 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(t.server.connectionCount).toBe(0);
-    await expect(client.request('sum', { a: 1, b: 1 })).rejects.toMatchObject({ code: 'DISCONNECTED', closeCode: 4002 });
+    await expect(client.request('sum', { a: 1, b: 1 })).rejects.toMatchObject({
+      code: 'DISCONNECTED',
+      closeCode: 4002,
+    });
   });
 
   it('fetches a new token on a re-authenticate close (4100), then reconnects', async () => {
@@ -236,7 +246,9 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     const client = connect('alice');
     await opened(client);
     expect(client.welcome?.limits.maxPayload).toBe(1_024);
-    await expect(client.emit('seq', 'x'.repeat(2_000) as unknown as number)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(client.emit('seq', 'x'.repeat(2_000) as unknown as number)).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
     expect(await client.request('sum', { a: 1, b: 2 })).toBe(3);
     expect(client.status).toBe('open');
   });

@@ -45,7 +45,9 @@ describe('client types', () => {
 
   it('types request input and output', () => {
     expectTypeOf(client.request('chat:send', { room: 'r', text: 'hi' })).toEqualTypeOf<Promise<{ id: string }>>();
-    expectTypeOf(client.request('chat:count', null, { timeoutMs: 1_000, retry: true })).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(client.request('chat:count', null, { timeoutMs: 1_000, retry: true })).toEqualTypeOf<
+      Promise<number>
+    >();
     // @ts-expect-error unknown request
     void client.request('chat:delete', { id: '1' });
     // @ts-expect-error missing field

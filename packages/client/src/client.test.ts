@@ -430,7 +430,12 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     const replies = connection.all('reply').sort((x, y) => x.id - y.id);
     expect(replies[0]).toEqual({ t: 'reply', id: 1, ok: true, data: 42 });
     expect(replies[1]).toEqual({ t: 'reply', id: 2, ok: false, error: { code: 'FORBIDDEN', message: 'nope' } });
-    expect(replies[2]).toEqual({ t: 'reply', id: 3, ok: false, error: { code: 'INTERNAL', message: 'handler failed' } });
+    expect(replies[2]).toEqual({
+      t: 'reply',
+      id: 3,
+      ok: false,
+      error: { code: 'INTERNAL', message: 'handler failed' },
+    });
     expect(replies[3]).toMatchObject({ id: 4, ok: false, error: { code: 'NOT_FOUND' } });
     expect(errors).toEqual([new Error('secret detail')]);
   });
@@ -476,7 +481,13 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
       const key = fc.constantFrom('__proto__', 'constructor', 'toString', 'lobby', 'e');
       const data = fc.jsonValue({ maxDepth: 3 });
       const frames = fc.oneof(
-        fc.record({ t: fc.constant('reply'), id: fc.integer(), ok: fc.boolean(), data, error: fc.record({ code: str, message: str }) }),
+        fc.record({
+          t: fc.constant('reply'),
+          id: fc.integer(),
+          ok: fc.boolean(),
+          data,
+          error: fc.record({ code: str, message: str }),
+        }),
         fc.record({ t: fc.constant('request'), id: fc.nat(), name: key, data }),
         fc.record({ t: fc.constant('push'), event: key, data, room: key }, { requiredKeys: ['t', 'event'] }),
         // Compact (version 2) pushes: direct, with a room, with a null room before reserved fields.
@@ -484,7 +495,12 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
         fc.tuple(key, data, key),
         fc.tuple(key, data, fc.constant(null), fc.nat(), str),
         fc.record({ t: fc.constant('presence'), room: key, change: str, userId: str, connections: fc.integer() }),
-        fc.record({ t: fc.constant('notice'), code: fc.constantFrom('GAP', 'SHUTDOWN', 'NEW_CODE'), room: key, missed: data }),
+        fc.record({
+          t: fc.constant('notice'),
+          code: fc.constantFrom('GAP', 'SHUTDOWN', 'NEW_CODE'),
+          room: key,
+          missed: data,
+        }),
         fc.record({ t: fc.constantFrom('ping', 'pong'), ts: data }),
       );
       const sample = fc.sample(frames, { seed: 5, numRuns: 300 }).map((frame) => JSON.stringify(frame));

@@ -72,8 +72,7 @@ class SwitchyardClient {
   #ended: ClientError | undefined;
 
   constructor(options: ClientOptions) {
-    const WebSocket =
-      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocket) throw new TypeError('no WebSocket: pass the WebSocket option');
     this.#codec = options.codec === undefined || options.codec === 'json' ? json : options.codec;
     this.#clock = options.clock ?? systemClock;
@@ -188,14 +187,16 @@ class SwitchyardClient {
     // NaN without an expiry, or with one that is not a number (a broken server): a runtime would
     // fire a NaN delay at once, and every refresh would plan the next one at once again.
     const delay = refreshDelay(this.#expiresAt as number, this.#clock.now(), this.#refreshBeforeMs);
-    if (delay >= 0 && this.#getToken) this.#refreshTimer = this.#clock.setTimeout(() => void this.#refresh(session), delay);
+    if (delay >= 0 && this.#getToken)
+      this.#refreshTimer = this.#clock.setTimeout(() => void this.#refresh(session), delay);
   }
 
   /** Replaces the token in band; a refused refresh is reported, and the server closes with 41xx. */
   async #refresh(session: number): Promise<void> {
     try {
       const token = await (this.#getToken as () => string | Promise<string>)();
-      const reply = (await this.#call((id) => ({ t: 'refresh', id, token }), 'direct')) as { expiresAt?: number } | undefined;
+      const reply = (await this.#call((id) => ({ t: 'refresh', id, token }), 'direct')) as
+        { expiresAt?: number } | undefined;
       if (session !== this.#session) return;
       this.#token = token;
       this.#expiresAt = reply?.expiresAt;
@@ -251,7 +252,12 @@ class SwitchyardClient {
   }
 
   #answer(request: RequestEnvelope): void {
-    answer(this.#handlers.get(request.name), request, (reply) => this.#encode(reply), (error) => this.#error(error)).then(
+    answer(
+      this.#handlers.get(request.name),
+      request,
+      (reply) => this.#encode(reply),
+      (error) => this.#error(error),
+    ).then(
       // Offline, the server has already failed its request: the late reply has nowhere to go.
       (frame) => this.#dispatch('direct', { frame, sent: noop, fail: noop, live: () => true }),
       // Even the error reply cannot be sent (larger than maxPayload): the server's call times out.
@@ -272,7 +278,11 @@ class SwitchyardClient {
     this.#events.emit('status', event);
     if (event.status !== 'closed') return;
     const { code = NORMAL_CLOSE, reason } = event;
-    const error = (this.#ended = new ClientError('DISCONNECTED', `connection closed (${code}${reason ? `: ${reason}` : ''})`, code));
+    const error = (this.#ended = new ClientError(
+      'DISCONNECTED',
+      `connection closed (${code}${reason ? `: ${reason}` : ''})`,
+      code,
+    ));
     this.#queue.failAll(error);
     for (const room of this.#rooms.values()) room.abandon(error);
     this.#rooms.clear();
@@ -311,7 +321,8 @@ class SwitchyardClient {
 
   #dispatch(mode: SendMode, queued: QueuedFrame): void {
     if ((mode === 'direct' ? this.#active : this.#ready) && this.#connection.send(queued.frame)) queued.sent();
-    else if (mode === 'direct' || this.#ended) queued.fail(this.#ended ?? new ClientError('DISCONNECTED', 'not connected'));
+    else if (mode === 'direct' || this.#ended)
+      queued.fail(this.#ended ?? new ClientError('DISCONNECTED', 'not connected'));
     else this.#queue.push(queued);
   }
 

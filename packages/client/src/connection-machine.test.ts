@@ -23,7 +23,10 @@ describe('connection machine', () => {
   it('connects, then opens on the welcome', () => {
     const [connecting, effects] = run([{ type: 'connect' }]);
     expect(connecting).toMatchObject({ phase: 'socket', status: 'connecting' });
-    expect(effects).toEqual([{ type: 'status', status: 'connecting' }, { type: 'open-socket', refreshToken: false }]);
+    expect(effects).toEqual([
+      { type: 'status', status: 'connecting' },
+      { type: 'open-socket', refreshToken: false },
+    ]);
     const [open, more] = run([{ type: 'welcome' }], connecting);
     expect(open).toMatchObject({ phase: 'open', status: 'open', attempt: 0 });
     expect(more).toEqual([{ type: 'status', status: 'open' }]);
@@ -60,7 +63,9 @@ describe('connection machine', () => {
     const [open] = run(opened);
     const [state, effects] = transition(open, closed(4100, 'token expired'), DEFAULT_BACKOFF, random, false);
     expect(state).toMatchObject({ phase: 'closed', status: 'closed' });
-    expect(effects).toEqual([{ type: 'status', status: 'closed', code: 4100, reason: 'token expired', terminal: true }]);
+    expect(effects).toEqual([
+      { type: 'status', status: 'closed', code: 4100, reason: 'token expired', terminal: true },
+    ]);
     // Other codes still reconnect without getToken.
     expect(transition(open, closed(1006), DEFAULT_BACKOFF, random, false)[0]).toMatchObject({ status: 'reconnecting' });
   });

@@ -93,7 +93,10 @@ export function transition(
       if (phase !== 'idle' && phase !== 'closed') return [state, []];
       return [
         { phase: 'socket', status: 'connecting', attempt: 0, refreshToken: false },
-        [{ type: 'status', status: 'connecting' }, { type: 'open-socket', refreshToken: false }],
+        [
+          { type: 'status', status: 'connecting' },
+          { type: 'open-socket', refreshToken: false },
+        ],
       ];
     case 'welcome':
       if (phase !== 'socket') return [state, []];
@@ -107,7 +110,10 @@ export function transition(
       const effects: Effect[] = [{ type: 'status', status: 'closed', code: NORMAL_CLOSE, reason }];
       // Closed before connecting: no socket to close, but the session still ends with its status
       // event (the client fails what was queued for it).
-      if (phase !== 'idle') effects.unshift(phase === 'waiting' ? { type: 'cancel-retry' } : { type: 'close-socket', code: NORMAL_CLOSE, reason });
+      if (phase !== 'idle')
+        effects.unshift(
+          phase === 'waiting' ? { type: 'cancel-retry' } : { type: 'close-socket', code: NORMAL_CLOSE, reason },
+        );
       return [{ ...state, phase: 'closed', status: 'closed' }, effects];
     }
     case 'socket-closed': {

@@ -117,9 +117,15 @@ export class Connection {
     if (this.#running) return;
     this.#running = true;
     try {
-      for (let next; (next = this.#pending.shift()); ) {
+      for (let next; (next = this.#pending.shift());) {
         const wasOpen = this.#state.phase === 'open';
-        const [state, effects] = transition(this.#state, next, this.#config.backoff, this.#config.random, this.#config.reauth);
+        const [state, effects] = transition(
+          this.#state,
+          next,
+          this.#config.backoff,
+          this.#config.random,
+          this.#config.reauth,
+        );
         this.#state = state;
         for (const effect of effects) this.#run(effect);
         if (wasOpen && state.phase !== 'open') this.#listener.down();
@@ -162,7 +168,8 @@ export class Connection {
       if (attempt !== this.#attemptId || this.#state.phase !== 'socket') return;
       // Browsers cannot set headers on a WebSocket, so the token always travels as a subprotocol
       // entry, on every runtime: one path to test and to secure.
-      const protocols = token === undefined ? [codec.subprotocol] : [codec.subprotocol, BEARER_SUBPROTOCOL_PREFIX + token];
+      const protocols =
+        token === undefined ? [codec.subprotocol] : [codec.subprotocol, BEARER_SUBPROTOCOL_PREFIX + token];
       socket = new this.#config.WebSocket(url, protocols);
     } catch (error) {
       // getToken() failed, or the constructor refused the URL or a subprotocol.

@@ -25,7 +25,7 @@ console.log(JSON.stringify(unhandled));
 `;
 
 describe('fire-and-forget sends', () => {
-  it('leave dropped sends handled, and the caller\'s own bugs (not encodable) loud', async () => {
+  it("leave dropped sends handled, and the caller's own bugs (not encodable) loud", async () => {
     expect(existsSync(entry), 'dist/index.js (run the build first)').toBe(true);
     const out = await new Promise<string>((resolve, reject) => {
       execFile(

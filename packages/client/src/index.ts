@@ -9,4 +9,13 @@ export type { WebSocketLike, WebSocketConstructor } from './web-socket.js';
 export type { Clock } from './clock.js';
 export type { ClientCodec } from './json-codec.js';
 export { RpcError } from '@switchyard/protocol';
-export type { Contract, AnyContract, ErrorCode, JoinResult, PresenceSnapshot, NoticeEnvelope, WelcomeEnvelope, Limits } from '@switchyard/protocol';
+export type {
+  Contract,
+  AnyContract,
+  ErrorCode,
+  JoinResult,
+  PresenceSnapshot,
+  NoticeEnvelope,
+  WelcomeEnvelope,
+  Limits,
+} from '@switchyard/protocol';

@@ -59,7 +59,12 @@ describe('client JSON codec', () => {
     ['push with a numeric room', '{"t":"push","event":"e","room":5}', false, /invalid server frame/],
     ['reply with a string id', '{"t":"reply","id":"1","ok":true}', false, /invalid server frame/],
     ['failed reply without error', '{"t":"reply","id":1,"ok":false}', false, /invalid server frame/],
-    ['failed reply with a bad error', '{"t":"reply","id":1,"ok":false,"error":{"code":1}}', false, /invalid server frame/],
+    [
+      'failed reply with a bad error',
+      '{"t":"reply","id":1,"ok":false,"error":{"code":1}}',
+      false,
+      /invalid server frame/,
+    ],
     ['welcome without limits', '{"t":"welcome","v":1,"connectionId":"c","userId":"u"}', false, /invalid server frame/],
     [
       'welcome with bad limits',
@@ -67,7 +72,12 @@ describe('client JSON codec', () => {
       false,
       /invalid server frame/,
     ],
-    ['presence without room', '{"t":"presence","change":"join","userId":"u","connections":1}', false, /invalid server frame/],
+    [
+      'presence without room',
+      '{"t":"presence","change":"join","userId":"u","connections":1}',
+      false,
+      /invalid server frame/,
+    ],
   ] as const)('refuses %s', (_name, frame, isBinary, error) => {
     expect(() => json.decodeFromServer(frame, isBinary)).toThrow(error);
   });
@@ -90,11 +100,31 @@ describe('client JSON codec', () => {
   });
 
   it('on any input either returns a known server envelope or throws SyntaxError / TypeError', () => {
-    const kinds = ['welcome', 'reply', 'request', 'push', 'presence', 'notice', 'ping', 'pong', 'join', '__proto__', 'toString'];
+    const kinds = [
+      'welcome',
+      'reply',
+      'request',
+      'push',
+      'presence',
+      'notice',
+      'ping',
+      'pong',
+      'join',
+      '__proto__',
+      'toString',
+    ];
     const envelopeLike = fc
       .record({ t: fc.constantFrom(...kinds) })
-      .chain((head) => fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })).map((rest) => ({ ...rest, ...head })));
-    const frame = fc.oneof(fc.string(), fc.json(), envelopeLike.map((e) => JSON.stringify(e)));
+      .chain((head) =>
+        fc
+          .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
+          .map((rest) => ({ ...rest, ...head })),
+      );
+    const frame = fc.oneof(
+      fc.string(),
+      fc.json(),
+      envelopeLike.map((e) => JSON.stringify(e)),
+    );
     fc.assert(
       fc.property(frame, (text) => {
         let envelope: { t: unknown };

@@ -67,7 +67,12 @@ export class PendingRequests {
   /** Request `id`'s frame as the send queue sees it: a failed send rejects the call. */
   queued(id: number): QueuedFrame {
     const entry = this.#entries.get(id) as Entry;
-    return { frame: entry.frame, sent: () => void (entry.sent = true), fail: (error) => this.reject(id, error), live: () => this.#entries.has(id) };
+    return {
+      frame: entry.frame,
+      sent: () => void (entry.sent = true),
+      fail: (error) => this.reject(id, error),
+      live: () => this.#entries.has(id),
+    };
   }
 
   /**

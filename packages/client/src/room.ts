@@ -103,7 +103,11 @@ export class RoomHandle implements Room {
   }
 
   presence(options?: RequestOptions): Promise<PresenceSnapshot> {
-    return this.#host.call((id) => ({ t: 'presence-get', id, room: this.name }), 'queue', options) as Promise<PresenceSnapshot>;
+    return this.#host.call(
+      (id) => ({ t: 'presence-get', id, room: this.name }),
+      'queue',
+      options,
+    ) as Promise<PresenceSnapshot>;
   }
 
   async leave(): Promise<void> {

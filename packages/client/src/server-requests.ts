@@ -22,6 +22,11 @@ export async function answer(
   } catch (error) {
     const rpc = error instanceof RpcError;
     if (!rpc) report(error);
-    return encode({ t: 'reply', id, ok: false, error: rpc ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'handler failed' } });
+    return encode({
+      t: 'reply',
+      id,
+      ok: false,
+      error: rpc ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'handler failed' },
+    });
   }
 }

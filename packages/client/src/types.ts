@@ -32,7 +32,10 @@ export interface PresenceChange {
 }
 
 /** A push listener, typed by the contract's `pushes`. */
-export type PushListener<C extends Contract, E extends NameOf<PushesOf<C>>> = (data: PushesOf<C>[E], meta: PushMeta) => void;
+export type PushListener<C extends Contract, E extends NameOf<PushesOf<C>>> = (
+  data: PushesOf<C>[E],
+  meta: PushMeta,
+) => void;
 
 /**
  * A joined room. The client remembers it and joins again after every reconnect until `leave()`.

@@ -16,7 +16,11 @@ const cases = [
   ['event without data', C2S, { t: 'event', event: 'idle' }],
   ['request', C2S, { t: 'request', id: 1, name: 'chat:send', data: { room: 'lobby', text: 'héllo €' } }],
   ['reply ok from a client', C2S, { t: 'reply', id: 7, ok: true, data: { confirmed: true } }],
-  ['reply error from a client', C2S, { t: 'reply', id: 8, ok: false, error: { code: 'NOT_FOUND', message: 'no handler' } }],
+  [
+    'reply error from a client',
+    C2S,
+    { t: 'reply', id: 8, ok: false, error: { code: 'NOT_FOUND', message: 'no handler' } },
+  ],
   ['join', C2S, { t: 'join', id: 2, room: 'lobby' }],
   ['join with presence', C2S, { t: 'join', id: 3, room: 'lobby', presence: true }],
   ['leave', C2S, { t: 'leave', id: 4, room: 'lobby' }],
@@ -31,11 +35,24 @@ const cases = [
   ['request from a server', S2C, { t: 'request', id: 1, name: 'client:confirm', data: [1, null, false, 'x'] }],
   ['reply ok', S2C, { t: 'reply', id: 1, ok: true, data: { id: 'm-1' } }],
   ['reply ok without data', S2C, { t: 'reply', id: 2, ok: true }],
-  ['join reply with presence', S2C, { t: 'reply', id: 3, ok: true, data: { room: 'lobby', presence: { room: 'lobby', members: [{ userId: 'u1', connections: 2 }] } } }],
+  [
+    'join reply with presence',
+    S2C,
+    {
+      t: 'reply',
+      id: 3,
+      ok: true,
+      data: { room: 'lobby', presence: { room: 'lobby', members: [{ userId: 'u1', connections: 2 }] } },
+    },
+  ],
   ['reply error', S2C, { t: 'reply', id: 4, ok: false, error: { code: 'FORBIDDEN', message: 'not a member' } }],
   ['direct push', S2C, { t: 'push', event: 'hello', data: 'direct' }],
   ['room push', S2C, { t: 'push', event: 'message', data: { from: 'u1', text: 'hi' }, room: 'lobby' }],
-  ['room push with offset and epoch', S2C, { t: 'push', event: 'tick', data: 4294967296, room: 'ticker:BTC', offset: 42, epoch: 'e7' }],
+  [
+    'room push with offset and epoch',
+    S2C,
+    { t: 'push', event: 'tick', data: 4294967296, room: 'ticker:BTC', offset: 42, epoch: 'e7' },
+  ],
   ['presence join', S2C, { t: 'presence', room: 'lobby', change: 'join', userId: 'u2', connections: 1 }],
   ['presence leave', S2C, { t: 'presence', room: 'lobby', change: 'leave', userId: 'u2', connections: 0 }],
   ['notice gap', S2C, { t: 'notice', code: 'GAP', room: 'ticker:BTC', missed: 12 }],
@@ -63,8 +80,15 @@ const pushCases = [
   ['direct push without data', { t: 'push', event: 'wake' }],
   ['room push', { t: 'push', event: 'message', data: { from: 'u1', text: 'hi' }, room: 'lobby' }],
   ['room push with null data', { t: 'push', event: 'cleared', data: null, room: 'lobby' }],
-  ['room push without data', { t: 'push', event: 'left', room: 'lobby' }, { t: 'push', event: 'left', data: null, room: 'lobby' }],
-  ['room push with offset and epoch', { t: 'push', event: 'tick', data: 4294967296, room: 'ticker:BTC', offset: 42, epoch: 'e7' }],
+  [
+    'room push without data',
+    { t: 'push', event: 'left', room: 'lobby' },
+    { t: 'push', event: 'left', data: null, room: 'lobby' },
+  ],
+  [
+    'room push with offset and epoch',
+    { t: 'push', event: 'tick', data: 4294967296, room: 'ticker:BTC', offset: 42, epoch: 'e7' },
+  ],
   ['room push with epoch only', { t: 'push', event: 'tick', data: [1.5, 'x'], room: 'ticker:BTC', epoch: 'e7' }],
 ];
 const v2 = pushCases.map(([name, envelope, decoded]) => ({

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CloseCode, closeClass, isTerminalClose, shouldReauthenticate, shouldReconnect, shouldReconnectSlowly } from './close-codes.js';
+import {
+  CloseCode,
+  closeClass,
+  isTerminalClose,
+  shouldReauthenticate,
+  shouldReconnect,
+  shouldReconnectSlowly,
+} from './close-codes.js';
 
 describe('close code ranges', () => {
   it('classifies range edges', () => {

@@ -38,12 +38,18 @@ describe('jsonCodec', () => {
   });
 
   it('omits undefined fields when encoding', () => {
-    expect(jsonCodec.encode({ t: 'push', event: 'e', data: undefined, room: undefined } as never)).toBe('{"t":"push","event":"e"}');
+    expect(jsonCodec.encode({ t: 'push', event: 'e', data: undefined, room: undefined } as never)).toBe(
+      '{"t":"push","event":"e"}',
+    );
   });
 
   it('returns a fresh object without unknown fields', () => {
     const input = '{"t":"event","event":"typing","data":{"room":"a"},"extra":1,"t2":"x"}';
-    expect(jsonCodec.decodeFromClient(input, false)).toStrictEqual({ t: 'event', event: 'typing', data: { room: 'a' } });
+    expect(jsonCodec.decodeFromClient(input, false)).toStrictEqual({
+      t: 'event',
+      event: 'typing',
+      data: { room: 'a' },
+    });
   });
 
   it('decodes from an ArrayBuffer synchronously, so a neutered buffer afterwards does not matter', () => {
@@ -60,7 +66,11 @@ describe('jsonCodec', () => {
     expect(jsonCodec.decodeFromClient(view, false)).toEqual({ t: 'join', id: 7, room: 'lobby' });
     const tooLarge = errorOf(() => createJsonCodec({ maxBytes: view.byteLength - 1 }).decodeFromClient(view, false));
     expect(tooLarge.code).toBe('TOO_LARGE');
-    expect(createJsonCodec({ maxBytes: view.byteLength }).decodeFromClient(view, false)).toEqual({ t: 'join', id: 7, room: 'lobby' });
+    expect(createJsonCodec({ maxBytes: view.byteLength }).decodeFromClient(view, false)).toEqual({
+      t: 'join',
+      id: 7,
+      room: 'lobby',
+    });
   });
 
   it('refuses binary frames with WRONG_FRAME_TYPE (close 4001)', () => {
@@ -81,8 +91,14 @@ describe('jsonCodec', () => {
 
   it('applies maxDepth to data', () => {
     const codec = createJsonCodec({ maxDepth: 2 });
-    expect(codec.decodeFromClient('{"t":"event","event":"e","data":[[1]]}', false)).toEqual({ t: 'event', event: 'e', data: [[1]] });
-    expect(errorOf(() => codec.decodeFromClient('{"t":"event","event":"e","data":[[[1]]]}', false)).code).toBe('TOO_DEEP');
+    expect(codec.decodeFromClient('{"t":"event","event":"e","data":[[1]]}', false)).toEqual({
+      t: 'event',
+      event: 'e',
+      data: [[1]],
+    });
+    expect(errorOf(() => codec.decodeFromClient('{"t":"event","event":"e","data":[[[1]]]}', false)).code).toBe(
+      'TOO_DEEP',
+    );
   });
 
   it('refuses invalid options', () => {

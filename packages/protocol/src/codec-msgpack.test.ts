@@ -71,9 +71,15 @@ describe('msgpackCodec', () => {
   });
 
   it('decodes each frame on its own, whatever size came before, and keeps binary values apart', () => {
-    const big = { t: 'event', event: 'e', data: { text: 'é'.repeat(40_000), blob: new Uint8Array(70_000).fill(7) } } as const;
+    const big = {
+      t: 'event',
+      event: 'e',
+      data: { text: 'é'.repeat(40_000), blob: new Uint8Array(70_000).fill(7) },
+    } as const;
     const small = { t: 'event', event: 'e', data: { blob: new Uint8Array([1, 2, 3]) } } as const;
-    const frames = [big, small, big, small].map((envelope) => new Uint8Array(msgpackCodec.encode(envelope) as Uint8Array));
+    const frames = [big, small, big, small].map(
+      (envelope) => new Uint8Array(msgpackCodec.encode(envelope) as Uint8Array),
+    );
     expect(frames[0]!.byteLength).toBeGreaterThan(64 * 1024);
     const decoded = frames.map((frame) => msgpackCodec.decodeFromClient(frame, true));
     expect(decoded).toEqual([big, small, big, small]);
@@ -92,7 +98,8 @@ describe('msgpackCodec', () => {
   });
 
   it('writes integers in their shortest form and other numbers as float 64', () => {
-    const ts = (n: number): string => hex(msgpackCodec.encode({ t: 'ping', ts: n }) as Uint8Array).slice('82a174a470696e67a27473'.length);
+    const ts = (n: number): string =>
+      hex(msgpackCodec.encode({ t: 'ping', ts: n }) as Uint8Array).slice('82a174a470696e67a27473'.length);
     expect([ts(5), ts(-1), ts(-33), ts(4_294_967_295), ts(4_294_967_296), ts(0.5)]).toEqual([
       '05',
       'ff',
@@ -105,7 +112,10 @@ describe('msgpackCodec', () => {
 
   it('decodes 64-bit integers as numbers, never BigInt', () => {
     // {t: "ping", ts: uint64 5}
-    const envelope = msgpackCodec.decodeFromClient(Buffer.from('82a174a470696e67a27473cf0000000000000005', 'hex'), true);
+    const envelope = msgpackCodec.decodeFromClient(
+      Buffer.from('82a174a470696e67a27473cf0000000000000005', 'hex'),
+      true,
+    );
     expect(envelope).toEqual({ t: 'ping', ts: 5 });
   });
 
@@ -126,9 +136,17 @@ describe('msgpackCodec', () => {
 
   it('applies maxBytes and maxDepth', () => {
     const codec = createMsgpackCodec({ maxBytes: 40, maxDepth: 1 });
-    const large = errorOf(() => codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e'.repeat(40) }), true));
+    const large = errorOf(() =>
+      codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e'.repeat(40) }), true),
+    );
     expect([large.code, large.closeCode]).toEqual(['TOO_LARGE', 4004]);
-    expect(codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e', data: [1] }), true)).toEqual({ t: 'event', event: 'e', data: [1] });
-    expect(errorOf(() => codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e', data: [[1]] }), true)).code).toBe('TOO_DEEP');
+    expect(codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e', data: [1] }), true)).toEqual({
+      t: 'event',
+      event: 'e',
+      data: [1],
+    });
+    expect(
+      errorOf(() => codec.decodeFromClient(msgpackCodec.encode({ t: 'event', event: 'e', data: [[1]] }), true)).code,
+    ).toBe('TOO_DEEP');
   });
 });

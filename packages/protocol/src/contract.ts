@@ -33,7 +33,11 @@ export interface AnyContract {
 
 // A section the contract leaves out is an empty map: no names are allowed there.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-type Section<C, K extends keyof Contract> = C extends { [P in K]: infer S } ? (S extends Record<string, any> ? S : {}) : {};
+type Section<C, K extends keyof Contract> = C extends { [P in K]: infer S }
+  ? S extends Record<string, any>
+    ? S
+    : {}
+  : {};
 
 /** Client→server event map of a contract. */
 export type EventsOf<C extends Contract> = Section<C, 'events'>;

@@ -5,10 +5,14 @@ import { checkTextSize, toBytes, utf8Length } from './frame-size.js';
 describe('frame size', () => {
   it('counts UTF-8 bytes exactly, lone surrogates as 3 bytes like TextEncoder', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)) }), (a, b) => {
-        expect(utf8Length(a)).toBe(Buffer.byteLength(a, 'utf8'));
-        expect(utf8Length(b)).toBe(new TextEncoder().encode(b).byteLength);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)) }),
+        (a, b) => {
+          expect(utf8Length(a)).toBe(Buffer.byteLength(a, 'utf8'));
+          expect(utf8Length(b)).toBe(new TextEncoder().encode(b).byteLength);
+        },
+      ),
     );
   });
 

@@ -22,7 +22,13 @@ const nested = (depth: number, inner = '1'): string => '['.repeat(depth) + inner
  * Decoded values that are not valid envelopes: written as JSON text, sent as a text frame to the
  * JSON codec and re-encoded as a msgpack map for the msgpack codec.
  */
-const SEMANTIC: ReadonlyArray<{ name: string; json: string; msgpack?: string; from?: Direction; code: ProtocolErrorCode }> = [
+const SEMANTIC: ReadonlyArray<{
+  name: string;
+  json: string;
+  msgpack?: string;
+  from?: Direction;
+  code: ProtocolErrorCode;
+}> = [
   { name: 'array at the top', json: '[1,2]', code: 'NOT_AN_OBJECT' },
   { name: 'null at the top', json: 'null', code: 'NOT_AN_OBJECT' },
   { name: 'string at the top', json: '"ping"', code: 'NOT_AN_OBJECT' },
@@ -37,11 +43,21 @@ const SEMANTIC: ReadonlyArray<{ name: string; json: string; msgpack?: string; fr
   { name: 'welcome sent by a client', json: '{"t":"welcome","v":1}', code: 'WRONG_DIRECTION' },
   { name: 'push sent by a client', json: '{"t":"push","event":"e"}', code: 'WRONG_DIRECTION' },
   { name: 'join sent by a server', json: '{"t":"join","id":1,"room":"r"}', from: 'server', code: 'WRONG_DIRECTION' },
-  { name: 'refresh sent by a server', json: '{"t":"refresh","id":1,"token":"x"}', from: 'server', code: 'WRONG_DIRECTION' },
+  {
+    name: 'refresh sent by a server',
+    json: '{"t":"refresh","id":1,"token":"x"}',
+    from: 'server',
+    code: 'WRONG_DIRECTION',
+  },
   { name: 'join without id', json: '{"t":"join","room":"r"}', code: 'MISSING_FIELD' },
   { name: 'event without name', json: '{"t":"event","data":1}', code: 'MISSING_FIELD' },
   { name: 'failed reply without error', json: '{"t":"reply","id":1,"ok":false}', code: 'MISSING_FIELD' },
-  { name: 'welcome without limits', json: '{"t":"welcome","v":1,"connectionId":"c","userId":"u"}', from: 'server', code: 'MISSING_FIELD' },
+  {
+    name: 'welcome without limits',
+    json: '{"t":"welcome","v":1,"connectionId":"c","userId":"u"}',
+    from: 'server',
+    code: 'MISSING_FIELD',
+  },
   { name: 'id 0', json: '{"t":"leave","id":0,"room":"r"}', code: 'INVALID_FIELD' },
   { name: 'id 2^32', json: '{"t":"leave","id":4294967296,"room":"r"}', code: 'INVALID_FIELD' },
   { name: 'negative id', json: '{"t":"leave","id":-1,"room":"r"}', code: 'INVALID_FIELD' },
@@ -52,21 +68,50 @@ const SEMANTIC: ReadonlyArray<{ name: string; json: string; msgpack?: string; fr
   { name: 'numeric request name', json: '{"t":"request","id":1,"name":7}', code: 'INVALID_FIELD' },
   { name: 'empty room', json: '{"t":"join","id":1,"room":""}', code: 'INVALID_FIELD' },
   { name: 'room of 1025 characters', json: `{"t":"join","id":1,"room":"${long(1025)}"}`, code: 'INVALID_FIELD' },
-  { name: 'presence flag that is not a boolean', json: '{"t":"join","id":1,"room":"r","presence":"yes"}', code: 'INVALID_FIELD' },
+  {
+    name: 'presence flag that is not a boolean',
+    json: '{"t":"join","id":1,"room":"r","presence":"yes"}',
+    code: 'INVALID_FIELD',
+  },
   { name: 'null optional field', json: '{"t":"publish","room":"r","event":"e","id":null}', code: 'INVALID_FIELD' },
   { name: 'reply ok that is not a boolean', json: '{"t":"reply","id":1,"ok":1}', code: 'INVALID_FIELD' },
-  { name: 'unknown reply error code', json: '{"t":"reply","id":1,"ok":false,"error":{"code":"EVIL","message":"m"}}', code: 'INVALID_FIELD' },
+  {
+    name: 'unknown reply error code',
+    json: '{"t":"reply","id":1,"ok":false,"error":{"code":"EVIL","message":"m"}}',
+    code: 'INVALID_FIELD',
+  },
   { name: 'reply error that is an array', json: '{"t":"reply","id":1,"ok":false,"error":[]}', code: 'INVALID_FIELD' },
   { name: 'string ping ts', json: '{"t":"ping","ts":"now"}', code: 'INVALID_FIELD' },
   { name: 'unknown notice code', json: '{"t":"notice","code":"PWNED"}', from: 'server', code: 'INVALID_FIELD' },
-  { name: 'presence change that is not join/leave', json: '{"t":"presence","room":"r","change":"x","userId":"u","connections":1}', from: 'server', code: 'INVALID_FIELD' },
+  {
+    name: 'presence change that is not join/leave',
+    json: '{"t":"presence","room":"r","change":"x","userId":"u","connections":1}',
+    from: 'server',
+    code: 'INVALID_FIELD',
+  },
   { name: 'negative push offset', json: '{"t":"push","event":"e","offset":-1}', from: 'server', code: 'INVALID_FIELD' },
-  { name: '__proto__ key in data', json: '{"t":"event","event":"e","data":{"__proto__":{"polluted":true}}}', code: 'FORBIDDEN_KEY' },
-  { name: '__proto__ key deep in data', json: '{"t":"event","event":"e","data":[{"a":[{"__proto__":{"polluted":true}}]}]}', code: 'FORBIDDEN_KEY' },
-  { name: 'constructor key in data', json: '{"t":"request","id":1,"name":"n","data":{"constructor":{"prototype":{"polluted":true}}}}', code: 'FORBIDDEN_KEY' },
+  {
+    name: '__proto__ key in data',
+    json: '{"t":"event","event":"e","data":{"__proto__":{"polluted":true}}}',
+    code: 'FORBIDDEN_KEY',
+  },
+  {
+    name: '__proto__ key deep in data',
+    json: '{"t":"event","event":"e","data":[{"a":[{"__proto__":{"polluted":true}}]}]}',
+    code: 'FORBIDDEN_KEY',
+  },
+  {
+    name: 'constructor key in data',
+    json: '{"t":"request","id":1,"name":"n","data":{"constructor":{"prototype":{"polluted":true}}}}',
+    code: 'FORBIDDEN_KEY',
+  },
   { name: 'prototype key in data', json: '{"t":"event","event":"e","data":{"prototype":1}}', code: 'FORBIDDEN_KEY' },
   { name: '__proto__ key on the envelope', json: '{"t":"ping","__proto__":{"polluted":true}}', code: 'FORBIDDEN_KEY' },
-  { name: '__proto__ key in a reply error', json: '{"t":"reply","id":1,"ok":false,"error":{"code":"INTERNAL","message":"m","__proto__":{}}}', code: 'FORBIDDEN_KEY' },
+  {
+    name: '__proto__ key in a reply error',
+    json: '{"t":"reply","id":1,"ok":false,"error":{"code":"INTERNAL","message":"m","__proto__":{}}}',
+    code: 'FORBIDDEN_KEY',
+  },
   { name: 'data nested 65 levels', json: `{"t":"event","event":"e","data":${nested(65)}}`, code: 'TOO_DEEP' },
   {
     name: 'data nested 10,000 levels',
@@ -122,7 +167,7 @@ beforeAll(() => {
 afterAll(() => {
   // Nothing decoded above may have touched Object.prototype.
   expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
-  expect((({}) as Record<string, unknown>)['polluted']).toBeUndefined();
+  expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
 });
 
 describe('hostile values, both codecs', () => {
@@ -166,7 +211,9 @@ describe('hostile JSON frames', () => {
 
   it('refuses forbidden keys however they are spelled', () => {
     for (const key of ['__proto__', '\\u005f_proto__', 'c\\u006fnstructor', 'prot\\u006ftype']) {
-      const error = errorOf(() => jsonCodec.decodeFromClient(`{"t":"event","event":"e","data":{"a":[{"${key}":1}]}}`, false));
+      const error = errorOf(() =>
+        jsonCodec.decodeFromClient(`{"t":"event","event":"e","data":{"a":[{"${key}":1}]}}`, false),
+      );
       expect([error.code, error.closeCode]).toEqual(['FORBIDDEN_KEY', 4000]);
     }
   });
@@ -175,7 +222,11 @@ describe('hostile JSON frames', () => {
     const codec = createJsonCodec({ maxDepth: 3 });
     for (const note of ['', ',"note":"[[[[{{{{"']) {
       const frame = (data: string): string => `{"t":"event","event":"e","data":${data}${note}}`;
-      expect(codec.decodeFromClient(frame('[{"a":[1]}]'), false)).toEqual({ t: 'event', event: 'e', data: [{ a: [1] }] });
+      expect(codec.decodeFromClient(frame('[{"a":[1]}]'), false)).toEqual({
+        t: 'event',
+        event: 'e',
+        data: [{ a: [1] }],
+      });
       const error = errorOf(() => codec.decodeFromClient(frame('[{"a":[[1]]}]'), false));
       expect([error.code, error.closeCode]).toEqual(['TOO_DEEP', 4000]);
     }
@@ -194,7 +245,9 @@ describe('hostile JSON frames', () => {
   });
 
   it('refuses an oversize frame with TOO_LARGE and close 4004', () => {
-    const error = errorOf(() => createJsonCodec({ maxBytes: 64 }).decodeFromClient(`{"t":"event","event":"${long(100)}"}`, false));
+    const error = errorOf(() =>
+      createJsonCodec({ maxBytes: 64 }).decodeFromClient(`{"t":"event","event":"${long(100)}"}`, false),
+    );
     expect([error.code, error.closeCode]).toEqual(['TOO_LARGE', 4004]);
   });
 });
@@ -219,7 +272,13 @@ describe('hostile msgpack frames', () => {
   it('refuses huge declared lengths and deep nesting with bounded work', () => {
     // Linear scans finish in well under a millisecond; the bound only catches work that grows
     // with a declared length (2^32) or with recursion, which would take seconds or crash.
-    const frames = ['ddffffffff', 'dfffffffff', `${envelopeHead}dbffffffff`, '91'.repeat(100_000) + 'c0', '81a161'.repeat(100_000) + 'c0'].map(hexBytes);
+    const frames = [
+      'ddffffffff',
+      'dfffffffff',
+      `${envelopeHead}dbffffffff`,
+      '91'.repeat(100_000) + 'c0',
+      '81a161'.repeat(100_000) + 'c0',
+    ].map(hexBytes);
     const started = performance.now();
     for (let i = 0; i < 10; i++) {
       for (const frame of frames) expect(() => msgpackCodec.decodeFromClient(frame, true)).toThrow(ProtocolError);
@@ -237,9 +296,11 @@ describe('prototype pollution', () => {
     ];
     for (const text of attempts) {
       expect(() => jsonCodec.decodeFromClient(text, false)).toThrow(ProtocolError);
-      expect(() => msgpackCodec.decodeFromClient(msgpackCodec.encode(JSON.parse(text) as Envelope), true)).toThrow(ProtocolError);
+      expect(() => msgpackCodec.decodeFromClient(msgpackCodec.encode(JSON.parse(text) as Envelope), true)).toThrow(
+        ProtocolError,
+      );
     }
-    expect((({}) as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     // A field inherited from a polluted prototype is not an envelope field.
     const decoded = jsonCodec.decodeFromClient('{"t":"join","id":1,"room":"r"}', false);
     expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);

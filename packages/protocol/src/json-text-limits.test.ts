@@ -18,7 +18,9 @@ describe('jsonTextWithinLimits', () => {
     })).node;
     // Escaping some characters as \uXXXX spells the same keys another way.
     const escapeSome = (text: string, mask: number): string =>
-      text.replace(/[a-z_]/g, (char, at: number) => ((mask >> at % 16) & 1 ? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}` : char));
+      text.replace(/[a-z_]/g, (char, at: number) =>
+        (mask >> (at % 16)) & 1 ? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}` : char,
+      );
     fc.assert(
       fc.property(value, fc.integer({ min: 1, max: 8 }), fc.nat(0xffff), (data, maxDepth, mask) => {
         for (const text of [JSON.stringify(data), escapeSome(JSON.stringify(data), mask)]) {
@@ -48,7 +50,13 @@ describe('jsonTextWithinLimits', () => {
   });
 
   it('does not vouch for texts that could spell a forbidden key', () => {
-    for (const text of ['{"__proto__":1}', '{"constructor":1}', '{"prototype":1}', '{"\\u005f_proto__":1}', '{"a":"proto"}']) {
+    for (const text of [
+      '{"__proto__":1}',
+      '{"constructor":1}',
+      '{"prototype":1}',
+      '{"\\u005f_proto__":1}',
+      '{"a":"proto"}',
+    ]) {
       expect(jsonTextWithinLimits(text, 64)).toBe(false);
     }
   });

@@ -34,10 +34,21 @@ function isForbiddenKey(bytes: Uint8Array, start: number, length: number): boole
 /** Size in bytes of the big-endian length field of str/bin/array/map types, by type byte. */
 function lengthFieldSize(type: number): number {
   switch (type) {
-    case 0xc4: case 0xd9: return 1; // bin8, str8
-    case 0xc5: case 0xda: case 0xdc: case 0xde: return 2; // bin16, str16, array16, map16
-    case 0xc6: case 0xdb: case 0xdd: case 0xdf: return 4; // bin32, str32, array32, map32
-    default: return 0;
+    case 0xc4:
+    case 0xd9:
+      return 1; // bin8, str8
+    case 0xc5:
+    case 0xda:
+    case 0xdc:
+    case 0xde:
+      return 2; // bin16, str16, array16, map16
+    case 0xc6:
+    case 0xdb:
+    case 0xdd:
+    case 0xdf:
+      return 4; // bin32, str32, array32, map32
+    default:
+      return 0;
   }
 }
 
@@ -45,12 +56,26 @@ function lengthFieldSize(type: number): number {
 function fixedSize(type: number): number {
   if (type <= 0x7f || type >= 0xe0) return 0; // fixints
   switch (type) {
-    case 0xc0: case 0xc2: case 0xc3: return 0; // nil, false, true
-    case 0xcc: case 0xd0: return 1;
-    case 0xcd: case 0xd1: return 2;
-    case 0xca: case 0xce: case 0xd2: return 4;
-    case 0xcb: case 0xcf: case 0xd3: return 8;
-    default: return -1;
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return 0; // nil, false, true
+    case 0xcc:
+    case 0xd0:
+      return 1;
+    case 0xcd:
+    case 0xd1:
+      return 2;
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+      return 4;
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+      return 8;
+    default:
+      return -1;
   }
 }
 
@@ -93,7 +118,10 @@ export function scanMsgpack(bytes: Uint8Array, maxDepth: number): void {
     } else if (isKey && type !== 0xd9 && type !== 0xda && type !== 0xdb) {
       throw invalid('msgpack map keys must be strings');
     } else if (isExtension(type)) {
-      throw new ProtocolError('UNSUPPORTED_EXTENSION', `msgpack extension types are not part of the protocol (type byte 0x${type.toString(16)})`);
+      throw new ProtocolError(
+        'UNSUPPORTED_EXTENSION',
+        `msgpack extension types are not part of the protocol (type byte 0x${type.toString(16)})`,
+      );
     } else if (type === 0xc1) {
       throw invalid('msgpack byte 0xc1 is never used');
     } else if ((type >= 0x80 && type <= 0x9f) || type === 0xdc || type === 0xdd || type === 0xde || type === 0xdf) {
@@ -151,7 +179,11 @@ function checkUtf8(bytes: Uint8Array, start: number, length: number): void {
   let i = start;
   // Most strings are ASCII: only pay for a full decode when a high byte appears. Four bytes
   // per test while there are four left.
-  while (i + 4 <= end && (((bytes[i] ?? 0) | (bytes[i + 1] ?? 0) | (bytes[i + 2] ?? 0) | (bytes[i + 3] ?? 0)) & 0x80) === 0) i += 4;
+  while (
+    i + 4 <= end &&
+    (((bytes[i] ?? 0) | (bytes[i + 1] ?? 0) | (bytes[i + 2] ?? 0) | (bytes[i + 3] ?? 0)) & 0x80) === 0
+  )
+    i += 4;
   while (i < end && (bytes[i] ?? 0) < 0x80) i++;
   if (i === end) return;
   try {

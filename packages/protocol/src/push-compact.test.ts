@@ -21,14 +21,20 @@ interface Golden {
   msgpackHex: string;
 }
 
-const read = (file: string): Golden[] => JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as Golden[];
+const read = (file: string): Golden[] =>
+  JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as Golden[];
 const goldenV1 = read('golden.json');
 const goldenV2 = read('golden-v2.json');
 
 describe('protocol version 2 codecs', () => {
   it('name their codec, version and subprotocol', () => {
     expect(jsonV2Codec).toMatchObject({ name: 'json', version: 2, subprotocol: SUBPROTOCOL_V2_JSON, binary: false });
-    expect(msgpackV2Codec).toMatchObject({ name: 'msgpack', version: 2, subprotocol: SUBPROTOCOL_V2_MSGPACK, binary: true });
+    expect(msgpackV2Codec).toMatchObject({
+      name: 'msgpack',
+      version: 2,
+      subprotocol: SUBPROTOCOL_V2_MSGPACK,
+      binary: true,
+    });
     expect(jsonCodec.version).toBe(1);
     expect(msgpackCodec.version).toBe(1);
   });
@@ -48,15 +54,18 @@ describe('protocol version 2 codecs', () => {
     });
   });
 
-  describe.each(goldenV1.filter((g) => g.envelope.t !== 'push'))('every other kind as in version 1: $name ($direction)', (g) => {
-    const decode = g.direction === 'client-to-server' ? 'decodeFromClient' : 'decodeFromServer';
-    it('has the version 1 text and bytes', () => {
-      expect(jsonV2Codec.encode(g.envelope)).toBe(g.json);
-      expect(jsonV2Codec[decode](g.json, false)).toEqual(g.envelope);
-      expect(Buffer.from(msgpackV2Codec.encode(g.envelope)).toString('hex')).toBe(g.msgpackHex);
-      expect(msgpackV2Codec[decode](Uint8Array.from(Buffer.from(g.msgpackHex, 'hex')), true)).toEqual(g.envelope);
-    });
-  });
+  describe.each(goldenV1.filter((g) => g.envelope.t !== 'push'))(
+    'every other kind as in version 1: $name ($direction)',
+    (g) => {
+      const decode = g.direction === 'client-to-server' ? 'decodeFromClient' : 'decodeFromServer';
+      it('has the version 1 text and bytes', () => {
+        expect(jsonV2Codec.encode(g.envelope)).toBe(g.json);
+        expect(jsonV2Codec[decode](g.json, false)).toEqual(g.envelope);
+        expect(Buffer.from(msgpackV2Codec.encode(g.envelope)).toString('hex')).toBe(g.msgpackHex);
+        expect(msgpackV2Codec[decode](Uint8Array.from(Buffer.from(g.msgpackHex, 'hex')), true)).toEqual(g.envelope);
+      });
+    },
+  );
 
   it('leaves trailing absent fields out and writes null for absent fields before a present one', () => {
     expect(compactPush({ t: 'push', event: 'e' })).toEqual(['e']);
@@ -66,7 +75,14 @@ describe('protocol version 2 codecs', () => {
   });
 
   it('ignores elements after epoch, as version 1 ignores unknown fields', () => {
-    expect(jsonV2Codec.decodeFromServer('["e",1,"r",3,"x",{"later":true}]', false)).toEqual({ t: 'push', event: 'e', data: 1, room: 'r', offset: 3, epoch: 'x' });
+    expect(jsonV2Codec.decodeFromServer('["e",1,"r",3,"x",{"later":true}]', false)).toEqual({
+      t: 'push',
+      event: 'e',
+      data: 1,
+      room: 'r',
+      offset: 3,
+      epoch: 'x',
+    });
   });
 
   it('keeps decoding client frames exactly as version 1 (an array from a client is not an envelope)', () => {
@@ -97,7 +113,11 @@ const HOSTILE: ReadonlyArray<{ name: string; json: string; code: ProtocolErrorCo
 
 describe.each([
   ['JSON', createJsonV2Codec({ maxBytes: 65_536 }), (json: string): string | Uint8Array => json],
-  ['msgpack', createMsgpackV2Codec({ maxBytes: 65_536 }), (json: string): string | Uint8Array => pack(JSON.parse(json) as unknown)],
+  [
+    'msgpack',
+    createMsgpackV2Codec({ maxBytes: 65_536 }),
+    (json: string): string | Uint8Array => pack(JSON.parse(json) as unknown),
+  ],
 ] as const)('hostile compact pushes (%s)', (_name, codec: Codec, frame) => {
   it.each(HOSTILE)('$name -> $code', ({ json, code }) => {
     const error = errorOf(() => codec.decodeFromServer(frame(json), codec.binary));

@@ -17,7 +17,15 @@ const FIELDS = ['event', 'data', 'room', 'offset', 'epoch'] as const;
  */
 export function compactPush(push: PushEnvelope): unknown[] {
   const length =
-    push.epoch !== undefined ? 5 : push.offset !== undefined ? 4 : push.room !== undefined ? 3 : push.data !== undefined ? 2 : 1;
+    push.epoch !== undefined
+      ? 5
+      : push.offset !== undefined
+        ? 4
+        : push.room !== undefined
+          ? 3
+          : push.data !== undefined
+            ? 2
+            : 1;
   const out: unknown[] = [push.event];
   for (let i = 1; i < length; i++) out.push(push[FIELDS[i] as keyof PushEnvelope] ?? null);
   return out;

@@ -2,11 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeReplyJson } from './reply-json.js';
 
-const reply = (id: number, data?: unknown) => (data === undefined ? { t: 'reply', id, ok: true } as const : { t: 'reply', id, ok: true, data } as const);
+const reply = (id: number, data?: unknown) =>
+  data === undefined ? ({ t: 'reply', id, ok: true } as const) : ({ t: 'reply', id, ok: true, data } as const);
 
 describe('encodeReplyJson', () => {
   it('writes exactly what JSON.stringify writes for the envelope', () => {
-    const data = fc.oneof(fc.jsonValue(), fc.anything(), fc.date(), fc.constant(undefined), fc.constant(() => 1));
+    const data = fc.oneof(
+      fc.jsonValue(),
+      fc.anything(),
+      fc.date(),
+      fc.constant(undefined),
+      fc.constant(() => 1),
+    );
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 0xffff_ffff }), data, (id, value) => {
         const envelope = { t: 'reply', id, ok: true, data: value } as const;
@@ -23,7 +30,9 @@ describe('encodeReplyJson', () => {
   });
 
   it('writes the canonical field order whatever the object order', () => {
-    expect(encodeReplyJson({ data: [1], ok: true, id: 9, t: 'reply' })).toBe('{"t":"reply","id":9,"ok":true,"data":[1]}');
+    expect(encodeReplyJson({ data: [1], ok: true, id: 9, t: 'reply' })).toBe(
+      '{"t":"reply","id":9,"ok":true,"data":[1]}',
+    );
   });
 
   it('throws for values JSON cannot carry, as before', () => {
@@ -34,6 +43,8 @@ describe('encodeReplyJson', () => {
   });
 
   it('falls back to JSON.stringify for an id that is not an integer', () => {
-    expect(encodeReplyJson({ t: 'reply', id: Number.NaN, ok: true, data: 1 })).toBe('{"t":"reply","id":null,"ok":true,"data":1}');
+    expect(encodeReplyJson({ t: 'reply', id: Number.NaN, ok: true, data: 1 })).toBe(
+      '{"t":"reply","id":null,"ok":true,"data":1}',
+    );
   });
 });

@@ -14,5 +14,7 @@ export function encodeReplyJson(envelope: OkReply): string {
   // Request ids are integers; anything else (only a caller bypassing the types) takes the slow path.
   if (!Number.isSafeInteger(id)) return JSON.stringify({ t: 'reply', id, ok: true, data: envelope.data });
   const data = JSON.stringify(envelope.data) as string | undefined;
-  return data === undefined ? `{"t":"reply","id":${id},"ok":true}` : `{"t":"reply","id":${id},"ok":true,"data":${data}}`;
+  return data === undefined
+    ? `{"t":"reply","id":${id},"ok":true}`
+    : `{"t":"reply","id":${id},"ok":true,"data":${data}}`;
 }

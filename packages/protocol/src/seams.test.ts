@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 const dir = new URL('./', import.meta.url);
 const sources = readdirSync(dir).filter((file) => file.endsWith('.ts') && !file.includes('.test'));
 const importsOf = (file: string): string[] =>
-  [...readFileSync(new URL(file, dir), 'utf8').matchAll(/^(?:import|export)[^'"]*from '([^']+)'/gm)].map((m) => m[1] ?? '');
+  [...readFileSync(new URL(file, dir), 'utf8').matchAll(/^(?:import|export)[^'"]*from '([^']+)'/gm)].map(
+    (m) => m[1] ?? '',
+  );
 
 describe('dependency seams', () => {
   it('imports msgpackr from codec-msgpack.ts only', () => {

@@ -45,13 +45,22 @@ describe('validateClientEnvelope', () => {
   });
 
   it('drops unknown fields of nested objects too', () => {
-    const output = validateClientEnvelope({ t: 'reply', id: 1, ok: false, error: { code: 'INTERNAL', message: 'm', stack: 'secret' } });
+    const output = validateClientEnvelope({
+      t: 'reply',
+      id: 1,
+      ok: false,
+      error: { code: 'INTERNAL', message: 'm', stack: 'secret' },
+    });
     expect(output).toStrictEqual({ t: 'reply', id: 1, ok: false, error: { code: 'INTERNAL', message: 'm' } });
   });
 
   it('ignores data on a failed reply and error on a successful one', () => {
-    expect(validateClientEnvelope({ t: 'reply', id: 1, ok: true, error: { code: 'INTERNAL', message: 'm' } })).toStrictEqual({ t: 'reply', id: 1, ok: true });
-    expect(validateClientEnvelope({ t: 'reply', id: 1, ok: false, data: 1, error: { code: 'INTERNAL', message: 'm' } })).toStrictEqual({
+    expect(
+      validateClientEnvelope({ t: 'reply', id: 1, ok: true, error: { code: 'INTERNAL', message: 'm' } }),
+    ).toStrictEqual({ t: 'reply', id: 1, ok: true });
+    expect(
+      validateClientEnvelope({ t: 'reply', id: 1, ok: false, data: 1, error: { code: 'INTERNAL', message: 'm' } }),
+    ).toStrictEqual({
       t: 'reply',
       id: 1,
       ok: false,
@@ -60,13 +69,19 @@ describe('validateClientEnvelope', () => {
   });
 
   it('treats undefined optional fields as absent', () => {
-    expect(validateClientEnvelope({ t: 'publish', room: 'r', event: 'e', id: undefined, data: undefined })).toStrictEqual({ t: 'publish', room: 'r', event: 'e' });
+    expect(
+      validateClientEnvelope({ t: 'publish', room: 'r', event: 'e', id: undefined, data: undefined }),
+    ).toStrictEqual({ t: 'publish', room: 'r', event: 'e' });
   });
 
   it('accepts null, empty containers and mixed scalars at any level of data', () => {
     const data = { a: null, b: [null, [], {}, 0, '', false, { c: [null] }], d: -1.5 };
     expect(validateClientEnvelope({ t: 'event', event: 'e', data })).toEqual({ t: 'event', event: 'e', data });
-    expect(validateClientEnvelope({ t: 'event', event: 'e', data: null })).toEqual({ t: 'event', event: 'e', data: null });
+    expect(validateClientEnvelope({ t: 'event', event: 'e', data: null })).toEqual({
+      t: 'event',
+      event: 'e',
+      data: null,
+    });
   });
 
   it('accepts null-prototype objects and binary payloads', () => {
@@ -76,7 +91,15 @@ describe('validateClientEnvelope', () => {
 
   it('refuses values no decoder produces', () => {
     expect(codeOf(() => validateClientEnvelope(new Map([['t', 'ping']])))).toBe('NOT_AN_OBJECT');
-    expect(codeOf(() => validateClientEnvelope(new (class Ping { t = 'ping'; })()))).toBe('NOT_AN_OBJECT');
+    expect(
+      codeOf(() =>
+        validateClientEnvelope(
+          new (class Ping {
+            t = 'ping';
+          })(),
+        ),
+      ),
+    ).toBe('NOT_AN_OBJECT');
     expect(codeOf(() => validateClientEnvelope(undefined))).toBe('NOT_AN_OBJECT');
     expect(codeOf(() => validateClientEnvelope({ t: 'event', event: 'e', data: () => 1 }))).toBe('INVALID_FIELD');
     expect(codeOf(() => validateClientEnvelope({ t: 'event', event: 'e', data: [new Date()] }))).toBe('INVALID_FIELD');
@@ -94,10 +117,20 @@ describe('validateClientEnvelope', () => {
   it('bounds data depth, configurable', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 64; i++) deep = [deep];
-    expect(validateClientEnvelope({ t: 'event', event: 'e', data: deep })).toEqual({ t: 'event', event: 'e', data: deep });
+    expect(validateClientEnvelope({ t: 'event', event: 'e', data: deep })).toEqual({
+      t: 'event',
+      event: 'e',
+      data: deep,
+    });
     expect(codeOf(() => validateClientEnvelope({ t: 'event', event: 'e', data: [deep] }))).toBe('TOO_DEEP');
-    expect(codeOf(() => validateClientEnvelope({ t: 'event', event: 'e', data: { a: { b: 1 } } }, { maxDepth: 1 }))).toBe('TOO_DEEP');
-    expect(validateClientEnvelope({ t: 'event', event: 'e', data: { a: 1 } }, { maxDepth: 1 })).toEqual({ t: 'event', event: 'e', data: { a: 1 } });
+    expect(
+      codeOf(() => validateClientEnvelope({ t: 'event', event: 'e', data: { a: { b: 1 } } }, { maxDepth: 1 })),
+    ).toBe('TOO_DEEP');
+    expect(validateClientEnvelope({ t: 'event', event: 'e', data: { a: 1 } }, { maxDepth: 1 })).toEqual({
+      t: 'event',
+      event: 'e',
+      data: { a: 1 },
+    });
   });
 
   it('handles a 1,000,000-deep value without recursion', () => {
@@ -108,7 +141,10 @@ describe('validateClientEnvelope', () => {
   });
 
   it('measures names in UTF-16 code units', () => {
-    expect(validateClientEnvelope({ t: 'event', event: 'é'.repeat(256) })).toEqual({ t: 'event', event: 'é'.repeat(256) });
+    expect(validateClientEnvelope({ t: 'event', event: 'é'.repeat(256) })).toEqual({
+      t: 'event',
+      event: 'é'.repeat(256),
+    });
     expect(codeOf(() => validateClientEnvelope({ t: 'event', event: '😀'.repeat(129) }))).toBe('INVALID_FIELD');
   });
 
@@ -139,10 +175,32 @@ describe('validateServerEnvelope', () => {
   });
 
   it('checks welcome limits', () => {
-    expect(codeOf(() => validateServerEnvelope({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits: { ...limits, maxPayload: -1 } }))).toBe('INVALID_FIELD');
-    expect(codeOf(() => validateServerEnvelope({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits: { maxPayload: 1 } }))).toBe('MISSING_FIELD');
-    expect(codeOf(() => validateServerEnvelope({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits: [] }))).toBe('INVALID_FIELD');
-    const extra = validateServerEnvelope({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits: { ...limits, future: 1 } });
+    expect(
+      codeOf(() =>
+        validateServerEnvelope({
+          t: 'welcome',
+          v: 1,
+          connectionId: 'c',
+          userId: 'u',
+          limits: { ...limits, maxPayload: -1 },
+        }),
+      ),
+    ).toBe('INVALID_FIELD');
+    expect(
+      codeOf(() =>
+        validateServerEnvelope({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits: { maxPayload: 1 } }),
+      ),
+    ).toBe('MISSING_FIELD');
+    expect(
+      codeOf(() => validateServerEnvelope({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits: [] })),
+    ).toBe('INVALID_FIELD');
+    const extra = validateServerEnvelope({
+      t: 'welcome',
+      v: 1,
+      connectionId: 'c',
+      userId: 'u',
+      limits: { ...limits, future: 1 },
+    });
     expect(extra).toStrictEqual({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits });
   });
 

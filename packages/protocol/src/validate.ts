@@ -32,7 +32,18 @@ export interface ValidateOptions {
 type Fields = Record<string, unknown>;
 type Builder = (o: Fields, t: string) => Envelope;
 
-const CLIENT_KINDS = new Set(['event', 'request', 'reply', 'join', 'leave', 'publish', 'presence-get', 'refresh', 'ping', 'pong']);
+const CLIENT_KINDS = new Set([
+  'event',
+  'request',
+  'reply',
+  'join',
+  'leave',
+  'publish',
+  'presence-get',
+  'refresh',
+  'ping',
+  'pong',
+]);
 const SERVER_KINDS = new Set(['welcome', 'request', 'reply', 'push', 'presence', 'notice', 'ping', 'pong']);
 
 /**
@@ -82,7 +93,9 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   reply(o, t): ReplyEnvelope {
     const replyId = id(o, 'id', t);
     if (bool(o, 'ok', t)) {
-      return has(o, 'data') ? { t: 'reply', id: replyId, ok: true, data: payload(o, 'data') } : { t: 'reply', id: replyId, ok: true };
+      return has(o, 'data')
+        ? { t: 'reply', id: replyId, ok: true, data: payload(o, 'data') }
+        : { t: 'reply', id: replyId, ok: true };
     }
     const error = object(o, 'error', t);
     return {
@@ -101,7 +114,11 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     return { t: 'leave', id: id(o, 'id', t), room: str(o, 'room', t, MAX_ROOM_LENGTH) };
   },
   publish(o, t) {
-    const out: Fields = { t: 'publish', room: str(o, 'room', t, MAX_ROOM_LENGTH), event: str(o, 'event', t, MAX_NAME_LENGTH) };
+    const out: Fields = {
+      t: 'publish',
+      room: str(o, 'room', t, MAX_ROOM_LENGTH),
+      event: str(o, 'event', t, MAX_NAME_LENGTH),
+    };
     if (has(o, 'data')) out['data'] = payload(o, 'data');
     if (has(o, 'id')) out['id'] = id(o, 'id', t);
     return out as unknown as Envelope;
@@ -141,7 +158,13 @@ function isPresenceChange(value: unknown): value is 'join' | 'leave' {
   return value === 'join' || value === 'leave';
 }
 
-function validate(value: unknown, kinds: ReadonlySet<string>, direction: string, options: ValidateOptions | undefined, walked: boolean): Envelope {
+function validate(
+  value: unknown,
+  kinds: ReadonlySet<string>,
+  direction: string,
+  options: ValidateOptions | undefined,
+  walked: boolean,
+): Envelope {
   if (!isPlainObject(value)) {
     throw new ProtocolError('NOT_AN_OBJECT', 'an envelope must be an object');
   }

@@ -24,7 +24,10 @@ function pemPair(): { publicKey: string; privateKey: string } {
 }
 
 /** Runs the CLI with a clean environment: only PATH and the given variables. */
-function run(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: dir,
     env: { PATH: process.env['PATH'] ?? '', ...env },
@@ -47,7 +50,8 @@ describe('switchyard usage', () => {
     const { code, stdout } = run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: switchyard <command>/);
-    for (const name of ['SWITCHYARD_PORT', 'SWITCHYARD_JWT_SECRET', 'SWITCHYARD_MAX_PAYLOAD', 'SWITCHYARD_CONFIG']) expect(stdout).toContain(name);
+    for (const name of ['SWITCHYARD_PORT', 'SWITCHYARD_JWT_SECRET', 'SWITCHYARD_MAX_PAYLOAD', 'SWITCHYARD_CONFIG'])
+      expect(stdout).toContain(name);
     expect(run(['help']).code).toBe(0);
     expect(run(['token', '--help']).stdout).toMatch(/^Usage/);
   });
@@ -109,7 +113,9 @@ describe('switchyard check-config', () => {
 
 describe('switchyard token', () => {
   it('mints a token the configured secret verifies', () => {
-    const { code, stdout } = run(['token', '--sub', 'alice', '--rooms', 'chat:*,news'], { SWITCHYARD_JWT_SECRET: SECRET });
+    const { code, stdout } = run(['token', '--sub', 'alice', '--rooms', 'chat:*,news'], {
+      SWITCHYARD_JWT_SECRET: SECRET,
+    });
     expect(code).toBe(0);
     const token = stdout.trim();
     const principal = createTokenVerifier({ secret: SECRET }).verify(token);
@@ -121,14 +127,23 @@ describe('switchyard token', () => {
 
   it('writes the configured issuer and audience, the ttl and the kid', () => {
     const file = join(dir, 'rotation.json');
-    writeFileSync(file, JSON.stringify({ auth: { secret: { old: SECRET, new: `${SECRET}-new` }, issuer: 'https://auth.example', audience: 'chat' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        auth: { secret: { old: SECRET, new: `${SECRET}-new` }, issuer: 'https://auth.example', audience: 'chat' },
+      }),
+    );
     const { code, stdout } = run(['token', '--sub', 'bob', '--ttl', '90', '--kid', 'new', '--config', file]);
     expect(code).toBe(0);
     const token = stdout.trim();
     expect(claimsOf(token)).toMatchObject({ iss: 'https://auth.example', aud: 'chat' });
     expect(Number(claimsOf(token)['exp']) - Number(claimsOf(token)['iat'])).toBe(90);
     expect(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString())).toMatchObject({ kid: 'new' });
-    const verifier = createTokenVerifier({ secret: { old: SECRET, new: `${SECRET}-new` }, issuer: 'https://auth.example', audience: 'chat' });
+    const verifier = createTokenVerifier({
+      secret: { old: SECRET, new: `${SECRET}-new` },
+      issuer: 'https://auth.example',
+      audience: 'chat',
+    });
     expect(verifier.verify(token).userId).toBe('bob');
 
     const unknownKid = run(['token', '--sub', 'bob', '--kid', 'newer', '--config', file]);
@@ -226,67 +241,64 @@ describe('switchyard serve', () => {
   function connect(url: string): Promise<{ socket: WebSocket; welcome: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url);
-      socket.once('message', (data) => resolve({ socket, welcome: JSON.parse(String(data)) as Record<string, unknown> }));
+      socket.once('message', (data) =>
+        resolve({ socket, welcome: JSON.parse(String(data)) as Record<string, unknown> }),
+      );
       socket.once('error', reject);
     });
   }
 
-  it(
-    'embedded default: ephemeral secret, loopback only, a working demo token; SIGTERM exits 0',
-    async () => {
-      const server = await start(['--host', '0.0.0.0'], {}, true);
-      expect(server.base).toMatch(/^127\.0\.0\.1:\d+$/);
-      expect(server.stderr()).toMatch(/listening on 127\.0\.0\.1:\d+ /);
-      expect(server.stderr()).toContain('--host=0.0.0.0 ignored: without a configured JWT key');
-      expect(server.stderr()).toContain('EPHEMERAL HS256 secret');
+  it('embedded default: ephemeral secret, loopback only, a working demo token; SIGTERM exits 0', async () => {
+    const server = await start(['--host', '0.0.0.0'], {}, true);
+    expect(server.base).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(server.stderr()).toMatch(/listening on 127\.0\.0\.1:\d+ /);
+    expect(server.stderr()).toContain('--host=0.0.0.0 ignored: without a configured JWT key');
+    expect(server.stderr()).toContain('EPHEMERAL HS256 secret');
 
-      const health = await fetch(`http://${server.base}/healthz`);
-      expect(health.status).toBe(200);
+    const health = await fetch(`http://${server.base}/healthz`);
+    expect(health.status).toBe(200);
 
-      const url = /(ws:\/\/\S+\/ws\?token=\S+)/.exec(server.stderr())?.[1];
-      expect(url).toBeDefined();
-      const { socket, welcome } = await connect(url as string);
-      expect(welcome).toMatchObject({ t: 'welcome', userId: 'demo' });
+    const url = /(ws:\/\/\S+\/ws\?token=\S+)/.exec(server.stderr())?.[1];
+    expect(url).toBeDefined();
+    const { socket, welcome } = await connect(url as string);
+    expect(welcome).toMatchObject({ t: 'welcome', userId: 'demo' });
 
-      // The printed one-liner works as printed, from the repository root.
-      const script = /node -e "(.+)"\n/.exec(server.stderr())?.[1] as string;
-      const oneLiner = spawn(process.execPath, ['-e', script], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
-      children.add(oneLiner);
-      let printed = '';
-      await new Promise<void>((done) =>
-        oneLiner.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          printed += chunk;
-          if (printed.includes('"t":"reply"')) done();
-        }),
-      );
-      oneLiner.kill();
-      expect(printed).toContain('"t":"welcome"');
-      expect(printed).toContain('{"t":"reply","id":1,"ok":true');
-      const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
+    // The printed one-liner works as printed, from the repository root.
+    const script = /node -e "(.+)"\n/.exec(server.stderr())?.[1] as string;
+    const oneLiner = spawn(process.execPath, ['-e', script], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(oneLiner);
+    let printed = '';
+    await new Promise<void>((done) =>
+      oneLiner.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        printed += chunk;
+        if (printed.includes('"t":"reply"')) done();
+      }),
+    );
+    oneLiner.kill();
+    expect(printed).toContain('"t":"welcome"');
+    expect(printed).toContain('{"t":"reply","id":1,"ok":true');
+    const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
 
-      server.child.kill('SIGTERM');
-      expect(await closed).toBe(1001);
-      expect(await server.exited).toEqual({ code: 0, signal: null });
-      expect(server.stderr()).toContain('switchyard closed');
-    },
-    60_000,
-  );
+    server.child.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.stderr()).toContain('switchyard closed');
+  }, 60_000);
 
-  it(
-    'with a configured key: no demo banner, tokens from `switchyard token` are accepted',
-    async () => {
-      const env = { SWITCHYARD_JWT_SECRET: SECRET };
-      const server = await start(['--host', '127.0.0.1'], env);
-      expect(server.stderr()).not.toContain('EPHEMERAL');
-      const token = run(['token', '--sub', 'erin'], env).stdout.trim();
-      const { socket, welcome } = await connect(`ws://${server.base}/ws?token=${token}`);
-      expect(welcome).toMatchObject({ t: 'welcome', userId: 'erin' });
-      socket.close();
-      server.child.kill('SIGINT');
-      expect(await server.exited).toEqual({ code: 0, signal: null });
-    },
-    60_000,
-  );
+  it('with a configured key: no demo banner, tokens from `switchyard token` are accepted', async () => {
+    const env = { SWITCHYARD_JWT_SECRET: SECRET };
+    const server = await start(['--host', '127.0.0.1'], env);
+    expect(server.stderr()).not.toContain('EPHEMERAL');
+    const token = run(['token', '--sub', 'erin'], env).stdout.trim();
+    const { socket, welcome } = await connect(`ws://${server.base}/ws?token=${token}`);
+    expect(welcome).toMatchObject({ t: 'welcome', userId: 'erin' });
+    socket.close();
+    server.child.kill('SIGINT');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 
   // What a process manager does (SIGTERM to the process it started, npm) and what Ctrl-C in a
   // terminal does (SIGINT to the whole process group, which npm also forwards to its child).
@@ -299,7 +311,12 @@ describe('switchyard serve', () => {
       const root = fileURLToPath(new URL('../../..', import.meta.url));
       const npm = spawn('npm', ['start', '--silent'], {
         cwd: root,
-        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? tmpdir(), SWITCHYARD_PORT: '0', SWITCHYARD_LOG_LEVEL: 'warn' },
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: process.env['HOME'] ?? tmpdir(),
+          SWITCHYARD_PORT: '0',
+          SWITCHYARD_LOG_LEVEL: 'warn',
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
         detached: true,
       });
@@ -321,7 +338,10 @@ describe('switchyard serve', () => {
 
       if (target === 'npm') npm.kill('SIGTERM');
       else process.kill(-(npm.pid as number), 'SIGINT');
-      const outcome = await Promise.race([closed, new Promise<string>((done) => setTimeout(() => done('still open'), 10_000))]);
+      const outcome = await Promise.race([
+        closed,
+        new Promise<string>((done) => setTimeout(() => done('still open'), 10_000)),
+      ]);
       if (outcome !== 1001) socket.terminate();
       expect(outcome).toBe(1001);
       expect(await exited).toBe(0);
@@ -346,11 +366,12 @@ describe('closeOnSignals', () => {
     const messages: string[] = [];
     const closes: number[] = [];
     const clock = { ms: 0 };
-    const result = closeOnSignals(
-      { close: ({ graceMs }) => (closes.push(graceMs), close()) },
-      2_000,
-      { err: (text) => messages.push(text), signals, exit: (code) => exits.push(code), now: () => clock.ms },
-    );
+    const result = closeOnSignals({ close: ({ graceMs }) => (closes.push(graceMs), close()) }, 2_000, {
+      err: (text) => messages.push(text),
+      signals,
+      exit: (code) => exits.push(code),
+      now: () => clock.ms,
+    });
     return { signals, exits, messages, closes, result, clock };
   }
 

@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTokenVerifier, signToken, type TokenClaims } from './auth/index.js';
-import { ConfigError, CONFIG_FLAG_OPTIONS, loadConfigDetailed, redactConfig, type LoadedConfig } from './config/index.js';
+import {
+  ConfigError,
+  CONFIG_FLAG_OPTIONS,
+  loadConfigDetailed,
+  redactConfig,
+  type LoadedConfig,
+} from './config/index.js';
 import { demoInstructions, planServe } from './config/embedded-default.js';
 import { formatConfigFlags } from './config/help.js';
 
@@ -52,7 +58,12 @@ const TOKEN_FLAGS = {
 
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: readonly string[], extra: T) {
   try {
-    return parseArgs({ args: [...argv], options: { ...CONFIG_FLAG_OPTIONS, ...extra, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return parseArgs({
+      args: [...argv],
+      options: { ...CONFIG_FLAG_OPTIONS, ...extra, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -68,7 +79,8 @@ function checkConfig(io: Io, argv: readonly string[]): number {
   parse(argv, {});
   const loaded = load(io, argv);
   io.out(JSON.stringify(redactConfig(loaded.options), null, 2));
-  if (!loaded.hasKey) io.err('note: no JWT key configured; `switchyard serve` would use an ephemeral secret and bind 127.0.0.1 only');
+  if (!loaded.hasKey)
+    io.err('note: no JWT key configured; `switchyard serve` would use an ephemeral secret and bind 127.0.0.1 only');
   return 0;
 }
 
@@ -78,7 +90,11 @@ function mintToken(io: Io, argv: readonly string[]): number {
   const { options } = load(io, argv);
   const auth = options.auth ?? {};
   const claims: TokenClaims = { sub: values.sub };
-  if (values.rooms !== undefined) claims.rooms = values.rooms.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  if (values.rooms !== undefined)
+    claims.rooms = values.rooms
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
   const ttl = values.ttl ?? '1h';
   const first = (v: string | readonly string[] | undefined): string | undefined => (typeof v === 'string' ? v : v?.[0]);
   const common = {
@@ -113,7 +129,10 @@ function mintToken(io: Io, argv: readonly string[]): number {
     try {
       createTokenVerifier(auth).verify(token);
     } catch (error) {
-      throw new ConfigError('token', `the minted token does not verify with the configured keys (${(error as Error).message})`);
+      throw new ConfigError(
+        'token',
+        `the minted token does not verify with the configured keys (${(error as Error).message})`,
+      );
     }
   }
   io.out(token);
@@ -126,18 +145,28 @@ function pickSecret(
   kid: string | undefined,
 ): { secret: string; kid?: string } {
   if (secret === undefined) {
-    throw new ConfigError('token', 'no signing key: set SWITCHYARD_JWT_SECRET (or --jwt-secret), or pass --private-key-file');
+    throw new ConfigError(
+      'token',
+      'no signing key: set SWITCHYARD_JWT_SECRET (or --jwt-secret), or pass --private-key-file',
+    );
   }
   if (typeof secret === 'string') return { secret };
   const ids = Object.keys(secret);
   const chosen = kid ?? (ids.length === 1 ? ids[0] : undefined);
-  if (chosen === undefined) throw new ConfigError('--kid', `several secrets are configured; pick one of ${ids.join(', ')}`);
+  if (chosen === undefined)
+    throw new ConfigError('--kid', `several secrets are configured; pick one of ${ids.join(', ')}`);
   const value = Object.hasOwn(secret, chosen) ? secret[chosen] : undefined;
-  if (value === undefined) throw new ConfigError('--kid', `no secret named "${chosen}" (configured: ${ids.join(', ')})`);
+  if (value === undefined)
+    throw new ConfigError('--kid', `no secret named "${chosen}" (configured: ${ids.join(', ')})`);
   return { secret: value, kid: chosen };
 }
 
-function signWithPrivateKey(claims: TokenClaims, privateKey: string, algorithms: readonly string[], common: object): string {
+function signWithPrivateKey(
+  claims: TokenClaims,
+  privateKey: string,
+  algorithms: readonly string[],
+  common: object,
+): string {
   // The first configured asymmetric algorithm the key can sign; jsonwebtoken refuses mismatches.
   let lastError: unknown;
   for (const algorithm of algorithms.filter((a) => !a.startsWith('HS'))) {
@@ -189,7 +218,11 @@ const DUPLICATE_SIGNAL_MS = 500;
  * (0, or 1 when closing failed). A second signal exits at once with 128 + its number (the same
  * signal again within half a second counts as the first one, forwarded by a parent such as npm).
  */
-export function closeOnSignals(server: { close(options: { graceMs: number }): Promise<void> }, graceMs: number, io: SignalIo): Promise<number> {
+export function closeOnSignals(
+  server: { close(options: { graceMs: number }): Promise<void> },
+  graceMs: number,
+  io: SignalIo,
+): Promise<number> {
   return new Promise<number>((done) => {
     let closing = false;
     let first: { signal: NodeJS.Signals; at: number } | undefined;

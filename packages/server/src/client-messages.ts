@@ -81,13 +81,33 @@ export class ClientDispatcher {
       if (decision !== 'allow') {
         this.#d.metrics.rateLimited();
         if (decision === 'close') {
-          this.#d.logger.warn({ event: 'limit_exceeded', limit: 'message_rate', action: 'close', connectionId: conn.id, userId: conn.userId, ip: conn.ip }, 'rate limit: closing');
+          this.#d.logger.warn(
+            {
+              event: 'limit_exceeded',
+              limit: 'message_rate',
+              action: 'close',
+              connectionId: conn.id,
+              userId: conn.userId,
+              ip: conn.ip,
+            },
+            'rate limit: closing',
+          );
           conn.end(CloseCode.RATE_LIMITED, 'rate limited', 'rate_limited');
           return;
         }
         // One line per burst of violations, not per message.
         if (conn.rate.recentViolations() === 1) {
-          this.#d.logger.info({ event: 'limit_exceeded', limit: 'message_rate', action: 'reject', connectionId: conn.id, userId: conn.userId, ip: conn.ip }, 'rate limit exceeded');
+          this.#d.logger.info(
+            {
+              event: 'limit_exceeded',
+              limit: 'message_rate',
+              action: 'reject',
+              connectionId: conn.id,
+              userId: conn.userId,
+              ip: conn.ip,
+            },
+            'rate limit exceeded',
+          );
         }
         const id = idOf(envelope);
         if (id !== undefined) replyError(conn, id, ErrorCode.RATE_LIMITED, 'message rate limit exceeded');
@@ -102,7 +122,10 @@ export class ClientDispatcher {
         return;
       case 'reply':
         if (!conn.settleReply(envelope)) {
-          this.#d.logger.debug({ event: 'late_reply', connectionId: conn.id, id: envelope.id }, 'reply for no pending request');
+          this.#d.logger.debug(
+            { event: 'late_reply', connectionId: conn.id, id: envelope.id },
+            'reply for no pending request',
+          );
         }
         return;
       case 'request':
@@ -110,7 +133,10 @@ export class ClientDispatcher {
         return;
       case 'event':
         if (!this.#d.router.event(this.#ctx(conn), envelope.event, envelope.data)) {
-          this.#d.logger.debug({ event: 'unknown_event', connectionId: conn.id, name: envelope.event }, 'no handler for event');
+          this.#d.logger.debug(
+            { event: 'unknown_event', connectionId: conn.id, name: envelope.event },
+            'no handler for event',
+          );
         }
         return;
       case 'join':
@@ -161,14 +187,21 @@ export class ClientDispatcher {
   }
 
   #reply(conn: ServerConnection, id: RequestId, name: string, started: number, result: RequestResult): void {
-    this.#d.metrics.requestCompleted('client_to_server', result.ok ? 'ok' : 'error', (performance.now() - started) / 1000);
+    this.#d.metrics.requestCompleted(
+      'client_to_server',
+      result.ok ? 'ok' : 'error',
+      (performance.now() - started) / 1000,
+    );
     if (!result.ok) return replyError(conn, id, result.error.code, result.error.message);
     try {
       replyOk(conn, id, result.data);
     } catch (err) {
       // The handler returned something the codec cannot encode (a BigInt, a cycle).
       this.#d.metrics.handlerError('request');
-      this.#d.logger.error({ event: 'reply_encode_failed', connectionId: conn.id, name, err }, 'reply could not be encoded');
+      this.#d.logger.error(
+        { event: 'reply_encode_failed', connectionId: conn.id, name, err },
+        'reply could not be encoded',
+      );
       replyError(conn, id, ErrorCode.INTERNAL, 'internal error');
     }
   }
@@ -181,7 +214,10 @@ export class ClientDispatcher {
     const ctx: AuthorizeContext = { conn, userId: conn.userId, claims: conn.claims };
     const fail = (error: unknown): false => {
       this.#d.metrics.handlerError('authorize');
-      this.#d.logger.error({ event: 'authorize_failed', connectionId: conn.id, action, err: error }, 'authorize hook threw');
+      this.#d.logger.error(
+        { event: 'authorize_failed', connectionId: conn.id, action, err: error },
+        'authorize hook threw',
+      );
       return false;
     };
     const run = async (from: number): Promise<boolean> => {
@@ -226,7 +262,16 @@ export class ClientDispatcher {
     if (bad) {
       this.#countRule(bad);
       if (bad.code === ErrorCode.LIMIT_EXCEEDED) {
-        this.#d.logger.info({ event: 'limit_exceeded', limit: 'rooms_per_connection', connectionId: conn.id, userId: conn.userId, ip: conn.ip }, 'room limit reached');
+        this.#d.logger.info(
+          {
+            event: 'limit_exceeded',
+            limit: 'rooms_per_connection',
+            connectionId: conn.id,
+            userId: conn.userId,
+            ip: conn.ip,
+          },
+          'room limit reached',
+        );
       }
       return replyError(conn, id, bad.code, bad.message);
     }
@@ -297,11 +342,17 @@ export class ClientDispatcher {
       principal = this.#d.verifier.verify(token);
     } catch (error) {
       const reason = error instanceof AuthError ? error.reason : 'invalid_token';
-      this.#d.logger.info({ event: 'refresh_rejected', connectionId: conn.id, userId: conn.userId, reason }, 'refresh rejected');
+      this.#d.logger.info(
+        { event: 'refresh_rejected', connectionId: conn.id, userId: conn.userId, reason },
+        'refresh rejected',
+      );
       return replyError(conn, id, ErrorCode.UNAUTHORIZED, reason);
     }
     if (principal.userId !== conn.userId) {
-      this.#d.logger.warn({ event: 'refresh_rejected', connectionId: conn.id, userId: conn.userId, reason: 'subject_changed' }, 'refresh rejected');
+      this.#d.logger.warn(
+        { event: 'refresh_rejected', connectionId: conn.id, userId: conn.userId, reason: 'subject_changed' },
+        'refresh rejected',
+      );
       replyError(conn, id, ErrorCode.UNAUTHORIZED, 'the new token is for another user');
       conn.end(CloseCode.TOKEN_INVALID, 'token subject changed', 'kicked');
       return;

@@ -56,7 +56,10 @@ describe('server-to-client requests', () => {
     const conn = conns[0]!;
     let settled = false;
     const pending = conn.request('client:patient', {}, { timeoutMs: 30 * 24 * 3600 * 1000 });
-    pending.then(() => (settled = true), () => (settled = true));
+    pending.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     const req = await c.next((e) => e.t === 'request');
     if (req.t !== 'request') throw new Error('unreachable');
     await sleep(50);

@@ -126,7 +126,11 @@ function corkedWrite(): void {
   corkResult = corkSocket!.send(corkFrame, corkBinary);
 }
 
-function corkedSend(socket: TransportSocket, frame: string | Uint8Array, binary: boolean): ReturnType<TransportSocket['send']> {
+function corkedSend(
+  socket: TransportSocket,
+  frame: string | Uint8Array,
+  binary: boolean,
+): ReturnType<TransportSocket['send']> {
   corkSocket = socket;
   corkFrame = frame;
   corkBinary = binary;
@@ -304,7 +308,8 @@ export class ServerConnection implements Connection {
   }
 
   close(code: number = CloseCode.NORMAL, reason = ''): void {
-    if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
+    if (!isSendableCloseCode(code))
+      throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
     this.end(code, reason, code === CloseCode.KICKED ? 'kicked' : undefined);
   }
 
@@ -355,8 +360,20 @@ export class ServerConnection implements Connection {
 export function isSendableCloseCode(code: number): boolean {
   if (!Number.isInteger(code)) return false;
   if (code >= 3000 && code <= 4999) return true;
-  return code === 1000 || code === 1001 || code === 1002 || code === 1003 || code === 1007 || code === 1008 ||
-    code === 1009 || code === 1010 || code === 1011 || code === 1012 || code === 1013 || code === 1014;
+  return (
+    code === 1000 ||
+    code === 1001 ||
+    code === 1002 ||
+    code === 1003 ||
+    code === 1007 ||
+    code === 1008 ||
+    code === 1009 ||
+    code === 1010 ||
+    code === 1011 ||
+    code === 1012 ||
+    code === 1013 ||
+    code === 1014
+  );
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {

@@ -72,9 +72,7 @@ export class DeadlineWheel<T> {
     // Walk slot by slot (cheap: one lookup per elapsed resolution); a clock that jumped far
     // forward is walked through the bucket keys instead.
     const far = nowSlot - this.#doneSlot > this.#buckets.size;
-    const due = far
-      ? [...this.#buckets.keys()].filter((s) => s <= nowSlot).sort((a, b) => a - b)
-      : undefined;
+    const due = far ? [...this.#buckets.keys()].filter((s) => s <= nowSlot).sort((a, b) => a - b) : undefined;
     const slots = due ?? range(this.#doneSlot + 1, nowSlot);
     this.#doneSlot = Math.max(this.#doneSlot, nowSlot);
     for (const slot of slots) {

@@ -118,7 +118,10 @@ describe('rooms and fan-out', () => {
     const boss = await connect('boss');
     expect(await worker.join('vip')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await boss.join('vip')).toMatchObject({ ok: true });
-    expect(await boss.call((id) => ({ t: 'presence-get', id, room: 'secret' }))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await boss.call((id) => ({ t: 'presence-get', id, room: 'secret' }))).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     // Publishes behind an async hook keep their order.
     for (let i = 0; i < 20; i++) worker.send({ t: 'publish', room: 'vip', event: 'n', data: i });
     await boss.next((e) => e.t === 'push' && e.data === 19);
@@ -165,18 +168,36 @@ describe('users, presence and listings', () => {
   it('tracks presence with per-user connection counts and announces first join and last leave', async () => {
     const watcher = await connect('watcher', msgpackCodec);
     const joined = await watcher.join('lobby', true);
-    expect(joined).toMatchObject({ ok: true, data: { room: 'lobby', presence: { room: 'lobby', members: [{ userId: 'watcher', connections: 1 }] } } });
+    expect(joined).toMatchObject({
+      ok: true,
+      data: { room: 'lobby', presence: { room: 'lobby', members: [{ userId: 'watcher', connections: 1 }] } },
+    });
     const a1 = await connect('alice');
     const a2 = await connect('alice', msgpackCodec);
     await a1.join('lobby');
-    expect(await watcher.next((e) => e.t === 'presence')).toEqual({ t: 'presence', room: 'lobby', change: 'join', userId: 'alice', connections: 1 });
+    expect(await watcher.next((e) => e.t === 'presence')).toEqual({
+      t: 'presence',
+      room: 'lobby',
+      change: 'join',
+      userId: 'alice',
+      connections: 1,
+    });
     await a2.join('lobby');
     expect(t.server.presence('lobby').members).toEqual([
       { userId: 'alice', connections: 2 },
       { userId: 'watcher', connections: 1 },
     ]);
     const got = await a1.call((id) => ({ t: 'presence-get', id, room: 'lobby' }));
-    expect(got).toMatchObject({ ok: true, data: { room: 'lobby', members: [{ userId: 'alice', connections: 2 }, { userId: 'watcher', connections: 1 }] } });
+    expect(got).toMatchObject({
+      ok: true,
+      data: {
+        room: 'lobby',
+        members: [
+          { userId: 'alice', connections: 2 },
+          { userId: 'watcher', connections: 1 },
+        ],
+      },
+    });
     await a1.close();
     await sleep(50);
     expect(t.server.presence('lobby').members).toContainEqual({ userId: 'alice', connections: 1 });
@@ -206,7 +227,12 @@ describe('users, presence and listings', () => {
     const c = await connect('gone');
     await c.join('r1');
     await c.join('r2');
-    expect(t.server.rooms().map((r) => r.room).sort()).toEqual(['r1', 'r2']);
+    expect(
+      t.server
+        .rooms()
+        .map((r) => r.room)
+        .sort(),
+    ).toEqual(['r1', 'r2']);
     await c.close();
     await sleep(50);
     expect(t.server.rooms()).toEqual([]);
@@ -217,7 +243,8 @@ describe('users, presence and listings', () => {
     const b2 = await connect('bob', msgpackCodec);
     const carol = await connect('carol');
     expect(t.server.toUser('bob').emit('direct', { hi: 1 })).toBe(2);
-    for (const c of [b1, b2]) expect(await c.next((e) => e.t === 'push')).toEqual({ t: 'push', event: 'direct', data: { hi: 1 } });
+    for (const c of [b1, b2])
+      expect(await c.next((e) => e.t === 'push')).toEqual({ t: 'push', event: 'direct', data: { hi: 1 } });
     expect(t.server.joinUser('bob', 'team')).toBe(2);
     expect(t.server.presence('team').members).toEqual([{ userId: 'bob', connections: 2 }]);
     expect(t.server.to('team').emit('t', 1)).toBe(2);
@@ -256,7 +283,10 @@ describe('slow consumers', () => {
   }, 20_000);
 
   it('pauses a consumer in a drop-policy room and tells it what it missed when it catches up', async () => {
-    const t = await startTestServer({ limits: { maxBackpressure: 256 * 1024 }, rooms: [{ pattern: 'ticker:*', slowConsumer: 'drop' }] });
+    const t = await startTestServer({
+      limits: { maxBackpressure: 256 * 1024 },
+      rooms: [{ pattern: 'ticker:*', slowConsumer: 'drop' }],
+    });
     try {
       const slow = await RawClient.connect(t.url, { token: t.token('slow') });
       await slow.join('ticker:1');
@@ -272,7 +302,10 @@ describe('slow consumers', () => {
       // Messages published while it is paused are skipped for it.
       for (let i = 0; i < 5; i++) expect(t.server.to('ticker:1').emit('big', big)).toBe(0);
       // Several exclusions send member by member: the paused member is skipped there too, and counted.
-      const others = [await RawClient.connect(t.url, { token: t.token('a') }), await RawClient.connect(t.url, { token: t.token('b') })];
+      const others = [
+        await RawClient.connect(t.url, { token: t.token('a') }),
+        await RawClient.connect(t.url, { token: t.token('b') }),
+      ];
       for (const other of others) await other.join('ticker:1');
       const excluded = [...t.server.userConnections('a'), ...t.server.userConnections('b')];
       expect(t.server.to('ticker:1').except(excluded).emit('big', big)).toBe(0);

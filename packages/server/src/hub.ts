@@ -136,7 +136,8 @@ export class Hub implements ConnectionHost {
       let count = this.#deps.transport.numSubscribers(topic);
       // ws.publish excludes the sender but only works from a socket subscribed to the topic
       // (uWS ignores it otherwise); a sender that is not subscribed cannot receive anyway.
-      const skipSender = except !== undefined && except.codecImpl === codec && !except.closed && this.#isSubscribed(except, room);
+      const skipSender =
+        except !== undefined && except.codecImpl === codec && !except.closed && this.#isSubscribed(except, room);
       if (skipSender) count -= 1;
       if (count <= 0) continue;
       const frame = codec.encode(envelope);
@@ -156,9 +157,17 @@ export class Hub implements ConnectionHost {
    * consumers and counts towards their catch-up (`GAP`, `latest`).
    * @returns the number of connections it was handed to.
    */
-  publishExcept(room: string, event: string, data: unknown, excluded: ReadonlySet<ServerConnection>, key?: string): number {
+  publishExcept(
+    room: string,
+    event: string,
+    data: unknown,
+    excluded: ReadonlySet<ServerConnection>,
+    key?: string,
+  ): number {
     const envelope: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
-    const targets = [...this.registry.members(room)].filter((c) => !excluded.has(c) && c.slow.paused?.has(room) !== true);
+    const targets = [...this.registry.members(room)].filter(
+      (c) => !excluded.has(c) && c.slow.paused?.has(room) !== true,
+    );
     const delivered = this.sendToEach(targets, envelope);
     this.#deps.slow.published(room, event, key, envelope);
     return delivered;

@@ -17,7 +17,11 @@ export type Negotiation =
  * means `fallback` (version 1 JSON; refused when JSON is disabled). The bearer entry (read by the
  * auth module) is skipped and never echoed.
  */
-export function negotiateSubprotocol(header: string, enabled: readonly Codec[], fallback: Codec | undefined): Negotiation {
+export function negotiateSubprotocol(
+  header: string,
+  enabled: readonly Codec[],
+  fallback: Codec | undefined,
+): Negotiation {
   let chosen: Codec | undefined;
   let unknown = '';
   for (const raw of header.split(',')) {

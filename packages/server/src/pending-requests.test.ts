@@ -13,7 +13,9 @@ describe('PendingRequests', () => {
       const d = pending.create('d', 5000);
       expect(new Set([a.id, b.id, c.id, d.id]).size).toBe(4);
       expect(pending.reply({ t: 'reply', id: a.id, ok: true, data: 'A' })).toBe(true);
-      expect(pending.reply({ t: 'reply', id: b.id, ok: false, error: { code: 'FORBIDDEN', message: 'no' } })).toBe(true);
+      expect(pending.reply({ t: 'reply', id: b.id, ok: false, error: { code: 'FORBIDDEN', message: 'no' } })).toBe(
+        true,
+      );
       await expect(a.promise).resolves.toBe('A');
       await expect(b.promise).rejects.toMatchObject({ code: 'FORBIDDEN' });
       const cDone = expect(c.promise).rejects.toMatchObject({ code: 'TIMEOUT' });

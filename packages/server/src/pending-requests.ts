@@ -33,10 +33,13 @@ export class PendingRequests {
     while (this.#pending.has(id)) id = id >= MAX_ID ? 1 : id + 1;
     this.#nextId = id >= MAX_ID ? 1 : id + 1;
     const promise = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#settle(id, 'timeout');
-        reject(new RpcError(ErrorCode.TIMEOUT, `request '${name}' got no reply within ${timeoutMs} ms`));
-      }, Math.min(timeoutMs, MAX_TIMER_MS));
+      const timer = setTimeout(
+        () => {
+          this.#settle(id, 'timeout');
+          reject(new RpcError(ErrorCode.TIMEOUT, `request '${name}' got no reply within ${timeoutMs} ms`));
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      );
       this.#pending.set(id, { resolve, reject, timer, started: performance.now() });
     });
     return { id, promise };

@@ -4,7 +4,16 @@ import { InvalidOptionsError, resolveOptions } from './resolve-options.js';
 describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
     const r = resolveOptions({});
-    expect(r).toMatchObject({ host: '127.0.0.1', port: 9001, allowQueryToken: true, allowAnonymous: false, expiryGraceMs: 1000, codecs: ['json', 'msgpack'], metrics: true, shutdownGraceMs: 10_000 });
+    expect(r).toMatchObject({
+      host: '127.0.0.1',
+      port: 9001,
+      allowQueryToken: true,
+      allowAnonymous: false,
+      expiryGraceMs: 1000,
+      codecs: ['json', 'msgpack'],
+      metrics: true,
+      shutdownGraceMs: 10_000,
+    });
     expect(r.limits).toEqual({
       maxPayload: 65_536,
       maxBackpressure: 1_048_576,

@@ -61,7 +61,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (limits.maxPayload < 1024) throw new InvalidOptionsError('limits.maxPayload must be at least 1024 bytes');
   // uWebSockets.js aborts the process (std::terminate) on values outside this range.
   if (limits.idleTimeoutSec !== 0 && (limits.idleTimeoutSec < 8 || limits.idleTimeoutSec > 960)) {
-    throw new InvalidOptionsError(`limits.idleTimeoutSec must be 0 (off) or between 8 and 960, got ${limits.idleTimeoutSec}`);
+    throw new InvalidOptionsError(
+      `limits.idleTimeoutSec must be 0 (off) or between 8 and 960, got ${limits.idleTimeoutSec}`,
+    );
   }
   const codecs = options.codecs ?? ['json', 'msgpack'];
   if (codecs.length === 0) throw new InvalidOptionsError('codecs must name at least one codec');

@@ -13,7 +13,13 @@ describe('RoomRegistry', () => {
     expect(rooms.add('r', a2)).toEqual({ firstForUser: false, connections: 2 });
     expect(rooms.add('r', a2)).toBeUndefined();
     rooms.add('r', b);
-    expect(rooms.presence('r')).toEqual({ room: 'r', members: [{ userId: 'a', connections: 2 }, { userId: 'b', connections: 1 }] });
+    expect(rooms.presence('r')).toEqual({
+      room: 'r',
+      members: [
+        { userId: 'a', connections: 2 },
+        { userId: 'b', connections: 1 },
+      ],
+    });
     expect(rooms.subscriptions).toBe(3);
     expect(rooms.userCount('r')).toBe(2);
     expect(rooms.remove('r', a1)).toEqual({ lastForUser: false, connections: 1 });

@@ -17,8 +17,14 @@ describe('Router', () => {
     });
     router.onRequest('parsed', (_c, d) => d, { parse: undefined } as never);
     expect(await router.request('me', 'ok', 1)).toEqual({ ok: true, data: 'me:1' });
-    expect(await router.request('me', 'rpc', 1)).toEqual({ ok: false, error: { code: 'LIMIT_EXCEEDED', message: 'too many' } });
-    expect(await router.request('me', 'bug', 1)).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(await router.request('me', 'rpc', 1)).toEqual({
+      ok: false,
+      error: { code: 'LIMIT_EXCEEDED', message: 'too many' },
+    });
+    expect(await router.request('me', 'bug', 1)).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'internal error' },
+    });
     expect(r.handlerFailed).toHaveBeenCalledWith('request', 'bug', expect.any(TypeError));
     for (const name of ['__proto__', 'toString', 'valueOf', 'missing']) {
       expect(await router.request('me', name, 1)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
@@ -30,12 +36,17 @@ describe('Router', () => {
     const router = new Router<null>(r);
     router.onRequest('sync', (_c, d) => d);
     router.onRequest('thenable', () => ({ then: (ok: (v: unknown) => void) => ok('later') }));
-    router.onRequest('rejects', () => ({ then: (_ok: unknown, fail: (e: unknown) => void) => fail(new RpcError('FORBIDDEN', 'no')) }));
+    router.onRequest('rejects', () => ({
+      then: (_ok: unknown, fail: (e: unknown) => void) => fail(new RpcError('FORBIDDEN', 'no')),
+    }));
     expect(router.request(null, 'sync', 7)).toEqual({ ok: true, data: 7 });
     const later = router.request(null, 'thenable', 1);
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toEqual({ ok: true, data: 'later' });
-    expect(await router.request(null, 'rejects', 1)).toEqual({ ok: false, error: { code: 'FORBIDDEN', message: 'no' } });
+    expect(await router.request(null, 'rejects', 1)).toEqual({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: 'no' },
+    });
     expect(r.handlerFailed).not.toHaveBeenCalled();
   });
 
@@ -49,7 +60,10 @@ describe('Router', () => {
     const seen: unknown[] = [];
     router.onRequest('n', (_c, d) => d, parse);
     router.onEvent('e', (_c, d) => void seen.push(d), parse);
-    expect(await router.request(null, 'n', 'x')).toEqual({ ok: false, error: { code: 'BAD_REQUEST', message: "invalid payload for 'n': number expected" } });
+    expect(await router.request(null, 'n', 'x')).toEqual({
+      ok: false,
+      error: { code: 'BAD_REQUEST', message: "invalid payload for 'n': number expected" },
+    });
     expect(router.event(null, 'e', 'x')).toBe(true);
     expect(router.event(null, 'e', 3)).toBe(true);
     expect(router.event(null, 'nope', 3)).toBe(false);

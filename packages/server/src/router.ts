@@ -15,7 +15,8 @@ export type RequestHandler<Ctx, In, Out> = (ctx: Ctx, data: In) => Out | Promise
 export type EventHandler<Ctx, In> = (ctx: Ctx, data: In) => void | Promise<void>;
 
 /** The result of dispatching a request. */
-export type RequestResult = { readonly ok: true; readonly data: unknown } | { readonly ok: false; readonly error: ReplyError };
+export type RequestResult =
+  { readonly ok: true; readonly data: unknown } | { readonly ok: false; readonly error: ReplyError };
 
 /** Where the router reports handler failures. */
 export interface RouterReporter {
@@ -33,7 +34,11 @@ interface Entry<Ctx> {
 const MAX_PARSE_MESSAGE = 200;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function parseFailure(name: string, error: unknown): ReplyError {
@@ -97,7 +102,8 @@ export class Router<Ctx> {
 
   #failure(name: string, error: unknown): RequestResult {
     // A code outside the protocol's list would make the client's validator close the connection.
-    if (error instanceof RpcError && isErrorCode(error.code)) return { ok: false, error: { code: error.code, message: error.message } };
+    if (error instanceof RpcError && isErrorCode(error.code))
+      return { ok: false, error: { code: error.code, message: error.message } };
     this.#reporter.handlerFailed('request', name, error);
     return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } };
   }
@@ -117,7 +123,8 @@ export class Router<Ctx> {
     }
     try {
       const result = entry.handler(ctx, input);
-      if (result instanceof Promise) result.catch((error: unknown) => this.#reporter.handlerFailed('event', name, error));
+      if (result instanceof Promise)
+        result.catch((error: unknown) => this.#reporter.handlerFailed('event', name, error));
     } catch (error) {
       this.#reporter.handlerFailed('event', name, error);
     }

@@ -72,7 +72,10 @@ export interface SwitchyardServer<C extends Contract = AnyContract> {
    */
   onRequest<K extends NameOf<RequestsOf<C>>>(
     name: K,
-    handler: (ctx: RequestContext<C>, data: RequestIn<RequestsOf<C>, K>) => RequestOut<RequestsOf<C>, K> | Promise<RequestOut<RequestsOf<C>, K>>,
+    handler: (
+      ctx: RequestContext<C>,
+      data: RequestIn<RequestsOf<C>, K>,
+    ) => RequestOut<RequestsOf<C>, K> | Promise<RequestOut<RequestsOf<C>, K>>,
     options?: HandlerOptions<RequestIn<RequestsOf<C>, K>>,
   ): this;
   /** Handles client events named `name` (fire and forget). */

@@ -44,7 +44,10 @@ describe('requests and events', () => {
     });
     t.server.onRequest('nothing', () => undefined);
     const welcome = c.received[0] as { connectionId: string };
-    expect(await request('echo', { x: 1 })).toMatchObject({ ok: true, data: { data: { x: 1 }, user: 'alice', conn: welcome.connectionId } });
+    expect(await request('echo', { x: 1 })).toMatchObject({
+      ok: true,
+      data: { data: { x: 1 }, user: 'alice', conn: welcome.connectionId },
+    });
     expect(await request('later')).toMatchObject({ ok: true, data: 42 });
     expect(await request('nothing')).toEqual({ t: 'reply', id: expect.any(Number), ok: true });
   });
@@ -63,7 +66,10 @@ describe('requests and events', () => {
     t.server.onRequest('boom', async () => {
       throw new Error('db password is hunter2');
     });
-    expect(await request('deny')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: 'moderators only' } });
+    expect(await request('deny')).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: 'moderators only' },
+    });
     const boom = await request('boom');
     expect(boom).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
     expect(JSON.stringify(boom)).not.toContain('hunter2');
@@ -76,7 +82,8 @@ describe('requests and events', () => {
   it('runs the parser: a throw answers BAD_REQUEST and the handler never runs', async () => {
     let calls = 0;
     const parse = (x: unknown): { n: number } => {
-      if (typeof x !== 'object' || x === null || typeof (x as { n?: unknown }).n !== 'number') throw new Error('n must be a number');
+      if (typeof x !== 'object' || x === null || typeof (x as { n?: unknown }).n !== 'number')
+        throw new Error('n must be a number');
       return x as { n: number };
     };
     t.server.onRequest('double', (_ctx, { n }: { n: number }) => (calls++, n * 2), { parse });
@@ -180,7 +187,9 @@ describe('protocol errors close with their code', () => {
     t = await startTestServer({ limits: { messagesPerSecond: 1, messageBurst: 3 } });
     t.server.onRequest('r', () => 1);
     const c = await RawClient.connect(t.url, { token: t.token('x') });
-    const replies = await Promise.all(Array.from({ length: 5 }, () => c.call((id) => ({ t: 'request', id, name: 'r' }))));
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => c.call((id) => ({ t: 'request', id, name: 'r' }))),
+    );
     expect(replies.filter((r) => r.ok)).toHaveLength(3);
     expect(replies.filter((r) => !r.ok).map((r) => !r.ok && r.error.code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
     await c.close();
@@ -253,7 +262,10 @@ describe('unencodable handler results', () => {
       let conn: import('./connection.js').Connection | undefined;
       t.server.on('connection', (c) => (conn = c));
       const c = await RawClient.connect(t.url, { token: t.token('x') });
-      expect(await c.call((id) => ({ t: 'request', id, name: 'big' }))).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+      expect(await c.call((id) => ({ t: 'request', id, name: 'big' }))).toMatchObject({
+        ok: false,
+        error: { code: 'INTERNAL' },
+      });
       await expect(conn!.request('client:x', { n: 1n })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
       c.send({ t: 'ping' });
       expect(await c.next((e) => e.t === 'pong')).toEqual({ t: 'pong' });
@@ -273,7 +285,18 @@ describe('hostile input', () => {
         seed = (seed * 1103515245 + 12345) & 0x7fffffff;
         return seed % n;
       };
-      const pieces = ['{"t":"join","id":1,"room":"', '"__proto__"', '{"t":"publish"', ',"data":', '[[[[', '"x"', '}', '{"t":"request","id":4294967296,"name":"a"}', '\u0000', '{"t":"refresh","id":2,"token":5}'];
+      const pieces = [
+        '{"t":"join","id":1,"room":"',
+        '"__proto__"',
+        '{"t":"publish"',
+        ',"data":',
+        '[[[[',
+        '"x"',
+        '}',
+        '{"t":"request","id":4294967296,"name":"a"}',
+        '\u0000',
+        '{"t":"refresh","id":2,"token":5}',
+      ];
       const codes = new Set<number>();
       for (let round = 0; round < 40; round++) {
         const codec = round % 2 === 0 ? undefined : msgpackCodec;
@@ -282,7 +305,10 @@ describe('hostile input', () => {
           if (rand(2) === 0) {
             c.sendRaw(Array.from({ length: 1 + rand(6) }, () => pieces[rand(pieces.length)]).join(''), false);
           } else {
-            c.sendRaw(Uint8Array.from({ length: 1 + rand(40) }, () => rand(256)), true);
+            c.sendRaw(
+              Uint8Array.from({ length: 1 + rand(40) }, () => rand(256)),
+              true,
+            );
           }
         }
         c.send({ t: 'ping' });

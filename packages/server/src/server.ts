@@ -109,7 +109,10 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     const hasKey = resolved.auth.secret !== undefined || resolved.auth.publicKey !== undefined;
     const verifier = hasKey ? createTokenVerifier(resolved.auth) : undefined;
     if (!verifier && !resolved.allowAnonymous) {
-      this.logger.warn({ event: 'config_warning' }, 'no auth.secret or auth.publicKey configured: every upgrade will be refused with 401');
+      this.logger.warn(
+        { event: 'config_warning' },
+        'no auth.secret or auth.publicKey configured: every upgrade will be refused with 401',
+      );
     }
     if (options.authorize) this.#hooks.push(options.authorize);
     this.#router = new Router<HandlerContext>({
@@ -118,7 +121,10 @@ class Server extends ServerLifecycle implements SwitchyardServer {
         this.logger.error({ event: 'handler_failed', kind, name, err }, 'handler threw');
       },
       eventRejected: (name, err) => {
-        this.logger.info({ event: 'event_rejected', name, err: err instanceof Error ? err.message : String(err) }, 'event payload failed its parser');
+        this.logger.info(
+          { event: 'event_rejected', name, err: err instanceof Error ? err.message : String(err) },
+          'event payload failed its parser',
+        );
       },
     });
 
@@ -126,7 +132,10 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     // first with handlers that read `this.#hub` only once sockets exist.
     const http = (path: string) =>
       answerHttp({ isReady: () => this.ready, metrics: this.metrics, metricsEnabled: resolved.metrics }, path);
-    const clientIp = new ClientIpResolver({ trustedProxyHeader: options.trustedProxyHeader, trustedProxies: options.trustedProxies });
+    const clientIp = new ClientIpResolver({
+      trustedProxyHeader: options.trustedProxyHeader,
+      trustedProxies: options.trustedProxies,
+    });
     const roomRules = new RoomRules(limits);
     const httpApi = new HttpApi({
       apiKey: options.apiKey,
@@ -200,7 +209,8 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       },
       {
         path: WS_PATH,
-        httpRoutes: resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
+        httpRoutes:
+          resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
         maxPayload: limits.maxPayload,
         // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the
         // limit) decides what happens first.
@@ -210,7 +220,14 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       },
       options.app,
     );
-    this.#hub = new Hub({ transport: this.#transport, codecs, metrics: this.metrics, logger: this.logger, policies, slow });
+    this.#hub = new Hub({
+      transport: this.#transport,
+      codecs,
+      metrics: this.metrics,
+      logger: this.logger,
+      policies,
+      slow,
+    });
     this.metrics.setGaugeSource({
       connections: () => this.#hub.connections.size,
       rooms: () => this.#hub.registry.size,
@@ -236,7 +253,6 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     }, BACKPRESSURE_SWEEP_MS);
     this.#sweep.unref();
   }
-
 
   get ready(): boolean {
     return (this.#listening || this.#embedded) && !this.#shuttingDown;
@@ -278,12 +294,20 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     this.logger.info({ event: 'closed', remaining: this.#hub.connections.size }, 'server closed');
   }
 
-  onRequest(name: string, handler: (ctx: HandlerContext, data: unknown) => unknown, options: HandlerOptions<unknown> = {}): this {
+  onRequest(
+    name: string,
+    handler: (ctx: HandlerContext, data: unknown) => unknown,
+    options: HandlerOptions<unknown> = {},
+  ): this {
     this.#router.onRequest(name, handler, options.parse);
     return this;
   }
 
-  onEvent(name: string, handler: (ctx: HandlerContext, data: unknown) => unknown, options: HandlerOptions<unknown> = {}): this {
+  onEvent(
+    name: string,
+    handler: (ctx: HandlerContext, data: unknown) => unknown,
+    options: HandlerOptions<unknown> = {},
+  ): this {
     this.#router.onEvent(name, handler, options.parse);
     return this;
   }
@@ -334,7 +358,8 @@ class Server extends ServerLifecycle implements SwitchyardServer {
   }
 
   disconnectUser(userId: string, code: number = CloseCode.KICKED): number {
-    if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
+    if (!isSendableCloseCode(code))
+      throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
     const conns = [...(this.#hub.users.get(userId) ?? [])];
     for (const conn of conns) conn.end(code, 'disconnected by the server', 'kicked');
     return conns.length;
@@ -348,7 +373,8 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     } catch (err) {
       // Data one codec decoded that the other cannot encode; the sender learns it failed.
       this.logger.error({ event: 'publish_failed', connectionId: conn.id, room: envelope.room, err }, 'publish failed');
-      if (envelope.id !== undefined) conn.send({ t: 'reply', id: envelope.id, ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+      if (envelope.id !== undefined)
+        conn.send({ t: 'reply', id: envelope.id, ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
       return;
     }
     this.metrics.publishLatency((performance.now() - item.enqueuedAt) / 1000);

@@ -39,14 +39,36 @@ export function onSocketOpen(deps: SocketEventDeps, conn: ServerConnection, stat
   deps.metrics.connectionOpened(conn.codec);
   const welcome: WelcomeEnvelope =
     conn.expiresAt === undefined
-      ? { t: 'welcome', v: conn.protocolVersion, connectionId: conn.id, userId: conn.userId, limits: deps.welcomeLimits }
-      : { t: 'welcome', v: conn.protocolVersion, connectionId: conn.id, userId: conn.userId, expiresAt: conn.expiresAt, limits: deps.welcomeLimits };
+      ? {
+          t: 'welcome',
+          v: conn.protocolVersion,
+          connectionId: conn.id,
+          userId: conn.userId,
+          limits: deps.welcomeLimits,
+        }
+      : {
+          t: 'welcome',
+          v: conn.protocolVersion,
+          connectionId: conn.id,
+          userId: conn.userId,
+          expiresAt: conn.expiresAt,
+          limits: deps.welcomeLimits,
+        };
   conn.send(welcome);
   conn.scheduleExpiry();
-  if (logsAt(deps.logger, 'info')) deps.logger.info(
-    { event: 'connection_opened', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, codec: conn.codec, protocolVersion: conn.protocolVersion },
-    'connection opened',
-  );
+  if (logsAt(deps.logger, 'info'))
+    deps.logger.info(
+      {
+        event: 'connection_opened',
+        connectionId: conn.id,
+        userId: conn.userId,
+        ip: conn.ip,
+        origin: conn.origin || undefined,
+        codec: conn.codec,
+        protocolVersion: conn.protocolVersion,
+      },
+      'connection opened',
+    );
   if (deps.isShuttingDown()) {
     conn.end(CloseCode.GOING_AWAY, 'server shutting down', 'shutdown');
     return;
@@ -58,7 +80,12 @@ export function onSocketOpen(deps: SocketEventDeps, conn: ServerConnection, stat
  * A frame arrived. It is decoded first, synchronously: uWS neuters `frame` when the callback
  * returns. An invalid frame closes the connection with the ProtocolError's close code.
  */
-export function onSocketMessage(deps: SocketEventDeps, state: SocketState, frame: ArrayBuffer, isBinary: boolean): void {
+export function onSocketMessage(
+  deps: SocketEventDeps,
+  state: SocketState,
+  frame: ArrayBuffer,
+  isBinary: boolean,
+): void {
   const conn = state.conn;
   if (!conn || conn.closed) return;
   let envelope;
@@ -66,8 +93,15 @@ export function onSocketMessage(deps: SocketEventDeps, state: SocketState, frame
     envelope = conn.codecImpl.decodeFromClient(frame, isBinary);
   } catch (error) {
     if (error instanceof ProtocolError) {
-      deps.logger.info({ event: 'protocol_error', connectionId: conn.id, code: error.code, closeCode: error.closeCode }, 'protocol error');
-      conn.end(error.closeCode, error.code, error.closeCode === CloseCode.MESSAGE_TOO_LARGE ? 'payload_too_large' : 'protocol_error');
+      deps.logger.info(
+        { event: 'protocol_error', connectionId: conn.id, code: error.code, closeCode: error.closeCode },
+        'protocol error',
+      );
+      conn.end(
+        error.closeCode,
+        error.code,
+        error.closeCode === CloseCode.MESSAGE_TOO_LARGE ? 'payload_too_large' : 'protocol_error',
+      );
     } else {
       deps.logger.error({ event: 'decode_failed', connectionId: conn.id, err: error }, 'decoder threw');
       conn.end(CloseCode.INTERNAL_ERROR, 'internal error', 'protocol_error');
@@ -88,11 +122,21 @@ export function onSocketClose(deps: SocketEventDeps, state: SocketState, code: n
   conn.markClosed();
   deps.hub.remove(conn);
   conn.lease.release();
-  const reason = conn.closeReason ?? transportCloseReason(code, message) ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
+  const reason =
+    conn.closeReason ?? transportCloseReason(code, message) ?? (code === CloseCode.ABNORMAL ? 'abnormal' : 'client');
   deps.metrics.connectionClosed(closeClass(code), reason);
-  if (logsAt(deps.logger, 'info')) deps.logger.info(
-    { event: 'connection_closed', connectionId: conn.id, userId: conn.userId, ip: conn.ip, origin: conn.origin || undefined, code, reason },
-    'connection closed',
-  );
+  if (logsAt(deps.logger, 'info'))
+    deps.logger.info(
+      {
+        event: 'connection_closed',
+        connectionId: conn.id,
+        userId: conn.userId,
+        ip: conn.ip,
+        origin: conn.origin || undefined,
+        code,
+        reason,
+      },
+      'connection closed',
+    );
   deps.disconnected(conn, { code, reason });
 }

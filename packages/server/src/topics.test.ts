@@ -72,7 +72,10 @@ function setup() {
   const msgpackV2 = counting(msgpackV2Codec);
   const codecs = [json, msgpack, jsonV2, msgpackV2];
   const sent: { kind: string; recipients: number }[] = [];
-  const metrics: ServerMetrics = { ...noopMetrics, messageSent: (_c, kind, _b, recipients) => void sent.push({ kind, recipients }) };
+  const metrics: ServerMetrics = {
+    ...noopMetrics,
+    messageSent: (_c, kind, _b, recipients) => void sent.push({ kind, recipients }),
+  };
   const policies = new RoomPolicies();
   const slow = new SlowConsumers<never>({ maxBackpressure: 1 << 20, policyFor: () => 'close' });
   const hub = new Hub({ transport, codecs, metrics, logger: console as never, policies, slow: slow as never });
@@ -138,12 +141,18 @@ describe('Hub fan-out over topics', () => {
   it('encodes once per wire format: v1 and v2 members of one room each get their own frame', () => {
     const { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect } = setup();
     const sender = connect('s', jsonV2);
-    for (const codec of [json, jsonV2, msgpack, msgpackV2]) hub.join(connect(codec.subprotocol, codec).conn, 'mixed', false);
+    for (const codec of [json, jsonV2, msgpack, msgpackV2])
+      hub.join(connect(codec.subprotocol, codec).conn, 'mixed', false);
     hub.join(sender.conn, 'mixed', false);
     transport.published.length = 0;
     expect(hub.publish('mixed', 'e', { x: 1 }, sender.conn)).toBe(4);
     expect([json.encodes, jsonV2.encodes, msgpack.encodes, msgpackV2.encodes]).toEqual([1, 1, 1, 1]);
-    expect(transport.published).toEqual([{ topic: 'j:mixed' }, { topic: 'm:mixed' }, { topic: 'j2:mixed', exclude: sender.socket }, { topic: 'm2:mixed' }]);
+    expect(transport.published).toEqual([
+      { topic: 'j:mixed' },
+      { topic: 'm:mixed' },
+      { topic: 'j2:mixed', exclude: sender.socket },
+      { topic: 'm2:mixed' },
+    ]);
     expect(sent.map((s) => s.recipients)).toEqual([1, 1, 1, 1]);
     // Several exclusions go member by member, still one encode per format.
     expect(hub.publishExcept('mixed', 'e', 2, new Set([sender.conn]))).toBe(4);
@@ -202,10 +211,31 @@ describe('slow consumer catch-up on topics', () => {
     const transport = new FakeTransport();
     const codecs = [jsonCodec];
     const slow = new SlowConsumers<never>({ maxBackpressure: 1000, policyFor: () => 'latest' });
-    const hub = new Hub({ transport, codecs, metrics: noopMetrics, logger: console as never, policies: new RoomPolicies([{ pattern: '*', slowConsumer: 'latest' }]), slow: slow as never });
+    const hub = new Hub({
+      transport,
+      codecs,
+      metrics: noopMetrics,
+      logger: console as never,
+      policies: new RoomPolicies([{ pattern: '*', slowConsumer: 'latest' }]),
+      slow: slow as never,
+    });
     const socket = new FillingSocket(transport, 1000);
     const conn = new ServerConnection(
-      { id: 'c1', userId: 'u', claims: {}, expiresAt: undefined, roomClaim: undefined, codec: jsonCodec, ip: '127.0.0.1', origin: '', messagesPerSecond: 0, messageBurst: 0, expiryGraceMs: 0, lease: { release: () => {} }, slow: slow.newConsumer() },
+      {
+        id: 'c1',
+        userId: 'u',
+        claims: {},
+        expiresAt: undefined,
+        roomClaim: undefined,
+        codec: jsonCodec,
+        ip: '127.0.0.1',
+        origin: '',
+        messagesPerSecond: 0,
+        messageBurst: 0,
+        expiryGraceMs: 0,
+        lease: { release: () => {} },
+        slow: slow.newConsumer(),
+      },
       socket,
       hub,
     );

@@ -63,17 +63,42 @@ describe('upgrade: HS256 server', () => {
   it.each([
     ['missing', () => ({}), 'missing_token'],
     ['garbage', () => bearer('not.a.jwt'), 'invalid_token'],
-    ['signed with the wrong secret', () => bearer(signToken({ sub: 'a' }, { secret: 'other-secret', issuer: 'switchyard-test', audience: 'chat' })), 'invalid_token'],
+    [
+      'signed with the wrong secret',
+      () => bearer(signToken({ sub: 'a' }, { secret: 'other-secret', issuer: 'switchyard-test', audience: 'chat' })),
+      'invalid_token',
+    ],
     ['expired', () => bearer(good('alice', { exp: now() - 60 })), 'expired_token'],
     ['not yet valid (future nbf)', () => bearer(good('alice', { nbf: now() + 3600 })), 'invalid_token'],
-    ['alg none', () => bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', iss: 'switchyard-test', aud: 'chat' })}.`), 'invalid_token'],
-    ['RS256 when HS256 is configured', () => bearer(signToken({ sub: 'a' }, { privateKey: rsaPem, issuer: 'switchyard-test', audience: 'chat' })), 'invalid_token'],
-    ['tampered payload', () => {
-      const [h, , s] = good('alice').split('.');
-      return bearer(`${h}.${b64({ sub: 'mallory', iss: 'switchyard-test', aud: 'chat' })}.${s}`);
-    }, 'invalid_token'],
-    ['wrong issuer', () => bearer(signToken({ sub: 'a' }, { secret: t.secret, issuer: 'evil', audience: 'chat' })), 'invalid_token'],
-    ['wrong audience', () => bearer(signToken({ sub: 'a' }, { secret: t.secret, issuer: 'switchyard-test', audience: 'other' })), 'invalid_token'],
+    [
+      'alg none',
+      () =>
+        bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', iss: 'switchyard-test', aud: 'chat' })}.`),
+      'invalid_token',
+    ],
+    [
+      'RS256 when HS256 is configured',
+      () => bearer(signToken({ sub: 'a' }, { privateKey: rsaPem, issuer: 'switchyard-test', audience: 'chat' })),
+      'invalid_token',
+    ],
+    [
+      'tampered payload',
+      () => {
+        const [h, , s] = good('alice').split('.');
+        return bearer(`${h}.${b64({ sub: 'mallory', iss: 'switchyard-test', aud: 'chat' })}.${s}`);
+      },
+      'invalid_token',
+    ],
+    [
+      'wrong issuer',
+      () => bearer(signToken({ sub: 'a' }, { secret: t.secret, issuer: 'evil', audience: 'chat' })),
+      'invalid_token',
+    ],
+    [
+      'wrong audience',
+      () => bearer(signToken({ sub: 'a' }, { secret: t.secret, issuer: 'switchyard-test', audience: 'other' })),
+      'invalid_token',
+    ],
   ])('refuses a %s token with 401', async (_name, make, reason) => {
     const r = await upgradeStatus(t.url, { ...make(), protocols: [SUBPROTOCOL_JSON] });
     expect(r.status).toBe(401);
@@ -81,16 +106,26 @@ describe('upgrade: HS256 server', () => {
   });
 
   it('refuses a foreign Origin with 403 and allows the listed one', async () => {
-    const foreign = await upgradeStatus(t.url, { headers: { authorization: `Bearer ${good()}`, origin: 'https://evil.example.com' } });
+    const foreign = await upgradeStatus(t.url, {
+      headers: { authorization: `Bearer ${good()}`, origin: 'https://evil.example.com' },
+    });
     expect(foreign.status).toBe(403);
-    const listed = await upgradeStatus(t.url, { headers: { authorization: `Bearer ${good()}`, origin: 'https://app.example.com' } });
+    const listed = await upgradeStatus(t.url, {
+      headers: { authorization: `Bearer ${good()}`, origin: 'https://app.example.com' },
+    });
     expect(listed.status).toBe(101);
   });
 
   it('refuses an unsupported codec subprotocol with 400; no codec offered means JSON', async () => {
     expect((await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v3.json'] })).status).toBe(400);
-    expect((await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v9.cbor', 'switchyard.v3.json'] })).status).toBe(400);
-    const picked = await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v3.json', SUBPROTOCOL_JSON] });
+    expect(
+      (await upgradeStatus(t.url, { ...bearer(good()), protocols: ['switchyard.v9.cbor', 'switchyard.v3.json'] }))
+        .status,
+    ).toBe(400);
+    const picked = await upgradeStatus(t.url, {
+      ...bearer(good()),
+      protocols: ['switchyard.v3.json', SUBPROTOCOL_JSON],
+    });
     expect(picked).toMatchObject({ status: 101, protocol: SUBPROTOCOL_JSON });
     const none = await RawClient.connect(t.url, { token: good(), protocols: [] });
     expect(none.ws.protocol).toBe('');
@@ -127,7 +162,8 @@ describe('upgrade: HS256 server', () => {
       new Promise((resolve) => {
         const socket = net.connect(t.port, '127.0.0.1', () => {
           // Partial requests, complete requests, and complete requests cut at random points.
-          const payload = i % 3 === 0 ? full.slice(0, 20 + (i % 60)) : i % 3 === 1 ? full : full.slice(0, full.length - 5);
+          const payload =
+            i % 3 === 0 ? full.slice(0, 20 + (i % 60)) : i % 3 === 1 ? full : full.slice(0, full.length - 5);
           socket.write(payload, () => socket.destroy());
         });
         socket.on('error', () => resolve());
@@ -165,7 +201,11 @@ describe('upgrade: RS256 server', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const priv = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const server = createServer({ auth: { algorithms: ['RS256'], publicKey: pub }, logLevel: 'silent', metrics: false });
+    const server = createServer({
+      auth: { algorithms: ['RS256'], publicKey: pub },
+      logLevel: 'silent',
+      metrics: false,
+    });
     const { port } = await server.listen(0, '127.0.0.1');
     try {
       const url = `ws://127.0.0.1:${port}/ws`;

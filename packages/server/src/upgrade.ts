@@ -61,7 +61,8 @@ export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDe
   if (malformed) return rejectUpgrade(deps, req, ip, 'bad_request', {}, malformed);
   if (!deps.origins.allows(req.origin)) return rejectUpgrade(deps, req, ip, 'forbidden_origin');
   const negotiation = negotiateSubprotocol(req.protocols, deps.codecs, deps.fallbackCodec);
-  if (!negotiation.ok) return rejectUpgrade(deps, req, ip, 'unsupported_protocol', { offered: negotiation.offered.slice(0, 64) });
+  if (!negotiation.ok)
+    return rejectUpgrade(deps, req, ip, 'unsupported_protocol', { offered: negotiation.offered.slice(0, 64) });
 
   const id = deps.ids.next();
   // The request already has the shape extractToken reads.
@@ -82,7 +83,8 @@ export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDe
   }
 
   const acquired = deps.limits.tryAcquire(principal.userId, ip);
-  if (!acquired.ok) return rejectUpgrade(deps, req, ip, 'too_many_connections', { scope: acquired.scope, userId: principal.userId });
+  if (!acquired.ok)
+    return rejectUpgrade(deps, req, ip, 'too_many_connections', { scope: acquired.scope, userId: principal.userId });
 
   const { limits } = deps.options;
   const init: ConnectionInit = {
@@ -114,7 +116,10 @@ function rejectUpgrade(
   deps.metrics.upgradeRejected(reason);
   const status = refusal?.status ?? REJECT_STATUS[reason];
   if (logsAt(deps.logger, 'info')) {
-    deps.logger.info({ event: 'upgrade_rejected', reason, status, ip, origin: req.origin || undefined, ...extra }, 'upgrade rejected');
+    deps.logger.info(
+      { event: 'upgrade_rejected', reason, status, ip, origin: req.origin || undefined, ...extra },
+      'upgrade rejected',
+    );
   }
   if (refusal) return { accept: false, status, body: refusal.body, headers: refusal.headers };
   return { accept: false, status, body: reason };

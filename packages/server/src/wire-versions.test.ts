@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jsonCodec, jsonV2Codec, SUBPROTOCOL_V2_JSON, SUBPROTOCOL_V2_MSGPACK, type Codec, type ServerEnvelope } from '@switchyard/protocol';
+import {
+  jsonCodec,
+  jsonV2Codec,
+  SUBPROTOCOL_V2_JSON,
+  SUBPROTOCOL_V2_MSGPACK,
+  type Codec,
+  type ServerEnvelope,
+} from '@switchyard/protocol';
 import { msgpackCodec, msgpackV2Codec } from '@switchyard/protocol/msgpack';
 import type { Connection } from './connection.js';
 import { startTestServer, type TestServer } from './testing/index.js';
@@ -45,26 +52,36 @@ describe('protocol versions 1 and 2 side by side (real sockets)', () => {
       expect(c.ws.protocol).toBe(codec.subprotocol);
       expect(c.received[0]).toMatchObject({ t: 'welcome', v: codec.version });
     }
-    expect([SUBPROTOCOL_V2_JSON, SUBPROTOCOL_V2_MSGPACK]).toEqual([jsonV2Codec.subprotocol, msgpackV2Codec.subprotocol]);
+    expect([SUBPROTOCOL_V2_JSON, SUBPROTOCOL_V2_MSGPACK]).toEqual([
+      jsonV2Codec.subprotocol,
+      msgpackV2Codec.subprotocol,
+    ]);
   });
 
-  it.each(FORMATS)('a client publish reaches every other wire format, not the sender (%s sender)', async (_name, codec) => {
-    const room = `mixed-${codec.name}-${codec.version}`;
-    const others = await members(room);
-    const sender = await connect('sender', codec);
-    expect((await sender.join(room)).ok).toBe(true);
-    for (let i = 0; i < 20; i++) sender.send({ t: 'publish', room, event: 'msg', data: { i, text: 'héllo' } });
-    expect(await sender.call((id) => ({ t: 'publish', id, room, event: 'last' }))).toMatchObject({ ok: true });
-    for (const c of others) {
-      await c.next((e) => e.t === 'push' && e.event === 'last');
-      const pushes = c.pushes(room);
-      expect(pushes.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => ({ t: 'push', event: 'msg', data: { i, text: 'héllo' }, room })));
-      // A push without data: absent in version 1, null in version 2 (docs/protocol.md §11).
-      expect(pushes[20]).toEqual(c.codec.version === 1 ? { t: 'push', event: 'last', room } : { t: 'push', event: 'last', data: null, room });
-    }
-    await sender.call((id) => ({ t: 'presence-get', id, room }));
-    expect(sender.pushes(room)).toEqual([]);
-  });
+  it.each(FORMATS)(
+    'a client publish reaches every other wire format, not the sender (%s sender)',
+    async (_name, codec) => {
+      const room = `mixed-${codec.name}-${codec.version}`;
+      const others = await members(room);
+      const sender = await connect('sender', codec);
+      expect((await sender.join(room)).ok).toBe(true);
+      for (let i = 0; i < 20; i++) sender.send({ t: 'publish', room, event: 'msg', data: { i, text: 'héllo' } });
+      expect(await sender.call((id) => ({ t: 'publish', id, room, event: 'last' }))).toMatchObject({ ok: true });
+      for (const c of others) {
+        await c.next((e) => e.t === 'push' && e.event === 'last');
+        const pushes = c.pushes(room);
+        expect(pushes.slice(0, 20)).toEqual(
+          Array.from({ length: 20 }, (_, i) => ({ t: 'push', event: 'msg', data: { i, text: 'héllo' }, room })),
+        );
+        // A push without data: absent in version 1, null in version 2 (docs/protocol.md §11).
+        expect(pushes[20]).toEqual(
+          c.codec.version === 1 ? { t: 'push', event: 'last', room } : { t: 'push', event: 'last', data: null, room },
+        );
+      }
+      await sender.call((id) => ({ t: 'presence-get', id, room }));
+      expect(sender.pushes(room)).toEqual([]);
+    },
+  );
 
   it('server emits, several exclusions, direct pushes and presence reach every wire format', async () => {
     const conns = new Map<string, Connection>();
@@ -72,22 +89,38 @@ describe('protocol versions 1 and 2 side by side (real sockets)', () => {
     const watchers = await members('lobby', true);
     expect(t.server.to('lobby').emit('srv', [1, 'two'])).toBe(4);
     // Two exclusions cannot be a topic publish: the member-by-member path, one encode per format.
-    expect(t.server.to('lobby').except([conns.get('json-v1')!, conns.get('msgpack-v2')!]).emit('few', 7)).toBe(2);
+    expect(
+      t.server
+        .to('lobby')
+        .except([conns.get('json-v1')!, conns.get('msgpack-v2')!])
+        .emit('few', 7),
+    ).toBe(2);
     expect(t.server.toUser('json-v2').emit('direct', { ok: true })).toBe(1);
-    expect([...conns.values()].map((c) => [c.userId, c.codec, c.protocolVersion])).toEqual(FORMATS.map(([n, codec]) => [n.replace(' ', '-'), codec.name, codec.version]));
+    expect([...conns.values()].map((c) => [c.userId, c.codec, c.protocolVersion])).toEqual(
+      FORMATS.map(([n, codec]) => [n.replace(' ', '-'), codec.name, codec.version]),
+    );
     const newcomer = await connect('newcomer', msgpackV2Codec);
     await newcomer.join('lobby');
     for (const c of watchers) {
-      expect(await c.next((e) => e.t === 'presence' && e.userId === 'newcomer')).toEqual({ t: 'presence', room: 'lobby', change: 'join', userId: 'newcomer', connections: 1 });
+      expect(await c.next((e) => e.t === 'presence' && e.userId === 'newcomer')).toEqual({
+        t: 'presence',
+        room: 'lobby',
+        change: 'join',
+        userId: 'newcomer',
+        connections: 1,
+      });
       expect(c.pushes('lobby')[0]).toEqual({ t: 'push', event: 'srv', data: [1, 'two'], room: 'lobby' });
     }
-    const got = (name: string): ServerEnvelope[] => clients[FORMATS.findIndex(([n]) => n.replace(' ', '-') === name)]!.pushes('lobby');
+    const got = (name: string): ServerEnvelope[] =>
+      clients[FORMATS.findIndex(([n]) => n.replace(' ', '-') === name)]!.pushes('lobby');
     expect(got('json-v1').map((p) => p.t === 'push' && p.event)).toEqual(['srv']);
     expect(got('msgpack-v2').map((p) => p.t === 'push' && p.event)).toEqual(['srv']);
     expect(got('json-v2').map((p) => p.t === 'push' && p.event)).toEqual(['srv', 'few']);
     expect(got('msgpack-v1').map((p) => p.t === 'push' && p.event)).toEqual(['srv', 'few']);
     const direct = watchers[1]!;
     expect(direct.codec).toBe(jsonV2Codec);
-    expect(direct.received.filter((e) => e.t === 'push' && e.room === undefined)).toEqual([{ t: 'push', event: 'direct', data: { ok: true } }]);
+    expect(direct.received.filter((e) => e.t === 'push' && e.room === undefined)).toEqual([
+      { t: 'push', event: 'direct', data: { ok: true } },
+    ]);
   });
 });

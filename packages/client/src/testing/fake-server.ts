@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SUBPROTOCOL_V2_JSON, jsonV2Codec, type ClientEnvelope, type ServerEnvelope, type WelcomeEnvelope } from '@switchyard/protocol';
+import {
+  SUBPROTOCOL_V2_JSON,
+  jsonV2Codec,
+  type ClientEnvelope,
+  type ServerEnvelope,
+  type WelcomeEnvelope,
+} from '@switchyard/protocol';
 
 /** Polls `predicate` in real time until it holds. */
 export async function waitFor(predicate: () => boolean, what = 'condition', timeoutMs = 5_000): Promise<void> {
@@ -27,7 +33,8 @@ export class FakeConnection {
     socket.on('message', (data) => {
       const envelope = JSON.parse(String(data)) as ClientEnvelope;
       this.received.push(envelope);
-      if (answerPings && envelope.t === 'ping') this.send({ t: 'pong', ...(envelope.ts === undefined ? {} : { ts: envelope.ts }) });
+      if (answerPings && envelope.t === 'ping')
+        this.send({ t: 'pong', ...(envelope.ts === undefined ? {} : { ts: envelope.ts }) });
     });
     socket.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
   }
@@ -50,9 +57,15 @@ export class FakeConnection {
   }
 
   /** Waits for the client's next envelope of kind `t` not yet taken, and returns it. */
-  async next<T extends ClientEnvelope['t']>(t: T, taken = new Set<ClientEnvelope>()): Promise<Extract<ClientEnvelope, { t: T }>> {
+  async next<T extends ClientEnvelope['t']>(
+    t: T,
+    taken = new Set<ClientEnvelope>(),
+  ): Promise<Extract<ClientEnvelope, { t: T }>> {
     let found: ClientEnvelope | undefined;
-    await waitFor(() => (found = this.received.find((e) => e.t === t && !taken.has(e))) !== undefined, `a "${t}" envelope`);
+    await waitFor(
+      () => (found = this.received.find((e) => e.t === t && !taken.has(e))) !== undefined,
+      `a "${t}" envelope`,
+    );
     return found as Extract<ClientEnvelope, { t: T }>;
   }
 

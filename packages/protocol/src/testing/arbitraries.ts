@@ -11,13 +11,18 @@ const FORBIDDEN_STRINGS = [...FORBIDDEN_KEYS];
 function withoutForbiddenKeys(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
   if (Array.isArray(value)) return value.every(withoutForbiddenKeys);
-  return Object.keys(value).every((key) => !FORBIDDEN_STRINGS.includes(key) && withoutForbiddenKeys((value as Record<string, unknown>)[key]));
+  return Object.keys(value).every(
+    (key) => !FORBIDDEN_STRINGS.includes(key) && withoutForbiddenKeys((value as Record<string, unknown>)[key]),
+  );
 }
 
 /** Well-formed Unicode (no lone surrogates: UTF-8 cannot carry them). */
 const anyText = fc.string({ unit: 'grapheme', maxLength: 40 });
 const name = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 64 }).filter((s) => s.length <= 256);
-const room = fc.oneof(fc.constantFrom('lobby', 'chat:42', 'ticker:BTC-USD'), fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }));
+const room = fc.oneof(
+  fc.constantFrom('lobby', 'chat:42', 'ticker:BTC-USD'),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }),
+);
 const requestId = fc.integer({ min: 1, max: 0xffff_ffff });
 const count = fc.nat({ max: Number.MAX_SAFE_INTEGER });
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0));
@@ -36,14 +41,21 @@ export const msgpackData: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     jsonData,
     fc.uint8Array({ maxLength: 32 }),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => !FORBIDDEN_STRINGS.includes(k)), tie('value'), { maxKeys: 4 }),
+    fc.dictionary(
+      fc.string({ maxLength: 8 }).filter((k) => !FORBIDDEN_STRINGS.includes(k)),
+      tie('value'),
+      { maxKeys: 4 },
+    ),
   ),
 })).value;
 
 type Optional<T> = { [K in keyof T]?: T[K] };
 
 // Optional fields appear or not; `undefined` is never generated (a codec drops it).
-function withOptional<T extends object>(required: fc.Arbitrary<T>, optional: { [K in string]: fc.Arbitrary<unknown> }): fc.Arbitrary<T> {
+function withOptional<T extends object>(
+  required: fc.Arbitrary<T>,
+  optional: { [K in string]: fc.Arbitrary<unknown> },
+): fc.Arbitrary<T> {
   return fc
     .tuple(required, fc.record(optional, { requiredKeys: [] }) as fc.Arbitrary<Optional<Record<string, unknown>>>)
     .map(([base, extra]) => ({ ...base, ...extra }));
@@ -51,7 +63,9 @@ function withOptional<T extends object>(required: fc.Arbitrary<T>, optional: { [
 
 function replies(data: fc.Arbitrary<unknown>) {
   return fc.oneof(
-    withOptional(fc.record({ t: fc.constant('reply' as const), id: requestId, ok: fc.constant(true as const) }), { data }),
+    withOptional(fc.record({ t: fc.constant('reply' as const), id: requestId, ok: fc.constant(true as const) }), {
+      data,
+    }),
     fc.record({
       t: fc.constant('reply' as const),
       id: requestId,
@@ -78,23 +92,50 @@ export function clientEnvelope(data: fc.Arbitrary<unknown> = jsonData): fc.Arbit
     fc.record({ t: fc.constant('leave' as const), id: requestId, room }),
     withOptional(fc.record({ t: fc.constant('publish' as const), room, event: name }), { data, id: requestId }),
     fc.record({ t: fc.constant('presence-get' as const), id: requestId, room }),
-    fc.record({ t: fc.constant('refresh' as const), id: requestId, token: fc.string({ minLength: 1, maxLength: 300 }) }),
+    fc.record({
+      t: fc.constant('refresh' as const),
+      id: requestId,
+      token: fc.string({ minLength: 1, maxLength: 300 }),
+    }),
     pingPong(),
   ) as fc.Arbitrary<ClientEnvelope>;
 }
 
 /** Every kind a server sends, with `data` drawn from `data`. */
 export function serverEnvelope(data: fc.Arbitrary<unknown> = jsonData): fc.Arbitrary<ServerEnvelope> {
-  const limits = fc.record({ maxPayload: count, heartbeatMs: count, maxRooms: count, messagesPerSecond: fc.oneof(count, fc.double({ min: 0, max: 1e6, noNaN: true }).filter((n) => !Object.is(n, -0))) });
-  return fc.oneof(
-    withOptional(fc.record({ t: fc.constant('welcome' as const), v: fc.constant(1), connectionId: name, userId: name }), { expiresAt: finite }).chain((w) =>
-      limits.map((l) => ({ ...w, limits: l })),
+  const limits = fc.record({
+    maxPayload: count,
+    heartbeatMs: count,
+    maxRooms: count,
+    messagesPerSecond: fc.oneof(
+      count,
+      fc.double({ min: 0, max: 1e6, noNaN: true }).filter((n) => !Object.is(n, -0)),
     ),
+  });
+  return fc.oneof(
+    withOptional(
+      fc.record({ t: fc.constant('welcome' as const), v: fc.constant(1), connectionId: name, userId: name }),
+      { expiresAt: finite },
+    ).chain((w) => limits.map((l) => ({ ...w, limits: l }))),
     withOptional(fc.record({ t: fc.constant('request' as const), id: requestId, name }), { data }),
     replies(data),
-    withOptional(fc.record({ t: fc.constant('push' as const), event: name }), { data, room, offset: count, epoch: name }),
-    fc.record({ t: fc.constant('presence' as const), room, change: fc.constantFrom('join' as const, 'leave' as const), userId: name, connections: count }),
-    withOptional(fc.record({ t: fc.constant('notice' as const), code: fc.constantFrom(...Object.values(NoticeCode)) }), { message: anyText, room, missed: count }),
+    withOptional(fc.record({ t: fc.constant('push' as const), event: name }), {
+      data,
+      room,
+      offset: count,
+      epoch: name,
+    }),
+    fc.record({
+      t: fc.constant('presence' as const),
+      room,
+      change: fc.constantFrom('join' as const, 'leave' as const),
+      userId: name,
+      connections: count,
+    }),
+    withOptional(
+      fc.record({ t: fc.constant('notice' as const), code: fc.constantFrom(...Object.values(NoticeCode)) }),
+      { message: anyText, room, missed: count },
+    ),
     pingPong(),
   ) as fc.Arbitrary<ServerEnvelope>;
 }

@@ -8,7 +8,9 @@ const off = { allowQueryToken: false };
 describe('extractToken', () => {
   it('returns undefined when no source carries a token', () => {
     expect(extractToken(none, on)).toBeUndefined();
-    expect(extractToken({ authorization: 'Bearer ', protocols: 'switchyard.bearer.', query: 'token=' }, on)).toBeUndefined();
+    expect(
+      extractToken({ authorization: 'Bearer ', protocols: 'switchyard.bearer.', query: 'token=' }, on),
+    ).toBeUndefined();
   });
 
   it('reads a Bearer header, case-insensitively, ignoring other schemes', () => {
@@ -31,17 +33,36 @@ describe('extractToken', () => {
 
   it('reads the query token exactly as URLSearchParams does', () => {
     const queries = [
-      'token=a.b.c', 'room=x&token=a.b.c&token=second', 'tokens=x&token=y', 'xtoken=x', 'token', 'token&token=y',
-      'a=1&&token=y&', 'token==x', '=&token=z', 'token=a%2Eb', 'token=a+b', '%74oken=enc', 'room=a+b&token=t', '&', 'token=',
+      'token=a.b.c',
+      'room=x&token=a.b.c&token=second',
+      'tokens=x&token=y',
+      'xtoken=x',
+      'token',
+      'token&token=y',
+      'a=1&&token=y&',
+      'token==x',
+      '=&token=z',
+      'token=a%2Eb',
+      'token=a+b',
+      '%74oken=enc',
+      'room=a+b&token=t',
+      '&',
+      'token=',
     ];
     for (const query of queries) {
       const expected = new URLSearchParams(query).get('token');
-      expect(extractToken({ ...none, query }, on), query).toBe(expected === null || expected === '' ? undefined : expected);
+      expect(extractToken({ ...none, query }, on), query).toBe(
+        expected === null || expected === '' ? undefined : expected,
+      );
     }
   });
 
   it('prefers the header, then the subprotocol, then the query', () => {
-    const all = { authorization: 'Bearer from-header', protocols: 'switchyard.bearer.from-protocol', query: 'token=from-query' };
+    const all = {
+      authorization: 'Bearer from-header',
+      protocols: 'switchyard.bearer.from-protocol',
+      query: 'token=from-query',
+    };
     expect(extractToken(all, on)).toBe('from-header');
     expect(extractToken({ ...all, authorization: '' }, on)).toBe('from-protocol');
     expect(extractToken({ ...all, authorization: '', protocols: '' }, on)).toBe('from-query');

@@ -31,7 +31,12 @@ function handmade(header: object, payload: object, sign: (input: string) => stri
   return `${input}.${sign(input)}`;
 }
 
-function expectAuthError(verifier: TokenVerifier, token: string, reason: AuthFailureReason, message?: RegExp): AuthError {
+function expectAuthError(
+  verifier: TokenVerifier,
+  token: string,
+  reason: AuthFailureReason,
+  message?: RegExp,
+): AuthError {
   let caught: unknown;
   try {
     verifier.verify(token);
@@ -71,7 +76,12 @@ describe('createTokenVerifier with HS256', () => {
     for (let i = 0; i < 3; i++) {
       expect(verifier.verify(good).userId).toBe('alice');
       expectAuthError(verifier, bad, 'invalid_token', /bad signature/);
-      expectAuthError(verifier, `${b64({ alg: 'none' })}.${b64({ sub: 'a' })}.`, 'invalid_token', /algorithm not allowed/);
+      expectAuthError(
+        verifier,
+        `${b64({ alg: 'none' })}.${b64({ sub: 'a' })}.`,
+        'invalid_token',
+        /algorithm not allowed/,
+      );
     }
   });
 
@@ -161,7 +171,11 @@ describe('createTokenVerifier with HS256', () => {
 });
 
 describe('issuer and audience', () => {
-  const verifier = createTokenVerifier({ secret: SECRET, issuer: 'https://auth.example', audience: ['switchyard', 'chat'] });
+  const verifier = createTokenVerifier({
+    secret: SECRET,
+    issuer: 'https://auth.example',
+    audience: ['switchyard', 'chat'],
+  });
 
   it('accepts matching iss and any configured aud', () => {
     const token = signToken({ sub: 'alice' }, { secret: SECRET, issuer: 'https://auth.example', audience: 'chat' });
@@ -172,7 +186,12 @@ describe('issuer and audience', () => {
     const wrong = signToken({ sub: 'alice' }, { secret: SECRET, issuer: 'https://evil.example', audience: 'chat' });
     const error = expectAuthError(verifier, wrong, 'invalid_token', /issuer not accepted/);
     expect(error.message).not.toContain('auth.example');
-    expectAuthError(verifier, signToken({ sub: 'alice' }, { secret: SECRET, audience: 'chat' }), 'invalid_token', /issuer/);
+    expectAuthError(
+      verifier,
+      signToken({ sub: 'alice' }, { secret: SECRET, audience: 'chat' }),
+      'invalid_token',
+      /issuer/,
+    );
   });
 
   it('refuses a wrong or missing aud', () => {
@@ -188,7 +207,12 @@ describe('createTokenVerifier with public keys', () => {
     const verifier = createTokenVerifier({ publicKey: rsa.publicKey });
     const token = signToken({ sub: 'alice' }, { privateKey: rsa.privateKey });
     expect(verifier.verify(token).userId).toBe('alice');
-    expectAuthError(verifier, signToken({ sub: 'alice' }, { privateKey: rsa2.privateKey }), 'invalid_token', /bad signature/);
+    expectAuthError(
+      verifier,
+      signToken({ sub: 'alice' }, { privateKey: rsa2.privateKey }),
+      'invalid_token',
+      /bad signature/,
+    );
   });
 
   it('refuses an HS256 token signed with the RSA public key as HMAC secret (key confusion)', () => {
@@ -235,17 +259,31 @@ describe('key rotation by kid', () => {
   });
 
   it('binds the kid: a token signed with one key but naming the other is refused', () => {
-    expectAuthError(verifier, signToken({ sub: 'a' }, { secret: SECRET, kid: '2026-new' }), 'invalid_token', /bad signature/);
+    expectAuthError(
+      verifier,
+      signToken({ sub: 'a' }, { secret: SECRET, kid: '2026-new' }),
+      'invalid_token',
+      /bad signature/,
+    );
   });
 
   it('refuses an unknown kid', () => {
-    expectAuthError(verifier, signToken({ sub: 'a' }, { secret: SECRET, kid: 'nope' }), 'invalid_token', /unknown key id/);
+    expectAuthError(
+      verifier,
+      signToken({ sub: 'a' }, { secret: SECRET, kid: 'nope' }),
+      'invalid_token',
+      /unknown key id/,
+    );
   });
 
   it('tries every key for a token without kid', () => {
     expect(verifier.verify(signToken({ sub: 'a' }, { secret: SECRET })).userId).toBe('a');
     expect(verifier.verify(signToken({ sub: 'b' }, { secret: OTHER_SECRET })).userId).toBe('b');
-    expectAuthError(verifier, signToken({ sub: 'c' }, { secret: 'a-third-secret-of-32-bytes-or-more!!' }), 'invalid_token');
+    expectAuthError(
+      verifier,
+      signToken({ sub: 'c' }, { secret: 'a-third-secret-of-32-bytes-or-more!!' }),
+      'invalid_token',
+    );
   });
 
   it('reports what is wrong with a token that the second key verifies', () => {
@@ -264,7 +302,12 @@ describe('key rotation by kid', () => {
     const keys = createTokenVerifier({ publicKey: { one: rsa.publicKey, two: rsa2.publicKey } });
     expect(keys.verify(signToken({ sub: 'a' }, { privateKey: rsa2.privateKey, kid: 'two' })).userId).toBe('a');
     expectAuthError(keys, signToken({ sub: 'a' }, { privateKey: rsa2.privateKey, kid: 'one' }), 'invalid_token');
-    expectAuthError(keys, signToken({ sub: 'a' }, { privateKey: rsa2.privateKey, kid: 'three' }), 'invalid_token', /unknown key id/);
+    expectAuthError(
+      keys,
+      signToken({ sub: 'a' }, { privateKey: rsa2.privateKey, kid: 'three' }),
+      'invalid_token',
+      /unknown key id/,
+    );
   });
 
   it('lets a key configured without a name accept any kid', () => {
@@ -294,7 +337,9 @@ describe('signToken', () => {
   });
 
   it('refuses an algorithm that does not fit the key', () => {
-    expect(() => signToken({ sub: 'a' }, { secret: SECRET, algorithm: 'RS256' })).toThrow(/algorithm: RS256 cannot be signed with a secret/);
+    expect(() => signToken({ sub: 'a' }, { secret: SECRET, algorithm: 'RS256' })).toThrow(
+      /algorithm: RS256 cannot be signed with a secret/,
+    );
     expect(() => signToken({ sub: 'a' }, { privateKey: rsa.privateKey, algorithm: 'HS256' })).toThrow(/needs a secret/);
     expect(() => signToken({ sub: 'a' }, { secret: SECRET, algorithm: 'none' })).toThrow(/unknown algorithm/);
   });

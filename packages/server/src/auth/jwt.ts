@@ -83,7 +83,9 @@ class JwtVerifier implements TokenVerifier {
   constructor(keySet: KeySet, base: jwt.VerifyOptions) {
     this.#keySet = keySet;
     this.#options = { ...base, algorithms: [...keySet.algorithms], complete: false };
-    this.#optionsByAlgorithm = new Map(keySet.algorithms.map((alg) => [alg, { ...base, algorithms: [alg], complete: false }]));
+    this.#optionsByAlgorithm = new Map(
+      keySet.algorithms.map((alg) => [alg, { ...base, algorithms: [alg], complete: false }]),
+    );
   }
 
   verify(token: string): Principal {
@@ -172,7 +174,8 @@ function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : '';
   if (message.startsWith('jwt issuer invalid')) return 'invalid token: issuer not accepted';
   if (message.startsWith('jwt audience invalid')) return 'invalid token: audience not accepted';
-  if (message.startsWith('invalid exp value') || message.startsWith('invalid nbf value')) return 'invalid token: bad time claim';
+  if (message.startsWith('invalid exp value') || message.startsWith('invalid nbf value'))
+    return 'invalid token: bad time claim';
   if (message === 'jwt malformed' || message === 'invalid token') return 'invalid token: malformed';
   return 'invalid token';
 }
@@ -235,7 +238,8 @@ export function signToken(claims: TokenClaims, options: SignTokenOptions): strin
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new ConfigError('sub', 'expected a non-empty string');
   const { key, algorithm } = signingKey(options);
   const signOptions: jwt.SignOptions = { algorithm: algorithm as jwt.Algorithm };
-  if (options.expiresIn !== undefined) signOptions.expiresIn = options.expiresIn as NonNullable<jwt.SignOptions['expiresIn']>;
+  if (options.expiresIn !== undefined)
+    signOptions.expiresIn = options.expiresIn as NonNullable<jwt.SignOptions['expiresIn']>;
   if (options.kid !== undefined) signOptions.keyid = options.kid;
   if (options.issuer !== undefined) signOptions.issuer = options.issuer;
   if (options.audience !== undefined) signOptions.audience = options.audience;
@@ -243,20 +247,23 @@ export function signToken(claims: TokenClaims, options: SignTokenOptions): strin
     return jwt.sign({ ...claims }, key, signOptions);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/expiresIn/.test(message)) throw new ConfigError('expiresIn', 'expected seconds or a duration such as 1h, 15m, 7d');
+    if (/expiresIn/.test(message))
+      throw new ConfigError('expiresIn', 'expected seconds or a duration such as 1h, 15m, 7d');
     throw new ConfigError('signToken', message);
   }
 }
 
 function signingKey(options: SignTokenOptions): { key: KeyObject; algorithm: JwtAlgorithm } {
   const requested = options.algorithm;
-  if (requested !== undefined && !isJwtAlgorithm(requested)) throw new ConfigError('algorithm', `unknown algorithm "${requested}"`);
+  if (requested !== undefined && !isJwtAlgorithm(requested))
+    throw new ConfigError('algorithm', `unknown algorithm "${requested}"`);
   if ((options.secret === undefined) === (options.privateKey === undefined)) {
     throw new ConfigError('signToken', 'expected exactly one of secret and privateKey');
   }
   if (options.secret !== undefined) {
     const algorithm = requested ?? 'HS256';
-    if (!isHmacAlgorithm(algorithm)) throw new ConfigError('algorithm', `${algorithm} cannot be signed with a secret (use HS256, HS384 or HS512)`);
+    if (!isHmacAlgorithm(algorithm))
+      throw new ConfigError('algorithm', `${algorithm} cannot be signed with a secret (use HS256, HS384 or HS512)`);
     return { key: createSecretKey(Buffer.from(options.secret, 'utf8')), algorithm };
   }
   let key: KeyObject;
@@ -268,13 +275,19 @@ function signingKey(options: SignTokenOptions): { key: KeyObject; algorithm: Jwt
   const type = key.asymmetricKeyType;
   const curve = key.asymmetricKeyDetails?.namedCurve;
   const inferred: JwtAlgorithm | undefined =
-    type === 'rsa' ? 'RS256'
-    : type === 'rsa-pss' ? 'PS256'
-    : curve === 'prime256v1' ? 'ES256'
-    : curve === 'secp384r1' ? 'ES384'
-    : curve === 'secp521r1' ? 'ES512'
-    : undefined;
-  if (inferred === undefined) throw new ConfigError('privateKey', 'unsupported key type (expected RSA or EC P-256/P-384/P-521)');
+    type === 'rsa'
+      ? 'RS256'
+      : type === 'rsa-pss'
+        ? 'PS256'
+        : curve === 'prime256v1'
+          ? 'ES256'
+          : curve === 'secp384r1'
+            ? 'ES384'
+            : curve === 'secp521r1'
+              ? 'ES512'
+              : undefined;
+  if (inferred === undefined)
+    throw new ConfigError('privateKey', 'unsupported key type (expected RSA or EC P-256/P-384/P-521)');
   const algorithm = requested ?? inferred;
   if (isHmacAlgorithm(algorithm)) throw new ConfigError('algorithm', `${algorithm} needs a secret, not a private key`);
   return { key, algorithm };

@@ -37,7 +37,11 @@ describe('resolveKeySet', () => {
   });
 
   it('gives each key only the configured algorithms of its type', () => {
-    const set = resolveKeySet({ secret: SECRET, publicKey: rsa.publicKey, algorithms: ['HS256', 'HS512', 'RS256', 'PS256'] });
+    const set = resolveKeySet({
+      secret: SECRET,
+      publicKey: rsa.publicKey,
+      algorithms: ['HS256', 'HS512', 'RS256', 'PS256'],
+    });
     expect(set.keys.map((k) => [k.key.type, k.algorithms])).toEqual([
       ['secret', ['HS256', 'HS512']],
       ['public', ['RS256', 'PS256']],
@@ -45,43 +49,55 @@ describe('resolveKeySet', () => {
   });
 
   it('refuses none and unknown algorithms', () => {
-    expect(configError(() => resolveKeySet({ secret: SECRET, algorithms: ['none'] })).message).toBe('auth.algorithms: "none" is never allowed');
-    expect(configError(() => resolveKeySet({ secret: SECRET, algorithms: ['hs256'] })).message).toMatch(/unknown algorithm "hs256"/);
+    expect(configError(() => resolveKeySet({ secret: SECRET, algorithms: ['none'] })).message).toBe(
+      'auth.algorithms: "none" is never allowed',
+    );
+    expect(configError(() => resolveKeySet({ secret: SECRET, algorithms: ['hs256'] })).message).toMatch(
+      /unknown algorithm "hs256"/,
+    );
     expect(configError(() => resolveKeySet({ secret: SECRET, algorithms: [] })).key).toBe('auth.algorithms');
   });
 
   it('refuses HS* without a secret and a secret without HS*', () => {
-    expect(configError(() => resolveKeySet({ publicKey: rsa.publicKey, algorithms: ['RS256', 'HS256'] })).message).toMatch(
-      /^auth\.secret: required by HS256/,
-    );
-    expect(configError(() => resolveKeySet({ secret: SECRET, publicKey: rsa.publicKey, algorithms: ['RS256'] })).message).toMatch(
-      /^auth\.secret: set, but auth\.algorithms \(RS256\) has no HS\* algorithm/,
-    );
+    expect(
+      configError(() => resolveKeySet({ publicKey: rsa.publicKey, algorithms: ['RS256', 'HS256'] })).message,
+    ).toMatch(/^auth\.secret: required by HS256/);
+    expect(
+      configError(() => resolveKeySet({ secret: SECRET, publicKey: rsa.publicKey, algorithms: ['RS256'] })).message,
+    ).toMatch(/^auth\.secret: set, but auth\.algorithms \(RS256\) has no HS\* algorithm/);
   });
 
   it('refuses RS/ES without a public key and a public key without RS/ES', () => {
-    expect(configError(() => resolveKeySet({ secret: SECRET, algorithms: ['HS256', 'RS256'] })).key).toBe('auth.publicKey');
-    expect(configError(() => resolveKeySet({ publicKey: rsa.publicKey, algorithms: ['HS256'], secret: SECRET })).message).toMatch(
-      /^auth\.publicKey: set, but/,
+    expect(configError(() => resolveKeySet({ secret: SECRET, algorithms: ['HS256', 'RS256'] })).key).toBe(
+      'auth.publicKey',
     );
+    expect(
+      configError(() => resolveKeySet({ publicKey: rsa.publicKey, algorithms: ['HS256'], secret: SECRET })).message,
+    ).toMatch(/^auth\.publicKey: set, but/);
   });
 
   it('refuses a key whose type fits none of the algorithms, and an algorithm no key can verify', () => {
-    expect(configError(() => resolveKeySet({ publicKey: { ec: ec384.publicKey }, algorithms: ['ES256'] })).key).toBe('auth.publicKey.ec');
+    expect(configError(() => resolveKeySet({ publicKey: { ec: ec384.publicKey }, algorithms: ['ES256'] })).key).toBe(
+      'auth.publicKey.ec',
+    );
     expect(configError(() => resolveKeySet({ publicKey: rsa.publicKey, algorithms: ['RS256', 'ES256'] })).message).toBe(
       'auth.algorithms: no configured key can verify ES256',
     );
   });
 
   it('refuses short secrets, private keys, garbage, small RSA keys and unsupported key types', () => {
-    expect(configError(() => resolveKeySet({ secret: 'short' })).message).toBe('auth.secret: must be at least 32 bytes (got 5)');
+    expect(configError(() => resolveKeySet({ secret: 'short' })).message).toBe(
+      'auth.secret: must be at least 32 bytes (got 5)',
+    );
     expect(configError(() => resolveKeySet({ secret: { k1: 'short' } })).key).toBe('auth.secret.k1');
     expect(configError(() => resolveKeySet({ secret: {} })).key).toBe('auth.secret');
     expect(configError(() => resolveKeySet({ publicKey: rsa.privateKey })).message).toMatch(/private key/);
     expect(configError(() => resolveKeySet({ publicKey: 'not a key' })).message).toMatch(/expected a PEM public key/);
     const small = pem(generateKeyPairSync('rsa', { modulusLength: 1024 }));
     expect(configError(() => resolveKeySet({ publicKey: small.publicKey })).message).toMatch(/at least 2048 bits/);
-    expect(configError(() => resolveKeySet({ publicKey: ed.publicKey })).message).toMatch(/unsupported key type ed25519/);
+    expect(configError(() => resolveKeySet({ publicKey: ed.publicKey })).message).toMatch(
+      /unsupported key type ed25519/,
+    );
   });
 });
 

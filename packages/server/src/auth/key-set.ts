@@ -72,15 +72,15 @@ function algorithmsForKey(key: KeyObject, name: string): readonly JwtAlgorithm[]
   const type = key.asymmetricKeyType;
   if (type === 'rsa' || type === 'rsa-pss') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) throw new ConfigError(name, `RSA keys must have at least ${MIN_RSA_BITS} bits (got ${bits})`);
-    return type === 'rsa'
-      ? ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
-      : ['PS256', 'PS384', 'PS512'];
+    if (bits < MIN_RSA_BITS)
+      throw new ConfigError(name, `RSA keys must have at least ${MIN_RSA_BITS} bits (got ${bits})`);
+    return type === 'rsa' ? ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] : ['PS256', 'PS384', 'PS512'];
   }
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     const match = Object.entries(EC_CURVES).find(([, c]) => c === curve);
-    if (match === undefined) throw new ConfigError(name, `unsupported EC curve ${String(curve)} (expected P-256, P-384 or P-521)`);
+    if (match === undefined)
+      throw new ConfigError(name, `unsupported EC curve ${String(curve)} (expected P-256, P-384 or P-521)`);
     return [match[0] as JwtAlgorithm];
   }
   throw new ConfigError(name, `unsupported key type ${String(type)} (expected RSA or EC)`);
@@ -121,7 +121,10 @@ export function resolveKeySet(options: AuthOptions): KeySet {
   const algorithms =
     options.algorithms !== undefined
       ? parseAlgorithms(options.algorithms)
-      : inferAlgorithms(secrets.length > 0, publicKeys.map((k) => k.possible));
+      : inferAlgorithms(
+          secrets.length > 0,
+          publicKeys.map((k) => k.possible),
+        );
 
   const hmac = algorithms.filter(isHmacAlgorithm);
   const asymmetric = algorithms.filter((a) => !isHmacAlgorithm(a));
@@ -135,7 +138,10 @@ export function resolveKeySet(options: AuthOptions): KeySet {
     throw new ConfigError('auth.publicKey', `required by ${asymmetric.join(', ')} in auth.algorithms`);
   }
   if (publics.length > 0 && asymmetric.length === 0) {
-    throw new ConfigError('auth.publicKey', `set, but auth.algorithms (${algorithms.join(', ')}) has no RS*, PS* or ES* algorithm`);
+    throw new ConfigError(
+      'auth.publicKey',
+      `set, but auth.algorithms (${algorithms.join(', ')}) has no RS*, PS* or ES* algorithm`,
+    );
   }
 
   const keys: VerificationKey[] = [];
@@ -149,7 +155,10 @@ export function resolveKeySet(options: AuthOptions): KeySet {
   for (const { kid, key, name, possible } of publicKeys) {
     const usable = asymmetric.filter((a) => possible.includes(a));
     if (usable.length === 0) {
-      throw new ConfigError(name, `its key type verifies ${possible.join(', ')}, none of which is in auth.algorithms (${algorithms.join(', ')})`);
+      throw new ConfigError(
+        name,
+        `its key type verifies ${possible.join(', ')}, none of which is in auth.algorithms (${algorithms.join(', ')})`,
+      );
     }
     keys.push({ kid, key, algorithms: usable });
   }
@@ -161,7 +170,10 @@ export function resolveKeySet(options: AuthOptions): KeySet {
   return { algorithms, keys, byAlgorithm: indexKeys(algorithms, keys) };
 }
 
-function indexKeys(algorithms: readonly JwtAlgorithm[], keys: readonly VerificationKey[]): Map<JwtAlgorithm, KeyChoice> {
+function indexKeys(
+  algorithms: readonly JwtAlgorithm[],
+  keys: readonly VerificationKey[],
+): Map<JwtAlgorithm, KeyChoice> {
   const index = new Map<JwtAlgorithm, KeyChoice>();
   for (const algorithm of algorithms) {
     const all = keys.filter((k) => k.algorithms.includes(algorithm));
@@ -189,7 +201,11 @@ function inferAlgorithms(hasSecret: boolean, publicKeys: readonly (readonly JwtA
  * configured key. A token with a `kid` is bound to the key of that name; keys configured without
  * a name accept any `kid`. A token without `kid` is tried against every key of the right type.
  */
-export function selectKeys(keySet: KeySet, alg: JwtAlgorithm, kid: string | undefined): readonly VerificationKey[] | undefined {
+export function selectKeys(
+  keySet: KeySet,
+  alg: JwtAlgorithm,
+  kid: string | undefined,
+): readonly VerificationKey[] | undefined {
   const choice = keySet.byAlgorithm.get(alg);
   if (choice === undefined) return kid === undefined ? [] : undefined;
   if (kid === undefined) return choice.all;

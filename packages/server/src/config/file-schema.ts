@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { OPTION_SPECS } from './option-specs.js';
 
 const roomPolicy = z.strictObject({
-  pattern: z.string({ error: 'expected a room pattern such as chat:*' }).min(1, { error: 'expected a room pattern such as chat:*' }),
+  pattern: z
+    .string({ error: 'expected a room pattern such as chat:*' })
+    .min(1, { error: 'expected a room pattern such as chat:*' }),
   slowConsumer: z.enum(['close', 'drop', 'latest'], { error: 'expected close, drop or latest' }).optional(),
   clientPublish: z.boolean({ error: 'expected true or false' }).optional(),
   presence: z.boolean({ error: 'expected true or false' }).optional(),

@@ -17,6 +17,12 @@ export function formatConfigFlags(): string {
 
 function describe(summary: string, fallback: unknown): string {
   if (fallback === undefined) return summary;
-  const shown = Array.isArray(fallback) ? fallback.join(',') : fallback === true ? 'on' : fallback === false ? 'off' : String(fallback);
+  const shown = Array.isArray(fallback)
+    ? fallback.join(',')
+    : fallback === true
+      ? 'on'
+      : fallback === false
+        ? 'off'
+        : String(fallback);
   return `${summary} [${shown}]`;
 }

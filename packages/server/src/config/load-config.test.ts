@@ -75,7 +75,11 @@ describe('loadConfig defaults', () => {
 });
 
 describe('loadConfig precedence: flags > env > file > defaults', () => {
-  const file = writeConfig('precedence.json', { port: 1111, host: '10.0.0.1', limits: { maxPayload: 2048, heartbeatMs: 5000 } });
+  const file = writeConfig('precedence.json', {
+    port: 1111,
+    host: '10.0.0.1',
+    limits: { maxPayload: 2048, heartbeatMs: 5000 },
+  });
 
   it('takes the file over defaults', () => {
     const options = load(['--config', file]);
@@ -136,7 +140,12 @@ describe('loadConfig value parsing', () => {
       SWITCHYARD_IDLE_TIMEOUT: '0',
     });
     expect(options.metrics).toBe(false);
-    expect(options.auth).toMatchObject({ allowAnonymous: true, allowQueryToken: false, issuer: 'https://auth.example', audience: ['a', 'b'] });
+    expect(options.auth).toMatchObject({
+      allowAnonymous: true,
+      allowQueryToken: false,
+      issuer: 'https://auth.example',
+      audience: ['a', 'b'],
+    });
     expect(options.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
     expect(options.codecs).toEqual(['msgpack']);
     expect(options.trustedProxyHeader).toBe('x-forwarded-for');
@@ -144,7 +153,10 @@ describe('loadConfig value parsing', () => {
   });
 
   it('reads the public key from a file relative to cwd, and inline PEM with escaped newlines', () => {
-    expect(load([], { SWITCHYARD_JWT_PUBLIC_KEY_FILE: 'public.pem' }).auth).toMatchObject({ publicKey: rsaPem, algorithms: ['RS256'] });
+    expect(load([], { SWITCHYARD_JWT_PUBLIC_KEY_FILE: 'public.pem' }).auth).toMatchObject({
+      publicKey: rsaPem,
+      algorithms: ['RS256'],
+    });
     const escaped = rsaPem.replace(/\n/g, '\\n');
     expect(load([], { SWITCHYARD_JWT_PUBLIC_KEY: escaped }).auth?.publicKey).toBe(rsaPem);
   });
@@ -156,12 +168,18 @@ describe('loadConfig value parsing', () => {
       /^SWITCHYARD_JWT_SECRET and SWITCHYARD_JWT_SECRET_FILE: set only one/,
     );
     // A flag for one and the environment for the other: the flag wins, as for any option.
-    expect(load(['--jwt-secret', `${SECRET}-flag`], { SWITCHYARD_JWT_SECRET_FILE: 'secret.txt' }).auth?.secret).toBe(`${SECRET}-flag`);
+    expect(load(['--jwt-secret', `${SECRET}-flag`], { SWITCHYARD_JWT_SECRET_FILE: 'secret.txt' }).auth?.secret).toBe(
+      `${SECRET}-flag`,
+    );
   });
 
   it('reads key-id records and room policies from the config file, key files relative to it', () => {
     const file = writeConfig('rotation.json', {
-      auth: { secret: { old: SECRET, new: `${SECRET}-new` }, publicKeyFile: { rsa1: 'public.pem' }, algorithms: ['HS256', 'RS256'] },
+      auth: {
+        secret: { old: SECRET, new: `${SECRET}-new` },
+        publicKeyFile: { rsa1: 'public.pem' },
+        algorithms: ['HS256', 'RS256'],
+      },
       rooms: [{ pattern: 'ticker:*', slowConsumer: 'latest', clientPublish: false }],
     });
     const options = load(['--config', file]);
@@ -186,18 +204,39 @@ describe('loadConfig errors name the bad key', () => {
     [{ SWITCHYARD_METRICS: 'maybe' }, 'SWITCHYARD_METRICS: expected on or off'],
     [{ SWITCHYARD_LOG_LEVEL: 'loud' }, 'SWITCHYARD_LOG_LEVEL: expected one of fatal, error'],
     [{ SWITCHYARD_CODECS: 'json,xml' }, 'SWITCHYARD_CODECS: expected json or msgpack'],
-    [{ SWITCHYARD_CODECS: 'json,json' }, 'SWITCHYARD_CODECS: expected a comma-separated list of json/msgpack, without duplicates'],
+    [
+      { SWITCHYARD_CODECS: 'json,json' },
+      'SWITCHYARD_CODECS: expected a comma-separated list of json/msgpack, without duplicates',
+    ],
     [{ SWITCHYARD_ALLOWED_ORIGINS: 'https://a.example/' }, 'SWITCHYARD_ALLOWED_ORIGINS: expected origins such as'],
     [{ SWITCHYARD_API_KEY: 'short' }, 'SWITCHYARD_API_KEY: expected an API key of at least 16 characters'],
-    [{ SWITCHYARD_TRUSTED_PROXY_HEADER: 'x forwarded' }, 'SWITCHYARD_TRUSTED_PROXY_HEADER: expected an HTTP header name'],
+    [
+      { SWITCHYARD_TRUSTED_PROXY_HEADER: 'x forwarded' },
+      'SWITCHYARD_TRUSTED_PROXY_HEADER: expected an HTTP header name',
+    ],
     [{ SWITCHYARD_JWT_SECRET: 'short' }, 'SWITCHYARD_JWT_SECRET: must be at least 32 bytes (got 5)'],
-    [{ SWITCHYARD_JWT_ALGORITHMS: 'RS256' }, 'auth.publicKey: required by RS256 in auth.algorithms (set SWITCHYARD_JWT_PUBLIC_KEY or SWITCHYARD_JWT_PUBLIC_KEY_FILE)'],
-    [{ SWITCHYARD_JWT_ALGORITHMS: 'HS512' }, 'auth.secret: required by HS512 in auth.algorithms (set SWITCHYARD_JWT_SECRET or SWITCHYARD_JWT_SECRET_FILE)'],
-    [{ SWITCHYARD_JWT_ALGORITHMS: 'none', SWITCHYARD_JWT_SECRET: SECRET }, 'SWITCHYARD_JWT_ALGORITHMS: "none" is never allowed'],
-    [{ SWITCHYARD_JWT_ALGORITHMS: 'RS256', SWITCHYARD_JWT_SECRET: SECRET }, 'SWITCHYARD_JWT_SECRET: set, but auth.algorithms (RS256) has no HS* algorithm'],
+    [
+      { SWITCHYARD_JWT_ALGORITHMS: 'RS256' },
+      'auth.publicKey: required by RS256 in auth.algorithms (set SWITCHYARD_JWT_PUBLIC_KEY or SWITCHYARD_JWT_PUBLIC_KEY_FILE)',
+    ],
+    [
+      { SWITCHYARD_JWT_ALGORITHMS: 'HS512' },
+      'auth.secret: required by HS512 in auth.algorithms (set SWITCHYARD_JWT_SECRET or SWITCHYARD_JWT_SECRET_FILE)',
+    ],
+    [
+      { SWITCHYARD_JWT_ALGORITHMS: 'none', SWITCHYARD_JWT_SECRET: SECRET },
+      'SWITCHYARD_JWT_ALGORITHMS: "none" is never allowed',
+    ],
+    [
+      { SWITCHYARD_JWT_ALGORITHMS: 'RS256', SWITCHYARD_JWT_SECRET: SECRET },
+      'SWITCHYARD_JWT_SECRET: set, but auth.algorithms (RS256) has no HS* algorithm',
+    ],
     [{ SWITCHYARD_JWT_PUBLIC_KEY: 'hello' }, 'SWITCHYARD_JWT_PUBLIC_KEY: expected a PEM key'],
     [{ SWITCHYARD_JWT_PUBLIC_KEY_FILE: 'missing.pem' }, 'SWITCHYARD_JWT_PUBLIC_KEY_FILE: cannot read'],
-    [{ SWITCHYARD_JWT_PUBLIC_KEY_FILE: 'public.pem', SWITCHYARD_JWT_PUBLIC_KEY: 'x' }, 'SWITCHYARD_JWT_PUBLIC_KEY: expected a PEM key'],
+    [
+      { SWITCHYARD_JWT_PUBLIC_KEY_FILE: 'public.pem', SWITCHYARD_JWT_PUBLIC_KEY: 'x' },
+      'SWITCHYARD_JWT_PUBLIC_KEY: expected a PEM key',
+    ],
     [{ SWITCHYARD_METRICS_PORT: '9001' }, 'SWITCHYARD_METRICS_PORT: must differ from the main port (9001)'],
     [{ SWITCHYARD_CONFIG: 'nope.json' }, 'SWITCHYARD_CONFIG: cannot read'],
   ])('%o', (env, message) => {

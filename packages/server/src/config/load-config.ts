@@ -2,7 +2,15 @@ import type { ServerOptions } from '../options.js';
 import { resolveKeySet } from '../auth/key-set.js';
 import { ConfigError } from './config-error.js';
 import { CONFIG_FILE_SPEC, OPTION_SPECS } from './option-specs.js';
-import { configFilePath, describeSetting, envLayer, fileLayer, flagLayer, type Layer, type Setting } from './sources.js';
+import {
+  configFilePath,
+  describeSetting,
+  envLayer,
+  fileLayer,
+  flagLayer,
+  type Layer,
+  type Setting,
+} from './sources.js';
 
 /** Where {@link loadConfig} reads from. */
 export interface ConfigSources {

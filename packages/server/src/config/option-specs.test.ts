@@ -51,7 +51,11 @@ const EVERY_LIMIT = {
 describe('OPTION_SPECS', () => {
   it('covers every option of ServerOptions that is not code-only', () => {
     const keys = new Set(OPTION_SPECS.map((spec) => spec.key));
-    for (const key of [...Object.values(EVERY_OPTION), ...Object.values(EVERY_AUTH_OPTION), ...Object.values(EVERY_LIMIT)]) {
+    for (const key of [
+      ...Object.values(EVERY_OPTION),
+      ...Object.values(EVERY_AUTH_OPTION),
+      ...Object.values(EVERY_LIMIT),
+    ]) {
       expect(keys, key).toContain(key);
     }
   });

@@ -7,7 +7,11 @@ describe('redactConfig', () => {
     const options: ServerOptions = {
       port: 9001,
       apiKey: 'an-api-key-that-is-long-enough',
-      auth: { secret: { old: 's1', new: 's2' }, publicKey: '-----BEGIN PUBLIC KEY-----', issuer: 'https://auth.example' },
+      auth: {
+        secret: { old: 's1', new: 's2' },
+        publicKey: '-----BEGIN PUBLIC KEY-----',
+        issuer: 'https://auth.example',
+      },
     };
     const redacted = redactConfig(options);
     expect(redacted).toEqual({

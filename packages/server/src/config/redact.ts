@@ -3,7 +3,9 @@ import type { ServerOptions } from '../options.js';
 /** What a secret is replaced with. */
 export const REDACTED = '[redacted]';
 
-function hide(value: string | Readonly<Record<string, string>> | undefined): string | Record<string, string> | undefined {
+function hide(
+  value: string | Readonly<Record<string, string>> | undefined,
+): string | Record<string, string> | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return REDACTED;
   // Key ids are not secret and tell the operator which keys are loaded.

@@ -53,7 +53,9 @@ function readReferencedFiles(spec: OptionSpec, value: unknown, base: string, nam
     return check(target, target.type.schema, target.type.fromString(content), `${label} (${path})`) as string;
   };
   if (typeof value === 'string') return load(value, name);
-  return Object.fromEntries(Object.entries(value as Record<string, string>).map(([kid, path]) => [kid, load(path, `${name}.${kid}`)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, string>).map(([kid, path]) => [kid, load(path, `${name}.${kid}`)]),
+  );
 }
 
 function put(layer: Layer, spec: OptionSpec, setting: Setting): void {
@@ -86,10 +88,17 @@ export const CONFIG_FLAG_OPTIONS: Readonly<Record<string, { type: 'string' }>> =
 
 function flagValues(argv: readonly string[]): Record<string, string | boolean | undefined> {
   // Not strict: commands add their own flags; they parse argv strictly themselves.
-  const { values } = parseArgs({ args: [...argv], options: CONFIG_FLAG_OPTIONS, strict: false, allowPositionals: true });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: CONFIG_FLAG_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+  });
   const result: Record<string, string | boolean | undefined> = {};
   for (const [name, value] of Object.entries(values)) {
-    result[name] = Array.isArray(value) ? (value.at(-1) as string | boolean | undefined) : (value as string | boolean | undefined);
+    result[name] = Array.isArray(value)
+      ? (value.at(-1) as string | boolean | undefined)
+      : (value as string | boolean | undefined);
   }
   return result;
 }
@@ -118,10 +127,13 @@ export function configFilePath(
   cwd: string,
 ): { path: string; name: string } | undefined {
   const flag = flagValues(argv)[CONFIG_FILE_SPEC.flag];
-  if (flag !== undefined && typeof flag !== 'string') throw new ConfigError(`--${CONFIG_FILE_SPEC.flag}`, 'expected a file path');
-  if (typeof flag === 'string' && flag.trim() !== '') return { path: resolve(cwd, flag), name: `--${CONFIG_FILE_SPEC.flag}` };
+  if (flag !== undefined && typeof flag !== 'string')
+    throw new ConfigError(`--${CONFIG_FILE_SPEC.flag}`, 'expected a file path');
+  if (typeof flag === 'string' && flag.trim() !== '')
+    return { path: resolve(cwd, flag), name: `--${CONFIG_FILE_SPEC.flag}` };
   const fromEnv = env[CONFIG_FILE_SPEC.env];
-  if (fromEnv !== undefined && fromEnv.trim() !== '') return { path: resolve(cwd, fromEnv), name: CONFIG_FILE_SPEC.env };
+  if (fromEnv !== undefined && fromEnv.trim() !== '')
+    return { path: resolve(cwd, fromEnv), name: CONFIG_FILE_SPEC.env };
   return undefined;
 }
 

@@ -41,7 +41,11 @@ export const boolean: ValueType = {
 /** A non-empty string, taken verbatim. */
 export function text(what = 'a non-empty string', minLength = 1): ValueType {
   const message = `expected ${what}`;
-  return { fromString: (raw) => raw, schema: z.string({ error: message }).min(minLength, { error: message }), syntax: 'string' };
+  return {
+    fromString: (raw) => raw,
+    schema: z.string({ error: message }).min(minLength, { error: message }),
+    syntax: 'string',
+  };
 }
 
 /** One of a fixed set of words. */
@@ -103,16 +107,21 @@ export const origin = z.string().refine(isOrigin, {
 /** A PEM value. Literal `\n` sequences become newlines, for environments that cannot hold them. */
 export const pem: ValueType = {
   fromString: (raw) => (raw.includes('\n') ? raw : raw.replace(/\\n/g, '\n')),
-  schema: z.string({ error: 'expected a PEM key' }).includes('-----BEGIN ', { error: 'expected a PEM key (-----BEGIN …)' }),
+  schema: z
+    .string({ error: 'expected a PEM key' })
+    .includes('-----BEGIN ', { error: 'expected a PEM key (-----BEGIN …)' }),
   syntax: 'PEM',
 };
 
 /** A string, or a record from key id to string (config file only), for keys under rotation. */
 export function keyed(value: z.ZodType<string>, what: string): z.ZodType {
   const message = `expected ${what}, or an object mapping key ids to ${what}`;
-  return z.union([value, z.record(z.string().min(1), value).refine((r) => Object.keys(r).length > 0, { error: message })], {
-    error: message,
-  });
+  return z.union(
+    [value, z.record(z.string().min(1), value).refine((r) => Object.keys(r).length > 0, { error: message })],
+    {
+      error: message,
+    },
+  );
 }
 
 /** True for an IP address or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */

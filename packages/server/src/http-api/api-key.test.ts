@@ -7,7 +7,8 @@ describe('bearer', () => {
     expect(bearer('bearer   abc ')).toBe('abc');
   });
   it('refuses other shapes', () => {
-    for (const h of [undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'Bearer a b', 'abc']) expect(bearer(h)).toBeUndefined();
+    for (const h of [undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'Bearer a b', 'abc'])
+      expect(bearer(h)).toBeUndefined();
   });
 });
 

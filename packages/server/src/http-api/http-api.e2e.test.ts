@@ -41,7 +41,11 @@ describe('backend HTTP API over a real server', () => {
     const mp = await connect(t, 'bob', true);
     expect((await json.join('news')).ok).toBe(true);
     expect((await mp.join('news')).ok).toBe(true);
-    const r = await api(t, 'POST', '/v1/publish', { room: 'news', event: 'headline', data: { title: 'hi', n: [1, 2] } });
+    const r = await api(t, 'POST', '/v1/publish', {
+      room: 'news',
+      event: 'headline',
+      data: { title: 'hi', n: [1, 2] },
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ recipients: 2 });
     for (const c of [json, mp]) {
@@ -67,7 +71,13 @@ describe('backend HTTP API over a real server', () => {
 
   it('answers bad bodies with 400 BAD_REQUEST', async () => {
     const t = await start();
-    for (const body of ['{"room":', '[1]', { room: 'news' }, { room: 'bad room', event: 'e' }, { room: 'news', event: 'e', extra: true }]) {
+    for (const body of [
+      '{"room":',
+      '[1]',
+      { room: 'news' },
+      { room: 'bad room', event: 'e' },
+      { room: 'news', event: 'e', extra: true },
+    ]) {
       const r = await api(t, 'POST', '/v1/publish', body);
       expect(r.status).toBe(400);
       expect(r.json).toMatchObject({ error: { code: 'BAD_REQUEST' } });
@@ -81,18 +91,24 @@ describe('backend HTTP API over a real server', () => {
     expect(declared.json).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     // Chunked: no Content-Length, the limit is found while the body arrives.
     const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${t.httpUrl}/v1/publish`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = httpRequest(
+        `${t.httpUrl}/v1/publish`,
+        { method: 'POST', headers: { authorization: `Bearer ${KEY}` } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 4; i++) req.write('y'.repeat(512));
       req.end();
     });
     expect(streamed.status).toBe(413);
     expect(JSON.parse(streamed.body)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
-    expect((await t.server.metrics.scrape()).body).toMatch(/^switchyard_limit_rejections_total\{limit="http_body"\} 2$/m);
+    expect((await t.server.metrics.scrape()).body).toMatch(
+      /^switchyard_limit_rejections_total\{limit="http_body"\} 2$/m,
+    );
   });
 
   it('disconnects a user (4002 by default, or the given code)', async () => {

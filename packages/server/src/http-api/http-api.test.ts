@@ -70,11 +70,19 @@ describe('HttpApi', () => {
   it('publishes with and without a key and reports recipients', async () => {
     const s = fakeServer();
     const api = new HttpApi({ apiKey: KEY, roomRules: rules, facade: s.facade });
-    const r1 = await call(api, { method: 'POST', path: '/v1/publish', authorization: auth }, { room: 'tick', event: 'px', data: { v: 1 }, key: 'BTC' });
+    const r1 = await call(
+      api,
+      { method: 'POST', path: '/v1/publish', authorization: auth },
+      { room: 'tick', event: 'px', data: { v: 1 }, key: 'BTC' },
+    );
     expect(r1.status).toBe(200);
     expect(r1.headers['content-type']).toMatch(/application\/json/);
     expect(json(r1)).toEqual({ recipients: 3 });
-    await call(api, { method: 'POST', path: '/v1/publish', authorization: auth }, { room: 'tick', event: 'px', data: [1] });
+    await call(
+      api,
+      { method: 'POST', path: '/v1/publish', authorization: auth },
+      { room: 'tick', event: 'px', data: [1] },
+    );
     expect(s.calls).toEqual([
       ['publish', 'tick', 'px', { v: 1 }, { key: 'BTC' }],
       ['publish', 'tick', 'px', [1], {}],
@@ -84,7 +92,11 @@ describe('HttpApi', () => {
   it('disconnects a user with the default or a given code', async () => {
     const s = fakeServer();
     const api = new HttpApi({ apiKey: KEY, roomRules: rules, facade: s.facade });
-    const r = await call(api, { method: 'POST', path: '/v1/users/alice%40example.com/disconnect', authorization: auth });
+    const r = await call(api, {
+      method: 'POST',
+      path: '/v1/users/alice%40example.com/disconnect',
+      authorization: auth,
+    });
     expect(json(r)).toEqual({ disconnected: 2 });
     await call(api, { method: 'POST', path: '/v1/users/bob/disconnect', authorization: auth }, { code: 4003 });
     expect(s.calls).toEqual([
@@ -106,7 +118,13 @@ describe('HttpApi', () => {
   it('400 with BAD_REQUEST for bad JSON and bad fields', async () => {
     const s = fakeServer();
     const api = new HttpApi({ apiKey: KEY, roomRules: rules, facade: s.facade });
-    for (const body of ['{"room":', '[]', { room: 'a' }, { room: 'a b', event: 'e' }, { room: 'a', event: 'e', x: 1 }]) {
+    for (const body of [
+      '{"room":',
+      '[]',
+      { room: 'a' },
+      { room: 'a b', event: 'e' },
+      { room: 'a', event: 'e', x: 1 },
+    ]) {
       const r = await call(api, { method: 'POST', path: '/v1/publish', authorization: auth }, body);
       expect(r.status).toBe(400);
       expect(json(r)).toMatchObject({ error: { code: 'BAD_REQUEST' } });

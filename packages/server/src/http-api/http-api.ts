@@ -121,9 +121,13 @@ export class HttpApi {
   }
 
   #route(head: ApiRequestHead): ApiRoute {
-    if (this.#key === undefined) throw new HttpApiError(404, ErrorCode.NOT_FOUND, 'the HTTP API is disabled: no API key is configured');
+    if (this.#key === undefined)
+      throw new HttpApiError(404, ErrorCode.NOT_FOUND, 'the HTTP API is disabled: no API key is configured');
     if (!this.#key.verify(head.authorization)) {
-      this.#log?.warn({ event: 'api_auth_failed', ip: head.ip, method: head.method, path: head.path }, 'http api: authentication failed');
+      this.#log?.warn(
+        { event: 'api_auth_failed', ip: head.ip, method: head.method, path: head.path },
+        'http api: authentication failed',
+      );
       throw new HttpApiError(401, ErrorCode.UNAUTHORIZED, 'missing or wrong API key (Authorization: Bearer <key>)', {
         'www-authenticate': 'Bearer',
       });
@@ -138,7 +142,12 @@ export class HttpApi {
     switch (route.kind) {
       case 'publish': {
         const p = parsePublish(parseJsonBody(body), this.#rules);
-        const recipients = await this.#facade.publish(p.room, p.event, p.data, p.key === undefined ? {} : { key: p.key });
+        const recipients = await this.#facade.publish(
+          p.room,
+          p.event,
+          p.data,
+          p.key === undefined ? {} : { key: p.key },
+        );
         return { recipients };
       }
       case 'disconnect': {
@@ -159,7 +168,11 @@ export class HttpApi {
   #failure(error: unknown, head: ApiRequestHead): ApiResponse {
     if (error instanceof HttpApiError) {
       if (error.status === 413) this.#metrics?.limitRejected('http_body');
-      if (error.status === 413) this.#log?.warn({ event: 'limit_exceeded', limit: 'http_body', ip: head.ip, path: head.path }, 'http api: body too large');
+      if (error.status === 413)
+        this.#log?.warn(
+          { event: 'limit_exceeded', limit: 'http_body', ip: head.ip, path: head.path },
+          'http api: body too large',
+        );
       return {
         status: error.status,
         headers: { ...JSON_HEADERS, ...error.headers },

@@ -30,8 +30,17 @@ describe('parseJsonBody', () => {
 
 describe('parsePublish', () => {
   it('accepts { room, event, data, key? }', () => {
-    expect(parsePublish({ room: 'r', event: 'e', data: { x: 1 } }, rules)).toEqual({ room: 'r', event: 'e', data: { x: 1 } });
-    expect(parsePublish({ room: 'r', event: 'e', data: 1, key: 'k' }, rules)).toEqual({ room: 'r', event: 'e', data: 1, key: 'k' });
+    expect(parsePublish({ room: 'r', event: 'e', data: { x: 1 } }, rules)).toEqual({
+      room: 'r',
+      event: 'e',
+      data: { x: 1 },
+    });
+    expect(parsePublish({ room: 'r', event: 'e', data: 1, key: 'k' }, rules)).toEqual({
+      room: 'r',
+      event: 'e',
+      data: 1,
+      key: 'k',
+    });
     expect(parsePublish({ room: 'r', event: 'e' }, rules)).toEqual({ room: 'r', event: 'e', data: undefined });
   });
   it.each([

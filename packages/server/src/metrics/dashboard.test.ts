@@ -28,11 +28,15 @@ interface GrafanaPanel {
   panels?: GrafanaPanel[];
 }
 
-function dashboardQueries(dashboard: { panels?: GrafanaPanel[]; templating?: { list?: Array<{ name: string; type: string; query?: unknown }> } }): Query[] {
+function dashboardQueries(dashboard: {
+  panels?: GrafanaPanel[];
+  templating?: { list?: Array<{ name: string; type: string; query?: unknown }> };
+}): Query[] {
   const out: Query[] = [];
   const walk = (panels: GrafanaPanel[] | undefined): void => {
     for (const panel of panels ?? []) {
-      for (const target of panel.targets ?? []) if (target.expr) out.push({ where: `panel "${panel.title}"`, expr: target.expr });
+      for (const target of panel.targets ?? [])
+        if (target.expr) out.push({ where: `panel "${panel.title}"`, expr: target.expr });
       walk(panel.panels);
     }
   };
@@ -40,7 +44,7 @@ function dashboardQueries(dashboard: { panels?: GrafanaPanel[]; templating?: { l
   for (const variable of dashboard.templating?.list ?? []) {
     if (variable.type !== 'query') continue;
     const q = variable.query;
-    const text = typeof q === 'string' ? q : (q as { query?: string } | undefined)?.query ?? '';
+    const text = typeof q === 'string' ? q : ((q as { query?: string } | undefined)?.query ?? '');
     // label_values(selector, label): the selector is a query, and its series must carry the label.
     const m = /^label_values\((.*),\s*([a-zA-Z_]\w*)\)$/.exec(text.trim());
     if (m === null) throw new Error(`variable ${variable.name}: unsupported query ${text}`);
@@ -63,7 +67,8 @@ function alertQueries(yaml: string): Query[] {
     let value = m[2]!.trim();
     if (value === '|' || value === '>' || value === '|-' || value === '>-') {
       const block: string[] = [];
-      while (i + 1 < lines.length && (lines[i + 1]!.trim() === '' || lines[i + 1]!.search(/\S/) > m[1]!.length)) block.push(lines[++i]!.trim());
+      while (i + 1 < lines.length && (lines[i + 1]!.trim() === '' || lines[i + 1]!.search(/\S/) > m[1]!.length))
+        block.push(lines[++i]!.trim());
       value = block.join(' ');
     } else if (/^['"]/.test(value)) {
       value = value.startsWith('"') ? (JSON.parse(value) as string) : value.slice(1, -1).replaceAll("''", "'");
@@ -73,7 +78,21 @@ function alertQueries(yaml: string): Query[] {
   return out;
 }
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+]);
 // Target labels Prometheus adds at scrape time, and the label histogram_quantile() consumes.
 const TARGET_LABELS = new Set(['job', 'instance']);
 
@@ -88,10 +107,18 @@ function parsePromQL(expr: string): { metrics: MetricRef[]; grouping: string[] }
   const grouping: string[] = [];
   const metrics: MetricRef[] = [];
   let rest = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  rest = rest.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_, _kw: string, labels: string) => {
-    grouping.push(...labels.split(',').map((l) => l.trim()).filter(Boolean));
-    return ' ';
-  });
+  rest = rest.replace(
+    /\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g,
+    (_, _kw: string, labels: string) => {
+      grouping.push(
+        ...labels
+          .split(',')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      );
+      return ' ';
+    },
+  );
   rest = rest.replace(/\[[^\]]*\]/g, ' ').replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' ');
   for (const m of rest.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?(\s*\()?/g)) {
     const [, name, selector, call] = m;
@@ -152,7 +179,8 @@ function checkQueries(scrape: Exposition, queries: readonly Query[]): string[] {
     }
     const available = new Set(metrics.flatMap((r) => [...(scrape.samples.get(r.name) ?? [])]));
     for (const label of grouping) {
-      if (!TARGET_LABELS.has(label) && !available.has(label)) problems.push(`${q.where}: groups by ${label}, which none of its metrics carries`);
+      if (!TARGET_LABELS.has(label) && !available.has(label))
+        problems.push(`${q.where}: groups by ${label}, which none of its metrics carries`);
     }
   }
   return problems;
@@ -181,7 +209,11 @@ describe('query extraction', () => {
       { name: 'up', matchers: [] },
     ]);
     expect(parsed.grouping).toEqual(['job', 'le', 'instance']);
-    expect(alertQueries('groups:\n  - rules:\n      - alert: A\n        expr: |\n          sum(x)\n            > 1\n        for: 1m\n      - alert: B\n        expr: "y{a=\\"b\\"} > 0"\n')).toEqual([
+    expect(
+      alertQueries(
+        'groups:\n  - rules:\n      - alert: A\n        expr: |\n          sum(x)\n            > 1\n        for: 1m\n      - alert: B\n        expr: "y{a=\\"b\\"} > 0"\n',
+      ),
+    ).toEqual([
       { where: 'alert A', expr: 'sum(x) > 1' },
       { where: 'alert B', expr: 'y{a="b"} > 0' },
     ]);
@@ -189,7 +221,11 @@ describe('query extraction', () => {
 
   it('flags names, matchers and groupings the scrape does not have', () => {
     const scrape = parseExposition('# TYPE a_total counter\na_total{codec="json"} 1\n# TYPE h histogram\n');
-    expect(checkQueries(scrape, [{ where: 'q', expr: 'sum by (codec) (rate(a_total{codec="json"}[1m])) + rate(h_sum[1m])' }])).toEqual([]);
+    expect(
+      checkQueries(scrape, [
+        { where: 'q', expr: 'sum by (codec) (rate(a_total{codec="json"}[1m])) + rate(h_sum[1m])' },
+      ]),
+    ).toEqual([]);
     expect(checkQueries(scrape, [{ where: 'q', expr: 'sum by (kind) (rate(a_total{room="x"}[1m])) + b' }])).toEqual([
       'q: a_total has no label room',
       'q: metric b is not in the scrape',
@@ -217,7 +253,9 @@ describe('dashboard, alerts and docs against a live scrape', () => {
 
   it('docs/metrics.md documents exactly the Switchyard metrics the server exposes', () => {
     const exposed = [...parseExposition(body).types.keys()].filter((n) => n.startsWith('switchyard_')).sort();
-    const documented = [...new Set([...docs('metrics.md').matchAll(/^\| `(switchyard_[a-z_]+)` \|/gm)].map((m) => m[1]!))].sort();
+    const documented = [
+      ...new Set([...docs('metrics.md').matchAll(/^\| `(switchyard_[a-z_]+)` \|/gm)].map((m) => m[1]!)),
+    ].sort();
     expect(documented).toEqual(exposed);
   });
 
@@ -228,7 +266,8 @@ describe('dashboard, alerts and docs against a live scrape', () => {
   });
 
   it('the scrape reflects the traffic the server saw', () => {
-    const value = (line: string): number => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+    const value = (line: string): number =>
+      Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
     expect(value('switchyard_connections_opened_total{codec="json"}')).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_connections_opened_total{codec="msgpack"}')).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_connections_closed_total{class="normal",reason="client"}')).toBeGreaterThanOrEqual(1);
@@ -240,8 +279,12 @@ describe('dashboard, alerts and docs against a live scrape', () => {
     expect(value('switchyard_deliveries_total{codec="msgpack"}')).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_received_bytes_total{codec="json"}')).toBeGreaterThan(0);
     expect(value('switchyard_sent_bytes_total{codec="msgpack"}')).toBeGreaterThan(0);
-    expect(value('switchyard_request_duration_seconds_count{direction="client_to_server",outcome="ok"}')).toBeGreaterThanOrEqual(1);
-    expect(value('switchyard_request_duration_seconds_count{direction="client_to_server",outcome="error"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      value('switchyard_request_duration_seconds_count{direction="client_to_server",outcome="ok"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value('switchyard_request_duration_seconds_count{direction="client_to_server",outcome="error"}'),
+    ).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_handler_errors_total{kind="request"}')).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_publish_latency_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_connections')).toBe(1);
@@ -301,7 +344,10 @@ function refusedStatus(url: string): Promise<number> {
   });
 }
 
-const reply = (id: number) => (e: ServerEnvelope): boolean => e.t === 'reply' && e.id === id;
+const reply =
+  (id: number) =>
+  (e: ServerEnvelope): boolean =>
+    e.t === 'reply' && e.id === id;
 
 async function scrapeAfterTraffic(): Promise<string> {
   const t = await startTestServer();

@@ -55,7 +55,20 @@ const EXPECTED: Record<string, string> = {
 };
 
 // Fixed enums only: a room, user, connection or event name must never become a label.
-const ALLOWED_LABELS = new Set(['codec', 'kind', 'class', 'reason', 'direction', 'outcome', 'policy', 'result', 'limit', 'version', 'node', 'le']);
+const ALLOWED_LABELS = new Set([
+  'codec',
+  'kind',
+  'class',
+  'reason',
+  'direction',
+  'outcome',
+  'policy',
+  'result',
+  'limit',
+  'version',
+  'node',
+  'le',
+]);
 
 describe('createPrometheusMetrics', () => {
   it('exposes every Switchyard metric with its documented type, and nothing else under the prefix', async () => {
@@ -113,7 +126,9 @@ describe('createPrometheusMetrics', () => {
     expect(sample(body, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(0);
     expect(sample(body, 'switchyard_connections_closed_total', { class: 'slow', reason: 'slow_consumer' })).toBe(2);
     expect(sample(body, 'switchyard_connections_closed_total', { class: 'normal', reason: 'client' })).toBe(1);
-    expect(sample(body, 'switchyard_connections_closed_total', { class: 'terminal', reason: 'kicked' })).toBeUndefined();
+    expect(
+      sample(body, 'switchyard_connections_closed_total', { class: 'terminal', reason: 'kicked' }),
+    ).toBeUndefined();
     expect(sample(body, 'switchyard_upgrade_rejections_total', { reason: 'invalid_token' })).toBe(1);
     expect(sample(body, 'switchyard_upgrade_rejections_total', { reason: 'missing_token' })).toBe(0);
   });
@@ -124,7 +139,11 @@ describe('createPrometheusMetrics', () => {
     let connections = 3;
     metrics.setGaugeSource({ connections: () => connections, rooms: () => 2, subscriptions: () => 5 });
     let { body } = await metrics.scrape();
-    expect([sample(body, 'switchyard_connections'), sample(body, 'switchyard_rooms'), sample(body, 'switchyard_subscriptions')]).toEqual([3, 2, 5]);
+    expect([
+      sample(body, 'switchyard_connections'),
+      sample(body, 'switchyard_rooms'),
+      sample(body, 'switchyard_subscriptions'),
+    ]).toEqual([3, 2, 5]);
     connections = 1;
     ({ body } = await metrics.scrape());
     expect(sample(body, 'switchyard_connections')).toBe(1);
@@ -144,8 +163,12 @@ describe('createPrometheusMetrics', () => {
     expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '+Inf' })).toBe(2);
     expect(sample(body, 'switchyard_request_duration_seconds_count', ok)).toBe(2);
     expect(sample(body, 'switchyard_request_duration_seconds_sum', ok)).toBeCloseTo(0.0101, 9);
-    expect(sample(body, 'switchyard_request_duration_seconds_count', { direction: 'server_to_client', outcome: 'timeout' })).toBe(1);
-    expect(sample(body, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'error' })).toBe(0);
+    expect(
+      sample(body, 'switchyard_request_duration_seconds_count', { direction: 'server_to_client', outcome: 'timeout' }),
+    ).toBe(1);
+    expect(
+      sample(body, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'error' }),
+    ).toBe(0);
     expect(sample(body, 'switchyard_ack_timeouts_total', { direction: 'server_to_client' })).toBe(1);
     expect(sample(body, 'switchyard_ack_timeouts_total', { direction: 'client_to_server' })).toBe(0);
   });
@@ -186,7 +209,9 @@ describe('createPrometheusMetrics', () => {
     expect(sample(bodyA, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(1);
     expect(sample(bodyB, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(0);
     expect(sample(bodyB, 'switchyard_rate_limited_messages_total')).toBe(0);
-    expect(sample(bodyB, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'ok' })).toBe(0);
+    expect(
+      sample(bodyB, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'ok' }),
+    ).toBe(0);
     expect(sample(bodyA, 'switchyard_connections')).toBe(0);
     expect(sample(bodyB, 'switchyard_connections')).toBe(9);
   });
@@ -202,10 +227,14 @@ describe('createPrometheusMetrics', () => {
   });
 
   it('reports build info from options, defaulting to the package and Node.js versions', async () => {
-    const custom = (await createPrometheusMetrics({ defaultMetrics: false, buildInfo: { version: '9.9.9', node: 'v99' } }).scrape()).body;
+    const custom = (
+      await createPrometheusMetrics({ defaultMetrics: false, buildInfo: { version: '9.9.9', node: 'v99' } }).scrape()
+    ).body;
     expect(sample(custom, 'switchyard_build_info', { version: '9.9.9', node: 'v99' })).toBe(1);
     const defaults = (await createPrometheusMetrics({ defaultMetrics: false }).scrape()).body;
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(sample(defaults, 'switchyard_build_info', { version, node: process.version })).toBe(1);
   });
 

@@ -36,11 +36,28 @@ export interface PrometheusMetricsOptions {
 
 // Envelope kinds each direction can carry (envelope.ts): these series start at 0 so that rate()
 // has a baseline from the first scrape; any other kind still counts, its series appears on first use.
-const RECEIVED_KINDS = ['event', 'request', 'reply', 'join', 'leave', 'publish', 'presence-get', 'refresh', 'ping', 'pong'] as const;
+const RECEIVED_KINDS = [
+  'event',
+  'request',
+  'reply',
+  'join',
+  'leave',
+  'publish',
+  'presence-get',
+  'refresh',
+  'ping',
+  'pong',
+] as const;
 const SENT_KINDS = ['welcome', 'request', 'reply', 'push', 'presence', 'notice', 'ping', 'pong'] as const;
 const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
-  'missing_token', 'invalid_token', 'expired_token', 'forbidden_origin',
-  'unsupported_protocol', 'too_many_connections', 'bad_request', 'shutting_down',
+  'missing_token',
+  'invalid_token',
+  'expired_token',
+  'forbidden_origin',
+  'unsupported_protocol',
+  'too_many_connections',
+  'bad_request',
+  'shutting_down',
 ];
 const DIRECTIONS: readonly RequestDirection[] = ['client_to_server', 'server_to_client'];
 const OUTCOMES: readonly RequestOutcome[] = ['ok', 'error', 'timeout', 'disconnected'];
@@ -50,7 +67,9 @@ const LIMIT_KINDS = ['rooms_per_connection', 'room_name', 'http_body'] as const 
 /** Request and ack round trips: a millisecond up to a client's longest sensible timeout. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Time a publish spends inside the server: tens of microseconds when healthy. */
-const PUBLISH_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5];
+const PUBLISH_BUCKETS = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5,
+];
 
 /**
  * A counter whose hot path is `cell.value += n`. prom-client's own `inc()` hashes and validates
@@ -97,7 +116,8 @@ function histogramCollector(
       const values: Array<{ metricName: string; labels: Record<string, string>; value: number }> = [];
       for (const c of cells()) {
         const { buckets, sum, count } = c.snapshot();
-        for (const { le, count: n } of buckets) values.push({ metricName: `${name}_bucket`, labels: { le, ...c.labels }, value: n });
+        for (const { le, count: n } of buckets)
+          values.push({ metricName: `${name}_bucket`, labels: { le, ...c.labels }, value: n });
         values.push({ metricName: `${name}_sum`, labels: { ...c.labels }, value: sum });
         values.push({ metricName: `${name}_count`, labels: { ...c.labels }, value: count });
       }
@@ -120,7 +140,11 @@ function getProcessRegistry(): Registry {
     collectDefaultMetrics({ register: processRegistry });
     // Gauges named like counters break the naming rules (`promtool check metrics` rejects them);
     // the same totals remain as the per-type breakdowns `nodejs_active_handles{type}` and so on.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       processRegistry.removeSingleMetric(name);
     }
   }
@@ -166,7 +190,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   };
   liveGauge('switchyard_connections', 'Open WebSocket connections.', (s) => s.connections());
   liveGauge('switchyard_rooms', 'Rooms with at least one member on this server.', (s) => s.rooms());
-  liveGauge('switchyard_subscriptions', 'Room memberships (connection-room pairs) on this server.', (s) => s.subscriptions());
+  liveGauge('switchyard_subscriptions', 'Room memberships (connection-room pairs) on this server.', (s) =>
+    s.subscriptions(),
+  );
 
   const buildInfo = new Gauge({
     name: 'switchyard_build_info',
@@ -174,7 +200,10 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     labelNames: ['version', 'node'],
     registers: [registry],
   });
-  buildInfo.set({ version: options.buildInfo?.version ?? packageVersion(), node: options.buildInfo?.node ?? process.version }, 1);
+  buildInfo.set(
+    { version: options.buildInfo?.version ?? packageVersion(), node: options.buildInfo?.node ?? process.version },
+    1,
+  );
 
   const byCodec = (): Record<CodecName, Cell> => keyed(CODEC_NAMES, (codec) => cell({ codec }, true));
   const byKind = (codec: CodecName, initialKinds: readonly string[]): Record<EnvelopeType, Cell> =>
@@ -198,30 +227,130 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
 
   const nested = (table: Record<CodecName, Record<EnvelopeType, Cell>>): Cell[] =>
     Object.values(table).flatMap((row) => Object.values(row));
-  tallyCounter(registry, 'switchyard_connections_opened_total', 'WebSocket connections accepted, by negotiated codec.', ['codec'], () => Object.values(opened));
-  tallyCounter(registry, 'switchyard_connections_closed_total', 'WebSocket connections closed, by close-code class and reason.', ['class', 'reason'], () => closed.values());
-  tallyCounter(registry, 'switchyard_upgrade_rejections_total', 'HTTP upgrades refused before a socket opened, by reason.', ['reason'], () => Object.values(rejected));
-  tallyCounter(registry, 'switchyard_messages_received_total', 'Envelopes received from clients, by codec and envelope kind.', ['codec', 'kind'], () => nested(received));
-  tallyCounter(registry, 'switchyard_messages_sent_total', 'Frames encoded and handed to the transport (a room publish counts once), by codec and envelope kind.', ['codec', 'kind'], () => nested(sent));
-  tallyCounter(registry, 'switchyard_received_bytes_total', 'Payload bytes received from clients, by codec.', ['codec'], () => Object.values(receivedBytes));
-  tallyCounter(registry, 'switchyard_sent_bytes_total', 'Payload bytes written to clients (frame size times recipients), by codec.', ['codec'], () => Object.values(sentBytes));
-  tallyCounter(registry, 'switchyard_deliveries_total', 'Frames delivered to connections: a room publish counts its subscribers, by codec.', ['codec'], () => Object.values(deliveries));
-  tallyCounter(registry, 'switchyard_ack_timeouts_total', 'Requests whose reply did not arrive in time, by direction.', ['direction'], () => Object.values(ackTimeouts));
-  tallyCounter(registry, 'switchyard_backpressure_drops_total', 'Messages skipped for slow consumers, by room slow-consumer policy.', ['policy'], () => Object.values(drops));
-  tallyCounter(registry, 'switchyard_send_backpressure_total', 'send() calls that reported backpressure or dropped the frame, by result.', ['result'], () => Object.values(sendPressure));
-  tallyCounter(registry, 'switchyard_slow_consumer_closes_total', 'Connections closed as slow consumers (close code 4201).', [], () => [slowCloses]);
-  tallyCounter(registry, 'switchyard_rate_limited_messages_total', 'Client messages refused by the per-connection rate limit.', [], () => [rateLimited]);
-  tallyCounter(registry, 'switchyard_limit_rejections_total', 'Joins, publishes, presence reads and HTTP API calls refused by a limit, by limit.', ['limit'], () => Object.values(limitRejections));
-  tallyCounter(registry, 'switchyard_handler_errors_total', 'Handlers that threw something other than an RpcError, by handler kind.', ['kind'], () => Object.values(handlerErrors));
+  tallyCounter(
+    registry,
+    'switchyard_connections_opened_total',
+    'WebSocket connections accepted, by negotiated codec.',
+    ['codec'],
+    () => Object.values(opened),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_connections_closed_total',
+    'WebSocket connections closed, by close-code class and reason.',
+    ['class', 'reason'],
+    () => closed.values(),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_upgrade_rejections_total',
+    'HTTP upgrades refused before a socket opened, by reason.',
+    ['reason'],
+    () => Object.values(rejected),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_messages_received_total',
+    'Envelopes received from clients, by codec and envelope kind.',
+    ['codec', 'kind'],
+    () => nested(received),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_messages_sent_total',
+    'Frames encoded and handed to the transport (a room publish counts once), by codec and envelope kind.',
+    ['codec', 'kind'],
+    () => nested(sent),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_received_bytes_total',
+    'Payload bytes received from clients, by codec.',
+    ['codec'],
+    () => Object.values(receivedBytes),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_sent_bytes_total',
+    'Payload bytes written to clients (frame size times recipients), by codec.',
+    ['codec'],
+    () => Object.values(sentBytes),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_deliveries_total',
+    'Frames delivered to connections: a room publish counts its subscribers, by codec.',
+    ['codec'],
+    () => Object.values(deliveries),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_ack_timeouts_total',
+    'Requests whose reply did not arrive in time, by direction.',
+    ['direction'],
+    () => Object.values(ackTimeouts),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_backpressure_drops_total',
+    'Messages skipped for slow consumers, by room slow-consumer policy.',
+    ['policy'],
+    () => Object.values(drops),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_send_backpressure_total',
+    'send() calls that reported backpressure or dropped the frame, by result.',
+    ['result'],
+    () => Object.values(sendPressure),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_slow_consumer_closes_total',
+    'Connections closed as slow consumers (close code 4201).',
+    [],
+    () => [slowCloses],
+  );
+  tallyCounter(
+    registry,
+    'switchyard_rate_limited_messages_total',
+    'Client messages refused by the per-connection rate limit.',
+    [],
+    () => [rateLimited],
+  );
+  tallyCounter(
+    registry,
+    'switchyard_limit_rejections_total',
+    'Joins, publishes, presence reads and HTTP API calls refused by a limit, by limit.',
+    ['limit'],
+    () => Object.values(limitRejections),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_handler_errors_total',
+    'Handlers that threw something other than an RpcError, by handler kind.',
+    ['kind'],
+    () => Object.values(handlerErrors),
+  );
 
   const requestCells = keyed(DIRECTIONS, (direction) =>
     keyed(OUTCOMES, (outcome) => new HistogramCell({ direction, outcome }, REQUEST_BUCKETS)),
   );
   const publishCell = new HistogramCell({}, PUBLISH_BUCKETS);
-  histogramCollector(registry, 'switchyard_request_duration_seconds', 'Time from a request to its reply (or timeout or disconnect), by direction and outcome.', ['direction', 'outcome'], () =>
-    Object.values(requestCells).flatMap((row) => Object.values(row)),
+  histogramCollector(
+    registry,
+    'switchyard_request_duration_seconds',
+    'Time from a request to its reply (or timeout or disconnect), by direction and outcome.',
+    ['direction', 'outcome'],
+    () => Object.values(requestCells).flatMap((row) => Object.values(row)),
   );
-  histogramCollector(registry, 'switchyard_publish_latency_seconds', 'Time from a publish entering the server to its hand-off to the transport.', [], () => [publishCell]);
+  histogramCollector(
+    registry,
+    'switchyard_publish_latency_seconds',
+    'Time from a publish entering the server to its hand-off to the transport.',
+    [],
+    () => [publishCell],
+  );
 
   return {
     setGaugeSource(next) {

@@ -22,7 +22,15 @@ describe('HistogramCell', () => {
     h.observe(0.000001);
     expect(h.snapshot().buckets[0]).toEqual({ le: '0.00001', count: 1 });
     h.reset();
-    expect(h.snapshot()).toEqual({ buckets: [{ le: '0.00001', count: 0 }, { le: '0.5', count: 0 }, { le: '+Inf', count: 0 }], sum: 0, count: 0 });
+    expect(h.snapshot()).toEqual({
+      buckets: [
+        { le: '0.00001', count: 0 },
+        { le: '0.5', count: 0 },
+        { le: '+Inf', count: 0 },
+      ],
+      sum: 0,
+      count: 0,
+    });
   });
 });
 

@@ -10,7 +10,8 @@ describe('normalizeIp', () => {
     expect(normalizeIp(' 192.0.2.7 ')).toBe('192.0.2.7');
   });
   it('refuses non-addresses', () => {
-    for (const bad of ['', 'unknown', '1.2.3', '1.2.3.4.5', 'example.com', '::g']) expect(normalizeIp(bad)).toBeUndefined();
+    for (const bad of ['', 'unknown', '1.2.3', '1.2.3.4.5', 'example.com', '::g'])
+      expect(normalizeIp(bad)).toBeUndefined();
   });
 });
 
@@ -30,7 +31,10 @@ describe('ClientIpResolver', () => {
   });
 
   it('skips trusted proxies from the right and stops at the first untrusted hop', () => {
-    const r = new ClientIpResolver({ trustedProxyHeader: 'x-forwarded-for', trustedProxies: ['10.0.0.0/8', '192.0.2.1'] });
+    const r = new ClientIpResolver({
+      trustedProxyHeader: 'x-forwarded-for',
+      trustedProxies: ['10.0.0.0/8', '192.0.2.1'],
+    });
     expect(r.resolve('10.0.0.2', '6.6.6.6, 203.0.113.9, 192.0.2.1, 10.1.1.1')).toBe('203.0.113.9');
   });
 

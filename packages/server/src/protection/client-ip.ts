@@ -62,7 +62,8 @@ export class ClientIpResolver {
       const [addr = '', prefix] = entry.split('/');
       const ip = normalizeIp(addr);
       const family = ip === undefined ? 0 : isIP(ip);
-      if (ip === undefined || family === 0) throw new TypeError(`trustedProxies[${i}] is not an IP address or CIDR: ${entry}`);
+      if (ip === undefined || family === 0)
+        throw new TypeError(`trustedProxies[${i}] is not an IP address or CIDR: ${entry}`);
       const type = family === 4 ? 'ipv4' : 'ipv6';
       if (prefix === undefined) {
         list.addAddress(ip, type);

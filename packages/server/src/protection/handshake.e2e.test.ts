@@ -70,7 +70,9 @@ describe('handshake abuse (raw sockets)', () => {
       expect(status(r)).toBe('426');
       expect(r.response.toLowerCase()).toContain('sec-websocket-version: 13');
     }
-    expect((await t.server.metrics.scrape()).body).toMatch(/switchyard_upgrade_rejections_total\{reason="bad_request"\} [4-9]/);
+    expect((await t.server.metrics.scrape()).body).toMatch(
+      /switchyard_upgrade_rejections_total\{reason="bad_request"\} [4-9]/,
+    );
   });
 
   it('huge headers are cut off at once', async () => {
@@ -84,7 +86,9 @@ describe('handshake abuse (raw sockets)', () => {
     let many = '';
     for (let i = 0; i < 200; i++) many += `X-H${i}: v\r\n`;
     const attacks = [
-      ...Array.from({ length: 50 }, () => rawRequest('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n', 30_000)),
+      ...Array.from({ length: 50 }, () =>
+        rawRequest('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n', 30_000),
+      ),
       ...Array.from({ length: 10 }, () => rawRequest(handshake(GOOD_KEY, '13', many), 30_000)),
     ];
     // While they hang, real clients still connect and health checks answer.

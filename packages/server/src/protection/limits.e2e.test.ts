@@ -112,7 +112,10 @@ describe('room rules at join', () => {
     expect(logs.events('limit_exceeded').map((l) => l['limit'])).toEqual(['rooms_per_connection']);
     // Publishes and presence reads with a bad name are refused and counted the same way.
     c.send({ t: 'publish', room: 'a b', event: 'e' });
-    expect(await c.call((id) => ({ t: 'presence-get', id, room: 'a b' }))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await c.call((id) => ({ t: 'presence-get', id, room: 'a b' }))).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
     const text = await metricsText(t);
     expect(text).toMatch(/^switchyard_limit_rejections_total\{limit="room_name"\} 6$/m);
     expect(text).toMatch(/^switchyard_limit_rejections_total\{limit="rooms_per_connection"\} 1$/m);
@@ -136,7 +139,9 @@ describe('connection caps at the upgrade', () => {
   it('per IP: counts the socket address, ignoring X-Forwarded-For unless a trusted header is configured', async () => {
     const t = await start({ limits: { maxConnectionsPerIp: 1 } });
     await connect(t, 'alice', { 'x-forwarded-for': '203.0.113.1' });
-    const spoofed = await upgradeStatus(t.url, { headers: { authorization: `Bearer ${t.token('bob')}`, 'x-forwarded-for': '203.0.113.2' } });
+    const spoofed = await upgradeStatus(t.url, {
+      headers: { authorization: `Bearer ${t.token('bob')}`, 'x-forwarded-for': '203.0.113.2' },
+    });
     expect(spoofed.status).toBe(429);
   });
 
@@ -144,7 +149,9 @@ describe('connection caps at the upgrade', () => {
     const t = await start({ limits: { maxConnectionsPerIp: 1 }, trustedProxyHeader: 'x-forwarded-for' });
     const a = await connect(t, 'alice', { 'x-forwarded-for': '203.0.113.1' });
     const auth = { authorization: `Bearer ${t.token('bob')}` };
-    expect((await upgradeStatus(t.url, { headers: { ...auth, 'x-forwarded-for': '6.6.6.6, 203.0.113.1' } })).status).toBe(429);
+    expect(
+      (await upgradeStatus(t.url, { headers: { ...auth, 'x-forwarded-for': '6.6.6.6, 203.0.113.1' } })).status,
+    ).toBe(429);
     expect((await upgradeStatus(t.url, { headers: { ...auth, 'x-forwarded-for': '203.0.113.2' } })).status).toBe(101);
     expect(t.server.userConnections('alice')[0]?.ip).toBe('203.0.113.1');
     await a.close();
@@ -159,7 +166,13 @@ describe('origins', () => {
     const t = await start({ allowedOrigins: ['*'], logger: logs.logger });
     const warning = logs.events('config_warning').map((l) => String(l['msg']));
     expect(warning.some((m) => m.includes('ANY web page'))).toBe(true);
-    expect((await upgradeStatus(t.url, { headers: { authorization: `Bearer ${t.token('a')}`, origin: 'https://anything.example' } })).status).toBe(101);
+    expect(
+      (
+        await upgradeStatus(t.url, {
+          headers: { authorization: `Bearer ${t.token('a')}`, origin: 'https://anything.example' },
+        })
+      ).status,
+    ).toBe(101);
   });
 });
 
@@ -173,7 +186,9 @@ describe('payload limit', () => {
     c.sendRaw(JSON.stringify({ t: 'event', event: 'big', data: 'x'.repeat(2000) }), false);
     expect((await c.closed).code).toBe(1006);
     await until(() => t.server.connectionCount === 0);
-    expect(await metricsText(t)).toMatch(/switchyard_connections_closed_total\{class="reconnect",reason="payload_too_large"\} 1/);
+    expect(await metricsText(t)).toMatch(
+      /switchyard_connections_closed_total\{class="reconnect",reason="payload_too_large"\} 1/,
+    );
     expect(logs.events('connection_closed')[0]).toMatchObject({ reason: 'payload_too_large', code: 1006 });
   });
 });
@@ -200,6 +215,8 @@ describe('idle timeout', () => {
     expect(elapsed).toBeLessThan(20_000);
     expect(live.ws.readyState).toBe(live.ws.OPEN);
     await until(() => t.server.userConnections('zombie').length === 0);
-    expect(await metricsText(t)).toMatch(/switchyard_connections_closed_total\{class="reconnect",reason="idle_timeout"\} 1/);
+    expect(await metricsText(t)).toMatch(
+      /switchyard_connections_closed_total\{class="reconnect",reason="idle_timeout"\} 1/,
+    );
   }, 40_000);
 });

@@ -46,13 +46,17 @@ describe('logs from a server run', () => {
       expect((await upgradeStatus(`${t.url}?token=${forged}`)).status).toBe(401);
       const wrongKey = 'WRONG-KEY-never-log-me';
       secrets.push(wrongKey);
-      expect((await fetch(`${t.httpUrl}/v1/rooms`, { headers: { authorization: `Bearer ${wrongKey}` } })).status).toBe(401);
+      expect((await fetch(`${t.httpUrl}/v1/rooms`, { headers: { authorization: `Bearer ${wrongKey}` } })).status).toBe(
+        401,
+      );
 
       // Message contents in every direction and path.
       for (const c of [viaHeader, viaProtocol]) expect((await c.join('room-a')).ok).toBe(true);
       viaHeader.send({ t: 'publish', room: 'room-a', event: 'chat', data: { text: 'CONTENT-publish-7f3a' } });
       secrets.push('CONTENT-publish-7f3a');
-      expect((await viaHeader.call((id) => ({ t: 'request', id, name: 'echo', data: 'CONTENT-request-91bc' }))).ok).toBe(true);
+      expect(
+        (await viaHeader.call((id) => ({ t: 'request', id, name: 'echo', data: 'CONTENT-request-91bc' }))).ok,
+      ).toBe(true);
       secrets.push('CONTENT-request-91bc');
       viaProtocol.send({ t: 'event', event: 'note', data: 'CONTENT-event-55d0' });
       secrets.push('CONTENT-event-55d0');
@@ -89,7 +93,11 @@ describe('logs from a server run', () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const events = (name: string) => lines.filter((l) => l['event'] === name);
-    expect(events('connection_opened').map((l) => l['userId']).sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(
+      events('connection_opened')
+        .map((l) => l['userId'])
+        .sort(),
+    ).toEqual(['alice', 'bob', 'carol']);
     for (const l of events('connection_opened')) expect(l).toMatchObject({ ip: '127.0.0.1' });
     const closes = events('connection_closed');
     expect(closes.map((l) => [l['userId'], l['code'], l['reason']]).sort()).toEqual([
@@ -97,7 +105,9 @@ describe('logs from a server run', () => {
       ['bob', 1006, 'payload_too_large'],
       ['carol', 4200, 'rate_limited'],
     ]);
-    expect(events('upgrade_rejected')).toEqual([expect.objectContaining({ reason: 'invalid_token', status: 401, ip: '127.0.0.1' })]);
+    expect(events('upgrade_rejected')).toEqual([
+      expect.objectContaining({ reason: 'invalid_token', status: 401, ip: '127.0.0.1' }),
+    ]);
     expect(events('api_auth_failed')).toEqual([expect.objectContaining({ path: '/v1/rooms', ip: '127.0.0.1' })]);
     expect(events('limit_exceeded').map((l) => [l['limit'], l['action']])).toEqual([
       ['rooms_per_connection', undefined],

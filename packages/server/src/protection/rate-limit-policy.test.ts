@@ -16,7 +16,13 @@ describe('RateLimiter', () => {
 
   it('allows the burst, rejects above it, closes after N violations inside the window', () => {
     const c = clock();
-    const rl = new RateLimiter({ messagesPerSecond: 10, messageBurst: 5, maxViolations: 3, violationWindowMs: 1000, now: c.now });
+    const rl = new RateLimiter({
+      messagesPerSecond: 10,
+      messageBurst: 5,
+      maxViolations: 3,
+      violationWindowMs: 1000,
+      now: c.now,
+    });
     for (let i = 0; i < 5; i++) expect(rl.check()).toBe('allow');
     expect(rl.check()).toBe('reject');
     expect(rl.check()).toBe('reject');
@@ -25,7 +31,13 @@ describe('RateLimiter', () => {
 
   it('does not close when violations are spread wider than the window', () => {
     const c = clock();
-    const rl = new RateLimiter({ messagesPerSecond: 1, messageBurst: 1, maxViolations: 3, violationWindowMs: 1000, now: c.now });
+    const rl = new RateLimiter({
+      messagesPerSecond: 1,
+      messageBurst: 1,
+      maxViolations: 3,
+      violationWindowMs: 1000,
+      now: c.now,
+    });
     // One violation per second: any 3 consecutive violations span 2 s, wider than the window.
     const decisions: string[] = [];
     for (let i = 0; i < 10; i++) {
@@ -39,7 +51,13 @@ describe('RateLimiter', () => {
 
   it('a well-behaved client at the sustained rate is never rejected', () => {
     const c = clock();
-    const rl = new RateLimiter({ messagesPerSecond: 100, messageBurst: 1, maxViolations: 1, violationWindowMs: 60_000, now: c.now });
+    const rl = new RateLimiter({
+      messagesPerSecond: 100,
+      messageBurst: 1,
+      maxViolations: 1,
+      violationWindowMs: 60_000,
+      now: c.now,
+    });
     for (let i = 0; i < 5000; i++) {
       expect(rl.check()).toBe('allow');
       c.advance(10);
@@ -47,19 +65,37 @@ describe('RateLimiter', () => {
   });
 
   it('rate 0 disables the limit', () => {
-    const rl = new RateLimiter({ messagesPerSecond: 0, messageBurst: 0, maxViolations: 1, violationWindowMs: 1000, now: () => 0 });
+    const rl = new RateLimiter({
+      messagesPerSecond: 0,
+      messageBurst: 0,
+      maxViolations: 1,
+      violationWindowMs: 1000,
+      now: () => 0,
+    });
     for (let i = 0; i < 10_000; i++) expect(rl.check()).toBe('allow');
   });
 
   it('a single-violation budget closes on the first violation', () => {
-    const rl = new RateLimiter({ messagesPerSecond: 1, messageBurst: 1, maxViolations: 1, violationWindowMs: 1000, now: () => 0 });
+    const rl = new RateLimiter({
+      messagesPerSecond: 1,
+      messageBurst: 1,
+      maxViolations: 1,
+      violationWindowMs: 1000,
+      now: () => 0,
+    });
     expect(rl.check()).toBe('allow');
     expect(rl.check()).toBe('close');
   });
 
   it('counts recent violations so the first after a calm period can be logged once', () => {
     const c = clock();
-    const rl = new RateLimiter({ messagesPerSecond: 1, messageBurst: 1, maxViolations: 5, violationWindowMs: 1000, now: c.now });
+    const rl = new RateLimiter({
+      messagesPerSecond: 1,
+      messageBurst: 1,
+      maxViolations: 5,
+      violationWindowMs: 1000,
+      now: c.now,
+    });
     expect(rl.recentViolations()).toBe(0);
     rl.check();
     rl.check();

@@ -68,6 +68,8 @@ describe('RoomPolicies', () => {
 
   it('refuses invalid policies at construction', () => {
     expect(() => new RoomPolicies([{ pattern: '' }])).toThrow(TypeError);
-    expect(() => new RoomPolicies([{ pattern: 'x', slowConsumer: 'bogus' as SlowConsumerPolicy }])).toThrow(/slowConsumer/);
+    expect(() => new RoomPolicies([{ pattern: 'x', slowConsumer: 'bogus' as SlowConsumerPolicy }])).toThrow(
+      /slowConsumer/,
+    );
   });
 });

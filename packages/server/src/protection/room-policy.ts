@@ -69,7 +69,9 @@ export class RoomPolicies {
         throw new TypeError(`rooms[${i}].pattern must be a non-empty string`);
       }
       if (p.slowConsumer !== undefined && !SLOW_CONSUMER_POLICIES.has(p.slowConsumer)) {
-        throw new TypeError(`rooms[${i}].slowConsumer must be 'close', 'drop' or 'latest', got ${String(p.slowConsumer)}`);
+        throw new TypeError(
+          `rooms[${i}].slowConsumer must be 'close', 'drop' or 'latest', got ${String(p.slowConsumer)}`,
+        );
       }
       return {
         re: compileRoomPattern(p.pattern),

@@ -5,9 +5,12 @@ import { RoomRules } from './room-rules.js';
 const rules = new RoomRules({ maxRoomNameLength: 16, maxRoomsPerConnection: 2 });
 
 describe('RoomRules', () => {
-  it.each(['chat', 'ticker:BTC-USD', 'org/42/chat', 'user@example.com', 'a_b.c', 'x'.repeat(16)])('accepts %s', (room) => {
-    expect(rules.checkName(room)).toBeUndefined();
-  });
+  it.each(['chat', 'ticker:BTC-USD', 'org/42/chat', 'user@example.com', 'a_b.c', 'x'.repeat(16)])(
+    'accepts %s',
+    (room) => {
+      expect(rules.checkName(room)).toBeUndefined();
+    },
+  );
 
   it.each([
     ['', 'empty'],

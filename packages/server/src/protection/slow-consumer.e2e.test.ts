@@ -55,7 +55,9 @@ async function traffic(
     for (let i = 0; i < PER_TICK; i++) {
       const seq = state.published++;
       const k = key?.(seq);
-      state.lastRecipients = t.server.to(room).emit('tick', { seq, key: k, pad: CHUNK }, k === undefined ? {} : { key: k });
+      state.lastRecipients = t.server
+        .to(room)
+        .emit('tick', { seq, key: k, pad: CHUNK }, k === undefined ? {} : { key: k });
     }
     await sleep(TICK_MS);
   }
@@ -98,7 +100,10 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
   }, 60_000);
 
   it('drop: the paused member skips messages, then a GAP notice accounts for every one it missed', async () => {
-    const { t, fast, fastMsgpack, slow, pause, resume } = await setup({ rooms: [{ pattern: 'feed:*', slowConsumer: 'drop' }] }, 'feed:1');
+    const { t, fast, fastMsgpack, slow, pause, resume } = await setup(
+      { rooms: [{ pattern: 'feed:*', slowConsumer: 'drop' }] },
+      'feed:1',
+    );
     pause();
     const state: Traffic = { published: 0, lastRecipients: 3 };
     await traffic(t, 'feed:1', state, (s) => s.lastRecipients < 3, 20_000);
@@ -107,7 +112,10 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
     await traffic(t, 'feed:1', state, () => false, 10 * TICK_MS);
     const published = state.published;
     resume();
-    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<ServerEnvelope, { t: 'notice' }>;
+    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<
+      ServerEnvelope,
+      { t: 'notice' }
+    >;
     const before = seqs(slow, 'feed:1');
     // What it received is an unbroken prefix; the notice counts exactly the rest.
     expect(before).toEqual(inOrder(before.length));
@@ -126,7 +134,10 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
   it('latest: a member that catches up receives the newest value per key, then a GAP for the rest', async () => {
     const keys = ['BTC', 'ETH', 'SOL', 'ADA', 'DOT'];
     const keyOf = (seq: number) => keys[seq % keys.length] ?? 'BTC';
-    const { t, fast, slow, pause, resume } = await setup({ rooms: [{ pattern: 'ticker:*', slowConsumer: 'latest' }] }, 'ticker:all');
+    const { t, fast, slow, pause, resume } = await setup(
+      { rooms: [{ pattern: 'ticker:*', slowConsumer: 'latest' }] },
+      'ticker:all',
+    );
     pause();
     const state: Traffic = { published: 0, lastRecipients: 3 };
     await traffic(t, 'ticker:all', state, (s) => s.lastRecipients < 3, 20_000, keyOf);
@@ -134,7 +145,10 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
     await traffic(t, 'ticker:all', state, () => false, 10 * TICK_MS, keyOf);
     const published = state.published;
     resume();
-    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<ServerEnvelope, { t: 'notice' }>;
+    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<
+      ServerEnvelope,
+      { t: 'notice' }
+    >;
     const got = seqs(slow, 'ticker:all');
     // An unbroken prefix, then the replayed newest values (one per key, in publish order).
     let prefix = 0;
@@ -155,20 +169,32 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
 
   it('latest via the HTTP API: the key field picks the conflation slot', async () => {
     const apiKey = 'conflation-test-api-key-123';
-    const { t, slow, pause, resume } = await setup({ apiKey, rooms: [{ pattern: 'ticker:*', slowConsumer: 'latest' }] }, 'ticker:api');
+    const { t, slow, pause, resume } = await setup(
+      { apiKey, rooms: [{ pattern: 'ticker:*', slowConsumer: 'latest' }] },
+      'ticker:api',
+    );
     pause();
     const state: Traffic = { published: 0, lastRecipients: 3 };
     await traffic(t, 'ticker:api', state, (s) => s.lastRecipients < 3, 20_000);
     expect(state.lastRecipients).toBe(2);
     // While it is behind, the backend publishes prices: three per symbol, and two without a key.
     const post = (body: object) =>
-      fetch(`${t.httpUrl}/v1/publish`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: JSON.stringify(body) });
+      fetch(`${t.httpUrl}/v1/publish`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify(body),
+      });
     for (const price of [1, 2, 3]) {
-      for (const key of ['BTC', 'ETH']) expect((await post({ room: 'ticker:api', event: 'price', key, data: { key, price } })).status).toBe(200);
+      for (const key of ['BTC', 'ETH'])
+        expect((await post({ room: 'ticker:api', event: 'price', key, data: { key, price } })).status).toBe(200);
     }
-    for (const status of ['open', 'halted']) expect((await post({ room: 'ticker:api', event: 'status', data: { status } })).status).toBe(200);
+    for (const status of ['open', 'halted'])
+      expect((await post({ room: 'ticker:api', event: 'status', data: { status } })).status).toBe(200);
     resume();
-    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<ServerEnvelope, { t: 'notice' }>;
+    const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<
+      ServerEnvelope,
+      { t: 'notice' }
+    >;
     const replayed = slow.pushes('ticker:api').filter((p) => p.event !== 'tick');
     expect(replayed.map((p) => [p.event, p.data])).toEqual([
       ['price', { key: 'BTC', price: 3 }],

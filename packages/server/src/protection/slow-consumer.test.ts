@@ -99,7 +99,10 @@ describe('SlowConsumers', () => {
     sc.left(c, 'l');
     expect(drops).toEqual([['latest', 2]]);
     sc.closed(c);
-    expect(drops).toEqual([['latest', 2], ['drop', 1]]);
+    expect(drops).toEqual([
+      ['latest', 2],
+      ['drop', 1],
+    ]);
     expect(sc.isPaused(c)).toBe(false);
     expect(sc.pausedRooms).toBe(0);
   });
@@ -112,7 +115,10 @@ describe('SlowConsumers', () => {
     expect(sc.joined(c, 'd2')).toBe(false);
     expect(sc.joined(c, 'chat')).toBe(true);
     sc.published('d2', 'e', undefined, 'x');
-    expect(sc.resume(c).map((x) => [x.room, x.missed])).toEqual([['d', 0], ['d2', 1]]);
+    expect(sc.resume(c).map((x) => [x.room, x.missed])).toEqual([
+      ['d', 0],
+      ['d2', 1],
+    ]);
   });
 
   it('evicted latest slots count as missed', () => {

@@ -168,7 +168,12 @@ export class SlowConsumers<T> {
     let stream = this.#streams.get(room);
     if (stream === undefined) {
       const policy = this.#policyFor(room);
-      stream = { seq: 0, pausedCount: 0, policy, latest: policy === 'latest' ? new LatestValues<T>(this.#maxLatestKeys) : undefined };
+      stream = {
+        seq: 0,
+        pausedCount: 0,
+        policy,
+        latest: policy === 'latest' ? new LatestValues<T>(this.#maxLatestKeys) : undefined,
+      };
       this.#streams.set(room, stream);
     }
     stream.pausedCount++;

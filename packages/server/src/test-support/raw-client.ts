@@ -42,7 +42,9 @@ export class RawClient {
         }
       }
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** Opens a connection and waits for the `welcome` envelope. */
@@ -110,7 +112,10 @@ export class RawClient {
   async call(make: (id: number) => ClientEnvelope, timeoutMs = 5000): Promise<Extract<ServerEnvelope, { t: 'reply' }>> {
     const id = this.id();
     this.send(make(id));
-    return (await this.next((e) => e.t === 'reply' && e.id === id, timeoutMs)) as Extract<ServerEnvelope, { t: 'reply' }>;
+    return (await this.next((e) => e.t === 'reply' && e.id === id, timeoutMs)) as Extract<
+      ServerEnvelope,
+      { t: 'reply' }
+    >;
   }
 
   join(room: string, presence = false): Promise<Extract<ServerEnvelope, { t: 'reply' }>> {

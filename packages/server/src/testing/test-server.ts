@@ -35,7 +35,9 @@ export interface TestServer<C extends Contract = AnyContract> {
  * const ws = new WebSocket(t.url, ['switchyard.v2.json'], { headers: { authorization: `Bearer ${t.token('alice')}` } });
  * await t.close();
  */
-export async function startTestServer<C extends Contract = AnyContract>(options: TestServerOptions = {}): Promise<TestServer<C>> {
+export async function startTestServer<C extends Contract = AnyContract>(
+  options: TestServerOptions = {},
+): Promise<TestServer<C>> {
   const { secret: given, ...rest } = options;
   const secret = given ?? options.auth?.secret;
   const hsSecret = typeof secret === 'string' ? secret : randomBytes(32).toString('hex');
@@ -52,7 +54,10 @@ export async function startTestServer<C extends Contract = AnyContract>(options:
     httpUrl: `http://127.0.0.1:${port}`,
     secret: hsSecret,
     token: (sub, claims = {}, opts = {}) =>
-      signToken({ ...claims, sub }, { secret: hsSecret, ...(opts.expiresIn === undefined ? {} : { expiresIn: opts.expiresIn }) }),
+      signToken(
+        { ...claims, sub },
+        { secret: hsSecret, ...(opts.expiresIn === undefined ? {} : { expiresIn: opts.expiresIn }) },
+      ),
     close: () => server.close({ graceMs: 1000 }),
   };
 }

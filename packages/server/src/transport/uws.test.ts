@@ -128,7 +128,10 @@ describe('uWS transport rules', () => {
     clients[0]!.send('go');
     for (let i = 0; i < 100 && received[0]!.length + received[1]!.length < 5; i++) await sleep(10);
     expect(inline).toEqual([true, true]);
-    expect(received).toEqual([['a0', 'b0', 'c0'], ['a1', 'b1']]);
+    expect(received).toEqual([
+      ['a0', 'b0', 'c0'],
+      ['a1', 'b1'],
+    ]);
     for (const ws of clients) ws.close();
   });
 

@@ -17,7 +17,14 @@
  *    corked that socket for the handler already.
  */
 import uWS from 'uWebSockets.js';
-import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  WebSocket,
+  us_listen_socket,
+  us_socket_context_t,
+} from 'uWebSockets.js';
 import { assertNativeUws } from './uws-guard.js';
 import { serveApi } from './uws-http-api.js';
 import type {
@@ -164,7 +171,8 @@ function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: s
         if (!aborted) writeReply(res, r);
       },
       () => {
-        if (!aborted) writeReply(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' });
+        if (!aborted)
+          writeReply(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' });
       },
     );
   } else {
