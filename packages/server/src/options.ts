@@ -75,6 +75,22 @@ export interface LimitOptions {
   maxHttpBodyBytes?: number;
 }
 
+/**
+ * Multi-node mode: nodes started with the same Redis and the same JWT key serve the same rooms
+ * (docs/scaling.md). Unset: a single node, in memory.
+ */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key and channel, so several clusters can share one Redis. @default 'switchyard' */
+  prefix?: string;
+  /**
+   * Messages a node holds for other nodes while Redis is unreachable or slow to acknowledge; past
+   * it, cross-node copies are refused (docs/scaling.md). @default 10000
+   */
+  maxQueue?: number;
+}
+
 /** Options of `createServer()`. */
 export interface ServerOptions {
   /** Interface to bind. @default '127.0.0.1' when no key is configured, else '0.0.0.0' */
@@ -110,6 +126,8 @@ export interface ServerOptions {
   metricsPort?: number;
   /** Seconds to wait for sockets to close on shutdown before forcing exit. @default 10 */
   shutdownGraceSec?: number;
+  /** Join a cluster of nodes through Redis; unset: a single node in memory. */
+  redis?: RedisOptions;
   /** Log level for the built-in pino logger. @default 'info' */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
