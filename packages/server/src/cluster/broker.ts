@@ -1,6 +1,12 @@
+/**
+ * The cluster seam: how the nodes of one cluster reach each other. The core talks only to these
+ * interfaces; the in-memory {@link LocalBroker} serves a single node, the Redis broker a cluster,
+ * and another engine (NATS) can be added behind the same shape.
+ */
+
 /** What a node hears from the cluster. */
 export interface BrokerListener {
-  /** A message published to a room's channel by any node, this one included (Redis echoes to self). */
+  /** A message published to a room's channel by any node, this one included (the engine echoes to self). */
   roomMessage(room: string, message: Uint8Array): void;
   /** A message on the node-wide control channel (user-directed operations, presence notices). */
   controlMessage(message: Uint8Array): void;
@@ -14,13 +20,15 @@ export interface BrokerListener {
 export interface Broker {
   /** False for the in-memory single node (nothing crosses a process). */
   readonly clustered: boolean;
+  /** Whether the link to the engine is up (always true for the in-memory broker). */
   readonly connected: boolean;
   /** Messages waiting to be written or acknowledged by the engine. */
   readonly queueDepth: number;
+  /** Connects and subscribes the control channel; `listener` hears everything from then on. */
   start(listener: BrokerListener): Promise<void>;
   /**
    * Sends `message` to every node subscribed to `room`; publishes of one event-loop turn are
-   * pipelined. false: refused because the outgoing queue is full (documented overflow). Never throws.
+   * pipelined. `false`: refused because the outgoing queue is full (documented overflow). Never throws.
    */
   publish(room: string, message: Uint8Array): boolean;
   /** Same, on the control channel every node subscribes to. */
@@ -29,17 +37,22 @@ export interface Broker {
   subscribe(room: string): Promise<void>;
   /** Last local member left `room`. */
   unsubscribe(room: string): Promise<void>;
+  /** Flushes what it can, then disconnects. */
   close(): Promise<void>;
 }
 
 /** What a broker reports (wired to Prometheus by the server). */
 export interface BrokerMetrics {
+  /** The link went down (false) or came back (true). */
   linkChanged(connected: boolean): void;
+  /** Messages handed to the engine (counted when acknowledged). */
   published(messages: number, bytes: number): void;
+  /** Messages received from the engine. */
   received(messages: number, bytes: number): void;
-  /** Refused: the outgoing queue was full. */
+  /** Messages refused because the outgoing queue was full, or refused by the engine. */
   dropped(messages: number): void;
+  /** The link came back after a loss. */
   reconnected(): void;
-  /** Time from writing a message to the engine acknowledging it. */
+  /** Seconds from writing a publish to the engine's acknowledgement. */
   publishLatency(seconds: number): void;
 }

@@ -1,27 +1,28 @@
-import type { Broker } from './broker.js';
+import type { Broker, BrokerListener } from './broker.js';
 
 /**
- * The single node's broker: nothing crosses a process, so publishing and subscribing do nothing.
- * Local members are reached by the node's own fan-out before anything is handed to a broker.
+ * The single-node broker, the default: nothing crosses a process, so there is nothing to send.
+ * The core delivers locally and publishes here only to keep one path for every node kind.
  */
 export class LocalBroker implements Broker {
   readonly clustered = false;
   readonly connected = true;
   readonly queueDepth = 0;
 
-  async start(): Promise<void> {}
-
-  publish(): boolean {
+  /** Nothing to connect. */
+  async start(_listener: BrokerListener): Promise<void> {}
+  /** Accepts and discards: local delivery already happened. */
+  publish(_room: string, _message: Uint8Array): boolean {
     return true;
   }
-
-  publishControl(): boolean {
+  /** Accepts and discards. */
+  publishControl(_message: Uint8Array): boolean {
     return true;
   }
-
-  async subscribe(): Promise<void> {}
-
-  async unsubscribe(): Promise<void> {}
-
+  /** Nothing to subscribe. */
+  async subscribe(_room: string): Promise<void> {}
+  /** Nothing to unsubscribe. */
+  async unsubscribe(_room: string): Promise<void> {}
+  /** Nothing to close. */
   async close(): Promise<void> {}
 }
