@@ -17,6 +17,7 @@ import type { RoomPolicies } from './protection/room-policy.js';
 import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
 import type { RequestResult, Router } from './router.js';
+import type { PresenceReader } from './rooms/presence-reader.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -41,6 +42,8 @@ export interface DispatchDeps {
   readonly rules: RoomRules;
   readonly policies: RoomPolicies;
   readonly publishes: DeferredQueue<QueuedPublish>;
+  /** Who is where: this node's registry, or the cluster's shared membership. */
+  readonly presence: PresenceReader;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
 }
@@ -286,8 +289,20 @@ export class ClientDispatcher {
     }
     this.#d.hub.join(conn, room, presence);
     const withPresence = presence && this.#d.policies.resolve(room).presence;
-    const result: JoinResult = withPresence ? { room, presence: this.#d.hub.presence(room) } : { room };
-    replyOk(conn, id, result);
+    if (!withPresence) return replyOk(conn, id, { room } satisfies JoinResult);
+    let snapshot = this.#d.presence.snapshot(room);
+    if (snapshot instanceof Promise) {
+      snapshot = await snapshot.catch((err: unknown) => {
+        // The join itself worked; without the cluster's membership, this node's members answer.
+        this.#d.logger.warn(
+          { event: 'presence_unavailable', connectionId: conn.id, room, err },
+          'presence read failed',
+        );
+        return this.#d.hub.presence(room);
+      });
+      if (conn.closed) return;
+    }
+    replyOk(conn, id, { room, presence: snapshot } satisfies JoinResult);
   }
 
   #publish(conn: ServerConnection, envelope: PublishEnvelope): void {
@@ -332,7 +347,15 @@ export class ClientDispatcher {
     const allowed = (await this.#authorize(conn, 'presence', room)) && this.#d.policies.resolve(room).presence;
     if (conn.closed) return;
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to read presence of '${room}'`);
-    replyOk(conn, id, this.#d.hub.presence(room));
+    let snapshot;
+    try {
+      snapshot = await this.#d.presence.snapshot(room);
+    } catch (err) {
+      this.#d.logger.warn({ event: 'presence_unavailable', connectionId: conn.id, room, err }, 'presence read failed');
+      return replyError(conn, id, ErrorCode.UNAVAILABLE, 'presence is unavailable: the cluster cannot be reached');
+    }
+    if (conn.closed) return;
+    replyOk(conn, id, snapshot);
   }
 
   #refresh(conn: ServerConnection, id: RequestId, token: string): void {

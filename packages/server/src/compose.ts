@@ -2,8 +2,12 @@ import { CloseCode, type CodecName } from '@switchyard/protocol';
 import { createTokenVerifier, type TokenVerifier } from './auth/index.js';
 import type { AuthorizeHook } from './authorize.js';
 import { ClientDispatcher, type HandlerContext, type QueuedPublish } from './client-messages.js';
-import { LocalBroker } from './cluster/local-broker.js';
 import type { Broker } from './cluster/broker.js';
+import { BrokerOutbox } from './cluster/cluster-outbox.js';
+import { ClusterInbox } from './cluster/cluster-inbox.js';
+import { ClusterMembership } from './cluster/cluster-membership.js';
+import { createRedisEngine, type ClusterEngine } from './cluster/create-cluster.js';
+import { LocalBroker } from './cluster/local-broker.js';
 import { ConnectionIds } from './connection-id.js';
 import { ServerConnection } from './connection.js';
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http-routes.js';
@@ -19,6 +23,8 @@ import { OriginPolicy } from './protection/origin.js';
 import { RoomPolicies } from './protection/room-policy.js';
 import { RoomRules } from './protection/room-rules.js';
 import { SlowConsumers } from './protection/slow-consumer.js';
+import { PresenceFanOut } from './rooms/presence-fan-out.js';
+import { ClusterPresenceReader, LocalPresenceReader, type PresenceReader } from './rooms/presence-reader.js';
 import { runClientPublish } from './publish/client-publish.js';
 import type { EncodedPush } from './publish/encoded-push.js';
 import { Publisher } from './publish/publisher.js';
@@ -66,8 +72,16 @@ export interface ServerParts {
   readonly hooks: AuthorizeHook[];
   readonly publishes: DeferredQueue<QueuedPublish>;
   readonly transport: Transport<SocketState>;
+  /** Who is where (the whole cluster's answer in a cluster). */
+  readonly presence: PresenceReader;
+  /** Settles once the cluster link is started (at once on a single node). */
+  readonly started: Promise<void>;
+  /** Closes a user's connections on this node and asks the other nodes to do the same; returns this node's count. */
+  disconnectUser(userId: string, code: number): number;
   /** Stops the periodic work (the backpressure sweep). */
   stopTimers(): void;
+  /** Leaves the cluster: removes this node's membership and closes the broker. */
+  stopCluster(): Promise<void>;
 }
 
 function isReady(state: ServerState): boolean {
@@ -143,16 +157,51 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     },
     options.app,
   );
-  const broker: Broker = new LocalBroker();
-  const hub = new Hub({ transport, codecs: formats.codecs, metrics, logger, policies, slow });
+  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics);
+
+  // The cluster, when there is one: the broker carries pushes and user-directed operations, the
+  // shared membership answers presence for every node.
+  const engine =
+    options.redis?.url === undefined ? undefined : createRedisEngine(options.redis, metrics.broker, logger);
+  const broker: Broker = engine?.broker ?? new LocalBroker();
+  const membership =
+    engine === undefined
+      ? undefined
+      : new ClusterMembership({
+          nodeId: engine.nodeId,
+          broker,
+          presence: engine.presence,
+          fanOut: presenceFanOut,
+          logger,
+        });
+  const hub = new Hub({
+    transport,
+    codecs: formats.codecs,
+    metrics,
+    logger,
+    policies,
+    slow,
+    presenceFanOut,
+    ...(membership === undefined ? {} : { rooms: membership, presence: membership }),
+  });
   metrics.setGaugeSource({
     connections: () => hub.connections.size,
     rooms: () => hub.registry.size,
     subscriptions: () => hub.registry.subscriptions,
+    ...(engine === undefined
+      ? {}
+      : { brokerConnected: () => (broker.connected ? 1 : 0), brokerQueueDepth: () => broker.queueDepth }),
   });
+  const presence: PresenceReader =
+    engine === undefined ? new LocalPresenceReader(hub) : new ClusterPresenceReader(engine.presence);
 
   // The one publish path
-  const publisher = new Publisher({ hub, metrics });
+  const outbox = engine === undefined ? undefined : new BrokerOutbox(broker, engine.nodeId, formats.canonical);
+  const publisher = new Publisher({ hub, metrics, outbox });
+  const disconnectUser = (userId: string, code: number): number => {
+    outbox?.disconnectUser(userId, code);
+    return disconnectLocalUser(hub, userId, code);
+  };
   const publishes = new DeferredQueue<QueuedPublish>(
     (item) => runClientPublish(publisher, logger, item),
     (err) => logger.error({ event: 'publish_failed', err }, 'publish failed'),
@@ -169,6 +218,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     rules: roomRules,
     policies,
     publishes,
+    presence,
     metrics,
     logger,
   });
@@ -181,9 +231,9 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     facade: {
       publish: (room, event, data, opts) =>
         publisher.toRoom(room, event, data, { key: opts?.key, since: performance.now() }).recipients,
-      disconnectUser: (userId, code) => disconnectLocalUser(hub, userId, code ?? CloseCode.KICKED),
-      presence: (room) => hub.presence(room),
-      rooms: () => hub.rooms().map(({ room, members }) => ({ room, members })),
+      disconnectUser: (userId, code) => disconnectUser(userId, code ?? CloseCode.KICKED),
+      presence: (room) => presence.snapshot(room),
+      rooms: () => presence.rooms(),
     },
   });
   const socketEvents: SocketEventDeps = {
@@ -237,6 +287,8 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   };
   transport.serve(handlers);
 
+  const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, logger);
+
   const sweep = setInterval(() => {
     for (const conn of hub.connections.values()) hub.checkBackpressure(conn);
   }, BACKPRESSURE_SWEEP_MS);
@@ -254,8 +306,72 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     hooks,
     publishes,
     transport,
+    presence,
+    started,
+    disconnectUser,
     stopTimers: () => clearInterval(sweep),
+    async stopCluster() {
+      if (engine === undefined) return;
+      // Leaves announced by the closing connections are written before this node's entries go.
+      await engine.presence.close().catch((err: unknown) => {
+        logger.warn({ event: 'cluster_failed', operation: 'presence_close', err }, 'could not remove presence');
+      });
+      await broker.close();
+    },
   };
+}
+
+/**
+ * Connects a cluster node: the broker starts delivering, the shared membership starts its
+ * heartbeats and reaper, and a link that comes back rebuilds this node's share of the membership.
+ * Resolves at once on a single node.
+ */
+function startCluster(
+  engine: ClusterEngine | undefined,
+  membership: ClusterMembership | undefined,
+  outbox: BrokerOutbox | undefined,
+  hub: Hub,
+  formats: WireFormats,
+  fanOut: PresenceFanOut,
+  logger: Logger,
+): Promise<void> {
+  if (engine === undefined || membership === undefined) return Promise.resolve();
+  let wasDown = false;
+  const resync = (): void => {
+    engine.presence.resync(hub.registry.usersByRoom()).then(
+      (changes) => {
+        for (const change of changes) membership.announce(change);
+      },
+      (err: unknown) => logger.warn({ event: 'cluster_failed', operation: 'resync', err }, 'presence resync failed'),
+    );
+  };
+  const inbox = new ClusterInbox({
+    nodeId: engine.nodeId,
+    hub,
+    formats,
+    fanOut,
+    logger,
+    disconnectUser: (userId, code) => disconnectLocalUser(hub, userId, code),
+    linkChanged: (connected) => {
+      if (!connected) {
+        wasDown = true;
+        logger.warn({ event: 'cluster_link_down', nodeId: engine.nodeId }, 'cluster broker unreachable');
+        return;
+      }
+      logger.info({ event: 'cluster_link_up', nodeId: engine.nodeId }, 'cluster broker reachable');
+      if (wasDown) resync();
+      wasDown = false;
+      outbox?.flushGaps();
+    },
+  });
+  return engine.broker.start(inbox).then(() => {
+    engine.presence.start((reaped) => {
+      for (const { room, userId, connections } of reaped) {
+        if (connections === 0) membership.announce({ room, change: 'leave', userId, connections });
+      }
+    });
+    logger.info({ event: 'cluster_joined', nodeId: engine.nodeId }, 'joined the cluster');
+  });
 }
 
 /** Closes every connection of `userId` on this node; returns how many. */

@@ -1,4 +1,4 @@
-import type { Codec, PresenceSnapshot, ServerEnvelope } from '@switchyard/protocol';
+import type { Codec, PresenceSnapshot } from '@switchyard/protocol';
 import { NoticeCode, CloseCode } from '@switchyard/protocol';
 import type { ConnectionHost, ServerConnection } from './connection.js';
 import { DeadlineWheel } from './deadline-wheel.js';
@@ -7,6 +7,7 @@ import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
+import type { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { presenceTopic, roomTopic } from './topics.js';
 import type { EncodedPush } from './publish/encoded-push.js';
 import type { Transport } from './transport/types.js';
@@ -22,7 +23,9 @@ export interface HubDeps {
   readonly slow: SlowConsumers<EncodedPush>;
   /** Told when a room gets its first local member and loses its last (a broker subscribes only to those). */
   readonly rooms?: RoomWatcher;
-  /** Decides and sends presence notices; unset: this node's own members decide (the single node). */
+  /** Sends presence changes to members that asked for them. */
+  readonly presenceFanOut: PresenceFanOut;
+  /** Decides presence across nodes; unset: this node's own members decide (the single node). */
   readonly presence?: PresenceHooks;
 }
 
@@ -32,10 +35,13 @@ export interface RoomWatcher {
   closed(room: string): void;
 }
 
-/** Membership changes of rooms whose policy enables presence, for whoever decides the notices. */
+/**
+ * Every membership change of this node, for a cluster's shared membership. `announce` tells
+ * whether the room's policy enables presence notices.
+ */
 export interface PresenceHooks {
-  joined(room: string, userId: string, change: JoinChange): void;
-  left(room: string, userId: string, change: LeaveChange): void;
+  joined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void;
+  left(room: string, conn: ServerConnection, change: LeaveChange, announce: boolean): void;
 }
 
 /** A room with its member counts. */
@@ -108,7 +114,7 @@ export class Hub implements ConnectionHost {
     const change = this.registry.add(room, conn);
     if (change?.firstInRoom) this.#deps.rooms?.opened(room);
     // Announce before subscribing the newcomer: it learns about itself from the join reply.
-    if (change !== undefined && policy.presence) this.#presenceJoined(room, conn.userId, change);
+    if (change !== undefined) this.#presenceJoined(room, conn, change, policy.presence);
     conn.setRoomFlags(room, { presence: wantsPresence });
     if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
     if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
@@ -122,8 +128,7 @@ export class Hub implements ConnectionHost {
     this.#deps.slow.left(conn.slow, room);
     const change = this.registry.remove(room, conn);
     if (change?.lastInRoom) this.#deps.rooms?.closed(room);
-    if (change !== undefined && this.#deps.policies.resolve(room).presence)
-      this.#presenceLeft(room, conn.userId, change);
+    if (change !== undefined) this.#presenceLeft(room, conn, change, this.#deps.policies.resolve(room).presence);
     return true;
   }
 
@@ -240,26 +245,22 @@ export class Hub implements ConnectionHost {
     return conn.roomFlags.has(room) && conn.slow.paused?.has(room) !== true;
   }
 
-  #presenceJoined(room: string, userId: string, change: JoinChange): void {
-    if (this.#deps.presence !== undefined) this.#deps.presence.joined(room, userId, change);
-    else if (change.firstForUser) this.announcePresence(room, 'join', userId, change.connections);
+  #presenceJoined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void {
+    if (this.#deps.presence !== undefined) this.#deps.presence.joined(room, conn, change, announce);
+    else if (announce && change.firstForUser) {
+      this.#deps.presenceFanOut.announce({
+        room,
+        change: 'join',
+        userId: conn.userId,
+        connections: change.connections,
+      });
+    }
   }
 
-  #presenceLeft(room: string, userId: string, change: LeaveChange): void {
-    if (this.#deps.presence !== undefined) this.#deps.presence.left(room, userId, change);
-    else if (change.lastForUser) this.announcePresence(room, 'leave', userId, 0);
-  }
-
-  /** Sends a presence change to this node's members of `room` that asked for presence. */
-  announcePresence(room: string, change: 'join' | 'leave', userId: string, connections: number): void {
-    const envelope: ServerEnvelope = { t: 'presence', room, change, userId, connections };
-    for (const codec of this.#deps.codecs) {
-      const topic = presenceTopic(codec, room);
-      const count = this.#deps.transport.numSubscribers(topic);
-      if (count === 0) continue;
-      const frame = codec.encode(envelope);
-      this.#deps.transport.publish(topic, frame, codec.binary);
-      this.#deps.metrics.messageSent(codec.name, 'presence', frameBytes(frame), count);
+  #presenceLeft(room: string, conn: ServerConnection, change: LeaveChange, announce: boolean): void {
+    if (this.#deps.presence !== undefined) this.#deps.presence.left(room, conn, change, announce);
+    else if (announce && change.lastForUser) {
+      this.#deps.presenceFanOut.announce({ room, change: 'leave', userId: conn.userId, connections: 0 });
     }
   }
 }

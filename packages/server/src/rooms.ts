@@ -91,6 +91,11 @@ export class RoomRegistry<M extends RoomMember> {
     return this.#rooms.get(room)?.users.size ?? 0;
   }
 
+  /** Every non-empty room's users and their connection counts (for rebuilding a cluster's shared membership). */
+  usersByRoom(): Map<string, ReadonlyMap<string, number>> {
+    return new Map([...this.#rooms].map(([room, entry]) => [room, new Map(entry.users)]));
+  }
+
   /** Every non-empty room with its member (connection) count. */
   list(): { room: string; members: number }[] {
     return [...this.#rooms].map(([room, entry]) => ({ room, members: entry.members.size }));

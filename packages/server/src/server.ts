@@ -2,7 +2,8 @@ import { CloseCode, NoticeCode, type AnyContract, type Contract, type PresenceSn
 import type { AuthorizeHook } from './authorize.js';
 import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator } from './broadcast.js';
 import type { HandlerContext } from './client-messages.js';
-import { compose, disconnectLocalUser, isReady, type ServerParts } from './compose.js';
+import { compose, isReady, type ServerParts } from './compose.js';
+import type { RoomSummary } from './rooms/presence-reader.js';
 import { isSendableCloseCode, type Connection, type JoinOptions } from './connection.js';
 import { METRICS_PATH } from './http-routes.js';
 import type { RoomInfo } from './hub.js';
@@ -43,6 +44,11 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       connected: (conn) => this.emitConnection(conn),
       disconnected: (conn, info) => this.emitDisconnect(conn, info),
     });
+    // An embedded server never calls listen(); a cluster that cannot start is logged, and the
+    // broker keeps reconnecting on its own.
+    this.#parts.started.catch((err: unknown) => {
+      this.logger.error({ event: 'cluster_failed', operation: 'start', err }, 'could not join the cluster');
+    });
   }
 
   get metrics(): ServerMetrics {
@@ -61,6 +67,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     const { state, options, transport } = this.#parts;
     if (state.shuttingDown) throw new Error('the server is closed');
     const bindHost = host ?? options.host;
+    await this.#parts.started;
     const bound = await transport.listen(bindHost, port ?? options.port);
     if (options.metricsPort !== undefined && options.metrics) {
       await transport.listenSideHttp(bindHost, options.metricsPort, [METRICS_PATH]);
@@ -76,7 +83,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
   }
 
   async #shutdown(graceMs: number): Promise<void> {
-    const { state, transport, publishes, hub, broker } = this.#parts;
+    const { state, transport, publishes, hub } = this.#parts;
     state.shuttingDown = true;
     transport.stopListening();
     publishes.flush();
@@ -87,7 +94,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     const deadline = Date.now() + graceMs;
     while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.#parts.stopTimers();
-    await broker.close();
+    await this.#parts.stopCluster();
     state.listening = false;
     this.logger.info({ event: 'closed', remaining: hub.connections.size }, 'server closed');
   }
@@ -159,6 +166,14 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     if (!isSendableCloseCode(code)) {
       throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
     }
-    return disconnectLocalUser(this.#parts.hub, userId, code);
+    return this.#parts.disconnectUser(userId, code);
+  }
+
+  fetchPresence(room: string): Promise<PresenceSnapshot> {
+    return Promise.resolve(this.#parts.presence.snapshot(room));
+  }
+
+  async fetchRooms(): Promise<RoomSummary[]> {
+    return [...(await this.#parts.presence.rooms())];
   }
 }

@@ -4,6 +4,7 @@ import { msgpackCodec, msgpackV2Codec } from '@switchyard/protocol/msgpack';
 import { ServerConnection } from './connection.js';
 import { Hub } from './hub.js';
 import { EncodedPush } from './publish/encoded-push.js';
+import { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { RoomPolicies } from './protection/room-policy.js';
 import { SlowConsumers } from './protection/slow-consumer.js';
@@ -92,7 +93,15 @@ function setup() {
   };
   const policies = new RoomPolicies();
   const slow = new SlowConsumers<never>({ maxBackpressure: 1 << 20, policyFor: () => 'close' });
-  const hub = new Hub({ transport, codecs, metrics, logger: console as never, policies, slow: slow as never });
+  const hub = new Hub({
+    transport,
+    codecs,
+    metrics,
+    logger: console as never,
+    policies,
+    slow: slow as never,
+    presenceFanOut: new PresenceFanOut(transport, codecs, metrics),
+  });
   let n = 0;
   const connect = (userId: string, codec: Codec) => {
     const socket = new FakeSocket(transport);
@@ -232,6 +241,7 @@ describe('slow consumer catch-up on topics', () => {
       logger: console as never,
       policies: new RoomPolicies([{ pattern: '*', slowConsumer: 'latest' }]),
       slow: slow as never,
+      presenceFanOut: new PresenceFanOut(transport, codecs, noopMetrics),
     });
     const socket = new FillingSocket(transport, 1000);
     const conn = new ServerConnection(

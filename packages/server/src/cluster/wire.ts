@@ -39,9 +39,12 @@ export interface PushMessage {
   readonly origin: string;
   readonly room: string;
   readonly format: WireFormatName;
-  readonly frame: Uint8Array;
+  /** The frame; a string is written as its UTF-8 bytes (a JSON frame), and decodes as bytes. */
+  readonly frame: Uint8Array | string;
   /** The publisher's own connection, which must not receive the frame. */
   readonly except?: string;
+  /** Conflation key for rooms with the `latest` slow-consumer policy (a field appended in the same version). */
+  readonly key?: string;
 }
 /** Messages for a room may have been lost (the origin's link to the engine dropped). */
 export interface GapMessage {
@@ -57,7 +60,8 @@ export interface UserPushMessage {
   readonly origin: string;
   readonly userId: string;
   readonly format: WireFormatName;
-  readonly frame: Uint8Array;
+  /** The frame; a string is written as its UTF-8 bytes. */
+  readonly frame: Uint8Array | string;
 }
 /** Close every connection of one user. */
 export interface DisconnectUserMessage {
@@ -123,6 +127,9 @@ class FieldWriter {
   bytes(value: Uint8Array): this {
     return this.#add(value, value.byteLength);
   }
+  frame(value: Uint8Array | string): this {
+    return typeof value === 'string' ? this.string(value) : this.bytes(value);
+  }
   u8(value: number): this {
     return this.bytes(Uint8Array.of(value));
   }
@@ -178,8 +185,9 @@ export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
       return w
         .string(message.room)
         .u8(WireFormatCode[message.format])
-        .bytes(message.frame)
+        .frame(message.frame)
         .string(message.except ?? '')
+        .string(message.key ?? '')
         .finish('push');
     case 'gap':
       return w
@@ -187,7 +195,7 @@ export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
         .bytes(message.missed === undefined ? EMPTY : u32Bytes(checkUint(message.missed, 0xffffffff, 'missed')))
         .finish('gap');
     case 'user-push':
-      return w.string(message.userId).u8(WireFormatCode[message.format]).bytes(message.frame).finish('user-push');
+      return w.string(message.userId).u8(WireFormatCode[message.format]).frame(message.frame).finish('user-push');
     case 'disconnect-user':
       return w
         .string(message.userId)
@@ -232,6 +240,10 @@ class FieldReader {
     }
     this.#offset += size;
     return size;
+  }
+  /** True while fields remain (fields appended by a newer release of the same version are optional). */
+  more(): boolean {
+    return this.#offset < this.#bytes.byteLength;
   }
   string(): string {
     const size = this.#next();
@@ -280,9 +292,16 @@ export function decodeClusterMessage(bytes: Uint8Array): ClusterMessage | undefi
       const format = r.format();
       const frame = r.bytes();
       const except = r.string();
-      return except === ''
-        ? { kind: 'push', origin, room, format, frame }
-        : { kind: 'push', origin, room, format, frame, except };
+      const key = r.more() ? r.string() : '';
+      return {
+        kind: 'push',
+        origin,
+        room,
+        format,
+        frame,
+        ...(except === '' ? {} : { except }),
+        ...(key === '' ? {} : { key }),
+      };
     }
     case WireKind.gap: {
       const origin = r.string();

@@ -38,7 +38,7 @@ export class EncodedPush {
    * into the envelope when a recipient of another format needs it.
    */
   static fromFrame(
-    room: string,
+    room: string | undefined,
     key: string | undefined,
     codec: Codec,
     frame: Frame,

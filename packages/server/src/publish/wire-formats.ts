@@ -53,22 +53,29 @@ export class WireFormats {
     return this.#byId.get('json1');
   }
 
-  /**
-   * Decodes a push frame encoded by another node in format `id`.
-   * @throws ProtocolError when the frame is not a valid push
-   */
-  decodePush(id: WireFormatId, frame: Frame): PushEnvelope {
+  /** A codec of format `id` without a frame-size limit, for frames from other nodes. */
+  decoderFor(id: WireFormatId): Codec {
     let decoder = this.#decoders.get(id);
     if (decoder === undefined) {
       decoder = makeDecoder(id);
       this.#decoders.set(id, decoder);
     }
+    return decoder;
+  }
+
+  /**
+   * Decodes a push frame encoded by another node in format `id`.
+   * @throws ProtocolError when the frame is not a valid push
+   */
+  decodePush(id: WireFormatId, frame: Frame): PushEnvelope {
+    const decoder = this.decoderFor(id);
     const envelope = decoder.decodeFromServer(frame, decoder.binary);
     if (envelope.t !== 'push') throw new TypeError(`expected a push, got ${envelope.t}`);
     return envelope;
   }
 }
 
+/** @internal */
 function makeDecoder(id: WireFormatId): Codec {
   switch (id) {
     case 'json2':
