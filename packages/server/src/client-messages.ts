@@ -288,6 +288,13 @@ export class ClientDispatcher {
       return replyError(conn, id, late.code, late.message);
     }
     this.#d.hub.join(conn, room, presence);
+    // In a cluster, the reply waits until other nodes' pushes to the room reach this node: a
+    // member hears everything published after its join reply.
+    const subscribed = this.#d.hub.roomReady(room);
+    if (subscribed !== undefined) {
+      await subscribed;
+      if (conn.closed) return;
+    }
     const withPresence = presence && this.#d.policies.resolve(room).presence;
     if (!withPresence) return replyOk(conn, id, { room } satisfies JoinResult);
     let snapshot = this.#d.presence.snapshot(room);

@@ -33,6 +33,8 @@ export interface HubDeps {
 export interface RoomWatcher {
   opened(room: string): void;
   closed(room: string): void;
+  /** Settles once messages published to `room` by other nodes reach this node; undefined: they already do. */
+  ready(room: string): Promise<void> | undefined;
 }
 
 /**
@@ -118,6 +120,14 @@ export class Hub implements ConnectionHost {
     conn.setRoomFlags(room, { presence: wantsPresence });
     if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
     if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+  }
+
+  /**
+   * Settles once pushes that other nodes publish to `room` reach this node (a cluster node
+   * subscribes to a room's channel when its first local member joins); undefined when they do.
+   */
+  roomReady(room: string): Promise<void> | undefined {
+    return this.#deps.rooms?.ready(room);
   }
 
   /** Removes `conn` from `room`; false when it was not a member. */

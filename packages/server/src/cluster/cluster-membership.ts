@@ -24,13 +24,25 @@ export interface ClusterMembershipDeps {
  */
 export class ClusterMembership implements RoomWatcher, PresenceHooks {
   readonly #d: ClusterMembershipDeps;
+  /** Room subscriptions still on their way to the broker. */
+  readonly #subscribing = new Map<string, Promise<void>>();
 
   constructor(deps: ClusterMembershipDeps) {
     this.#d = deps;
   }
 
   opened(room: string): void {
-    this.#d.broker.subscribe(room).catch((err: unknown) => this.#failed('subscribe', room, err));
+    const done = this.#d.broker
+      .subscribe(room)
+      .catch((err: unknown) => this.#failed('subscribe', room, err))
+      .finally(() => {
+        if (this.#subscribing.get(room) === done) this.#subscribing.delete(room);
+      });
+    this.#subscribing.set(room, done);
+  }
+
+  ready(room: string): Promise<void> | undefined {
+    return this.#subscribing.get(room);
   }
 
   closed(room: string): void {
