@@ -364,6 +364,7 @@ function startCluster(
       outbox?.flushGaps();
     },
   });
+  logger.info({ event: 'cluster_connecting', nodeId: engine.nodeId }, 'connecting to the cluster broker');
   return engine.broker.start(inbox).then(() => {
     engine.presence.start((reaped) => {
       for (const { room, userId, connections } of reaped) {
