@@ -4,7 +4,9 @@ import {
   type ClientEnvelope,
   type ErrorCode as ErrorCodeType,
   type JoinResult,
+  type PresenceSnapshot,
   type PublishEnvelope,
+  type StreamPosition,
   type RequestId,
 } from '@switchyard/protocol';
 import { AuthError, type TokenVerifier } from './auth/index.js';
@@ -18,6 +20,7 @@ import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
 import type { RequestResult, Router } from './router.js';
 import type { PresenceReader } from './rooms/presence-reader.js';
+import type { HistoryStore } from './history/history.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -44,6 +47,8 @@ export interface DispatchDeps {
   readonly publishes: DeferredQueue<QueuedPublish>;
   /** Who is where: this node's registry, or the cluster's shared membership. */
   readonly presence: PresenceReader;
+  /** Rooms with history: join positions and recovery. */
+  readonly history: HistoryStore;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
 }
@@ -143,7 +148,7 @@ export class ClientDispatcher {
         }
         return;
       case 'join':
-        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true));
+        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true, envelope.since));
         return;
       case 'leave':
         conn.leave(envelope.room);
@@ -260,7 +265,13 @@ export class ClientDispatcher {
     return test;
   }
 
-  async #join(conn: ServerConnection, id: RequestId, room: string, presence: boolean): Promise<void> {
+  async #join(
+    conn: ServerConnection,
+    id: RequestId,
+    room: string,
+    presence: boolean,
+    since: StreamPosition | undefined,
+  ): Promise<void> {
     const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
     if (bad) {
       this.#countRule(bad);
@@ -295,9 +306,9 @@ export class ClientDispatcher {
       await subscribed;
       if (conn.closed) return;
     }
-    const withPresence = presence && this.#d.policies.resolve(room).presence;
-    if (!withPresence) return replyOk(conn, id, { room } satisfies JoinResult);
-    let snapshot = this.#d.presence.snapshot(room);
+    const policy = this.#d.policies.resolve(room);
+    let snapshot: PresenceSnapshot | Promise<PresenceSnapshot> | undefined =
+      presence && policy.presence ? this.#d.presence.snapshot(room) : undefined;
     if (snapshot instanceof Promise) {
       snapshot = await snapshot.catch((err: unknown) => {
         // The join itself worked; without the cluster's membership, this node's members answer.
@@ -309,7 +320,23 @@ export class ClientDispatcher {
       });
       if (conn.closed) return;
     }
-    replyOk(conn, id, { room, presence: snapshot } satisfies JoinResult);
+    const base: JoinResult = snapshot === undefined ? { room } : { room, presence: snapshot };
+    if (policy.history === undefined) {
+      return replyOk(conn, id, since === undefined ? base : { ...base, recovered: false });
+    }
+    // The reply is the boundary (protocol §9.1): the reply, the recovered pushes and the
+    // membership's next live push leave in this order, in this one synchronous block.
+    const read =
+      since === undefined
+        ? { recovered: undefined, position: this.#d.history.position(room, policy.history), pushes: [] }
+        : this.#d.history.read(room, policy.history, since);
+    const { offset, epoch } = read.position;
+    replyOk(
+      conn,
+      id,
+      read.recovered === undefined ? { ...base, offset, epoch } : { ...base, recovered: read.recovered, offset, epoch },
+    );
+    for (const push of read.pushes) conn.sendFrame(push.frame(conn.codecImpl), 'push');
   }
 
   #publish(conn: ServerConnection, envelope: PublishEnvelope): void {

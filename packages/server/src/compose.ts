@@ -12,7 +12,11 @@ import { ConnectionIds } from './connection-id.js';
 import { ServerConnection } from './connection.js';
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http-routes.js';
 import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http-api/index.js';
+import type { ApiHistoryPage, ApiHistoryQuery } from './http-api/facade.js';
+import type { HistoryStore } from './history/history.js';
+import { MemoryHistory } from './history/memory-history.js';
 import { Hub } from './hub.js';
+import { RoomRegistry } from './rooms.js';
 import type { Logger } from './log.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createPrometheusMetrics } from './metrics/prometheus.js';
@@ -44,6 +48,10 @@ export const WS_PATH = '/ws';
 // Between two sweeps a socket may grow by (room traffic × interval); uWS drops silently past twice
 // maxBackpressure, so the interval bounds the traffic rate at which every skipped message is counted.
 const BACKPRESSURE_SWEEP_MS = 100;
+
+function frameBytes(frame: string | Uint8Array): number {
+  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+}
 
 /** A server's mutable lifecycle flags, shared by the parts that answer differently while it closes. */
 export interface ServerState {
@@ -174,6 +182,11 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
           fanOut: presenceFanOut,
           logger,
         });
+  const registry = new RoomRegistry<ServerConnection>();
+  const history: HistoryStore = new MemoryHistory({
+    hasMembers: (room) => registry.members(room).size > 0,
+    sizeOf: (push) => frameBytes(push.frame(formats.canonical)),
+  });
   const hub = new Hub({
     transport,
     codecs: formats.codecs,
@@ -182,6 +195,8 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     policies,
     slow,
     presenceFanOut,
+    registry,
+    history,
     ...(membership === undefined ? {} : { rooms: membership, presence: membership }),
   });
   metrics.setGaugeSource({
@@ -197,7 +212,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // The one publish path
   const outbox = engine === undefined ? undefined : new BrokerOutbox(broker, engine.nodeId, formats.canonical);
-  const publisher = new Publisher({ hub, metrics, outbox });
+  const publisher = new Publisher({ hub, metrics, policies, history, canonical: formats.canonical, outbox });
   const disconnectUser = (userId: string, code: number): number => {
     outbox?.disconnectUser(userId, code);
     return disconnectLocalUser(hub, userId, code);
@@ -219,6 +234,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     policies,
     publishes,
     presence,
+    history,
     metrics,
     logger,
   });
@@ -229,8 +245,14 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     log: logger,
     metrics: { limitRejected: (limit) => metrics.limitRejected(limit) },
     facade: {
-      publish: (room, event, data, opts) =>
-        publisher.toRoom(room, event, data, { key: opts?.key, since: performance.now() }).recipients,
+      publish: (room, event, data, opts) => {
+        const { recipients, position } = publisher.toRoom(room, event, data, {
+          key: opts?.key,
+          since: performance.now(),
+        });
+        return position === undefined ? recipients : { recipients, offset: position.offset, epoch: position.epoch };
+      },
+      history: (room, query) => historyPage(history, policies, room, query),
       disconnectUser: (userId, code) => disconnectUser(userId, code ?? CloseCode.KICKED),
       presence: (room) => presence.snapshot(room),
       rooms: () => presence.rooms(),
@@ -309,7 +331,10 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     presence,
     started,
     disconnectUser,
-    stopTimers: () => clearInterval(sweep),
+    stopTimers: () => {
+      clearInterval(sweep);
+      history.close();
+    },
     async stopCluster() {
       if (engine === undefined) return;
       // Leaves announced by the closing connections are written before this node's entries go.
@@ -373,6 +398,28 @@ function startCluster(
     });
     logger.info({ event: 'cluster_joined', nodeId: engine.nodeId }, 'joined the cluster');
   });
+}
+
+/** A page of a room's history for the HTTP API; undefined when the room keeps none. */
+function historyPage(
+  history: HistoryStore,
+  policies: RoomPolicies,
+  room: string,
+  query: ApiHistoryQuery,
+): ApiHistoryPage | undefined {
+  const policy = policies.resolve(room).history;
+  if (policy === undefined) return undefined;
+  const page = history.page(room, policy, query.since, query.limit, query.epoch);
+  return {
+    room,
+    offset: page.position.offset,
+    epoch: page.position.epoch,
+    complete: page.complete,
+    messages: page.entries.map(({ offset, push }) => {
+      const { event, data } = push.envelope;
+      return data === undefined ? { offset, event } : { offset, event, data };
+    }),
+  };
 }
 
 /** Closes every connection of `userId` on this node; returns how many. */

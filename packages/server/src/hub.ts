@@ -7,6 +7,7 @@ import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
+import type { HistoryStore } from './history/history.js';
 import type { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { presenceTopic, roomTopic } from './topics.js';
 import type { EncodedPush } from './publish/encoded-push.js';
@@ -25,6 +26,10 @@ export interface HubDeps {
   readonly rooms?: RoomWatcher;
   /** Sends presence changes to members that asked for them. */
   readonly presenceFanOut: PresenceFanOut;
+  /** Who is in which room on this node; unset: a registry of its own. */
+  readonly registry?: RoomRegistry<ServerConnection>;
+  /** Rooms with history: a slow consumer's `GAP` names the first offset it skipped. */
+  readonly history?: HistoryStore;
   /** Decides presence across nodes; unset: this node's own members decide (the single node). */
   readonly presence?: PresenceHooks;
 }
@@ -65,7 +70,7 @@ function frameBytes(frame: string | Uint8Array): number {
  * delivery counts come from subscriber counts, never from a loop over members.
  */
 export class Hub implements ConnectionHost {
-  readonly registry = new RoomRegistry<ServerConnection>();
+  readonly registry: RoomRegistry<ServerConnection>;
   readonly connections = new Map<string, ServerConnection>();
   readonly users = new Map<string, Set<ServerConnection>>();
   readonly metrics: ServerMetrics;
@@ -75,6 +80,7 @@ export class Hub implements ConnectionHost {
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
+    this.registry = deps.registry ?? new RoomRegistry<ServerConnection>();
     this.metrics = deps.metrics;
   }
 
@@ -239,10 +245,24 @@ export class Hub implements ConnectionHost {
 
   #resume(conn: ServerConnection): void {
     for (const catchup of this.#deps.slow.resume(conn.slow)) {
-      if (!conn.roomFlags.has(catchup.room)) continue;
-      for (const entry of catchup.replay) conn.sendFrame(entry.value.frame(conn.codecImpl), 'push');
-      if (catchup.missed > 0) {
-        conn.send({ t: 'notice', code: NoticeCode.GAP, room: catchup.room, missed: catchup.missed });
+      const { room } = catchup;
+      if (!conn.roomFlags.has(room)) continue;
+      const history = this.#deps.policies.resolve(room).history === undefined ? undefined : this.#deps.history;
+      if (history !== undefined) {
+        // A room with history: the GAP names the first skipped offset, in place of the skipped
+        // messages (no `latest` replay), so the client recovers them from history (protocol §9.5).
+        const missed = catchup.missed + catchup.replay.length;
+        const offset = history.firstSkipped(room, missed);
+        if (missed > 0) {
+          conn.send(
+            offset === undefined
+              ? { t: 'notice', code: NoticeCode.GAP, room, missed }
+              : { t: 'notice', code: NoticeCode.GAP, room, missed, offset },
+          );
+        }
+      } else {
+        for (const entry of catchup.replay) conn.sendFrame(entry.value.frame(conn.codecImpl), 'push');
+        if (catchup.missed > 0) conn.send({ t: 'notice', code: NoticeCode.GAP, room, missed: catchup.missed });
       }
       // The replay can push the buffer over the limit again, which pauses every room anew; a room
       // subscribed now would then receive while marked paused and replay twice on the next resume.

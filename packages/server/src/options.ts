@@ -47,6 +47,19 @@ export interface RoomPolicy {
   clientPublish?: boolean;
   /** Send presence changes to members that ask for them. @default true */
   presence?: boolean;
+  /**
+   * Keep the room's recent messages, so pushes carry `offset` and `epoch` and a client that
+   * reconnects recovers what it missed (docs/protocol.md §9). Unset: no history.
+   */
+  history?: HistoryPolicy;
+}
+
+/** How much of a room's stream is kept for recovery. */
+export interface HistoryPolicy {
+  /** Most messages kept per room (1–100000); older ones are trimmed. */
+  size: number;
+  /** Seconds a message is kept (1–604800); also how long a room without members keeps its history. */
+  ttlSec: number;
 }
 
 /** Protection limits (docs/limits.md). */

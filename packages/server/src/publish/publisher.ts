@@ -1,4 +1,6 @@
-import type { PushEnvelope } from '@switchyard/protocol';
+import type { Codec, PushEnvelope, StreamPosition } from '@switchyard/protocol';
+import type { HistoryStore } from '../history/history.js';
+import type { RoomPolicies } from '../protection/room-policy.js';
 import type { ServerConnection } from '../connection.js';
 import type { Hub } from '../hub.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
@@ -28,12 +30,19 @@ export interface PublishOutcome {
   readonly recipients: number;
   /** False when other nodes could not be reached (the broker's queue was full); always true on a single node. */
   readonly forwarded: boolean;
+  /** The message's offset and epoch, in a room with history. */
+  readonly position?: StreamPosition;
 }
 
 /** What the publisher is built from. */
 export interface PublisherDeps {
   readonly hub: Hub;
   readonly metrics: ServerMetrics;
+  readonly policies: RoomPolicies;
+  /** Where rooms with history keep their streams. */
+  readonly history: HistoryStore;
+  /** The wire format history accounts and forwards pushes in. */
+  readonly canonical: Codec;
   readonly outbox?: ClusterOutbox | undefined;
 }
 
@@ -51,11 +60,17 @@ export class Publisher {
   readonly #hub: Hub;
   readonly #metrics: ServerMetrics;
   readonly #outbox: ClusterOutbox | undefined;
+  readonly #policies: RoomPolicies;
+  readonly #history: HistoryStore;
+  readonly #canonical: Codec;
 
   constructor(deps: PublisherDeps) {
     this.#hub = deps.hub;
     this.#metrics = deps.metrics;
     this.#outbox = deps.outbox;
+    this.#policies = deps.policies;
+    this.#history = deps.history;
+    this.#canonical = deps.canonical;
   }
 
   /**
@@ -63,11 +78,24 @@ export class Publisher {
    * @throws what a codec throws for data it cannot encode (nothing was delivered then)
    */
   toRoom(room: string, event: string, data: unknown, options: RoomPublishOptions = {}): PublishOutcome {
-    const push = EncodedPush.of(pushEnvelope(room, event, data), options.key);
+    const envelope = pushEnvelope(room, event, data);
+    const history = this.#policies.resolve(room).history;
+    let push: EncodedPush;
+    let position: StreamPosition | undefined;
+    if (history === undefined) push = EncodedPush.of(envelope, options.key);
+    else {
+      push = this.#history.append(room, history, (at) => {
+        const made = EncodedPush.of({ ...envelope, offset: at.offset, epoch: at.epoch }, options.key);
+        // Encoded before it takes the offset: data no codec can carry throws here, and the offset stays free.
+        made.frame(this.#canonical);
+        position = at;
+        return made;
+      });
+    }
     const recipients = this.#hub.fanOut(push, options.except);
     const forwarded = this.#outbox === undefined || this.#outbox.room(push);
     if (options.since !== undefined) this.#metrics.publishLatency((performance.now() - options.since) / 1000);
-    return { recipients, forwarded };
+    return position === undefined ? { recipients, forwarded } : { recipients, forwarded, position };
   }
 
   /** Hands a room push that another node published to this node's members. */

@@ -89,6 +89,8 @@ export interface ApiRequest {
   readonly method: string;
   /** Path without the query string. */
   readonly path: string;
+  /** The query string without `?`, or '' when absent. */
+  readonly query: string;
   /** `Authorization` header, or '' when absent (never log it). */
   readonly authorization: string;
   /** `Content-Length` header, or '' when absent. */
