@@ -20,7 +20,7 @@ import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
 import type { RequestResult, Router } from './router.js';
 import type { PresenceReader } from './rooms/presence-reader.js';
-import type { HistoryStore } from './history/history.js';
+import type { RoomHistory } from './history/room-history.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -48,7 +48,7 @@ export interface DispatchDeps {
   /** Who is where: this node's registry, or the cluster's shared membership. */
   readonly presence: PresenceReader;
   /** Rooms with history: join positions and recovery. */
-  readonly history: HistoryStore;
+  readonly history: RoomHistory;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
 }
@@ -298,7 +298,9 @@ export class ClientDispatcher {
       this.#countRule(late);
       return replyError(conn, id, late.code, late.message);
     }
-    this.#d.hub.join(conn, room, presence);
+    const policy = this.#d.policies.resolve(room);
+    const deferred = policy.history !== undefined && this.#d.history.deferSubscribe;
+    this.#d.hub.join(conn, room, presence, !deferred);
     // In a cluster, the reply waits until other nodes' pushes to the room reach this node: a
     // member hears everything published after its join reply.
     const subscribed = this.#d.hub.roomReady(room);
@@ -306,7 +308,6 @@ export class ClientDispatcher {
       await subscribed;
       if (conn.closed) return;
     }
-    const policy = this.#d.policies.resolve(room);
     let snapshot: PresenceSnapshot | Promise<PresenceSnapshot> | undefined =
       presence && policy.presence ? this.#d.presence.snapshot(room) : undefined;
     if (snapshot instanceof Promise) {
@@ -324,19 +325,25 @@ export class ClientDispatcher {
     if (policy.history === undefined) {
       return replyOk(conn, id, since === undefined ? base : { ...base, recovered: false });
     }
-    // The reply is the boundary (protocol §9.1): the reply, the recovered pushes and the
-    // membership's next live push leave in this order, in this one synchronous block.
-    const read =
-      since === undefined
-        ? { recovered: undefined, position: this.#d.history.position(room, policy.history), pushes: [] }
-        : this.#d.history.read(room, policy.history, since);
-    const { offset, epoch } = read.position;
-    replyOk(
-      conn,
-      id,
-      read.recovered === undefined ? { ...base, offset, epoch } : { ...base, recovered: read.recovered, offset, epoch },
-    );
-    for (const push of read.pushes) conn.sendFrame(push.frame(conn.codecImpl), 'push');
+    let prepared = this.#d.history.prepareJoin(room, policy.history, since);
+    if (prepared instanceof Promise) {
+      prepared = await prepared.catch((err: unknown) => {
+        // The join stands; without the history, no recovery can be promised.
+        this.#d.logger.warn({ event: 'history_unavailable', connectionId: conn.id, room, err }, 'history read failed');
+        return { finish: () => ({ ...(since === undefined ? {} : { recovered: false }), pushes: [] }) };
+      });
+      if (conn.closed) return;
+    }
+    // The reply is the boundary (protocol §9.1): the reply, the recovered pushes and the member's
+    // first live push leave in this order, in this one synchronous block.
+    const { recovered, position, pushes } = prepared.finish();
+    replyOk(conn, id, {
+      ...base,
+      ...(recovered === undefined ? {} : { recovered }),
+      ...(position === undefined ? {} : { offset: position.offset, epoch: position.epoch }),
+    } satisfies JoinResult);
+    for (const push of pushes) conn.sendFrame(push.frame(conn.codecImpl), 'push');
+    if (deferred) this.#d.hub.subscribeRoom(conn, room);
   }
 
   #publish(conn: ServerConnection, envelope: PublishEnvelope): void {

@@ -1,4 +1,4 @@
-import { CloseCode, type CodecName } from '@switchyard/protocol';
+import { CloseCode, ErrorCode, type CodecName } from '@switchyard/protocol';
 import { createTokenVerifier, type TokenVerifier } from './auth/index.js';
 import type { AuthorizeHook } from './authorize.js';
 import { ClientDispatcher, type HandlerContext, type QueuedPublish } from './client-messages.js';
@@ -12,9 +12,13 @@ import { ConnectionIds } from './connection-id.js';
 import { ServerConnection } from './connection.js';
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http-routes.js';
 import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http-api/index.js';
-import type { ApiHistoryPage, ApiHistoryQuery } from './http-api/facade.js';
-import type { HistoryStore } from './history/history.js';
+import type { ApiPublishReceipt } from './http-api/facade.js';
+import { HttpApiError } from './http-api/http-error.js';
+import { LocalRoomHistory } from './history/local-room-history.js';
 import { MemoryHistory } from './history/memory-history.js';
+import type { RoomHistory } from './history/room-history.js';
+import { ClusterRoomHistory } from './cluster/cluster-room-history.js';
+import { RecentPushes } from './cluster/recent-pushes.js';
 import { Hub } from './hub.js';
 import { RoomRegistry } from './rooms.js';
 import type { Logger } from './log.js';
@@ -172,6 +176,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   const engine =
     options.redis?.url === undefined ? undefined : createRedisEngine(options.redis, metrics.broker, logger);
   const broker: Broker = engine?.broker ?? new LocalBroker();
+  const recent = new RecentPushes();
   const membership =
     engine === undefined
       ? undefined
@@ -180,13 +185,26 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
           broker,
           presence: engine.presence,
           fanOut: presenceFanOut,
+          recent,
           logger,
         });
   const registry = new RoomRegistry<ServerConnection>();
-  const history: HistoryStore = new MemoryHistory({
-    hasMembers: (room) => registry.members(room).size > 0,
-    sizeOf: (push) => frameBytes(push.frame(formats.canonical)),
-  });
+  const history: RoomHistory =
+    engine === undefined
+      ? new LocalRoomHistory(
+          new MemoryHistory({
+            hasMembers: (room) => registry.members(room).size > 0,
+            sizeOf: (push) => frameBytes(push.frame(formats.canonical)),
+          }),
+          formats.canonical,
+        )
+      : new ClusterRoomHistory({
+          nodeId: engine.nodeId,
+          prefix: engine.prefix,
+          store: engine.history,
+          recent,
+          formats,
+        });
   const hub = new Hub({
     transport,
     codecs: formats.codecs,
@@ -212,7 +230,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // The one publish path
   const outbox = engine === undefined ? undefined : new BrokerOutbox(broker, engine.nodeId, formats.canonical);
-  const publisher = new Publisher({ hub, metrics, policies, history, canonical: formats.canonical, outbox });
+  const publisher = new Publisher({ hub, metrics, policies, history, outbox });
   const disconnectUser = (userId: string, code: number): number => {
     outbox?.disconnectUser(userId, code);
     return disconnectLocalUser(hub, userId, code);
@@ -245,14 +263,11 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     log: logger,
     metrics: { limitRejected: (limit) => metrics.limitRejected(limit) },
     facade: {
-      publish: (room, event, data, opts) => {
-        const { recipients, position } = publisher.toRoom(room, event, data, {
-          key: opts?.key,
-          since: performance.now(),
-        });
-        return position === undefined ? recipients : { recipients, offset: position.offset, epoch: position.epoch };
+      publish: (room, event, data, opts) => publishReceipt(publisher, room, event, data, opts?.key),
+      history: (room, query) => {
+        const policy = policies.resolve(room).history;
+        return policy === undefined ? undefined : history.page(room, policy, query);
       },
-      history: (room, query) => historyPage(history, policies, room, query),
       disconnectUser: (userId, code) => disconnectUser(userId, code ?? CloseCode.KICKED),
       presence: (room) => presence.snapshot(room),
       rooms: () => presence.rooms(),
@@ -309,7 +324,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   };
   transport.serve(handlers);
 
-  const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, logger);
+  const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, recent, logger);
 
   const sweep = setInterval(() => {
     for (const conn of hub.connections.values()) hub.checkBackpressure(conn);
@@ -333,7 +348,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     disconnectUser,
     stopTimers: () => {
       clearInterval(sweep);
-      history.close();
+      if (engine === undefined) void history.close();
     },
     async stopCluster() {
       if (engine === undefined) return;
@@ -342,6 +357,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
         logger.warn({ event: 'cluster_failed', operation: 'presence_close', err }, 'could not remove presence');
       });
       await broker.close();
+      await history.close();
     },
   };
 }
@@ -358,6 +374,7 @@ function startCluster(
   hub: Hub,
   formats: WireFormats,
   fanOut: PresenceFanOut,
+  recent: RecentPushes,
   logger: Logger,
 ): Promise<void> {
   if (engine === undefined || membership === undefined) return Promise.resolve();
@@ -375,6 +392,7 @@ function startCluster(
     hub,
     formats,
     fanOut,
+    recent,
     logger,
     disconnectUser: (userId, code) => disconnectLocalUser(hub, userId, code),
     linkChanged: (connected) => {
@@ -400,26 +418,24 @@ function startCluster(
   });
 }
 
-/** A page of a room's history for the HTTP API; undefined when the room keeps none. */
-function historyPage(
-  history: HistoryStore,
-  policies: RoomPolicies,
+/** Publishes for the HTTP API: local recipients, and the position in a room with history. */
+async function publishReceipt(
+  publisher: Publisher,
   room: string,
-  query: ApiHistoryQuery,
-): ApiHistoryPage | undefined {
-  const policy = policies.resolve(room).history;
-  if (policy === undefined) return undefined;
-  const page = history.page(room, policy, query.since, query.limit, query.epoch);
-  return {
-    room,
-    offset: page.position.offset,
-    epoch: page.position.epoch,
-    complete: page.complete,
-    messages: page.entries.map(({ offset, push }) => {
-      const { event, data } = push.envelope;
-      return data === undefined ? { offset, event } : { offset, event, data };
-    }),
-  };
+  event: string,
+  data: unknown,
+  key: string | undefined,
+): Promise<ApiPublishReceipt> {
+  const { recipients, position, pending } = publisher.toRoom(room, event, data, { key, since: performance.now() });
+  let at = position;
+  if (pending !== undefined) {
+    try {
+      at = await pending;
+    } catch {
+      throw new HttpApiError(503, ErrorCode.UNAVAILABLE, 'the cluster is unreachable: the message was not published');
+    }
+  }
+  return at === undefined ? { recipients } : { recipients, offset: at.offset, epoch: at.epoch };
 }
 
 /** Closes every connection of `userId` on this node; returns how many. */

@@ -7,7 +7,7 @@ import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
-import type { HistoryStore } from './history/history.js';
+import type { RoomHistory } from './history/room-history.js';
 import type { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { presenceTopic, roomTopic } from './topics.js';
 import type { EncodedPush } from './publish/encoded-push.js';
@@ -29,7 +29,7 @@ export interface HubDeps {
   /** Who is in which room on this node; unset: a registry of its own. */
   readonly registry?: RoomRegistry<ServerConnection>;
   /** Rooms with history: a slow consumer's `GAP` names the first offset it skipped. */
-  readonly history?: HistoryStore;
+  readonly history?: RoomHistory;
   /** Decides presence across nodes; unset: this node's own members decide (the single node). */
   readonly presence?: PresenceHooks;
 }
@@ -107,8 +107,11 @@ export class Hub implements ConnectionHost {
     }
   }
 
-  /** Adds `conn` to `room`; with `presence`, it also receives presence changes there. */
-  join(conn: ServerConnection, room: string, presence: boolean): void {
+  /**
+   * Adds `conn` to `room`; with `presence`, it also receives presence changes there. With
+   * `subscribe: false` it receives the room's pushes only after {@link Hub.subscribeRoom}.
+   */
+  join(conn: ServerConnection, room: string, presence: boolean, subscribe = true): void {
     const policy = this.#deps.policies.resolve(room);
     const wantsPresence = presence && policy.presence;
     const existing = conn.roomFlags.get(room);
@@ -124,8 +127,14 @@ export class Hub implements ConnectionHost {
     // Announce before subscribing the newcomer: it learns about itself from the join reply.
     if (change !== undefined) this.#presenceJoined(room, conn, change, policy.presence);
     conn.setRoomFlags(room, { presence: wantsPresence });
-    if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
+    if (this.#deps.slow.joined(conn.slow, room) && subscribe) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
     if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+  }
+
+  /** Starts the room's pushes for a member joined with `subscribe: false` (unless it is paused as a slow consumer). */
+  subscribeRoom(conn: ServerConnection, room: string): void {
+    if (conn.closed || !conn.roomFlags.has(room) || conn.slow.paused?.has(room) === true) return;
+    conn.socket.subscribe(roomTopic(conn.codecImpl, room));
   }
 
   /**

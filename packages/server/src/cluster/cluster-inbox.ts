@@ -5,6 +5,7 @@ import { EncodedPush } from '../publish/encoded-push.js';
 import type { WireFormats } from '../publish/wire-formats.js';
 import type { PresenceFanOut } from '../rooms/presence-fan-out.js';
 import type { BrokerListener } from './broker.js';
+import type { RecentPushes } from './recent-pushes.js';
 import { decodeClusterMessage, type ClusterMessage, type GapMessage } from './wire.js';
 
 /** What {@link ClusterInbox} is built from. */
@@ -13,6 +14,8 @@ export interface ClusterInboxDeps {
   readonly hub: Hub;
   readonly formats: WireFormats;
   readonly fanOut: PresenceFanOut;
+  /** Pushes of rooms with history, recorded as this node delivers them (for joins that recover). */
+  readonly recent: RecentPushes;
   readonly logger: Logger;
   /** Closes this node's connections of a user (`server.disconnectUser` on another node). */
   disconnectUser(userId: string, code: number): void;
@@ -37,9 +40,34 @@ export class ClusterInbox implements BrokerListener {
 
   roomMessage(room: string, bytes: Uint8Array): void {
     const message = this.#decode(bytes);
-    if (message === undefined || message.origin === this.#d.nodeId) return;
+    if (message === undefined) return;
+    // A room with history delivers from the engine on every node, the publishing one included.
+    if (message.kind === 'push' && message.offset !== undefined && message.room === room) {
+      this.#historyPush(room, message);
+      return;
+    }
+    if (message.origin === this.#d.nodeId) return;
     if (message.kind === 'push' && message.room === room) this.#push(message.room, message);
     else if (message.kind === 'gap') this.#gap(message);
+  }
+
+  #historyPush(room: string, message: Extract<ClusterMessage, { kind: 'push' }>): void {
+    const { formats } = this.#d;
+    let envelope;
+    try {
+      envelope = formats.decodePush(message.format, message.frame);
+    } catch (err) {
+      this.#d.logger.warn({ event: 'cluster_message_refused', room, err }, 'refused a push from another node');
+      return;
+    }
+    const position = { offset: message.offset as number, epoch: message.epoch as string };
+    const push = EncodedPush.of({ ...envelope, room, ...position }, message.key);
+    this.#d.recent.record(room, push);
+    const except =
+      message.origin === this.#d.nodeId && message.except !== undefined
+        ? this.#d.hub.connections.get(message.except)
+        : undefined;
+    this.#d.hub.fanOut(push, except);
   }
 
   controlMessage(bytes: Uint8Array): void {

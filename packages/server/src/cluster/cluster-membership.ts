@@ -5,6 +5,7 @@ import type { JoinChange, LeaveChange } from '../rooms.js';
 import type { PresenceChange, PresenceFanOut } from '../rooms/presence-fan-out.js';
 import type { Broker } from './broker.js';
 import type { ClusterPresence } from './cluster-presence.js';
+import type { RecentPushes } from './recent-pushes.js';
 import { encodeClusterMessage } from './wire.js';
 
 /** What {@link ClusterMembership} is built from. */
@@ -13,6 +14,8 @@ export interface ClusterMembershipDeps {
   readonly broker: Broker;
   readonly presence: ClusterPresence;
   readonly fanOut: PresenceFanOut;
+  /** Pushes of rooms with history this node delivered; a room without local members keeps none. */
+  readonly recent: RecentPushes;
   readonly logger: Logger;
 }
 
@@ -46,6 +49,7 @@ export class ClusterMembership implements RoomWatcher, PresenceHooks {
   }
 
   closed(room: string): void {
+    this.#d.recent.forget(room);
     this.#d.broker.unsubscribe(room).catch((err: unknown) => this.#failed('unsubscribe', room, err));
   }
 

@@ -6,13 +6,17 @@ import type { Broker, BrokerMetrics } from './broker.js';
 import type { ClusterPresence } from './cluster-presence.js';
 import { createRedisBroker } from './redis-broker.js';
 import { createRedisPresence } from './redis-presence.js';
+import { createRedisHistory, type RedisHistory } from './redis-history.js';
 
 /** The engine-specific parts of a cluster node. */
 export interface ClusterEngine {
   /** This node's id, unique in the cluster: host, process and a random suffix. */
   readonly nodeId: string;
+  /** Prefix of every key and channel of the cluster. */
+  readonly prefix: string;
   readonly broker: Broker;
   readonly presence: ClusterPresence;
+  readonly history: RedisHistory;
 }
 
 /** A node id that tells an operator where the node runs and never repeats across restarts. */
@@ -33,5 +37,6 @@ export function createRedisEngine(redis: RedisOptions, metrics: BrokerMetrics, l
     logger,
   });
   const presence = createRedisPresence({ url: redis.url, prefix, nodeId, logger });
-  return { nodeId, broker, presence };
+  const history = createRedisHistory({ url: redis.url, prefix, logger });
+  return { nodeId, prefix, broker, presence, history };
 }

@@ -45,6 +45,12 @@ export interface PushMessage {
   readonly except?: string;
   /** Conflation key for rooms with the `latest` slow-consumer policy (a field appended in the same version). */
   readonly key?: string;
+  /**
+   * In a room with history: the message's offset and epoch, appended by the engine that gave them
+   * (the frame then carries no position; every node adds it). Appended fields of the same version.
+   */
+  readonly offset?: number;
+  readonly epoch?: string;
 }
 /** Messages for a room may have been lost (the origin's link to the engine dropped). */
 export interface GapMessage {
@@ -127,6 +133,11 @@ class FieldWriter {
   bytes(value: Uint8Array): this {
     return this.#add(value, value.byteLength);
   }
+  /** Optional trailing fields: written only when present. */
+  append(values: readonly string[] | undefined): this {
+    if (values !== undefined) for (const value of values) this.string(value);
+    return this;
+  }
   frame(value: Uint8Array | string): this {
     return typeof value === 'string' ? this.string(value) : this.bytes(value);
   }
@@ -188,6 +199,7 @@ export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
         .frame(message.frame)
         .string(message.except ?? '')
         .string(message.key ?? '')
+        .append(message.offset === undefined ? undefined : [String(message.offset), message.epoch ?? ''])
         .finish('push');
     case 'gap':
       return w
@@ -249,6 +261,13 @@ class FieldReader {
     const size = this.#next();
     return this.#text.toString('utf8', this.#offset - size, this.#offset);
   }
+  /** A non-negative integer written as decimal digits (the Lua engine writes offsets this way). */
+  decimal(name: string): number {
+    const text = this.string();
+    const value = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value)) throw new WireError(WireErrorCode.INVALID_FIELD, `${name} is not an integer`);
+    return value;
+  }
   bytes(): Uint8Array {
     const size = this.#next();
     return this.#bytes.subarray(this.#offset - size, this.#offset);
@@ -293,6 +312,10 @@ export function decodeClusterMessage(bytes: Uint8Array): ClusterMessage | undefi
       const frame = r.bytes();
       const except = r.string();
       const key = r.more() ? r.string() : '';
+      const position = r.more() ? { offset: r.decimal('offset'), epoch: r.string() } : undefined;
+      if (position !== undefined && position.epoch === '') {
+        throw new WireError(WireErrorCode.INVALID_FIELD, 'a push with an offset needs an epoch');
+      }
       return {
         kind: 'push',
         origin,
@@ -301,6 +324,7 @@ export function decodeClusterMessage(bytes: Uint8Array): ClusterMessage | undefi
         frame,
         ...(except === '' ? {} : { except }),
         ...(key === '' ? {} : { key }),
+        ...position,
       };
     }
     case WireKind.gap: {

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@switchyard/protocol';
 import type { QueuedPublish } from '../client-messages.js';
 import type { Logger } from '../log.js';
-import type { Publisher } from './publisher.js';
+import type { PublishOutcome, Publisher } from './publisher.js';
 
 /**
  * Runs one client publish taken from the deferred queue: publishes it to the room, the sender
@@ -10,12 +10,12 @@ import type { Publisher } from './publisher.js';
  */
 export function runClientPublish(publisher: Publisher, logger: Logger, item: QueuedPublish): void {
   const { conn, envelope } = item;
-  let forwarded: boolean;
+  let outcome: PublishOutcome;
   try {
-    forwarded = publisher.toRoom(envelope.room, envelope.event, envelope.data, {
+    outcome = publisher.toRoom(envelope.room, envelope.event, envelope.data, {
       except: conn.closed ? undefined : conn,
       since: item.enqueuedAt,
-    }).forwarded;
+    });
   } catch (err) {
     logger.error({ event: 'publish_failed', connectionId: conn.id, room: envelope.room, err }, 'publish failed');
     if (envelope.id !== undefined) {
@@ -28,13 +28,39 @@ export function runClientPublish(publisher: Publisher, logger: Logger, item: Que
     }
     return;
   }
-  if (envelope.id === undefined) return;
-  if (forwarded) conn.send({ t: 'reply', id: envelope.id, ok: true });
+  const { id } = envelope;
+  if (outcome.pending !== undefined) {
+    outcome.pending.then(
+      () => {
+        if (id !== undefined) conn.send({ t: 'reply', id, ok: true });
+      },
+      (err: unknown) => {
+        logger.warn(
+          { event: 'publish_failed', connectionId: conn.id, room: envelope.room, err },
+          'history publish failed',
+        );
+        if (id !== undefined) {
+          conn.send({
+            t: 'reply',
+            id,
+            ok: false,
+            error: {
+              code: ErrorCode.UNAVAILABLE,
+              message: 'the cluster is unreachable: the message was not published',
+            },
+          });
+        }
+      },
+    );
+    return;
+  }
+  if (id === undefined) return;
+  if (outcome.forwarded) conn.send({ t: 'reply', id, ok: true });
   else {
     // Members on this node have it; the other nodes could not be reached (the broker's queue is full).
     conn.send({
       t: 'reply',
-      id: envelope.id,
+      id,
       ok: false,
       error: { code: ErrorCode.UNAVAILABLE, message: 'the cluster is unreachable: delivered to this node only' },
     });

@@ -1,5 +1,5 @@
-import type { Codec, PushEnvelope, StreamPosition } from '@switchyard/protocol';
-import type { HistoryStore } from '../history/history.js';
+import type { PushEnvelope, StreamPosition } from '@switchyard/protocol';
+import type { RoomHistory } from '../history/room-history.js';
 import type { RoomPolicies } from '../protection/room-policy.js';
 import type { ServerConnection } from '../connection.js';
 import type { Hub } from '../hub.js';
@@ -32,6 +32,11 @@ export interface PublishOutcome {
   readonly forwarded: boolean;
   /** The message's offset and epoch, in a room with history. */
   readonly position?: StreamPosition;
+  /**
+   * In a cluster's room with history: settles with the position once Redis took the message
+   * (every node, this one included, delivers it from there); rejects when Redis is unreachable.
+   */
+  readonly pending?: Promise<StreamPosition>;
 }
 
 /** What the publisher is built from. */
@@ -40,9 +45,7 @@ export interface PublisherDeps {
   readonly metrics: ServerMetrics;
   readonly policies: RoomPolicies;
   /** Where rooms with history keep their streams. */
-  readonly history: HistoryStore;
-  /** The wire format history accounts and forwards pushes in. */
-  readonly canonical: Codec;
+  readonly history: RoomHistory;
   readonly outbox?: ClusterOutbox | undefined;
 }
 
@@ -61,8 +64,7 @@ export class Publisher {
   readonly #metrics: ServerMetrics;
   readonly #outbox: ClusterOutbox | undefined;
   readonly #policies: RoomPolicies;
-  readonly #history: HistoryStore;
-  readonly #canonical: Codec;
+  readonly #history: RoomHistory;
 
   constructor(deps: PublisherDeps) {
     this.#hub = deps.hub;
@@ -70,7 +72,6 @@ export class Publisher {
     this.#outbox = deps.outbox;
     this.#policies = deps.policies;
     this.#history = deps.history;
-    this.#canonical = deps.canonical;
   }
 
   /**
@@ -84,13 +85,19 @@ export class Publisher {
     let position: StreamPosition | undefined;
     if (history === undefined) push = EncodedPush.of(envelope, options.key);
     else {
-      push = this.#history.append(room, history, (at) => {
-        const made = EncodedPush.of({ ...envelope, offset: at.offset, epoch: at.epoch }, options.key);
-        // Encoded before it takes the offset: data no codec can carry throws here, and the offset stays free.
-        made.frame(this.#canonical);
-        position = at;
-        return made;
-      });
+      const except = options.except;
+      if (except instanceof Set && this.#history.deferSubscribe) {
+        throw new RangeError('several exclusions are not supported in rooms with history in a cluster');
+      }
+      const single = except instanceof Set ? undefined : (except as ServerConnection | undefined);
+      const kept = this.#history.publish(room, history, envelope, options.key, single);
+      if ('pending' in kept) {
+        // Every node, this one included, delivers it when Redis echoes it with its offset.
+        const members = this.#hub.registry.members(room).size - (single !== undefined && !single.closed ? 1 : 0);
+        return { recipients: Math.max(0, members), forwarded: true, pending: kept.pending };
+      }
+      push = kept.push;
+      position = kept.position;
     }
     const recipients = this.#hub.fanOut(push, options.except);
     const forwarded = this.#outbox === undefined || this.#outbox.room(push);
