@@ -230,7 +230,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // The one publish path
   const outbox = engine === undefined ? undefined : new BrokerOutbox(broker, engine.nodeId, formats.canonical);
-  const publisher = new Publisher({ hub, metrics, policies, history, outbox });
+  const publisher = new Publisher({ hub, metrics, policies, history, outbox, logger });
   const disconnectUser = (userId: string, code: number): number => {
     outbox?.disconnectUser(userId, code);
     return disconnectLocalUser(hub, userId, code);
