@@ -96,12 +96,15 @@ export interface ServerOptions {
   limits?: LimitOptions;
   /** API key for the backend HTTP API (`/v1/*`); the API is off when unset. */
   apiKey?: string;
-  /** Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the socket address. */
+  /**
+   * Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the
+   * socket address. Requires `trustedProxies` (`createServer()` throws without it).
+   */
   trustedProxyHeader?: string;
   /**
    * Addresses or CIDR ranges of the proxies in front of the server (for example `['10.0.0.0/8']`).
    * With `trustedProxyHeader`, hops belonging to them are skipped from the right, and the header is
-   * honoured only when the TCP peer is one of them (docs/limits.md). Unset: the right-most hop is used.
+   * honoured only when the TCP peer is one of them (docs/limits.md). Required with `trustedProxyHeader`.
    */
   trustedProxies?: readonly string[];
   /** Serve `/metrics`. @default true */

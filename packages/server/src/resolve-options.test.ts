@@ -39,4 +39,14 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ limits: { idleTimeoutSec: 961 } })).toThrow(/between 8 and 960/);
     expect(resolveOptions({ limits: { idleTimeoutSec: 0 } }).limits.idleTimeoutSec).toBe(0);
   });
+
+  it('refuses trustedProxyHeader without trustedProxies: a direct client could choose its IP', () => {
+    expect(() => resolveOptions({ trustedProxyHeader: 'x-forwarded-for' })).toThrow(/requires trustedProxies/);
+    expect(() => resolveOptions({ trustedProxyHeader: 'x-forwarded-for', trustedProxies: [] })).toThrow(
+      InvalidOptionsError,
+    );
+    expect(() =>
+      resolveOptions({ trustedProxyHeader: 'x-forwarded-for', trustedProxies: ['10.0.0.0/8'] }),
+    ).not.toThrow();
+  });
 });

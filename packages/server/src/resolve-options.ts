@@ -35,6 +35,12 @@ export class InvalidOptionsError extends Error {
   override readonly name = 'InvalidOptionsError';
 }
 
+/** Why `trustedProxyHeader` alone is refused; shared with the CLI's configuration check. */
+export const TRUSTED_PROXIES_REQUIRED =
+  'trustedProxyHeader requires trustedProxies: without it any client that reaches the server directly ' +
+  'chooses its own IP (and escapes the per-IP limit). List the addresses or CIDR ranges of your proxies, ' +
+  "for example trustedProxies: ['10.0.0.0/8']";
+
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 0) throw new InvalidOptionsError(`${name} must be a non-negative integer, got ${v}`);
@@ -64,6 +70,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     throw new InvalidOptionsError(
       `limits.idleTimeoutSec must be 0 (off) or between 8 and 960, got ${limits.idleTimeoutSec}`,
     );
+  }
+  if (options.trustedProxyHeader !== undefined && (options.trustedProxies ?? []).length === 0) {
+    throw new InvalidOptionsError(TRUSTED_PROXIES_REQUIRED);
   }
   const codecs = options.codecs ?? ['json', 'msgpack'];
   if (codecs.length === 0) throw new InvalidOptionsError('codecs must name at least one codec');

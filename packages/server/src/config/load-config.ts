@@ -101,6 +101,15 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
     throw new ConfigError(describeSetting(setting), `must differ from the main port (${String(port)})`);
   }
 
+  const proxyHeader = merged.get('trustedProxyHeader');
+  if (proxyHeader !== undefined && merged.get('trustedProxies') === undefined) {
+    throw new ConfigError(
+      describeSetting(proxyHeader),
+      'requires SWITCHYARD_TRUSTED_PROXIES (--trusted-proxies, trustedProxies): without it any client that ' +
+        'reaches the server directly chooses its own IP and escapes the per-IP limit',
+    );
+  }
+
   // Port and host first: the lines an operator looks for in `check-config`.
   const { port: _port, host, ...rest } = options;
   return {

@@ -146,7 +146,11 @@ describe('connection caps at the upgrade', () => {
   });
 
   it('per IP behind a trusted proxy: the right-most hop is the client, forged left entries do not help', async () => {
-    const t = await start({ limits: { maxConnectionsPerIp: 1 }, trustedProxyHeader: 'x-forwarded-for' });
+    const t = await start({
+      limits: { maxConnectionsPerIp: 1 },
+      trustedProxyHeader: 'x-forwarded-for',
+      trustedProxies: ['127.0.0.1'],
+    });
     const a = await connect(t, 'alice', { 'x-forwarded-for': '203.0.113.1' });
     const auth = { authorization: `Bearer ${t.token('bob')}` };
     expect(
