@@ -104,6 +104,19 @@ describe('switchyard check-config', () => {
     expect(config.stderr).toContain(`limits.maxPayloadBytes in ${file}: unknown option`);
   });
 
+  it("accepts allowedOrigins '*' with the warning createServer() logs", () => {
+    const { code, stdout, stderr } = run(['check-config'], { SWITCHYARD_ALLOWED_ORIGINS: '*' });
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { allowedOrigins: unknown }).allowedOrigins).toEqual(['*']);
+    expect(stderr).toContain("warning: allowedOrigins contains '*': ANY web page can open a WebSocket");
+  });
+
+  it('refuses a trusted proxy header without trusted proxies', () => {
+    const { code, stderr } = run(['check-config', '--trusted-proxy-header', 'x-forwarded-for']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('--trusted-proxy-header: requires SWITCHYARD_TRUSTED_PROXIES');
+  });
+
   it('warns about unknown SWITCHYARD_ variables without failing', () => {
     const { code, stderr } = run(['check-config'], { SWITCHYARD_PROT: '1' });
     expect(code).toBe(0);

@@ -1,5 +1,6 @@
 import type { ServerOptions } from '../options.js';
 import { resolveKeySet } from '../auth/key-set.js';
+import { OriginPolicy } from '../protection/origin.js';
 import { ConfigError } from './config-error.js';
 import { CONFIG_FILE_SPEC, OPTION_SPECS } from './option-specs.js';
 import {
@@ -117,7 +118,11 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
     origins: new Map([...merged].map(([path, setting]) => [path, describeSetting(setting)])),
     hasKey,
     ...(file !== undefined ? { configFile: file.path } : {}),
-    warnings: unknownVariables(env),
+    // The same warnings createServer() logs, so `check-config` shows them before anything runs.
+    warnings: [
+      ...unknownVariables(env),
+      ...new OriginPolicy(options['allowedOrigins'] as string[] | undefined).warnings(),
+    ],
   };
 }
 
