@@ -15,6 +15,9 @@
  * 7. `send()` results are reported (0 backpressure, 2 dropped) so the core can count them.
  * 8. `cork()` on the socket whose `message` handler is running calls back directly: uWS has
  *    corked that socket for the handler already.
+ * 9. A list header sent as several lines (`Sec-WebSocket-Protocol`, the proxy header; RFC 7230
+ *    §3.2.2) is read
+ *    whole: `req.getHeader()` returns only the first line, so the lines are joined with `, `.
  */
 import uWS from 'uWebSockets.js';
 import type {
@@ -116,14 +119,26 @@ class UwsSocket<D> implements TransportSocket {
 
 const addressDecoder = new TextDecoder();
 
+/** Every line of a list-valued header, joined with `, ` ('' when absent). */
+function listHeader(req: HttpRequest, name: string): string {
+  let joined = '';
+  let lines = 0;
+  req.forEach((key, value) => {
+    if (key !== name) return;
+    joined = lines === 0 ? value : `${joined}, ${value}`;
+    lines++;
+  });
+  return joined;
+}
+
 function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: string): UpgradeRequest {
   return {
     path: req.getUrl(),
     query: req.getQuery() ?? '',
     authorization: req.getHeader('authorization'),
     origin: req.getHeader('origin'),
-    protocols: req.getHeader('sec-websocket-protocol'),
-    forwardedFor: proxyHeader === '' ? '' : req.getHeader(proxyHeader),
+    protocols: listHeader(req, 'sec-websocket-protocol'),
+    forwardedFor: proxyHeader === '' ? '' : listHeader(req, proxyHeader),
     remoteAddress: addressDecoder.decode(res.getRemoteAddressAsText()),
     wsKey: req.getHeader('sec-websocket-key'),
     wsVersion: req.getHeader('sec-websocket-version'),

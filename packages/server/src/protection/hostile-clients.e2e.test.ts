@@ -1,0 +1,95 @@
+/**
+ * Hostile clients, one test per finding of the outside security review (issue 14): each drives a
+ * real server on port 0 with real sockets and fails if the weakness comes back.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient } from '../test-support/raw-client.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../testing/index.js';
+
+const servers: TestServer[] = [];
+const clients: RawClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.ws.terminate();
+  await Promise.all(servers.splice(0).map((t) => t.close()));
+});
+
+async function start(options: TestServerOptions = {}): Promise<TestServer> {
+  const t = await startTestServer(options);
+  servers.push(t);
+  return t;
+}
+
+async function connect(t: TestServer, token: string, options: Parameters<typeof RawClient.connect>[1] = {}) {
+  const c = await RawClient.connect(t.url, { token, ...options });
+  clients.push(c);
+  return c;
+}
+
+/** A raw HTTP exchange: writes `request` as is and resolves with the response head. */
+function rawHttp(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+      const end = data.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        socket.destroy();
+        resolve(data);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(data));
+    socket.write(request);
+  });
+}
+
+function upgradeRequest(port: number, headerLines: string[]): string {
+  return [
+    'GET /ws HTTP/1.1',
+    `Host: 127.0.0.1:${port}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    'Sec-WebSocket-Version: 13',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    ...headerLines,
+    '',
+    '',
+  ].join('\r\n');
+}
+
+describe('handshake headers (item 11)', () => {
+  it('reads a Sec-WebSocket-Protocol list split over several header lines', async () => {
+    const t = await start();
+    const head = await rawHttp(
+      t.port,
+      upgradeRequest(t.port, [
+        `Sec-WebSocket-Protocol: switchyard.bearer.${t.token('alice')}`,
+        'Sec-WebSocket-Protocol: switchyard.v2.msgpack',
+      ]),
+    );
+    expect(head).toMatch(/^HTTP\/1\.1 101/);
+    expect(head.toLowerCase()).toContain('sec-websocket-protocol: switchyard.v2.msgpack');
+  });
+
+  it('reads a forwarding header split over several lines: the right-most hop still counts', async () => {
+    const t = await start({
+      limits: { maxConnectionsPerIp: 1 },
+      trustedProxyHeader: 'x-forwarded-for',
+      trustedProxies: ['127.0.0.1'],
+    });
+    await connect(t, t.token('alice'), { headers: { 'x-forwarded-for': '203.0.113.1' } });
+    // A client forges the first line; the proxy appends the real address as a second line.
+    const head = await rawHttp(
+      t.port,
+      upgradeRequest(t.port, [
+        `Authorization: Bearer ${t.token('bob')}`,
+        'X-Forwarded-For: 198.51.100.77',
+        'X-Forwarded-For: 203.0.113.1',
+      ]),
+    );
+    expect(head).toMatch(/^HTTP\/1\.1 429/);
+  });
+});
