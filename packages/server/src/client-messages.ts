@@ -360,7 +360,7 @@ export class ClientDispatcher {
     conn.claims = principal.claims;
     conn.expiresAt = principal.expiresAt;
     conn.roomClaim = principal.rooms;
-    conn.scheduleExpiry();
     replyOk(conn, id, principal.expiresAt === undefined ? {} : { expiresAt: principal.expiresAt });
+    conn.scheduleExpiry();
   }
 }

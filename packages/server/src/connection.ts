@@ -321,8 +321,8 @@ export class ServerConnection implements Connection {
   }
 
   /**
-   * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice ahead of `exp`,
-   * then a close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new
+   * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice 30 s ahead of
+   * `exp` (at once when less is left, so call this after `welcome` or the refresh reply), then a close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new
    * expiry. Deadlines are coarse (up to the wheel's resolution late, never early).
    */
   scheduleExpiry(): void {
@@ -332,7 +332,13 @@ export class ServerConnection implements Connection {
     if (expiresAt === undefined || this.closed) return;
     const noticeAt = expiresAt - EXPIRY_NOTICE_LEAD_MS;
     this.#noticeDue = noticeAt > Date.now();
+    // A token with less than the lead time left (at connect or after a refresh) is told so at once.
+    if (!this.#noticeDue) this.#sendExpiring();
     wheel.schedule(this, this.#noticeDue ? noticeAt : expiresAt + this.#graceMs);
+  }
+
+  #sendExpiring(): void {
+    this.send({ t: 'notice', code: NoticeCode.TOKEN_EXPIRING, message: 'refresh the token in band' });
   }
 
   /** Called by the expiry wheel when this connection's next expiry deadline has passed. */
@@ -341,7 +347,7 @@ export class ServerConnection implements Connection {
     if (expiresAt === undefined || this.closed) return;
     if (this.#noticeDue) {
       this.#noticeDue = false;
-      this.send({ t: 'notice', code: NoticeCode.TOKEN_EXPIRING, message: 'refresh the token in band' });
+      this.#sendExpiring();
       this.#host.expiry.schedule(this, expiresAt + this.#graceMs);
       return;
     }

@@ -93,3 +93,31 @@ describe('handshake headers (item 11)', () => {
     expect(head).toMatch(/^HTTP\/1\.1 429/);
   });
 });
+
+describe('short-lived tokens (item 9)', () => {
+  it('sends TOKEN_EXPIRING right after welcome when the token has under 30 s left', async () => {
+    const t = await start();
+    const c = await connect(t, t.token('alice', {}, { expiresIn: 20 }));
+    const welcome = c.received[0];
+    expect(welcome?.t).toBe('welcome');
+    const notice = await c.next((e) => e.t === 'notice');
+    expect(notice).toMatchObject({ t: 'notice', code: 'TOKEN_EXPIRING' });
+  });
+
+  it('announces a token already past exp (accepted within the clock tolerance) at once', async () => {
+    const t = await start({ auth: { clockToleranceSec: 30 } });
+    const c = await connect(t, t.token('alice', { exp: Math.floor(Date.now() / 1000) - 2 }));
+    const welcome = c.received[0] as { expiresAt?: number };
+    expect(welcome.expiresAt).toBeLessThan(Date.now());
+    expect(await c.next((e) => e.t === 'notice')).toMatchObject({ code: 'TOKEN_EXPIRING' });
+  });
+
+  it('sends TOKEN_EXPIRING right after a refresh to a token with under 30 s left', async () => {
+    const t = await start();
+    const c = await connect(t, t.token('alice', {}, { expiresIn: 600 }));
+    const reply = await c.call((id) => ({ t: 'refresh', id, token: t.token('alice', {}, { expiresIn: 10 }) }));
+    expect(reply.ok).toBe(true);
+    expect(await c.next((e) => e.t === 'notice')).toMatchObject({ code: 'TOKEN_EXPIRING' });
+    expect(c.received.findIndex((e) => e.t === 'notice')).toBeGreaterThan(c.received.indexOf(reply));
+  });
+});
