@@ -168,6 +168,7 @@ describe('validateServerEnvelope', () => {
       { t: 'presence', room: 'lobby', change: 'leave', userId: 'u2', connections: 0 },
       { t: 'notice', code: 'GAP', room: 'lobby', missed: 12, message: 'dropped' },
       { t: 'notice', code: 'SHUTDOWN' },
+      { t: 'notice', code: 'ROOM_REVOKED', room: 'lobby', message: 'revoked' },
       { t: 'ping' },
       { t: 'pong', ts: 3 },
     ];

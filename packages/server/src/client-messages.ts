@@ -1,6 +1,7 @@
 import {
   CloseCode,
   ErrorCode,
+  NoticeCode,
   type ClientEnvelope,
   type ErrorCode as ErrorCodeType,
   type JoinResult,
@@ -360,7 +361,24 @@ export class ClientDispatcher {
     conn.claims = principal.claims;
     conn.expiresAt = principal.expiresAt;
     conn.roomClaim = principal.rooms;
+    this.#revokeRooms(conn);
     replyOk(conn, id, principal.expiresAt === undefined ? {} : { expiresAt: principal.expiresAt });
     conn.scheduleExpiry();
+  }
+
+  /** Leaves every room the (new) `rooms` claim no longer allows, telling the client which and why. */
+  #revokeRooms(conn: ServerConnection): void {
+    const allowed = this.#matcher(conn);
+    for (const room of [...conn.roomFlags.keys()]) {
+      if (allowed(room)) continue;
+      conn.leave(room);
+      this.#d.logger.info({ event: 'room_revoked', connectionId: conn.id, userId: conn.userId, room }, 'room revoked');
+      conn.send({
+        t: 'notice',
+        code: NoticeCode.ROOM_REVOKED,
+        room,
+        message: "the refreshed token's rooms claim does not allow this room",
+      });
+    }
   }
 }

@@ -121,3 +121,22 @@ describe('short-lived tokens (item 9)', () => {
     expect(c.received.findIndex((e) => e.t === 'notice')).toBeGreaterThan(c.received.indexOf(reply));
   });
 });
+
+describe('token refresh narrows the rooms (item 8)', () => {
+  it('leaves rooms the new rooms claim no longer allows, with ROOM_REVOKED, and stops their pushes', async () => {
+    const t = await start();
+    const c = await connect(t, t.token('alice', { rooms: ['chat:*', 'news'] }));
+    expect((await c.join('chat:1')).ok).toBe(true);
+    expect((await c.join('news')).ok).toBe(true);
+    const reply = await c.call((id) => ({ t: 'refresh', id, token: t.token('alice', { rooms: ['news'] }) }));
+    expect(reply.ok).toBe(true);
+    const notices = c.received.filter((e) => e.t === 'notice');
+    expect(notices).toEqual([expect.objectContaining({ code: 'ROOM_REVOKED', room: 'chat:1' })]);
+    expect(t.server.userConnections('alice')[0]?.rooms).toEqual(new Set(['news']));
+    t.server.to('chat:1').emit('secret', 1);
+    t.server.to('news').emit('headline', 2);
+    expect(await c.next((e) => e.t === 'push')).toMatchObject({ event: 'headline' });
+    expect(c.pushes('chat:1')).toEqual([]);
+    expect((await c.join('chat:1')).ok).toBe(false);
+  });
+});
