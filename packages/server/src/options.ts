@@ -57,7 +57,10 @@ export interface LimitOptions {
   maxBackpressure?: number;
   /** Sustained messages per second per connection (token bucket rate; 0 disables). @default 100 */
   messagesPerSecond?: number;
-  /** Token bucket size: burst allowed above the rate. @default 200 */
+  /**
+   * Token bucket size: at most this many messages back to back (a full bucket), refilled at
+   * `messagesPerSecond`. Not added to the rate: the default allows 200 in a burst, not 300. @default 200
+   */
   messageBurst?: number;
   /** Rooms one connection may be in. @default 100 */
   maxRoomsPerConnection?: number;

@@ -251,7 +251,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'message-burst',
     type: integer(1, 10_000_000),
     default: 200,
-    summary: 'burst above the rate',
+    summary: 'messages allowed back to back (bucket size, not added to the rate)',
   },
   {
     key: 'limits.maxRoomsPerConnection',

@@ -140,3 +140,52 @@ describe('token refresh narrows the rooms (item 8)', () => {
     expect((await c.join('chat:1')).ok).toBe(false);
   });
 });
+
+describe('ping and reply floods (item 4)', () => {
+  it('closes a client flooding ping frames with 4200, while a neighbour keeps being served', async () => {
+    const t = await start();
+    const flooder = await connect(t, t.token('mallory'));
+    const neighbour = await connect(t, t.token('alice'));
+    for (let i = 0; i < 5000 && flooder.ws.readyState === flooder.ws.OPEN; i++) flooder.send({ t: 'ping' });
+    expect((await flooder.closed).code).toBe(4200);
+    neighbour.send({ t: 'ping', ts: 7 });
+    expect(await neighbour.next((e) => e.t === 'pong')).toMatchObject({ ts: 7 });
+  });
+
+  it('closes a client flooding replies that answer nothing with 4200', async () => {
+    const t = await start();
+    const flooder = await connect(t, t.token('mallory'));
+    for (let i = 1; i <= 5000 && flooder.ws.readyState === flooder.ws.OPEN; i++)
+      flooder.send({ t: 'reply', id: i, ok: true });
+    expect((await flooder.closed).code).toBe(4200);
+  });
+
+  it('leaves a heartbeat burst well within the limit alone', async () => {
+    const t = await start();
+    const c = await connect(t, t.token('alice'));
+    for (let i = 0; i < 500; i++) c.send({ t: 'ping', ts: i });
+    await c.next((e) => e.t === 'pong' && e.ts === 499);
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+  });
+});
+
+describe('message rate (item 12)', () => {
+  it('answers every request handled before the 4200 close, the closing one included', async () => {
+    const t = await start({ limits: { messagesPerSecond: 1, messageBurst: 5 } });
+    t.server.onRequest('echo', (_ctx, data) => data);
+    const c = await connect(t, t.token('alice'));
+    const ids: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const id = c.id();
+      ids.push(id);
+      c.send({ t: 'request', id, name: 'echo', data: i });
+    }
+    expect((await c.closed).code).toBe(4200);
+    const replies = c.received.filter((e) => e.t === 'reply');
+    // 5 allowed by the burst, 19 rejected, the 20th rejection closes: each of them answered.
+    expect(replies.filter((r) => r.ok).length).toBeGreaterThanOrEqual(5);
+    expect(replies.filter((r) => !r.ok).map((r) => (r.ok ? '' : r.error.code))).toEqual(
+      Array.from({ length: 20 }, () => 'RATE_LIMITED'),
+    );
+  });
+});
