@@ -36,7 +36,14 @@ import { createUwsTransport } from './transport/uws.js';
 import type { Transport } from './transport/types.js';
 import { decideUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
 import { ConnectionIds } from './connection-id.js';
-import { onSocketClose, onSocketMessage, onSocketOpen, welcomeLimits, type SocketEventDeps } from './socket-events.js';
+import {
+  onSocketClose,
+  onSocketMessage,
+  onSocketOpen,
+  transportFrameLimit,
+  welcomeLimits,
+  type SocketEventDeps,
+} from './socket-events.js';
 import { ServerLifecycle, type SwitchyardServer } from './server-types.js';
 
 export type { DisconnectInfo, SwitchyardServer, RequestContext } from './server-types.js';
@@ -211,7 +218,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
         path: WS_PATH,
         httpRoutes:
           resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
-        maxPayload: limits.maxPayload,
+        maxPayload: transportFrameLimit(limits.maxPayload),
         // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the
         // limit) decides what happens first.
         maxBackpressure: limits.maxBackpressure * 2,

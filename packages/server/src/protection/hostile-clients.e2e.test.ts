@@ -189,3 +189,28 @@ describe('message rate (item 12)', () => {
     );
   });
 });
+
+describe('frames the decoder must refuse (item 10)', () => {
+  it('closes a frame slightly over maxPayload with 4004 TOO_LARGE, not a bare 1006', async () => {
+    const t = await start({ limits: { maxPayload: 4096 } });
+    const c = await connect(t, t.token('alice'));
+    c.sendRaw(JSON.stringify({ t: 'event', event: 'x', data: 'a'.repeat(5000) }), false);
+    expect(await c.closed).toEqual({ code: 4004, reason: 'TOO_LARGE' });
+  });
+
+  it('drops a frame beyond the slack (65 536 bytes past maxPayload) without a close frame', async () => {
+    const t = await start({ limits: { maxPayload: 4096 } });
+    const c = await connect(t, t.token('alice'));
+    c.sendRaw(JSON.stringify({ t: 'event', event: 'x', data: 'a'.repeat(4096 + 65_536) }), false);
+    expect((await c.closed).code).toBe(1006);
+  });
+
+  it('drops a text frame with invalid UTF-8 without a close frame, counted as a protocol error', async () => {
+    const t = await start();
+    const c = await connect(t, t.token('alice'));
+    const closed = new Promise<string>((resolve) => t.server.on('disconnect', (_conn, info) => resolve(info.reason)));
+    c.sendRaw(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), false);
+    expect((await c.closed).code).toBe(1006);
+    expect(await closed).toBe('protocol_error');
+  });
+});
