@@ -214,3 +214,42 @@ describe('frames the decoder must refuse (item 10)', () => {
     expect(await closed).toBe('protocol_error');
   });
 });
+
+describe('HEAD requests (item 14)', () => {
+  /** Writes `request` and collects everything the server sends until it goes quiet or closes. */
+  function exchange(port: number, request: string, until: (data: string) => boolean): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let data = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        data += chunk;
+        if (until(data)) {
+          socket.destroy();
+          resolve(data);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(data));
+      socket.write(request);
+    });
+  }
+
+  it.each(['/healthz', '/readyz', '/metrics', '/nope', '/v1/rooms'])(
+    'answers HEAD %s with the GET headers and no body, keeping the connection usable',
+    async (path) => {
+      const t = await start({ apiKey: 'an-api-key-long-enough' });
+      // HEAD, then GET /healthz on the same connection: a stray HEAD body would corrupt the second answer.
+      const data = await exchange(
+        t.port,
+        `HEAD ${path} HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`,
+        (d) => d.endsWith('\r\n\r\nok'),
+      );
+      const [first = '', second = ''] = data.split(/(?=HTTP\/1\.1 )/);
+      expect(first).toMatch(/^HTTP\/1\.1 (200|401|404) /);
+      expect(first.endsWith('\r\n\r\n')).toBe(true);
+      expect(first.toLowerCase()).toMatch(/content-length: [1-9]\d*\r\n/);
+      expect(second).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nok$/);
+    },
+  );
+});
