@@ -288,7 +288,6 @@ class Server extends ServerLifecycle implements SwitchyardServer {
 
   async #shutdown(graceMs: number): Promise<void> {
     this.#shuttingDown = true;
-    this.#transport.stopListening();
     this.#publishes.flush();
     for (const conn of [...this.#hub.connections.values()]) {
       conn.send({ t: 'notice', code: NoticeCode.SHUTDOWN, message: 'server shutting down' });
@@ -296,6 +295,9 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     }
     const deadline = Date.now() + graceMs;
     while (this.#hub.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Listening until now lets requests that arrived while draining (a probe, a reconnect in the
+    // accept queue) get the documented 503 instead of a reset connection.
+    this.#transport.stopListening();
     clearInterval(this.#sweep);
     this.#listening = false;
     this.logger.info({ event: 'closed', remaining: this.#hub.connections.size }, 'server closed');
