@@ -253,3 +253,44 @@ describe('HEAD requests (item 14)', () => {
     },
   );
 });
+
+describe('request head size (item 14: the documented limit is what uWS does)', () => {
+  /** Sends `parts` as separate writes, 50 ms apart, and reports the status line or how it ended. */
+  function probe(port: number, parts: string[]): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.setNoDelay(true);
+      let data = '';
+      let timer: NodeJS.Timeout | undefined;
+      const done = (outcome: string): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(outcome);
+      };
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        data += chunk;
+        if (data.includes('\r\n\r\n')) done(data.slice(0, data.indexOf('\r\n')));
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => done(`error ${err.code ?? ''}`));
+      socket.on('close', () => done(data === '' ? 'closed' : data.slice(0, data.indexOf('\r\n'))));
+      const write = (i: number): void => {
+        if (i >= parts.length || socket.destroyed) return;
+        socket.write(parts[i]!);
+        timer = setTimeout(() => write(i + 1), 50);
+      };
+      write(0);
+    });
+  }
+
+  it('accepts a head just under 4 KiB split over two reads, and drops one of 4 KiB', async () => {
+    const t = await start();
+    const head = (total: number): string[] => {
+      const start = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ';
+      const pad = 'a'.repeat(total - start.length - 4);
+      return [start + pad.slice(0, 10), `${pad.slice(10)}\r\n\r\n`];
+    };
+    expect(await probe(t.port, head(4000))).toBe('HTTP/1.1 200 OK');
+    expect(await probe(t.port, head(4200))).toBe('closed');
+  });
+});
