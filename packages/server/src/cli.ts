@@ -13,6 +13,8 @@ import {
 } from './config/index.js';
 import { demoInstructions, planServe } from './config/embedded-default.js';
 import { formatConfigFlags } from './config/help.js';
+import type { ServerOptions } from './options.js';
+import { connectionsForDescriptors, readDescriptorLimit } from './protection/descriptor-limit.js';
 
 // Human messages go to stderr; stdout carries data (tokens, JSON config, the server's JSON logs).
 
@@ -75,10 +77,22 @@ function load(io: Io, argv: readonly string[]): LoadedConfig {
   return loaded;
 }
 
+/** One line on the descriptor limit and the connection cap it implies, for `serve` and `check-config`. */
+function descriptorNote(options: ServerOptions): string {
+  const limit = readDescriptorLimit();
+  const configured = options.limits?.maxConnections;
+  const cap = configured ?? connectionsForDescriptors(limit);
+  const shown = limit === undefined ? 'unknown' : Number.isFinite(limit) ? String(limit) : 'unlimited';
+  const capText = cap === 0 ? 'no server-wide connection cap' : `at most ${cap} connections, then upgrades get 503`;
+  const source = configured === undefined ? 'derived' : 'limits.maxConnections';
+  return `descriptor limit (ulimit -n): ${shown}; ${capText} (${source})`;
+}
+
 function checkConfig(io: Io, argv: readonly string[]): number {
   parse(argv, {});
   const loaded = load(io, argv);
   io.out(JSON.stringify(redactConfig(loaded.options), null, 2));
+  io.err(`note: ${descriptorNote(loaded.options)}`);
   if (!loaded.hasKey)
     io.err('note: no JWT key configured; `switchyard serve` would use an ephemeral secret and bind 127.0.0.1 only');
   return 0;
@@ -191,6 +205,7 @@ async function serve(io: Io, argv: readonly string[]): Promise<number> {
   const base = `${formatHost(address.host)}:${address.port}`;
   const bound = address.host.includes(':') ? `[${address.host}]` : address.host;
   io.err(`switchyard listening on ${bound}:${address.port} (connect: ws://${base}/ws, health: http://${base}/healthz)`);
+  io.err(descriptorNote(plan.options));
   if (plan.ephemeralSecret !== undefined) {
     const token = signToken({ sub: 'demo', rooms: ['*'] }, { secret: plan.ephemeralSecret, expiresIn: '1h' });
     io.err(demoInstructions(base, token));

@@ -66,6 +66,12 @@ export interface LimitOptions {
   maxRoomsPerConnection?: number;
   /** Longest room name, characters. @default 128 */
   maxRoomNameLength?: number;
+  /**
+   * Open connections in the whole server; past it upgrades get `503`. 0: no cap. Unset: derived
+   * from the process's descriptor limit (`ulimit -n`), minus a reserve of max(64, 10 %), so the
+   * server never runs out of descriptors (docs/limits.md). @default derived
+   */
+  maxConnections?: number;
   /** Connections per user id (0: unlimited). @default 0 */
   maxConnectionsPerUser?: number;
   /** Connections per client IP (0: unlimited). @default 0 */

@@ -277,7 +277,17 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       await this.#transport.listenSideHttp(bindHost, this.#options.metricsPort, [METRICS_PATH]);
     }
     this.#listening = true;
-    this.logger.info({ event: 'listening', host: bindHost, port: bound }, 'listening');
+    const { descriptorLimit } = this.#options;
+    this.logger.info(
+      {
+        event: 'listening',
+        host: bindHost,
+        port: bound,
+        descriptorLimit: descriptorLimit === Number.POSITIVE_INFINITY ? 'unlimited' : descriptorLimit,
+        maxConnections: this.#options.limits.maxConnections,
+      },
+      'listening',
+    );
     return { port: bound, host: bindHost };
   }
 

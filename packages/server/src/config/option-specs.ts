@@ -270,6 +270,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     summary: 'longest room name, characters',
   },
   {
+    key: 'limits.maxConnections',
+    env: 'SWITCHYARD_MAX_CONNECTIONS',
+    flag: 'max-connections',
+    type: integer(0, 10_000_000),
+    summary: 'open connections in the server (0: no cap; default: descriptor limit minus a reserve)',
+  },
+  {
     key: 'limits.maxConnectionsPerUser',
     env: 'SWITCHYARD_MAX_CONNECTIONS_PER_USER',
     flag: 'max-connections-per-user',

@@ -2,9 +2,14 @@
  * Hostile clients, one test per finding of the outside security review (issue 14): each drives a
  * real server on port 0 with real sockets and fails if the weakness comes back.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient } from '../test-support/raw-client.js';
+import WebSocket from 'ws';
+import { signToken } from '../auth/index.js';
+import { RawClient, upgradeStatus } from '../test-support/raw-client.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../testing/index.js';
 
 const servers: TestServer[] = [];
@@ -293,4 +298,76 @@ describe('request head size (item 14: the documented limit is what uWS does)', (
     expect(await probe(t.port, head(4000))).toBe('HTTP/1.1 200 OK');
     expect(await probe(t.port, head(4200))).toBe('closed');
   });
+});
+
+describe('descriptor exhaustion (item 1)', () => {
+  // The built CLI, run under a low descriptor limit as an operator would (`ulimit -n 256`).
+  const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+  const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
+  const children = new Set<ChildProcess>();
+  const sockets: WebSocket[] = [];
+  afterEach(() => {
+    for (const ws of sockets.splice(0)) ws.terminate();
+    for (const child of children) child.kill('SIGKILL');
+    children.clear();
+  });
+
+  function underUlimit(args: string): string[] {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p packages/server/tsconfig.build.json`);
+    return ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" ${args}`];
+  }
+
+  it('check-config shows the descriptor limit and the connection cap derived from it', () => {
+    const result = spawnSync('bash', underUlimit('check-config'), {
+      env: { PATH: process.env['PATH'] ?? '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      'note: descriptor limit (ulimit -n): 256; at most 192 connections, then upgrades get 503 (derived)',
+    );
+  });
+
+  it('at ulimit -n 256, refuses upgrades past 192 connections with 503 and keeps answering /healthz', async () => {
+    const child = spawn('bash', underUlimit('serve --port 0 --host 127.0.0.1 --log-level warn'), {
+      env: { PATH: process.env['PATH'] ?? '', SWITCHYARD_JWT_SECRET: SECRET },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.add(child);
+    let stderr = '';
+    const base = await new Promise<string>((resolve, reject) => {
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        const match = /listening on (\S+) /.exec(stderr);
+        if (match?.[1] !== undefined && stderr.includes('descriptor limit')) resolve(match[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    expect(stderr).toContain('descriptor limit (ulimit -n): 256; at most 192 connections');
+    const url = `ws://${base}/ws?token=${signToken({ sub: 'u' }, { secret: SECRET })}`;
+    const open = (): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.once('message', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    for (let i = 0; i < 192; i += 32) {
+      sockets.push(...(await Promise.all(Array.from({ length: 32 }, open))));
+    }
+    const refused = await upgradeStatus(url);
+    expect(refused).toMatchObject({ status: 503, body: 'server_full' });
+    const health = await fetch(`http://${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    expect(health.status).toBe(200);
+    // A freed slot is usable again.
+    const closed = new Promise((resolve) => sockets[0]!.once('close', resolve));
+    sockets[0]!.close();
+    await closed;
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 101; i++) {
+      status = (await upgradeStatus(url)).status;
+      if (status !== 101) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status).toBe(101);
+  }, 60_000);
 });
