@@ -371,3 +371,44 @@ describe('descriptor exhaustion (item 1)', () => {
     expect(status).toBe(101);
   }, 60_000);
 });
+
+describe('the spec, kept exact (item 12)', () => {
+  it('refuses a token whose rooms claim is a string with 401 invalid_token', async () => {
+    const t = await start();
+    const refused = await upgradeStatus(t.url, {
+      headers: { authorization: `Bearer ${t.token('a', { rooms: 'chat:*' })}` },
+    });
+    expect(refused).toMatchObject({ status: 401, body: 'invalid_token' });
+  });
+
+  it('serves an offer holding only the bearer entry as version 1 JSON, echoing nothing', async () => {
+    const t = await start();
+    const head = await rawHttp(
+      t.port,
+      upgradeRequest(t.port, [`Sec-WebSocket-Protocol: switchyard.bearer.${t.token('a')}`]),
+    );
+    expect(head).toMatch(/^HTTP\/1\.1 101/);
+    expect(head.toLowerCase()).not.toContain('sec-websocket-protocol');
+  });
+
+  it.each([
+    ['switchyard.v1.json', 'v1'],
+    ['switchyard.v2.json', 'v2'],
+  ])('closes a client-sent push map with WRONG_DIRECTION (%s)', async (protocol) => {
+    const t = await start();
+    const c = await connect(t, t.token('a'), { protocols: [protocol] });
+    c.sendRaw(JSON.stringify({ t: 'push', event: 'x', room: 'r' }), false);
+    expect(await c.closed).toEqual({ code: 4000, reason: 'WRONG_DIRECTION' });
+  });
+
+  it('lets a client publish to a room it is not a member of (publishing needs no membership)', async () => {
+    // Client publishing allowed explicitly, so the test holds whatever the default becomes.
+    const t = await start({ rooms: [{ pattern: '*', clientPublish: true }] });
+    const member = await connect(t, t.token('m'));
+    await member.join('lobby');
+    const outsider = await connect(t, t.token('o'));
+    const reply = await outsider.call((id) => ({ t: 'publish', id, room: 'lobby', event: 'hi', data: 1 }));
+    expect(reply.ok).toBe(true);
+    expect(await member.next((e) => e.t === 'push')).toMatchObject({ event: 'hi', room: 'lobby' });
+  });
+});
