@@ -5,7 +5,9 @@ import {
   type ClientEnvelope,
   type ErrorCode as ErrorCodeType,
   type JoinResult,
+  type PresenceSnapshot,
   type PublishEnvelope,
+  type StreamPosition,
   type RequestId,
 } from '@switchyard/protocol';
 import { AuthError, type TokenVerifier } from './auth/index.js';
@@ -18,6 +20,8 @@ import type { RoomPolicies } from './protection/room-policy.js';
 import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
 import type { RequestResult, Router } from './router.js';
+import type { PresenceReader } from './rooms/presence-reader.js';
+import type { HistoryStore } from './history/history.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -42,6 +46,10 @@ export interface DispatchDeps {
   readonly rules: RoomRules;
   readonly policies: RoomPolicies;
   readonly publishes: DeferredQueue<QueuedPublish>;
+  /** Who is where: this node's registry, or the cluster's shared membership. */
+  readonly presence: PresenceReader;
+  /** Rooms with history: join positions and recovery. */
+  readonly history: HistoryStore;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
 }
@@ -135,7 +143,7 @@ export class ClientDispatcher {
         }
         return;
       case 'join':
-        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true));
+        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true, envelope.since));
         return;
       case 'leave':
         conn.leave(envelope.room);
@@ -269,7 +277,13 @@ export class ClientDispatcher {
     return test;
   }
 
-  async #join(conn: ServerConnection, id: RequestId, room: string, presence: boolean): Promise<void> {
+  async #join(
+    conn: ServerConnection,
+    id: RequestId,
+    room: string,
+    presence: boolean,
+    since: StreamPosition | undefined,
+  ): Promise<void> {
     const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
     if (bad) {
       this.#countRule(bad);
@@ -297,9 +311,44 @@ export class ClientDispatcher {
       return replyError(conn, id, late.code, late.message);
     }
     this.#d.hub.join(conn, room, presence);
-    const withPresence = presence && this.#d.policies.resolve(room).presence;
-    const result: JoinResult = withPresence ? { room, presence: this.#d.hub.presence(room) } : { room };
-    replyOk(conn, id, result);
+    // In a cluster, the reply waits until other nodes' pushes to the room reach this node: a
+    // member hears everything published after its join reply.
+    const subscribed = this.#d.hub.roomReady(room);
+    if (subscribed !== undefined) {
+      await subscribed;
+      if (conn.closed) return;
+    }
+    const policy = this.#d.policies.resolve(room);
+    let snapshot: PresenceSnapshot | Promise<PresenceSnapshot> | undefined =
+      presence && policy.presence ? this.#d.presence.snapshot(room) : undefined;
+    if (snapshot instanceof Promise) {
+      snapshot = await snapshot.catch((err: unknown) => {
+        // The join itself worked; without the cluster's membership, this node's members answer.
+        this.#d.logger.warn(
+          { event: 'presence_unavailable', connectionId: conn.id, room, err },
+          'presence read failed',
+        );
+        return this.#d.hub.presence(room);
+      });
+      if (conn.closed) return;
+    }
+    const base: JoinResult = snapshot === undefined ? { room } : { room, presence: snapshot };
+    if (policy.history === undefined) {
+      return replyOk(conn, id, since === undefined ? base : { ...base, recovered: false });
+    }
+    // The reply is the boundary (protocol §9.1): the reply, the recovered pushes and the
+    // membership's next live push leave in this order, in this one synchronous block.
+    const read =
+      since === undefined
+        ? { recovered: undefined, position: this.#d.history.position(room, policy.history), pushes: [] }
+        : this.#d.history.read(room, policy.history, since);
+    const { offset, epoch } = read.position;
+    replyOk(
+      conn,
+      id,
+      read.recovered === undefined ? { ...base, offset, epoch } : { ...base, recovered: read.recovered, offset, epoch },
+    );
+    for (const push of read.pushes) conn.sendFrame(push.frame(conn.codecImpl), 'push');
   }
 
   #publish(conn: ServerConnection, envelope: PublishEnvelope): void {
@@ -344,7 +393,15 @@ export class ClientDispatcher {
     const allowed = (await this.#authorize(conn, 'presence', room)) && this.#d.policies.resolve(room).presence;
     if (conn.closed) return;
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to read presence of '${room}'`);
-    replyOk(conn, id, this.#d.hub.presence(room));
+    let snapshot;
+    try {
+      snapshot = await this.#d.presence.snapshot(room);
+    } catch (err) {
+      this.#d.logger.warn({ event: 'presence_unavailable', connectionId: conn.id, room, err }, 'presence read failed');
+      return replyError(conn, id, ErrorCode.UNAVAILABLE, 'presence is unavailable: the cluster cannot be reached');
+    }
+    if (conn.closed) return;
+    replyOk(conn, id, snapshot);
   }
 
   #refresh(conn: ServerConnection, id: RequestId, token: string): void {
