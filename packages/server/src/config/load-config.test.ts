@@ -272,3 +272,26 @@ describe('loadConfig errors name the bad key', () => {
     expect(failure(['--config', json])).toMatch(new RegExp(`^--config: ${json} is not valid JSON`));
   });
 });
+
+describe('loadConfig: the cluster (Redis)', () => {
+  it('takes redis.url from SWITCHYARD_REDIS_URL, --redis-url or the config file, and history room policies from the file', () => {
+    expect(load([], { SWITCHYARD_REDIS_URL: 'redis://10.0.0.5:6379' }).redis).toEqual({ url: 'redis://10.0.0.5:6379' });
+    expect(load(['--redis-url', 'rediss://cache:6380/2', '--redis-max-queue', '500']).redis).toEqual({
+      url: 'rediss://cache:6380/2',
+      maxQueue: 500,
+    });
+    const file = writeConfig('cluster.json', {
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'chat' },
+      rooms: [{ pattern: 'hist:*', history: { size: 100, ttlSec: 300 } }],
+    });
+    const options = load(['--config', file]);
+    expect(options.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'chat' });
+    expect(options.rooms).toEqual([{ pattern: 'hist:*', history: { size: 100, ttlSec: 300 } }]);
+  });
+
+  it('refuses a URL that is not redis:// and a history policy out of range, naming the key', () => {
+    expect(failure([], { SWITCHYARD_REDIS_URL: 'http://x' })).toMatch(/^SWITCHYARD_REDIS_URL: expected a Redis URL/);
+    const file = writeConfig('bad-history.json', { rooms: [{ pattern: 'h:*', history: { size: 0, ttlSec: 10 } }] });
+    expect(failure(['--config', file])).toMatch(/rooms\.0\.history\.size/);
+  });
+});
