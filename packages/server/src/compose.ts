@@ -176,7 +176,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     },
     options.app,
   );
-  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics);
+  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, () => state.shuttingDown);
 
   // The cluster, when there is one: the broker carries pushes and user-directed operations, the
   // shared membership answers presence for every node.

@@ -113,6 +113,11 @@ export class Publisher {
     return position === undefined ? { recipients, forwarded } : { recipients, forwarded, position };
   }
 
+  /** This node's members of `room`. */
+  localMembers(room: string): ReadonlySet<ServerConnection> {
+    return this.#hub.registry.members(room);
+  }
+
   /** Hands a room push that another node published to this node's members. */
   fromCluster(push: EncodedPush): number {
     return this.#hub.fanOut(push);
