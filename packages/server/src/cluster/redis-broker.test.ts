@@ -153,6 +153,8 @@ describe('redis broker', () => {
     await waitFor(() => a.heard.resubscriptions.length === 1 && b.heard.resubscriptions.length === 1, 'resubscribe');
     expect(a.heard.resubscriptions[0]).toEqual(['r']);
     expect(b.heard.resubscriptions[0]).toEqual(['r']);
+    // The two connections come back on their own schedules; the link is up once both are.
+    await waitFor(() => a.heard.links.length === 3, 'link up');
     expect(a.heard.links).toEqual([true, false, true]);
     expect(metrics.links).toEqual([true, false, true]);
     expect(metrics.reconnects).toBe(1);
