@@ -180,8 +180,12 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // The cluster, when there is one: the broker carries pushes and user-directed operations, the
   // shared membership answers presence for every node.
+  // Set once the cluster starts: the shared membership asks for a rebuild when other nodes reaped this one.
+  const relink = { resync: (): void => {} };
   const engine =
-    options.redis?.url === undefined ? undefined : createRedisEngine(options.redis, metrics.broker, logger);
+    options.redis?.url === undefined
+      ? undefined
+      : createRedisEngine(options.redis, metrics.broker, logger, () => relink.resync());
   const broker: Broker = engine?.broker ?? new LocalBroker();
   const recent = new RecentPushes();
   const membership =
@@ -331,7 +335,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   };
   transport.serve(handlers);
 
-  const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, recent, logger);
+  const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, recent, relink, logger);
 
   const sweep = setInterval(() => {
     for (const conn of hub.connections.values()) hub.checkBackpressure(conn);
@@ -382,6 +386,7 @@ function startCluster(
   formats: WireFormats,
   fanOut: PresenceFanOut,
   recent: RecentPushes,
+  relink: { resync: () => void },
   logger: Logger,
 ): Promise<void> {
   if (engine === undefined || membership === undefined) return Promise.resolve();
@@ -394,6 +399,7 @@ function startCluster(
       (err: unknown) => logger.warn({ event: 'cluster_failed', operation: 'resync', err }, 'presence resync failed'),
     );
   };
+  relink.resync = resync;
   const inbox = new ClusterInbox({
     nodeId: engine.nodeId,
     hub,

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { JoinChange, LeaveChange } from '../rooms.js';
 import type { PresenceChange, PresenceFanOut } from '../rooms/presence-fan-out.js';
 import type { Broker } from './broker.js';
-import type { ClusterPresence } from './cluster-presence.js';
+import type { ClusterPresence } from './presence.js';
 import type { RecentPushes } from './recent-pushes.js';
 import { encodeClusterMessage } from './wire.js';
 

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import type { RedisOptions } from '../options.js';
 import type { Broker, BrokerMetrics } from './broker.js';
-import type { ClusterPresence } from './cluster-presence.js';
+import type { ClusterPresence } from './presence.js';
 import { createRedisBroker } from './redis-broker.js';
 import { createRedisPresence } from './redis-presence.js';
 import { createRedisHistory, type RedisHistory } from './redis-history.js';
@@ -24,8 +24,17 @@ export function newNodeId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Connects this node to a cluster through Redis (docs/scaling.md). */
-export function createRedisEngine(redis: RedisOptions, metrics: BrokerMetrics, logger: Logger): ClusterEngine {
+/**
+ * Connects this node to a cluster through Redis (docs/scaling.md). `reaped` is called when the
+ * other nodes removed this one's membership (it missed heartbeats, a long pause for example): the
+ * node must rewrite its share.
+ */
+export function createRedisEngine(
+  redis: RedisOptions,
+  metrics: BrokerMetrics,
+  logger: Logger,
+  reaped: () => void,
+): ClusterEngine {
   const nodeId = newNodeId();
   const prefix = redis.prefix ?? 'switchyard';
   const broker = createRedisBroker({
@@ -36,7 +45,7 @@ export function createRedisEngine(redis: RedisOptions, metrics: BrokerMetrics, l
     metrics,
     logger,
   });
-  const presence = createRedisPresence({ url: redis.url, prefix, nodeId, logger });
+  const presence = createRedisPresence({ url: redis.url, prefix, nodeId, logger, onReaped: reaped });
   const history = createRedisHistory({ url: redis.url, prefix, logger });
   return { nodeId, prefix, broker, presence, history };
 }

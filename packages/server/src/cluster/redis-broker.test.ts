@@ -153,6 +153,8 @@ describe('redis broker', () => {
     await waitFor(() => a.heard.resubscriptions.length === 1 && b.heard.resubscriptions.length === 1, 'resubscribe');
     expect(a.heard.resubscriptions[0]).toEqual(['r']);
     expect(b.heard.resubscriptions[0]).toEqual(['r']);
+    // The two connections come back on their own schedules; the link is up once both are.
+    await waitFor(() => a.heard.links.length === 3, 'link up');
     expect(a.heard.links).toEqual([true, false, true]);
     expect(metrics.links).toEqual([true, false, true]);
     expect(metrics.reconnects).toBe(1);
@@ -165,6 +167,25 @@ describe('redis broker', () => {
     a.broker.publish('r', bytes('after'));
     await waitFor(() => b.heard.texts('r').includes('after'), 'traffic after restart');
   }, 20_000);
+
+  it('writes again what was in flight when Redis died', async () => {
+    const [a] = await pair();
+    await a.broker.subscribe('r');
+    redis.pause();
+    a.broker.publish('r', bytes('in flight 1'));
+    a.broker.publish('r', bytes('in flight 2'));
+    expect(a.broker.queueDepth).toBe(2);
+    // Give the flush (next turn) and the socket write time to happen: Redis is frozen, so both
+    // messages sit written and unacknowledged when it dies.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(a.broker.queueDepth).toBe(2);
+    await redis.kill();
+    await waitFor(() => a.heard.links.at(-1) === false, 'link down');
+    a.broker.publish('r', bytes('queued'));
+    await redis.restart();
+    await waitFor(() => a.heard.texts('r').length === 3, 'messages after restart');
+    expect(a.heard.texts('r')).toEqual(['in flight 1', 'in flight 2', 'queued']);
+  }, 15_000);
 
   it('resubscribes by itself after CLIENT KILL TYPE pubsub', async () => {
     const [a, b] = await pair();

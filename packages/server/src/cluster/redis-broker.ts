@@ -57,8 +57,13 @@ interface Turn {
  * published while this node's subscriber was away are lost (Redis pub/sub keeps nothing): the
  * listener's `resubscribed(rooms)` names the rooms concerned.
  *
- * Reconnects forever with capped, jittered backoff; subscriptions come back by themselves after a
- * reconnect or a `CLIENT KILL TYPE pubsub`.
+ * `start()` resolves once both connections are up, retrying while Redis is unreachable. The broker
+ * then reconnects forever with capped, jittered backoff; subscriptions come back by themselves after
+ * a reconnect or a `CLIENT KILL TYPE pubsub`. `publish` reads the message at the end of the current
+ * event-loop turn: do not reuse its buffer.
+ *
+ * Delivery to other nodes is at most once while their subscriber is away and at least once across
+ * this node's own broken link; anything stronger (offsets, history) belongs above this seam.
  *
  * Not supported yet: Redis Cluster and its sharded pub/sub. Use a single Redis (optionally with
  * replicas behind a failover-aware TCP proxy).
@@ -98,6 +103,7 @@ class RedisBroker implements Broker {
   #commandsUp = false;
   #subscriberUp = false;
   #connected = false;
+  #everConnected = false;
   /** The subscriber lost its link since it was last up: its rooms must be reported on return. */
   #subscriberLost = false;
   #started = false;
@@ -146,7 +152,7 @@ class RedisBroker implements Broker {
 
   async subscribe(room: string): Promise<void> {
     if (this.#closed || this.#rooms.has(room)) return;
-    const handler = (message: Buffer): void => this.#receiveRoom(room, message);
+    const handler = (message: Buffer): void => this.#receiveRoom(room, message, handler);
     this.#rooms.set(room, handler);
     const subscribed = this.#subscriber.subscribe(this.#roomChannel(room), handler, true);
     // While the link is down the room is recorded and subscribed when it returns (then reported
@@ -266,7 +272,13 @@ class RedisBroker implements Broker {
     batch.attempt = attempt;
     batch.writtenAt = performance.now();
     this.#written++;
-    this.#commands.sendCommand(['PUBLISH', batch.channel, batch.payload]).then(
+    let reply: Promise<unknown>;
+    try {
+      reply = this.#commands.sendCommand(['PUBLISH', batch.channel, batch.payload]);
+    } catch (error) {
+      reply = Promise.reject(error);
+    }
+    reply.then(
       () => this.#settled(batch, true),
       (error: unknown) => this.#failed(batch, attempt, error),
     );
@@ -308,9 +320,10 @@ class RedisBroker implements Broker {
     this.#written = 0;
   }
 
-  #receiveRoom(room: string, payload: Buffer): void {
+  #receiveRoom(room: string, payload: Buffer, handler: (message: Buffer) => void): void {
     const listener = this.#listener;
-    if (listener === undefined) return;
+    // A room unsubscribed while the link was down can be subscribed again by the reconnect for a moment.
+    if (listener === undefined || this.#rooms.get(room) !== handler) return;
     try {
       const count = forEachBatched(payload, (message) => listener.roomMessage(room, message));
       this.#metrics?.received(count, payload.byteLength);
@@ -361,7 +374,6 @@ class RedisBroker implements Broker {
       this.#subscriberLost = false;
       this.#subscriberUp = true;
       this.#updateLink();
-      this.#metrics?.reconnected();
       this.#listener?.resubscribed(rooms.filter((room) => this.#rooms.has(room)));
       return;
     }
@@ -374,6 +386,8 @@ class RedisBroker implements Broker {
     const connected = this.#commandsUp && this.#subscriberUp;
     if (connected === this.#connected) return;
     this.#connected = connected;
+    if (connected && this.#everConnected) this.#metrics?.reconnected();
+    this.#everConnected ||= connected;
     this.#metrics?.linkChanged(connected);
     this.#listener?.linkChanged(connected);
     if (connected) this.#writeWaiting();

@@ -1,278 +1,210 @@
+import { createHash } from 'node:crypto';
 import type { PresenceMember, PresenceSnapshot } from '@switchyard/protocol';
+import { ErrorReply } from '@redis/client';
 import type { Logger } from '../log.js';
-import type { ClusterPresence, ClusterPresenceChange } from './cluster-presence.js';
+import type { ClusterPresence, LocalMembership, PresenceChange, ReapedMember } from './presence.js';
+import * as scripts from './presence-scripts.js';
 import { createRedisConnection, type RedisConnection } from './redis-connection.js';
 
 /** Options of {@link createRedisPresence}. */
 export interface RedisPresenceOptions {
-  /** `redis://…`, the cluster's Redis. */
-  url: string;
-  /** Starts every key. @default 'switchyard' */
+  /** Redis to connect to; ignored when `client` is given. */
+  url?: string;
+  /** A connected node-redis client to share (not closed by {@link ClusterPresence.close}). */
+  client?: RedisConnection;
+  /** Starts every key, so several clusters can share one Redis. @default 'switchyard' */
   prefix?: string;
-  /** This node's id, unique in the cluster. */
+  /** This node's id, unique in the cluster; may not contain `|`. */
   nodeId: string;
-  /** How often this node proves it is alive and looks for dead nodes, ms. @default 5000 */
+  /** How often this node refreshes its liveness and looks for dead nodes, milliseconds. @default 5000 */
   heartbeatMs?: number;
-  /** How long a node that stopped proving it is alive keeps its entries, ms. @default 15000 */
+  /** How long a node counts as alive after its last heartbeat, milliseconds. @default 15000 */
   nodeTtlMs?: number;
+  /**
+   * Called when a heartbeat finds that other nodes reaped this one (it missed heartbeats for
+   * longer than `nodeTtlMs`, a long pause for example): call `resync` with the local state.
+   */
+  onReaped?: () => void;
   logger?: Logger;
 }
 
-// Keys, all under the prefix P (one Redis, not Redis Cluster: the scripts compute key names):
-//   P:presence:<room>:nodes  hash  "<node>\0<user>" -> that node's connections of the user in the room
-//   P:presence:<room>:users  hash  "<user>" -> the user's connections in the room, cluster-wide
-//   P:presence:rooms         set   rooms with at least one member anywhere
-//   P:node:<node>:rooms      set   rooms the node has entries in
-//   P:node:<node>:alive      string with a TTL, refreshed by the node's heartbeat
-//   P:nodes                  set   nodes that joined and were not reaped yet
+/** How long a reaper's tombstone waits for its node to come back and read it, seconds. */
+const TOMBSTONE_SECONDS = 86_400;
 
-const COMMON = `
-local P = ARGV[1]
-local function nodes(room) return P .. ':presence:' .. room .. ':nodes' end
-local function users(room) return P .. ':presence:' .. room .. ':users' end
-local ROOMS = P .. ':presence:rooms'
-local function noderooms(node) return P .. ':node:' .. node .. ':rooms' end
--- Removes every entry of node in room; returns {user, total after} for users it had there.
-local function drop(node, room, out)
-  local entries = redis.call('HGETALL', nodes(room))
-  local head = node .. '\\0'
-  for i = 1, #entries, 2 do
-    local field = entries[i]
-    if string.sub(field, 1, #head) == head then
-      local user = string.sub(field, #head + 1)
-      local count = tonumber(entries[i + 1])
-      redis.call('HDEL', nodes(room), field)
-      local total = redis.call('HINCRBY', users(room), user, -count)
-      if total <= 0 then redis.call('HDEL', users(room), user); total = 0 end
-      table.insert(out, {room, user, total})
-    end
-  end
-  if redis.call('HLEN', users(room)) == 0 then redis.call('SREM', ROOMS, room) end
-end
-`;
-
-// ARGV: prefix, node, room, user. Returns the user's cluster-wide connections after the join.
-const JOIN = `${COMMON}
-local node, room, user = ARGV[2], ARGV[3], ARGV[4]
-redis.call('HINCRBY', nodes(room), node .. '\\0' .. user, 1)
-local total = redis.call('HINCRBY', users(room), user, 1)
-redis.call('SADD', noderooms(node), room)
-redis.call('SADD', ROOMS, room)
-return total
-`;
-
-// ARGV: prefix, node, room, user. Returns the total after the leave, or -1 when this node had no
-// such entry (it was lost with Redis and not rebuilt yet): nothing changes then.
-const LEAVE = `${COMMON}
-local node, room, user = ARGV[2], ARGV[3], ARGV[4]
-local field = node .. '\\0' .. user
-local mine = redis.call('HINCRBY', nodes(room), field, -1)
-if mine <= 0 then redis.call('HDEL', nodes(room), field) end
-if mine < 0 then return -1 end
-local total = redis.call('HINCRBY', users(room), user, -1)
-if total <= 0 then redis.call('HDEL', users(room), user); total = 0 end
-if redis.call('HLEN', users(room)) == 0 then redis.call('SREM', ROOMS, room) end
-return total
-`;
-
-// ARGV: prefix, node, then room, user, count triples of the node's local membership. Replaces the
-// node's entries; returns {room, user, change, total} for users whose cluster-wide presence changed.
-const RESYNC = `${COMMON}
-local node = ARGV[2]
-local before = {}
-local function key(room, user) return room .. '\\0' .. user end
-local old = {}
-for _, room in ipairs(redis.call('SMEMBERS', noderooms(node))) do
-  local entries = redis.call('HGETALL', nodes(room))
-  local head = node .. '\\0'
-  for i = 1, #entries, 2 do
-    if string.sub(entries[i], 1, #head) == head then
-      local user = string.sub(entries[i], #head + 1)
-      before[key(room, user)] = tonumber(redis.call('HGET', users(room), user) or '0')
-    end
-  end
-  drop(node, room, old)
-end
-redis.call('DEL', noderooms(node))
-local seen = {}
-for i = 3, #ARGV, 3 do
-  local room, user, count = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-  local k = key(room, user)
-  if before[k] == nil then before[k] = tonumber(redis.call('HGET', users(room), user) or '0') end
-  redis.call('HSET', nodes(room), node .. '\\0' .. user, count)
-  redis.call('HINCRBY', users(room), user, count)
-  redis.call('SADD', noderooms(node), room)
-  redis.call('SADD', ROOMS, room)
-  seen[k] = {room, user}
-end
-for _, entry in ipairs(old) do seen[key(entry[1], entry[2])] = {entry[1], entry[2]} end
-local out = {}
-for k, entry in pairs(seen) do
-  local after = tonumber(redis.call('HGET', users(entry[1]), entry[2]) or '0')
-  if before[k] == 0 and after > 0 then table.insert(out, {entry[1], entry[2], 'join', after}) end
-  if before[k] > 0 and after == 0 then table.insert(out, {entry[1], entry[2], 'leave', 0}) end
-end
-return out
-`;
-
-// ARGV: prefix, dead node, its liveness key. Removes the node's entries exactly once (the SREM
-// decides which reaper does it); returns {room, user, total after}.
-const REAP = `${COMMON}
-local node = ARGV[2]
-if redis.call('EXISTS', ARGV[3]) == 1 then return {} end
-if redis.call('SREM', P .. ':nodes', node) == 0 then return {} end
-local out = {}
-for _, room in ipairs(redis.call('SMEMBERS', noderooms(node))) do drop(node, room, out) end
-redis.call('DEL', noderooms(node))
-return out
-`;
-
-// ARGV: prefix, node. This node leaves: its entries go, and so does its liveness.
-const LEAVE_CLUSTER = `${COMMON}
-local node = ARGV[2]
-local out = {}
-for _, room in ipairs(redis.call('SMEMBERS', noderooms(node))) do drop(node, room, out) end
-redis.call('DEL', noderooms(node), P .. ':node:' .. node .. ':alive')
-redis.call('SREM', P .. ':nodes', node)
-return out
-`;
-
-// ARGV: prefix. Every room with members and its distinct users.
-const ROOMS = `${COMMON}
-local out = {}
-for _, room in ipairs(redis.call('SMEMBERS', ROOMS)) do
-  local n = redis.call('HLEN', users(room))
-  if n > 0 then table.insert(out, {room, n}) else redis.call('SREM', ROOMS, room) end
-end
-return out
-`;
-
-type Row = [string, string, number];
-
-function byUser(a: PresenceMember, b: PresenceMember): number {
-  return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
+interface Script {
+  readonly source: string;
+  readonly sha: string;
 }
 
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const SCRIPTS = {
+  join: script(scripts.JOIN),
+  leave: script(scripts.LEAVE),
+  snapshot: script(scripts.SNAPSHOT),
+  rooms: script(scripts.ROOMS),
+  heartbeat: script(scripts.HEARTBEAT),
+  reap: script(scripts.REAP),
+  resync: script(scripts.RESYNC),
+  depart: script(scripts.DEPART),
+};
+
 /**
- * The cluster's shared membership in Redis. Every change is one Lua script, so a user's first
- * join and last leave are decided once for the whole cluster. Each node refreshes a liveness key
- * every `heartbeatMs`; every node looks for nodes whose key expired and removes their entries
- * (a SIGKILLed node is gone within `nodeTtlMs + heartbeatMs`, 20 s with the defaults). After an
- * outage, {@link ClusterPresence.resync} rewrites the node's share from its own registry.
- * Scripts compute key names, so this needs a single Redis (not Redis Cluster).
+ * Creates cluster presence on Redis: each node adds its connections' memberships, every answer is
+ * cluster-wide, and the members of a node that stops heartbeating (SIGKILL, lost host) are removed
+ * by the first surviving node that notices — within `nodeTtlMs + heartbeatMs` (20 s by default).
+ * Every change is one atomic Lua script (see presence-scripts.ts). Calls reject while Redis is
+ * unreachable (after the first connection); call `resync` when the link returns. A single Redis
+ * only: the scripts compute their keys, which Redis Cluster forbids.
+ * @example
+ * const presence = createRedisPresence({ url: 'redis://127.0.0.1:6379', nodeId: 'node-a' });
+ * presence.start((gone) => announceLeaves(gone));
+ * const { firstForUser } = await presence.join('lobby', 'alice');
  */
 export function createRedisPresence(options: RedisPresenceOptions): ClusterPresence {
   return new RedisPresence(options);
 }
 
 class RedisPresence implements ClusterPresence {
+  readonly #client: RedisConnection;
+  readonly #owned: boolean;
+  readonly #connecting: Promise<unknown>;
   readonly #prefix: string;
-  readonly #node: string;
+  readonly #nodeId: string;
   readonly #heartbeatMs: number;
   readonly #ttlMs: number;
+  readonly #onReaped: (() => void) | undefined;
   readonly #logger: Logger | undefined;
-  readonly #redis: RedisConnection;
   #timer: NodeJS.Timeout | undefined;
-  #connecting: Promise<unknown> | undefined;
+  #beat: Promise<void> | undefined;
+  #closed = false;
 
   constructor(options: RedisPresenceOptions) {
+    if (options.nodeId === '' || options.nodeId.includes('|'))
+      throw new RangeError('nodeId must be non-empty without "|"');
     this.#prefix = options.prefix ?? 'switchyard';
-    this.#node = options.nodeId;
+    this.#nodeId = options.nodeId;
     this.#heartbeatMs = options.heartbeatMs ?? 5_000;
     this.#ttlMs = options.nodeTtlMs ?? 15_000;
+    if (this.#ttlMs <= this.#heartbeatMs) throw new RangeError('nodeTtlMs must exceed heartbeatMs');
+    this.#onReaped = options.onReaped;
     this.#logger = options.logger;
-    this.#redis = createRedisConnection({
-      url: options.url,
-      role: 'presence',
-      failFast: true,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    if (options.client !== undefined) {
+      this.#client = options.client;
+      this.#owned = false;
+      this.#connecting = Promise.resolve();
+    } else {
+      if (options.url === undefined) throw new TypeError('createRedisPresence needs a url or a client');
+      this.#client = createRedisConnection({
+        url: options.url,
+        role: 'presence',
+        failFast: true,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      this.#owned = true;
+      this.#connecting = this.#client.connect();
+      this.#connecting.catch(() => {});
+    }
   }
 
   async join(room: string, userId: string): Promise<{ firstForUser: boolean; connections: number }> {
-    const total = Number(await this.#eval(JOIN, [this.#node, room, userId]));
-    return { firstForUser: total === 1, connections: total };
+    const connections = Number(await this.#run(SCRIPTS.join, room, userId, String(this.#ttlMs)));
+    return { firstForUser: connections === 1, connections };
   }
 
   async leave(room: string, userId: string): Promise<{ lastForUser: boolean; connections: number }> {
-    const total = Number(await this.#eval(LEAVE, [this.#node, room, userId]));
-    return total < 0 ? { lastForUser: false, connections: 0 } : { lastForUser: total === 0, connections: total };
+    const [changed, connections] = (await this.#run(SCRIPTS.leave, room, userId)) as [number, number];
+    return { lastForUser: changed === 1 && connections === 0, connections: Number(connections) };
   }
 
   async snapshot(room: string): Promise<PresenceSnapshot> {
-    await this.#connect();
-    const users = await this.#redis.hGetAll(`${this.#prefix}:presence:${room}:users`);
-    const members = Object.entries(users)
-      .map(([userId, n]) => ({ userId, connections: Number(n) }))
-      .filter((m) => m.connections > 0)
-      .sort(byUser);
+    const flat = (await this.#run(SCRIPTS.snapshot, room)) as string[];
+    const members: PresenceMember[] = [];
+    for (let i = 0; i < flat.length; i += 2) members.push({ userId: flat[i]!, connections: Number(flat[i + 1]) });
+    members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
     return { room, members };
   }
 
   async rooms(): Promise<{ room: string; members: number }[]> {
-    const rows = (await this.#eval(ROOMS, [])) as [string, number][];
-    return rows.map(([room, members]) => ({ room, members: Number(members) }));
+    const flat = (await this.#run(SCRIPTS.rooms)) as (string | number)[];
+    const rooms: { room: string; members: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) rooms.push({ room: String(flat[i]), members: Number(flat[i + 1]) });
+    return rooms.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 
-  async resync(local: ReadonlyMap<string, ReadonlyMap<string, number>>): Promise<ClusterPresenceChange[]> {
-    const args = [this.#node];
-    for (const [room, users] of local) for (const [user, n] of users) args.push(room, user, String(n));
-    const rows = (await this.#eval(RESYNC, args)) as [string, string, 'join' | 'leave', number][];
-    return rows.map(([room, userId, change, connections]) => ({
-      room,
-      userId,
-      change,
-      connections: Number(connections),
-    }));
-  }
-
-  start(reaped: (changes: { room: string; userId: string; connections: number }[]) => void): void {
-    const beat = (): void => {
-      this.#beat(reaped).catch((err: unknown) => {
-        this.#logger?.debug({ event: 'presence_heartbeat_failed', err }, 'presence heartbeat failed');
+  async resync(local: LocalMembership): Promise<PresenceChange[]> {
+    const args: string[] = [String(this.#ttlMs)];
+    for (const [room, users] of local) {
+      for (const [userId, connections] of users) if (connections > 0) args.push(room, userId, String(connections));
+    }
+    const flat = (await this.#run(SCRIPTS.resync, ...args)) as (string | number)[];
+    const changes: PresenceChange[] = [];
+    for (let i = 0; i < flat.length; i += 4) {
+      changes.push({
+        change: flat[i] === 'join' ? 'join' : 'leave',
+        room: String(flat[i + 1]),
+        userId: String(flat[i + 2]),
+        connections: Number(flat[i + 3]),
       });
+    }
+    return changes.sort((a, b) => (a.room === b.room ? compare(a.userId, b.userId) : compare(a.room, b.room)));
+  }
+
+  start(reaped: (changes: ReapedMember[]) => void): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    const beat = async (): Promise<void> => {
+      try {
+        if (Number(await this.#run(SCRIPTS.heartbeat, String(this.#ttlMs))) === 1) {
+          this.#logger?.warn({ node: this.#nodeId }, 'this node was reaped while alive; its presence needs a resync');
+          this.#onReaped?.();
+        }
+        const flat = (await this.#run(SCRIPTS.reap, String(TOMBSTONE_SECONDS))) as string[];
+        if (flat.length > 0 && !this.#closed) {
+          const gone: ReapedMember[] = [];
+          for (let i = 0; i < flat.length; i += 2) gone.push({ room: flat[i]!, userId: flat[i + 1]!, connections: 0 });
+          this.#logger?.info({ node: this.#nodeId, users: gone.length }, 'reaped the members of a dead node');
+          reaped(gone);
+        }
+      } catch (error) {
+        this.#logger?.debug({ node: this.#nodeId, err: (error as Error).message }, 'presence heartbeat failed');
+      }
     };
-    beat();
-    this.#timer = setInterval(beat, this.#heartbeatMs);
+    const tick = (): void => {
+      if (this.#beat !== undefined || this.#closed) return;
+      this.#beat = beat().finally(() => (this.#beat = undefined));
+    };
+    this.#timer = setInterval(tick, this.#heartbeatMs);
     this.#timer.unref();
+    tick();
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     clearInterval(this.#timer);
+    await this.#beat;
     try {
-      if (this.#redis.isReady) await this.#eval(LEAVE_CLUSTER, [this.#node]);
-    } finally {
-      this.#redis.destroy();
+      await this.#run(SCRIPTS.depart);
+    } catch (error) {
+      this.#logger?.warn({ node: this.#nodeId, err: (error as Error).message }, 'presence not removed at close');
+    }
+    if (this.#owned) this.#client.destroy();
+  }
+
+  async #run(script: Script, ...args: string[]): Promise<unknown> {
+    await this.#connecting;
+    const argv = [this.#prefix, this.#nodeId, ...args];
+    try {
+      return await this.#client.sendCommand(['EVALSHA', script.sha, '0', ...argv]);
+    } catch (error) {
+      if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return await this.#client.sendCommand(['EVAL', script.source, '0', ...argv]);
     }
   }
+}
 
-  async #beat(reaped: (changes: { room: string; userId: string; connections: number }[]) => void): Promise<void> {
-    await this.#connect();
-    await this.#redis.set(this.#aliveKey(this.#node), '1', { PX: this.#ttlMs });
-    await this.#redis.sAdd(`${this.#prefix}:nodes`, this.#node);
-    for (const node of await this.#redis.sMembers(`${this.#prefix}:nodes`)) {
-      if (node === this.#node) continue;
-      const rows = (await this.#eval(REAP, [node, this.#aliveKey(node)])) as Row[];
-      if (rows.length === 0) continue;
-      this.#logger?.warn({ event: 'node_reaped', node, entries: rows.length }, 'removed the presence of a dead node');
-      reaped(rows.map(([room, userId, connections]) => ({ room, userId, connections: Number(connections) })));
-    }
-  }
-
-  #aliveKey(node: string): string {
-    return `${this.#prefix}:node:${node}:alive`;
-  }
-
-  async #eval(script: string, args: string[]): Promise<unknown> {
-    await this.#connect();
-    return this.#redis.eval(script, { keys: [], arguments: [this.#prefix, ...args] });
-  }
-
-  #connect(): Promise<unknown> {
-    this.#connecting ??= this.#redis.connect().catch((err: unknown) => {
-      this.#connecting = undefined;
-      throw err;
-    });
-    return this.#connecting;
-  }
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

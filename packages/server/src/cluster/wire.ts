@@ -40,8 +40,7 @@ export interface PushMessage {
   readonly origin: string;
   readonly room: string;
   readonly format: WireFormatName;
-  /** The frame; a string is written as its UTF-8 bytes (a JSON frame), and decodes as bytes. */
-  readonly frame: Uint8Array | string;
+  readonly frame: Uint8Array;
   /** The publisher's own connection, which must not receive the frame. */
   readonly except?: string;
   /** Conflation key for rooms with the `latest` slow-consumer policy (a field appended in the same version). */
@@ -67,8 +66,7 @@ export interface UserPushMessage {
   readonly origin: string;
   readonly userId: string;
   readonly format: WireFormatName;
-  /** The frame; a string is written as its UTF-8 bytes. */
-  readonly frame: Uint8Array | string;
+  readonly frame: Uint8Array;
 }
 /** Close every connection of one user. */
 export interface DisconnectUserMessage {
@@ -100,6 +98,13 @@ export interface MarkMessage {
 /** Any message nodes exchange. */
 export type ClusterMessage =
   PushMessage | GapMessage | UserPushMessage | DisconnectUserMessage | PresenceMessage | MarkMessage;
+
+/** A message to encode: frames may also be strings (JSON frames), written as their UTF-8 bytes. */
+export type EncodableClusterMessage = ClusterMessage extends infer M
+  ? M extends { readonly frame: Uint8Array }
+    ? Omit<M, 'frame'> & { readonly frame: Uint8Array | string }
+    : M
+  : never;
 
 /** Why bytes were refused by {@link decodeClusterMessage}. */
 export const WireErrorCode = {
@@ -200,7 +205,7 @@ function checkUint(value: number, max: number, name: string): number {
  * Encodes a message. The frame is copied once, into the returned buffer.
  * @throws RangeError for a number out of its field's range (a caller bug, not input)
  */
-export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
+export function encodeClusterMessage(message: EncodableClusterMessage): Uint8Array {
   const w = new FieldWriter().string(message.origin);
   switch (message.kind) {
     case 'push':

@@ -1,5 +1,5 @@
 import type { PresenceSnapshot } from '@switchyard/protocol';
-import type { ClusterPresence } from '../cluster/cluster-presence.js';
+import type { ClusterPresence } from '../cluster/presence.js';
 import type { Hub } from '../hub.js';
 
 /** One room and how many distinct users are in it. */
