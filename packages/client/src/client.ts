@@ -89,7 +89,7 @@ class SwitchyardClient {
     const random = options.random ?? Math.random;
     const joinAttempts = options.joinAttempts ?? 5;
     this.#host = {
-      call: (build, mode, callOptions) => this.#call(build, mode, callOptions),
+      call: (build, mode, callOptions, onReply) => this.#call(build, mode, callOptions, onReply),
       send: (envelope) => this.#send(envelope),
       forget: (room) => {
         if (this.#rooms.get(room.name) === room) this.#rooms.delete(room.name);
@@ -314,7 +314,12 @@ class SwitchyardClient {
     if (event.terminal) this.#error(error, true);
   }
 
-  #call(build: (id: number) => ClientEnvelope, mode: SendMode, options: RequestOptions = {}): Promise<unknown> {
+  #call(
+    build: (id: number) => ClientEnvelope,
+    mode: SendMode,
+    options: RequestOptions = {},
+    onReply?: (data: unknown) => void,
+  ): Promise<unknown> {
     const id = this.#pending.nextId();
     let frame: Frame;
     try {
@@ -322,7 +327,8 @@ class SwitchyardClient {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const reply = this.#pending.wait(id, frame, options.timeoutMs ?? this.#timeoutMs, options.retry === true);
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const reply = this.#pending.wait(id, frame, timeoutMs, options.retry === true, onReply);
     this.#dispatch(mode, this.#pending.queued(id));
     return reply;
   }

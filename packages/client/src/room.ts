@@ -10,8 +10,16 @@ export type SendMode = 'queue' | 'direct';
 
 /** What a room needs from its client. */
 export interface RoomHost {
-  /** Sends an envelope built around a fresh request id and waits for the reply. */
-  call(build: (id: number) => ClientEnvelope, mode: SendMode, options?: RequestOptions): Promise<unknown>;
+  /**
+   * Sends an envelope built around a fresh request id and waits for the reply; `onReply` sees a
+   * successful reply synchronously, before the frames that follow it.
+   */
+  call(
+    build: (id: number) => ClientEnvelope,
+    mode: SendMode,
+    options?: RequestOptions,
+    onReply?: (data: unknown) => void,
+  ): Promise<unknown>;
   /** Sends an envelope without waiting for a reply. */
   send(envelope: ClientEnvelope): Promise<void>;
   /** The room left: stop rejoining it. */
@@ -74,19 +82,14 @@ export class RoomHandle implements Room {
     const { presence } = this.#options;
     const since = this.#stream.since();
     try {
-      // The join options carry the attempt's `timeoutMs`.
-      const result = (await this.#host.call(
+      // The join options carry the attempt's `timeoutMs`. The reply is handled as it arrives: the
+      // pushes that follow it in the same read (a recovery replay) must see the new position.
+      await this.#host.call(
         (id) => ({ t: 'join', id, room: this.name, ...(presence && { presence }), ...(since && { since }) }),
         'direct',
         this.#options,
-      )) as JoinResult;
-      if (this.#left) return;
-      this.#failures = 0;
-      this.#stream.joined(result);
-      const info: JoinInfo = { recovered: result?.recovered === true, rejoined: this.#rejoined, result };
-      this.#rejoined = true;
-      this.#settle?.(result);
-      this.#joinListeners.emit('', info);
+        (result) => this.#joinedWith(result as JoinResult),
+      );
     } catch (error) {
       const code = error instanceof ClientError ? error.code : undefined;
       // Cut off by a disconnect: the next welcome joins again.
@@ -100,6 +103,16 @@ export class RoomHandle implements Room {
       if (this.#settle) this.#settle(error as Error);
       else this.#host.error(error);
     }
+  }
+
+  #joinedWith(result: JoinResult): void {
+    if (this.#left) return;
+    this.#failures = 0;
+    this.#stream.joined(result);
+    const info: JoinInfo = { recovered: result?.recovered === true, rejoined: this.#rejoined, result };
+    this.#rejoined = true;
+    this.#settle?.(result);
+    this.#joinListeners.emit('', info);
   }
 
   #cancel(): void {
