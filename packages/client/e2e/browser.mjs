@@ -135,6 +135,36 @@ async function main() {
   check(JSON.stringify(result.members) === JSON.stringify(['browser', 'node']), 'presence lists both members');
   check(JSON.stringify(result.statuses) === JSON.stringify(['connecting', 'open']), 'status went connecting -> open');
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
+
+  // Failure modes where the browser hides the HTTP status (after the error check above: Chromium
+  // logs the refused handshakes to the console itself).
+  const failures = await page.evaluate(
+    async ({ url }) => {
+      let invalid = '';
+      try {
+        window.Switchyard.createClient({ url: 'ftp://example.com/ws', token: 't' });
+      } catch (error) {
+        invalid = error.name;
+      }
+      const client = window.Switchyard.createClient({
+        url,
+        getToken: () => 'not-a-token',
+        maxRefusals: 2,
+        reconnect: { minDelayMs: 20, maxDelayMs: 40 },
+      });
+      const errors = [];
+      client.onError((error) => errors.push(error.code));
+      const closed = await new Promise((resolve) => client.onStatus((s) => s.status === 'closed' && resolve(s)));
+      return { invalid, closed, errors };
+    },
+    { url: t.url },
+  );
+  check(failures.invalid === 'TypeError', 'an invalid URL throws a TypeError at createClient');
+  check(
+    failures.closed.terminal === true && failures.closed.unauthorized === true,
+    'a refused token ends the session after maxRefusals attempts that never opened',
+  );
+  check(JSON.stringify(failures.errors) === '["UNAUTHORIZED"]', 'the app hears one terminal UNAUTHORIZED');
 }
 
 const timer = setTimeout(() => {

@@ -8,8 +8,14 @@ import { describe, expect, it } from 'vitest';
 // for the browser with esbuild, minified, gzipped with node:zlib.
 const dist = (file: string): string => fileURLToPath(new URL(`../dist/${file}`, import.meta.url));
 
-/** The JSON-only browser build must stay under this many bytes, min+gzip (5 KB, decimal). */
-const BUDGET = 5_000;
+/**
+ * The JSON-only browser build must stay under this many bytes, min+gzip (decimal). Raised from
+ * 5,000 to 6,250 deliberately: the build was at 4,998 before message recovery (room positions,
+ * `since` on rejoin, duplicate and gap handling, `onJoin`) and the failure-mode fixes (refused
+ * tokens with `maxRefusals`, join retries with backoff, the URL check) added about 1,030 bytes,
+ * much of it `#private` names that minifiers keep. The rest is headroom for fixes, not features.
+ */
+const BUDGET = 6_250;
 
 async function bundle(entry: string): Promise<string> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run the build first (npm test does)`);

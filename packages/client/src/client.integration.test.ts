@@ -192,6 +192,30 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     });
   });
 
+  it('reports a refused token as UNAUTHORIZED, tries a fresh one, and stops after maxRefusals', async () => {
+    let calls = 0;
+    const before = errors.length;
+    const client = connect('alice', { token: undefined, getToken: () => `bad-${++calls}`, maxRefusals: 3 });
+    const seen = statuses(client);
+    await waitFor(() => seen.at(-1)?.status === 'closed', 'closed', WAIT);
+    expect(calls).toBe(3);
+    expect(seen.filter((s) => s.status === 'reconnecting').map((s) => s.reason)).toEqual(['HTTP 401', 'HTTP 401']);
+    expect(seen.at(-1)).toMatchObject({ status: 'closed', terminal: true, unauthorized: true });
+    expect(errors.slice(before).map((e) => (e as ClientError).code)).toEqual(Array(4).fill('UNAUTHORIZED'));
+  });
+
+  it('connects once getToken returns a valid token again after refusals', async () => {
+    let calls = 0;
+    const before = errors.length;
+    const client = connect('alice', {
+      token: undefined,
+      getToken: () => (++calls < 3 ? 'revoked' : t.token('alice')),
+    });
+    await opened(client);
+    expect(calls).toBe(3);
+    expect(errors.slice(before).map((e) => (e as ClientError).code)).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
+  });
+
   it('fetches a new token on a re-authenticate close (4100), then reconnects', async () => {
     let calls = 0;
     const client = connect('alice', { token: undefined, getToken: () => (calls++, t.token('alice')) });

@@ -33,6 +33,22 @@ describe('client types', () => {
     createClient<ChatContract>({ url: 'ws://x/ws', codec: 'msgpack' });
   });
 
+  it('types the join outcome and the recovery position', () => {
+    room.onJoin((info) => {
+      expectTypeOf(info.recovered).toEqualTypeOf<boolean>();
+      expectTypeOf(info.rejoined).toEqualTypeOf<boolean>();
+      expectTypeOf(info.result.recovered).toEqualTypeOf<boolean | undefined>();
+      expectTypeOf(info.result.offset).toEqualTypeOf<number | undefined>();
+    });
+    room.on('message', (_data, meta) => {
+      expectTypeOf(meta.offset).toEqualTypeOf<number | undefined>();
+      expectTypeOf(meta.epoch).toEqualTypeOf<string | undefined>();
+    });
+    createClient<ChatContract>({ url: 'ws://x/ws', token: 't', maxRefusals: Infinity, joinAttempts: 3 });
+    // @ts-expect-error onJoin listeners get one info object
+    room.onJoin((recovered: boolean) => recovered);
+  });
+
   it('types emit by the contract events', () => {
     expectTypeOf(client.emit('typing', { room: 'lobby' })).toEqualTypeOf<Promise<void>>();
     // @ts-expect-error unknown event name

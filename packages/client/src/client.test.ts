@@ -97,7 +97,8 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(statuses.at(-1)).toEqual({ status: 'reconnecting', code: 1011, reason: 'oops', delayMs: 500 });
     expect(server.connections).toHaveLength(1);
     clock.advance(499);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The retry timer is the only way to a new attempt, and it is 1 ms away.
+    expect(clock.pending()).toEqual([1]);
     expect(server.connections).toHaveLength(1);
     clock.advance(1);
     await opened(1);
@@ -112,8 +113,8 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(statuses.at(-1)).toEqual({ status: 'closed', code: 4002, reason: 'kicked', terminal: true });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'DISCONNECTED', closeCode: 4002 });
-    clock.advance(120_000);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // No timer left: nothing can ever reconnect.
+    expect(clock.pending()).toEqual([]);
     expect(server.connections).toHaveLength(1);
     expect((await rejects(client.emit('typing', {}))).code).toBe('DISCONNECTED');
   });
@@ -143,8 +144,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     await waitFor(() => client.status === 'closed', 'closed');
     expect(statuses.at(-1)).toEqual({ status: 'closed', code: 4100, reason: 'token expired', terminal: true });
     expect(errors[0]).toMatchObject({ code: 'DISCONNECTED', closeCode: 4100 });
-    clock.advance(120_000);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(clock.pending()).toEqual([]);
     expect(server.connections).toHaveLength(1);
   });
 
@@ -183,7 +183,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     await waitFor(() => client.status === 'reconnecting', 'reconnecting');
     expect(statuses.at(-1)).toMatchObject({ code: 4200, delayMs: 5_000 });
     clock.advance(4_999);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(clock.pending()).toEqual([1]);
     expect(server.connections).toHaveLength(1);
     clock.advance(1);
     await opened(1);
@@ -206,7 +206,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     clock.advance(1_000);
     const ping = await connection.next('ping');
     connection.send({ t: 'pong', ...(ping.ts === undefined ? {} : { ts: ping.ts }) });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await connection.settle();
     clock.advance(1_000);
     await waitFor(() => connection.all('ping').length === 2, 'second ping');
     expect(client.status).toBe('open');
@@ -232,16 +232,17 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     connect({ token: 'tok', getToken: () => `fresh${tokens.push('x')}`, refreshBeforeMs: 30_000 });
     const connection = await opened();
     clock.advance(29_999);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The refresh timer is 1 ms away; only it sends a refresh.
+    expect(clock.pending()).toContain(1);
     expect(connection.all('refresh')).toHaveLength(0);
     clock.advance(1);
     const refresh = await connection.next('refresh');
     expect(refresh.token).toBe('fresh1');
     connection.send({ t: 'reply', id: refresh.id, ok: true, data: { expiresAt: start + 120_000 } });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await connection.settle();
     // Next one: 30 s before the new expiry.
     clock.advance(59_999);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(clock.pending()).toContain(1);
     expect(connection.all('refresh')).toHaveLength(1);
     connection.send({ t: 'notice', code: 'TOKEN_EXPIRING' });
     const second = await connection.next('refresh', new Set([refresh]));
@@ -251,10 +252,17 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
   it('plans no refresh from an expiresAt that is not a number', async () => {
     let calls = 0;
     server.autoWelcome = { expiresAt: 'soon' as unknown as number };
-    // Real timers: a runtime fires a NaN delay at once, where the manual clock never would.
-    connect({ clock: systemClock, getToken: () => `t${++calls}` });
+    // A runtime fires a NaN delay at once, where the manual clock never would: record every delay
+    // the client asks the system clock for.
+    const delays: number[] = [];
+    const recording = {
+      ...systemClock,
+      setTimeout: (fn: () => void, ms: number) => (delays.push(ms), systemClock.setTimeout(fn, ms)),
+    };
+    connect({ clock: recording, getToken: () => `t${++calls}` });
     const connection = await opened();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await connection.settle();
+    expect(delays.filter((ms) => !Number.isFinite(ms))).toEqual([]);
     expect(connection.all('refresh')).toEqual([]);
     expect(calls).toBe(0);
   });
@@ -265,11 +273,11 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     const room = client.join('lobby');
     const sent = [client.emit('e', 1), room.publish('msg', 2, { ack: false }), client.emit('e', 3)];
     const connection = await server.connection(0);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await connection.settle();
     expect(connection.received).toEqual([]);
     connection.welcome();
     const join = await connection.next('join');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await connection.settle();
     expect(connection.received).toHaveLength(1);
     connection.send({ t: 'reply', id: join.id, ok: true, data: { room: 'lobby' } });
     await Promise.all(sent);
@@ -297,7 +305,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     const second = await opened(1);
     const rejoin = await second.next('join');
     expect(rejoin.room).toBe('lobby');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await second.settle();
     expect(second.all('join')).toHaveLength(1);
     // Room pushes reach the room handle and the client.
     const seen: unknown[] = [];
@@ -369,7 +377,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     const join = await second.next('join');
     second.send({ t: 'reply', id: join.id, ok: true, data: { room: 'lobby' } });
     await waitFor(() => second.all('request').length === 2, 'both requests');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await second.settle();
     const requests = second.all('request');
     expect(requests.map((r) => r.name)).toEqual(['once', 'idempotent']);
     for (const r of requests) second.send({ t: 'reply', id: r.id, ok: true, data: r.name });
@@ -391,7 +399,8 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
       clock.advance(1_000); // the emit expires
       client.close();
       void client.emit('typing', 3); // session over
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      // Node reports unhandled rejections once the microtasks drain: one macrotask later.
+      await new Promise(setImmediate);
       expect(unhandled).toEqual([]);
       // A caller that awaits still sees why.
       expect((await rejects(client.emit('typing', 4))).code).toBe('DISCONNECTED');
@@ -408,7 +417,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     // Multi-byte text is measured in UTF-8 bytes: 40 × '€' is 120 bytes.
     expect((await rejects(client.request('big', '€'.repeat(40)))).code).toBe('PAYLOAD_TOO_LARGE');
     await client.emit('small', 'x');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await connection.settle();
     expect(connection.received).toEqual([{ t: 'event', event: 'small', data: 'x' }]);
   });
 
@@ -453,7 +462,8 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
       });
       connection.send({ t: 'request', id: 1, name: 'deny' });
       await waitFor(() => errors.length === 1, 'the error reported');
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      // Node reports unhandled rejections once the microtasks drain: one macrotask later.
+      await new Promise(setImmediate);
       expect(unhandled).toEqual([]);
       expect(errors[0]).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
       expect(client.status).toBe('open');

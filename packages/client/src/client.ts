@@ -11,6 +11,7 @@ import {
   type ServerEnvelope,
   type WelcomeEnvelope,
 } from '@switchyard/protocol';
+import { backoff } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DEFAULT_BACKOFF, NORMAL_CLOSE, type Status } from './connection-machine.js';
 import { Connection, type StatusEvent } from './connection.js';
@@ -18,6 +19,7 @@ import { Emitter } from './emitter.js';
 import { json, type ClientCodec } from './json-codec.js';
 import { ClientError } from './errors.js';
 import type { ClientOptions, JoinOptions, RequestOptions } from './options.js';
+import { checkUrl } from './url.js';
 import { oversize } from './payload-size.js';
 import { PendingRequests } from './pending-requests.js';
 import { RoomHandle, type RoomHost, type SendMode } from './room.js';
@@ -74,6 +76,7 @@ class SwitchyardClient {
   constructor(options: ClientOptions) {
     const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocket) throw new TypeError('no WebSocket: pass the WebSocket option');
+    checkUrl(options.url);
     this.#codec = options.codec === undefined || options.codec === 'json' ? json : options.codec;
     this.#clock = options.clock ?? systemClock;
     this.#token = options.token;
@@ -82,13 +85,24 @@ class SwitchyardClient {
     this.#pending = new PendingRequests(this.#clock);
     this.#queue = new SendQueue(this.#clock, options.queue?.maxSize ?? 100, options.queue?.ttlMs ?? 30_000);
     this.#refreshBeforeMs = options.refreshBeforeMs ?? 30_000;
+    const delays = { ...DEFAULT_BACKOFF, ...options.reconnect };
+    const random = options.random ?? Math.random;
+    const joinAttempts = options.joinAttempts ?? 5;
     this.#host = {
-      call: (build, mode, callOptions) => this.#call(build, mode, callOptions),
+      call: (build, mode, callOptions, onReply) => this.#call(build, mode, callOptions, onReply),
       send: (envelope) => this.#send(envelope),
       forget: (room) => {
         if (this.#rooms.get(room.name) === room) this.#rooms.delete(room.name);
       },
       error: (error) => this.#error(error),
+      retry: (fn, failures, slow) => {
+        if (failures >= joinAttempts) return undefined;
+        const delay = slow
+          ? backoff(failures - 1, delays.slowMinDelayMs, delays.slowMaxDelayMs, random)
+          : backoff(failures - 1, delays.minDelayMs, delays.maxDelayMs, random);
+        const timer = this.#clock.setTimeout(fn, delay);
+        return () => this.#clock.clearTimeout(timer);
+      },
     };
     this.#connection = new Connection(
       {
@@ -96,10 +110,11 @@ class SwitchyardClient {
         codec: this.#codec,
         WebSocket,
         clock: this.#clock,
-        random: options.random ?? Math.random,
-        backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
+        random,
+        backoff: delays,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
         reauth: !!options.getToken,
+        maxRefusals: options.maxRefusals ?? 10,
         token: (fresh) => this.#tokenFor(fresh),
       },
       {
@@ -237,17 +252,25 @@ class SwitchyardClient {
       case 'presence':
         this.#rooms.get(envelope.room)?.presenceChanged(envelope);
         return;
-      case 'notice':
-        if (envelope.code === 'TOKEN_EXPIRING' && this.#getToken) void this.#refresh(this.#session);
+      case 'notice': {
+        const { code, room, offset } = envelope;
+        if (code === 'TOKEN_EXPIRING' && this.#getToken) void this.#refresh(this.#session);
+        // In a room with history a gap is recovered by rejoining from before it.
+        if (code === 'GAP' && offset !== undefined) this.#rooms.get(room as string)?.gap(offset);
         this.#events.emit('notice', envelope);
         return;
+      }
     }
   }
 
-  #onPush({ event, data, room }: PushEnvelope): void {
-    const meta: PushMeta = room === undefined ? {} : { room };
+  #onPush({ event, data, room, offset, epoch }: PushEnvelope): void {
     // No room (a direct push) finds no room handle.
-    this.#rooms.get(room as string)?.deliver(event, data, meta);
+    const handle = this.#rooms.get(room as string);
+    // Held while a gap is recovered, or a duplicate: never reaches a listener.
+    if (handle && !handle.accept(offset, epoch)) return;
+    const meta: PushMeta =
+      room === undefined ? {} : offset === undefined || epoch === undefined ? { room } : { room, offset, epoch };
+    handle?.deliver(event, data, meta);
     this.#pushes.emit(event, data, meta);
   }
 
@@ -278,18 +301,25 @@ class SwitchyardClient {
     this.#events.emit('status', event);
     if (event.status !== 'closed') return;
     const { code = NORMAL_CLOSE, reason } = event;
-    const error = (this.#ended = new ClientError(
-      'DISCONNECTED',
-      `connection closed (${code}${reason ? `: ${reason}` : ''})`,
-      code,
-    ));
+    const error = (this.#ended = event.unauthorized
+      ? new ClientError(
+          'UNAUTHORIZED',
+          `gave up: every attempt was refused (last ${code}${reason ? `: ${reason}` : ''})`,
+          code,
+        )
+      : new ClientError('DISCONNECTED', `connection closed (${code}${reason ? `: ${reason}` : ''})`, code));
     this.#queue.failAll(error);
     for (const room of this.#rooms.values()) room.abandon(error);
     this.#rooms.clear();
-    if (event.terminal) this.#error(error);
+    if (event.terminal) this.#error(error, true);
   }
 
-  #call(build: (id: number) => ClientEnvelope, mode: SendMode, options: RequestOptions = {}): Promise<unknown> {
+  #call(
+    build: (id: number) => ClientEnvelope,
+    mode: SendMode,
+    options: RequestOptions = {},
+    onReply?: (data: unknown) => void,
+  ): Promise<unknown> {
     const id = this.#pending.nextId();
     let frame: Frame;
     try {
@@ -297,7 +327,8 @@ class SwitchyardClient {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const reply = this.#pending.wait(id, frame, options.timeoutMs ?? this.#timeoutMs, options.retry === true);
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const reply = this.#pending.wait(id, frame, timeoutMs, options.retry === true, onReply);
     this.#dispatch(mode, this.#pending.queued(id));
     return reply;
   }
@@ -339,8 +370,14 @@ class SwitchyardClient {
     return frame;
   }
 
-  #error(error: unknown): void {
-    // Never dropped: without an onError listener, the console gets it.
-    if (!this.#errors.emit('', error)) console.error(error);
+  /**
+   * Hands an error to the `onError` listeners. Without one it is never dropped: the console gets
+   * it, but an error that ends the session (`ending`) only when nobody listens to the status
+   * either, and as one line, not a stack trace.
+   */
+  #error(error: unknown, ending = false): void {
+    if (this.#errors.emit('', error)) return;
+    if (!ending) console.error(error);
+    else if (!this.#events.has('status')) console.warn(`switchyard: ${String(error)}`);
   }
 }

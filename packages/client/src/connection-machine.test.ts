@@ -135,4 +135,34 @@ describe('connection machine', () => {
     expect(state).toMatchObject({ phase: 'socket', status: 'connecting' });
     expect(effects.at(-1)).toEqual({ type: 'open-socket', refreshToken: false });
   });
+
+  it('ends the session after maxRefusals refused attempts in a row, and only in a row', () => {
+    const refused: MachineEvent = { type: 'socket-closed', code: 1006, reason: 'HTTP 401', refused: true };
+    const step = (state: MachineState, event: MachineEvent): [MachineState, Effect[]] =>
+      transition(state, event, DEFAULT_BACKOFF, random, true, 3);
+    let [state] = step(initialState, { type: 'connect' });
+    [state] = step(state, refused);
+    expect(state).toMatchObject({ phase: 'waiting', refusals: 1, refreshToken: true });
+    [state] = step(step(state, { type: 'retry-due' })[0], refused);
+    expect(state.refusals).toBe(2);
+    // Any other failure breaks the row.
+    [state] = step(step(state, { type: 'retry-due' })[0], closed(1006));
+    expect(state.refusals).toBe(0);
+    for (let i = 0; i < 2; i++) [state] = step(step(state, { type: 'retry-due' })[0], refused);
+    let effects: Effect[];
+    [state, effects] = step(step(state, { type: 'retry-due' })[0], refused);
+    expect(state).toMatchObject({ phase: 'closed', status: 'closed', refusals: 3 });
+    expect(effects).toEqual([
+      { type: 'status', status: 'closed', code: 1006, reason: 'HTTP 401', terminal: true, unauthorized: true },
+    ]);
+  });
+
+  it('starts counting refusals again after a welcome', () => {
+    const refused: MachineEvent = { type: 'socket-closed', code: 1006, reason: '', refused: true };
+    let [state] = transition(initialState, { type: 'connect' }, DEFAULT_BACKOFF, random, true, 2);
+    [state] = transition(state, refused, DEFAULT_BACKOFF, random, true, 2);
+    [state] = transition(state, { type: 'retry-due' }, DEFAULT_BACKOFF, random, true, 2);
+    [state] = transition(state, { type: 'welcome' }, DEFAULT_BACKOFF, random, true, 2);
+    expect(state.refusals).toBe(0);
+  });
 });

@@ -25,13 +25,21 @@ export interface MachineState {
   readonly attempt: number;
   /** The next attempt must fetch a fresh token first. */
   readonly refreshToken: boolean;
+  /** Attempts in a row refused for their token. */
+  readonly refusals: number;
 }
 
 /** What happened. */
 export type MachineEvent =
   | { readonly type: 'connect' }
   | { readonly type: 'welcome' }
-  | { readonly type: 'socket-closed'; readonly code: number; readonly reason: string }
+  | {
+      readonly type: 'socket-closed';
+      readonly code: number;
+      readonly reason: string;
+      /** The attempt was refused for its token (or, where the status is hidden, failed before opening). */
+      readonly refused?: boolean;
+    }
   | { readonly type: 'retry-due' }
   | { readonly type: 'close'; readonly reason: string };
 
@@ -50,6 +58,8 @@ export type Effect =
       readonly delayMs?: number;
       /** Set with `closed` after a terminal close code. */
       readonly terminal?: boolean;
+      /** Set with `closed` when too many attempts in a row were refused for their token. */
+      readonly unauthorized?: boolean;
     };
 
 /** Reconnect delays. */
@@ -73,12 +83,19 @@ export const DEFAULT_BACKOFF: BackoffConfig = {
 };
 
 /** The state before `connect`. */
-export const initialState: MachineState = { phase: 'idle', status: 'closed', attempt: 0, refreshToken: false };
+export const initialState: MachineState = {
+  phase: 'idle',
+  status: 'closed',
+  attempt: 0,
+  refreshToken: false,
+  refusals: 0,
+};
 
 /**
  * One transition. Events that make no sense in a phase leave the state alone.
  * `canReauthenticate`: a fresh token can be fetched (`getToken`); without one, a 41xx close ends
- * the session, since every attempt with the same token would be refused.
+ * the session, since every attempt with the same token would be refused. `maxRefusals`: attempts
+ * in a row refused for their token after which the session ends.
  */
 export function transition(
   state: MachineState,
@@ -86,13 +103,14 @@ export function transition(
   config: BackoffConfig,
   random: () => number,
   canReauthenticate = true,
+  maxRefusals = Number.POSITIVE_INFINITY,
 ): [MachineState, Effect[]] {
   const { phase } = state;
   switch (event.type) {
     case 'connect':
       if (phase !== 'idle' && phase !== 'closed') return [state, []];
       return [
-        { phase: 'socket', status: 'connecting', attempt: 0, refreshToken: false },
+        { phase: 'socket', status: 'connecting', attempt: 0, refreshToken: false, refusals: 0 },
         [
           { type: 'status', status: 'connecting' },
           { type: 'open-socket', refreshToken: false },
@@ -100,7 +118,10 @@ export function transition(
       ];
     case 'welcome':
       if (phase !== 'socket') return [state, []];
-      return [{ phase: 'open', status: 'open', attempt: 0, refreshToken: false }, [{ type: 'status', status: 'open' }]];
+      return [
+        { phase: 'open', status: 'open', attempt: 0, refreshToken: false, refusals: 0 },
+        [{ type: 'status', status: 'open' }],
+      ];
     case 'retry-due':
       if (phase !== 'waiting') return [state, []];
       return [{ ...state, phase: 'socket' }, [{ type: 'open-socket', refreshToken: state.refreshToken }]];
@@ -119,6 +140,13 @@ export function transition(
     case 'socket-closed': {
       if (phase !== 'socket' && phase !== 'open') return [state, []];
       const { code, reason } = event;
+      const refusals = event.refused ? state.refusals + 1 : 0;
+      if (refusals >= maxRefusals) {
+        return [
+          { ...state, phase: 'closed', status: 'closed', refusals },
+          [{ type: 'status', status: 'closed', code, reason, terminal: true, unauthorized: true }],
+        ];
+      }
       if (code === NORMAL_CLOSE || isTerminalClose(code) || (!canReauthenticate && shouldReauthenticate(code))) {
         return [
           { ...state, phase: 'closed', status: 'closed' },
@@ -136,7 +164,7 @@ export function transition(
       // sees a 401 only as 1006), so the next attempt asks for a fresh one, as after a 41xx close.
       const refreshToken = shouldReauthenticate(code) || phase === 'socket';
       return [
-        { phase: 'waiting', status: 'reconnecting', attempt: state.attempt + 1, refreshToken },
+        { phase: 'waiting', status: 'reconnecting', attempt: state.attempt + 1, refreshToken, refusals },
         [
           { type: 'status', status: 'reconnecting', code, reason, delayMs },
           { type: 'schedule-retry', delayMs },

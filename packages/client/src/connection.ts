@@ -7,6 +7,7 @@ import {
   type WelcomeEnvelope,
 } from '@switchyard/protocol';
 import type { Clock, TimerHandle } from './clock.js';
+import { ClientError } from './errors.js';
 import type { ClientCodec } from './json-codec.js';
 import {
   NORMAL_CLOSE,
@@ -36,9 +37,11 @@ export interface StatusEvent {
   readonly delayMs?: number;
   /**
    * With `closed`: true when a terminal close code (4000–4099) ended the session, or a 41xx code
-   * without `getToken` to fetch a new token.
+   * without `getToken` to fetch a new token, or `maxRefusals` refused attempts in a row.
    */
   readonly terminal?: boolean;
+  /** With `closed`: true when the session ended because `maxRefusals` attempts in a row were refused. */
+  readonly unauthorized?: boolean;
 }
 
 /** What the driver needs. */
@@ -52,6 +55,8 @@ export interface ConnectionConfig {
   readonly connectTimeoutMs: number;
   /** A fresh token can be fetched: false with a fixed token, so a 41xx close ends the session. */
   readonly reauth: boolean;
+  /** Attempts in a row refused for their token before the session ends. */
+  readonly maxRefusals: number;
   /** Returns the token for the next attempt; `fresh` asks for a new one. */
   readonly token: (fresh: boolean) => string | undefined | Promise<string | undefined>;
 }
@@ -80,6 +85,11 @@ export class Connection {
   #connectTimer: TimerHandle;
   #heartbeatTimer: TimerHandle;
   #heardSincePing = true;
+  // The current attempt: whether its socket opened, the HTTP status of a refused upgrade, and
+  // whether the runtime can show that status at all (browsers cannot).
+  #opened = false;
+  #httpStatus: number | undefined;
+  #statusVisible = true;
   #pending: MachineEvent[] = [];
   #running = false;
 
@@ -125,6 +135,7 @@ export class Connection {
           this.#config.backoff,
           this.#config.random,
           this.#config.reauth,
+          this.#config.maxRefusals,
         );
         this.#state = state;
         for (const effect of effects) this.#run(effect);
@@ -161,6 +172,9 @@ export class Connection {
   async #open(refreshToken: boolean): Promise<void> {
     const attempt = ++this.#attemptId;
     const { clock, codec, url } = this.#config;
+    this.#opened = false;
+    this.#httpStatus = undefined;
+    this.#statusVisible = true;
     this.#connectTimer = clock.setTimeout(() => this.#fail(attempt, 'connect timeout'), this.#config.connectTimeoutMs);
     let socket: WebSocketLike;
     try {
@@ -179,11 +193,22 @@ export class Connection {
     }
     this.#socket = socket;
     socket.binaryType = 'arraybuffer';
+    this.#statusVisible = typeof socket.on === 'function';
+    socket.onopen = () => (this.#opened = true);
+    // `ws` shows a refused upgrade's HTTP answer; with a listener, aborting it is left to us.
+    socket.on?.('unexpected-response', (_request: unknown, response: { statusCode?: number }) => {
+      if (this.#socket !== socket) return;
+      this.#httpStatus = response.statusCode;
+      if (this.#httpStatus === 401) {
+        this.#listener.error(new ClientError('UNAUTHORIZED', 'the server refused the token (HTTP 401)'));
+      }
+      closeQuietly(socket, NORMAL_CLOSE, '');
+    });
     socket.onmessage = (event: { data: unknown }) => this.#receive(socket, event.data);
     socket.onclose = (event: { code: number; reason: string }) => {
       if (this.#socket !== socket) return;
       this.#detach();
-      this.#dispatch({ type: 'socket-closed', code: event.code, reason: event.reason });
+      this.#closed(event.code, this.#httpStatus ? `HTTP ${this.#httpStatus}` : event.reason);
     };
     // A failed socket always closes next and the close event carries what the client may know;
     // the listener must still exist, because `ws` throws an 'error' nobody listens to.
@@ -257,7 +282,13 @@ export class Connection {
    */
   #drop(reason: string, code: number = ABNORMAL_CLOSE, sent: number = NORMAL_CLOSE): void {
     closeQuietly(this.#detach(), sent, reason);
-    this.#dispatch({ type: 'socket-closed', code, reason });
+    this.#closed(code, reason);
+  }
+
+  #closed(code: number, reason: string): void {
+    // A refusal: a 401, or, where the status is hidden, any attempt that never opened.
+    const refused = this.#httpStatus === 401 || (!this.#statusVisible && !this.#opened);
+    this.#dispatch({ type: 'socket-closed', code, reason, refused });
   }
 
   #detach(): WebSocketLike | undefined {
@@ -267,7 +298,7 @@ export class Connection {
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) {
-      socket.onmessage = socket.onclose = null;
+      socket.onopen = socket.onmessage = socket.onclose = null;
       // Swallow the error a closing socket may still raise (ws emits it as an 'error' event).
       socket.onerror = () => {};
     }

@@ -21,6 +21,11 @@ export class Emitter<A extends unknown[]> {
     };
   }
 
+  /** True when `name` has a listener. */
+  has(name: string): boolean {
+    return this.#listeners.has(name);
+  }
+
   /** Calls every listener of `name`; false when it has none. */
   emit(name: string, ...args: A): boolean {
     const set = this.#listeners.get(name);

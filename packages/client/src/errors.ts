@@ -2,8 +2,9 @@ import type { ErrorCode } from '@switchyard/protocol';
 
 /**
  * A failed client call, or the end of a session. `code` says why: `TIMEOUT`, `DISCONNECTED`,
- * `PAYLOAD_TOO_LARGE` and `LIMIT_EXCEEDED` (offline queue full) are raised locally; any other
- * code is the server's error reply (`FORBIDDEN`, `NOT_FOUND`, `BAD_REQUEST`, …).
+ * `PAYLOAD_TOO_LARGE`, `LIMIT_EXCEEDED` (offline queue full) and `UNAUTHORIZED` (the upgrade was
+ * refused for its token, or `maxRefusals` attempts were) are raised locally; any other code is
+ * the server's error reply (`FORBIDDEN`, `NOT_FOUND`, `BAD_REQUEST`, …).
  *
  * @example
  * try { await client.request('chat:send', msg); }
@@ -13,7 +14,7 @@ export class ClientError extends Error {
   override readonly name = 'ClientError';
   /** Why the call failed. */
   readonly code: ErrorCode;
-  /** With `DISCONNECTED` after the session ended: the WebSocket close code that ended it. */
+  /** After the session ended (`DISCONNECTED`, `UNAUTHORIZED`): the WebSocket close code that ended it. */
   readonly closeCode: number | undefined;
 
   constructor(code: ErrorCode, message: string, closeCode?: number) {

@@ -1,7 +1,7 @@
 export { createClient } from './client.js';
 export { ClientError } from './errors.js';
 export { backoff } from './backoff.js';
-export type { Client, Room, PushListener, PushMeta, PresenceChange, RequestHandler } from './types.js';
+export type { Client, Room, JoinInfo, PushListener, PushMeta, PresenceChange, RequestHandler } from './types.js';
 export type { ClientOptions, RequestOptions, PublishOptions, JoinOptions } from './options.js';
 export type { Status, BackoffConfig } from './connection-machine.js';
 export type { StatusEvent } from './connection.js';
@@ -14,6 +14,7 @@ export type {
   AnyContract,
   ErrorCode,
   JoinResult,
+  StreamPosition,
   PresenceSnapshot,
   NoticeEnvelope,
   WelcomeEnvelope,

@@ -43,6 +43,8 @@ function valid(e: Record<string, unknown>): boolean {
     Object.hasOwn(SHAPES, t) &&
     fits(e, SHAPES[t]) &&
     (e['room'] === undefined || typeof e['room'] === 'string') &&
+    (e['offset'] === undefined || typeof e['offset'] === 'number') &&
+    (e['epoch'] === undefined || typeof e['epoch'] === 'string') &&
     (t !== 'reply' || e['ok'] === true || fits(e['error'], { code: 'string', message: 'string' }))
   );
 }
@@ -50,8 +52,8 @@ function valid(e: Record<string, unknown>): boolean {
 /**
  * The client's JSON codec (protocol version 2, text frames, subprotocol `switchyard.v2.json`):
  * `JSON.stringify` out, `JSON.parse` in, with a structural check of the fields the client relies
- * on. A compact push `[event, data, room, offset, epoch]` becomes the push envelope (the client
- * reads event, data and room; offset and epoch are reserved and dropped). A frame that is not
+ * on. A compact push `[event, data, room, offset, epoch]` becomes the push envelope (`null` in
+ * the room, offset or epoch position means absent). A frame that is not
  * JSON (`SyntaxError`) or lacks those fields (`TypeError`) makes the client close with 4000.
  */
 export const json: ClientCodec = {
@@ -59,8 +61,18 @@ export const json: ClientCodec = {
   encode: JSON.stringify,
   decodeFromServer(frame: Frame | ArrayBuffer, isBinary: boolean): ServerEnvelope {
     let value: unknown = isBinary ? null : JSON.parse(frame as string);
-    // A null room (before a reserved field) means none, as an absent one does.
-    if (Array.isArray(value)) value = { t: 'push', event: value[0], data: value[1], room: value[2] ?? undefined };
+    // A null room, offset or epoch (before a later field) means none, as an absent one does.
+    if (Array.isArray(value)) {
+      const [event, data, room, offset, epoch] = value as unknown[];
+      value = {
+        t: 'push',
+        event,
+        data,
+        room: room ?? undefined,
+        offset: offset ?? undefined,
+        epoch: epoch ?? undefined,
+      };
+    }
     if (!valid(value as Record<string, unknown>)) {
       throw new TypeError(`invalid server frame: ${isBinary ? 'binary' : (frame as string).slice(0, 100)}`);
     }

@@ -36,6 +36,19 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Reconnect delays. */
   reconnect?: Partial<BackoffConfig>;
+  /**
+   * Connection attempts in a row refused for their token before the session ends with a terminal
+   * `UNAUTHORIZED` error. Refused: an HTTP 401 answer to the upgrade, where the runtime shows it
+   * (`ws` on Node). Browsers hide the status, so there every attempt that fails before the socket
+   * opens counts, which an unreachable server also does. Each refusal fetches a new token first.
+   * @default 10
+   */
+  maxRefusals?: number;
+  /**
+   * Attempts of one room join that fail with `TIMEOUT` or `RATE_LIMITED` (retried with backoff)
+   * before the room is given up: `ready()` rejects, or `onError` hears it. @default 5
+   */
+  joinAttempts?: number;
   /** Offline queue: sends made while disconnected. */
   queue?: {
     /** Most queued messages; more are rejected with `LIMIT_EXCEEDED`. 0 disables queueing. @default 100 */

@@ -9,6 +9,8 @@ interface Entry {
   readonly timer: TimerHandle;
   readonly retry: boolean;
   readonly frame: Frame;
+  /** Runs with a successful reply's data as it arrives, before later frames are read. */
+  readonly onReply: ((data: unknown) => void) | undefined;
   /** Handed to the socket (in flight), rather than still waiting in the send queue. */
   sent: boolean;
 }
@@ -38,15 +40,23 @@ export class PendingRequests {
 
   /**
    * Waits for the reply to request `id`, whose encoded frame is kept for a resend.
-   * The timeout runs from now, whether the frame is sent at once or queued.
+   * The timeout runs from now, whether the frame is sent at once or queued. `onReply` sees a
+   * successful reply synchronously, where the promise's callbacks would run only after every
+   * frame that arrived with it.
    */
-  wait(id: number, frame: Frame, timeoutMs: number, retry: boolean): Promise<unknown> {
+  wait(
+    id: number,
+    frame: Frame,
+    timeoutMs: number,
+    retry: boolean,
+    onReply?: (data: unknown) => void,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = this.#clock.setTimeout(
         () => this.reject(id, new ClientError('TIMEOUT', `no reply within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      this.#entries.set(id, { resolve, reject, timer, retry, frame, sent: false });
+      this.#entries.set(id, { resolve, reject, timer, retry, frame, onReply, sent: false });
     });
   }
 
@@ -54,8 +64,10 @@ export class PendingRequests {
   settle(reply: ReplyEnvelope): boolean {
     const entry = this.#take(reply.id);
     if (!entry) return false;
-    if (reply.ok) entry.resolve(reply.data);
-    else entry.reject(new ClientError(reply.error.code, reply.error.message));
+    if (reply.ok) {
+      entry.onReply?.(reply.data);
+      entry.resolve(reply.data);
+    } else entry.reject(new ClientError(reply.error.code, reply.error.message));
     return true;
   }
 

@@ -2,21 +2,35 @@ import type { ClientEnvelope, JoinResult, PresenceEnvelope, PresenceSnapshot } f
 import { Emitter } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { JoinOptions, PublishOptions, RequestOptions } from './options.js';
-import type { PresenceChange, PushMeta, Room } from './types.js';
+import { RoomStream } from './room-stream.js';
+import type { JoinInfo, PresenceChange, PushMeta, Room } from './types.js';
 
 /** How a call reaches the socket: `queue` waits for the connection, `direct` needs it now. */
 export type SendMode = 'queue' | 'direct';
 
 /** What a room needs from its client. */
 export interface RoomHost {
-  /** Sends an envelope built around a fresh request id and waits for the reply. */
-  call(build: (id: number) => ClientEnvelope, mode: SendMode, options?: RequestOptions): Promise<unknown>;
+  /**
+   * Sends an envelope built around a fresh request id and waits for the reply; `onReply` sees a
+   * successful reply synchronously, before the frames that follow it.
+   */
+  call(
+    build: (id: number) => ClientEnvelope,
+    mode: SendMode,
+    options?: RequestOptions,
+    onReply?: (data: unknown) => void,
+  ): Promise<unknown>;
   /** Sends an envelope without waiting for a reply. */
   send(envelope: ClientEnvelope): Promise<void>;
   /** The room left: stop rejoining it. */
   forget(room: RoomHandle): void;
   /** Reports an error no caller is waiting for. */
   error(error: unknown): void;
+  /**
+   * Runs `fn` after the backoff for the `failures`th failed join attempt in a row (`slow` after
+   * `RATE_LIMITED`) and returns the function that cancels it; undefined once the attempts are spent.
+   */
+  retry(fn: () => void, failures: number, slow: boolean): (() => void) | undefined;
 }
 
 /** The {@link Room} a client hands out. */
@@ -26,15 +40,22 @@ export class RoomHandle implements Room {
   readonly #options: JoinOptions;
   // Listeners by event name; '' holds the presence listeners (event names are never empty).
   readonly #listeners: Emitter<[unknown, PushMeta]>;
+  readonly #joinListeners: Emitter<[JoinInfo]>;
   readonly #joined: Promise<JoinResult>;
+  readonly #stream = new RoomStream();
   #settle: ((result: JoinResult | Error) => void) | undefined;
   #left = false;
+  #rejoined = false;
+  /** Join attempts in a row that failed with TIMEOUT or RATE_LIMITED. */
+  #failures = 0;
+  #cancelRetry: (() => void) | undefined;
 
   constructor(host: RoomHost, name: string, options: JoinOptions) {
     this.#host = host;
     this.name = name;
     this.#options = options;
     this.#listeners = new Emitter((error) => host.error(error));
+    this.#joinListeners = new Emitter((error) => host.error(error));
     this.#joined = new Promise((resolve, reject) => {
       this.#settle = (result) => {
         this.#settle = undefined;
@@ -51,23 +72,62 @@ export class RoomHandle implements Room {
   }
 
   /** Sends the join; the client calls it on `join()` and after every welcome. */
-  async join(): Promise<void> {
+  join(): Promise<void> {
+    this.#failures = 0;
+    return this.#attempt();
+  }
+
+  async #attempt(): Promise<void> {
+    this.#cancel();
     const { presence } = this.#options;
+    const since = this.#stream.since();
     try {
-      // The join options carry the attempt's `timeoutMs`.
-      const result = await this.#host.call(
-        (id) => ({ t: 'join', id, room: this.name, ...(presence && { presence }) }),
+      // The join options carry the attempt's `timeoutMs`. The reply is handled as it arrives: the
+      // pushes that follow it in the same read (a recovery replay) must see the new position.
+      await this.#host.call(
+        (id) => ({ t: 'join', id, room: this.name, ...(presence && { presence }), ...(since && { since }) }),
         'direct',
         this.#options,
+        (result) => this.#joinedWith(result as JoinResult),
       );
-      this.#settle?.(result as JoinResult);
     } catch (error) {
+      const code = error instanceof ClientError ? error.code : undefined;
       // Cut off by a disconnect: the next welcome joins again.
-      if (this.#left || (error instanceof ClientError && error.code === 'DISCONNECTED')) return;
+      if (this.#left || code === 'DISCONNECTED') return;
+      // Transient: try again with backoff, and speak up only when giving up.
+      if (code === 'TIMEOUT' || code === 'RATE_LIMITED') {
+        this.#cancelRetry = this.#host.retry(() => void this.#attempt(), ++this.#failures, code === 'RATE_LIMITED');
+        if (this.#cancelRetry) return;
+      }
       this.#host.forget(this);
       if (this.#settle) this.#settle(error as Error);
       else this.#host.error(error);
     }
+  }
+
+  #joinedWith(result: JoinResult): void {
+    if (this.#left) return;
+    this.#failures = 0;
+    this.#stream.joined(result);
+    const info: JoinInfo = { recovered: result?.recovered === true, rejoined: this.#rejoined, result };
+    this.#rejoined = true;
+    this.#settle?.(result);
+    this.#joinListeners.emit('', info);
+  }
+
+  #cancel(): void {
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
+  }
+
+  /** Whether a push of this room with this position reaches listeners (duplicates do not). */
+  accept(offset: number | undefined, epoch: string | undefined): boolean {
+    return this.#stream.accept(offset, epoch);
+  }
+
+  /** A `GAP` notice with the first skipped offset: rejoin from before it to recover (§9.5). */
+  gap(offset: number): void {
+    if (this.#stream.gap(offset)) void this.join();
   }
 
   /** A push for this room arrived. */
@@ -82,6 +142,7 @@ export class RoomHandle implements Room {
 
   /** The client closed for good: a join still pending fails. */
   abandon(error: Error): void {
+    this.#cancel();
     this.#settle?.(error);
   }
 
@@ -91,6 +152,10 @@ export class RoomHandle implements Room {
 
   onPresence(fn: (change: PresenceChange) => void): () => void {
     return this.#listeners.on('', fn as (change: unknown) => void);
+  }
+
+  onJoin(fn: (info: JoinInfo) => void): () => void {
+    return this.#joinListeners.on('', fn);
   }
 
   publish(event: string, data: unknown, options: PublishOptions = {}): Promise<void> {
@@ -113,6 +178,7 @@ export class RoomHandle implements Room {
   async leave(): Promise<void> {
     if (this.#left) return;
     this.#left = true;
+    this.#cancel();
     this.#host.forget(this);
     this.#settle?.(new ClientError('DISCONNECTED', 'left before joined'));
     try {

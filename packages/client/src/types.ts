@@ -21,6 +21,25 @@ import type { JoinOptions, PublishOptions, RequestOptions } from './options.js';
 export interface PushMeta {
   /** The room it was published to; absent for a direct push. */
   readonly room?: string;
+  /** Rooms with history: the message's position in the room's stream. */
+  readonly offset?: number;
+  /** Rooms with history: the stream's generation the offset belongs to. */
+  readonly epoch?: string;
+}
+
+/** The outcome of one successful join of a room (`room.onJoin`). */
+export interface JoinInfo {
+  /** False for the room handle's first join; true for every join after a reconnect or a gap. */
+  readonly rejoined: boolean;
+  /**
+   * True when the messages published while the room was away came (or are coming) through the
+   * room's handlers, in order, without duplicates. False when they may be lost: on the first join,
+   * in rooms without history, or when the history could not serve the rejoin. Load or reload the
+   * room's state from the application when it is false.
+   */
+  readonly recovered: boolean;
+  /** The server's join reply. */
+  readonly result: JoinResult;
 }
 
 /** A presence change in a room. */
@@ -52,6 +71,13 @@ export interface Room<C extends Contract = AnyContract> {
   on<E extends NameOf<PushesOf<C>>>(event: E, fn: PushListener<C, E>): () => void;
   /** Listens to presence changes (join with `{ presence: true }`); returns the unsubscribe function. */
   onPresence(fn: (change: PresenceChange) => void): () => void;
+  /**
+   * Listens to every successful join of this room: the first one and each rejoin after a
+   * reconnect or a gap, with whether missed messages were recovered; returns the unsubscribe function.
+   * @example
+   * room.onJoin(({ recovered }) => { if (!recovered) void reloadMessages(); });
+   */
+  onJoin(fn: (info: JoinInfo) => void): () => void;
   /** Publishes to the room's members; resolves on the server's acknowledgement. */
   publish<E extends NameOf<PushesOf<C>>>(event: E, data: PushesOf<C>[E], options?: PublishOptions): Promise<void>;
   /** Who is in the room now. */
@@ -89,7 +115,10 @@ export interface Client<C extends Contract = AnyContract> {
   onStatus(fn: (event: StatusEvent) => void): () => void;
   /** Listens to server notices (`GAP`, `TOKEN_EXPIRING`, `SHUTDOWN`). */
   onNotice(fn: (notice: NoticeEnvelope) => void): () => void;
-  /** Listens to errors that belong to no call: failed rejoins, refreshes, listeners, bad frames. */
+  /**
+   * Listens to errors that belong to no call: refused tokens (`UNAUTHORIZED`), rejoins given up,
+   * failed refreshes, throwing listeners, bad frames, and the error that ends a session.
+   */
   onError(fn: (error: unknown) => void): () => void;
   /** Connects again after `close()` (or the first time with `autoConnect: false`). */
   connect(): void;

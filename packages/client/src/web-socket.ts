@@ -15,6 +15,11 @@ export interface WebSocketLike {
   onmessage: ((event: any) => void) | null;
   onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
+  /**
+   * Present on `ws` (Node), absent in browsers: its `unexpected-response` event carries the HTTP
+   * answer to a refused upgrade (a 401 for a refused token), which browsers never show.
+   */
+  on?(event: 'unexpected-response', listener: (request: any, response: any) => void): unknown;
 }
 
 /** A WebSocket constructor: `globalThis.WebSocket` or `ws`'s default export. */

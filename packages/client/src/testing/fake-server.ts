@@ -5,6 +5,7 @@ import {
   SUBPROTOCOL_V2_JSON,
   jsonV2Codec,
   type ClientEnvelope,
+  type JoinEnvelope,
   type ServerEnvelope,
   type WelcomeEnvelope,
 } from '@switchyard/protocol';
@@ -26,12 +27,19 @@ export class FakeConnection {
   /** Every envelope the client sent, in order. */
   readonly received: ClientEnvelope[] = [];
   closed: { code: number; reason: string } | undefined;
+  /** Marker pongs seen (see {@link FakeConnection.settle}); kept out of `received`. */
+  readonly #markers = new Set<number>();
+  #nextMarker = 0;
 
   constructor(socket: WebSocket, request: IncomingMessage, answerPings: boolean) {
     this.socket = socket;
     this.offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     socket.on('message', (data) => {
       const envelope = JSON.parse(String(data)) as ClientEnvelope;
+      if (envelope.t === 'pong' && typeof envelope.ts === 'number' && envelope.ts < -1e9) {
+        this.#markers.add(envelope.ts);
+        return;
+      }
       this.received.push(envelope);
       if (answerPings && envelope.t === 'ping')
         this.send({ t: 'pong', ...(envelope.ts === undefined ? {} : { ts: envelope.ts }) });
@@ -67,6 +75,26 @@ export class FakeConnection {
       `a "${t}" envelope`,
     );
     return found as Extract<ClientEnvelope, { t: T }>;
+  }
+
+  /**
+   * Resolves once the client has handled every frame sent to it before, and everything it sent
+   * in answer (at once or on a microtask) has arrived: two ping round trips. The explicit event
+   * that replaces "wait a little and check nothing happened".
+   */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 2; i++) {
+      const ts = -2e9 - this.#nextMarker++;
+      this.send({ t: 'ping', ts });
+      await waitFor(() => this.#markers.has(ts), 'the marker pong');
+    }
+  }
+
+  /** Answers the client's next join not yet answered with `data` (the room name is added). */
+  async acceptJoin(data: Record<string, unknown> = {}, taken = new Set<ClientEnvelope>()): Promise<JoinEnvelope> {
+    const join = await this.next('join', taken);
+    this.send({ t: 'reply', id: join.id, ok: true, data: { room: join.room, ...data } });
+    return join;
   }
 
   /** Envelopes of kind `t` received so far. */
