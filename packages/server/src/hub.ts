@@ -2,6 +2,7 @@ import type { Codec, PresenceSnapshot, PushEnvelope, ServerEnvelope } from '@swi
 import { NoticeCode, CloseCode } from '@switchyard/protocol';
 import type { ConnectionHost, ServerConnection } from './connection.js';
 import { DeadlineWheel } from './deadline-wheel.js';
+import type { InboundRequests } from './inbound-requests.js';
 import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
@@ -19,6 +20,8 @@ export interface HubDeps {
   readonly logger: Logger;
   readonly policies: RoomPolicies;
   readonly slow: SlowConsumers<PushEnvelope>;
+  /** Client requests waiting for a reply; absent: untracked. */
+  readonly requests?: InboundRequests;
 }
 
 /** A room with its member counts. */
@@ -44,6 +47,7 @@ export class Hub implements ConnectionHost {
   readonly connections = new Map<string, ServerConnection>();
   readonly users = new Map<string, Set<ServerConnection>>();
   readonly metrics: ServerMetrics;
+  readonly requests: InboundRequests | undefined;
   // One coarse schedule for every connection's token expiry instead of timers per connection.
   readonly expiry = new DeadlineWheel<ServerConnection>({ onDue: (conn) => conn.expiryDue() });
   readonly #deps: HubDeps;
@@ -51,6 +55,7 @@ export class Hub implements ConnectionHost {
   constructor(deps: HubDeps) {
     this.#deps = deps;
     this.metrics = deps.metrics;
+    this.requests = deps.requests;
   }
 
   /** Registers an opened connection. */
@@ -68,6 +73,7 @@ export class Hub implements ConnectionHost {
   remove(conn: ServerConnection): void {
     for (const room of [...conn.roomFlags.keys()]) this.leave(conn, room);
     this.#deps.slow.closed(conn.slow);
+    this.requests?.closed(conn);
     this.connections.delete(conn.id);
     const set = this.users.get(conn.userId);
     if (set) {
@@ -148,6 +154,7 @@ export class Hub implements ConnectionHost {
     }
     // `key` picks the conflation slot for rooms with the `latest` slow-consumer policy.
     this.#deps.slow.published(room, event, key, envelope);
+    if (delivered === 0 && this.registry.members(room).size === 0) this.#deps.metrics.emptyRoomPublish();
     return delivered;
   }
 

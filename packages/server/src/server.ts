@@ -19,6 +19,8 @@ import { isSendableCloseCode, ServerConnection, type Connection, type JoinOption
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http-routes.js';
 import { Hub, type RoomInfo } from './hub.js';
 import { createLogger } from './log.js';
+import { hubGauges } from './hub-gauges.js';
+import { InboundRequests } from './inbound-requests.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createPrometheusMetrics } from './metrics/prometheus.js';
 import type { ServerOptions } from './options.js';
@@ -34,7 +36,7 @@ import { resolveOptions } from './resolve-options.js';
 import { Router, type HandlerOptions } from './router.js';
 import { createUwsTransport } from './transport/uws.js';
 import type { Transport } from './transport/types.js';
-import { decideUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
+import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
 import { ConnectionIds } from './connection-id.js';
 import { onSocketClose, onSocketMessage, onSocketOpen, welcomeLimits, type SocketEventDeps } from './socket-events.js';
 import { ServerLifecycle, type SwitchyardServer } from './server-types.js';
@@ -103,6 +105,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       maxBackpressure: limits.maxBackpressure,
       policyFor: (room) => policies.resolve(room).slowConsumer,
       onDropped: (policy, count) => this.metrics.backpressureDropped(policy, count),
+      onReplayed: (count) => this.metrics.backpressureReplayed(count),
     });
     const origins = new OriginPolicy(options.allowedOrigins);
     for (const warning of origins.warnings()) this.logger.warn({ event: 'config_warning' }, warning);
@@ -142,7 +145,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       maxBodyBytes: options.limits?.maxHttpBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       roomRules,
       log: this.logger,
-      metrics: { limitRejected: (limit) => this.metrics.limitRejected(limit) },
+      metrics: this.metrics,
       facade: {
         publish: (room, event, data, opts) => {
           const started = performance.now();
@@ -187,7 +190,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     };
     this.#transport = createUwsTransport<SocketState>(
       {
-        upgrade: (req) => decideUpgrade(upgradeDeps, req),
+        upgrade: (req) => timedUpgrade(upgradeDeps, req),
         open: (socket, state) => {
           const init = state.init;
           if (!init) {
@@ -227,12 +230,9 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       logger: this.logger,
       policies,
       slow,
+      requests: new InboundRequests({ metrics: this.metrics, timeoutMs: limits.requestTimeoutMs }),
     });
-    this.metrics.setGaugeSource({
-      connections: () => this.#hub.connections.size,
-      rooms: () => this.#hub.registry.size,
-      subscriptions: () => this.#hub.registry.subscriptions,
-    });
+    this.metrics.setGaugeSource(hubGauges(() => this.#hub));
     this.#publishes = new DeferredQueue<QueuedPublish>(
       (item) => this.#runPublish(item),
       (err) => this.logger.error({ event: 'publish_failed', err }, 'publish failed'),

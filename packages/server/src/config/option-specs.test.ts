@@ -46,6 +46,7 @@ const EVERY_LIMIT = {
   idleTimeoutSec: 'limits.idleTimeoutSec',
   heartbeatMs: 'limits.heartbeatMs',
   maxHttpBodyBytes: 'limits.maxHttpBodyBytes',
+  requestTimeoutMs: 'limits.requestTimeoutMs',
 } satisfies { [K in keyof LimitOptions]-?: `limits.${K}` };
 
 describe('OPTION_SPECS', () => {
