@@ -201,19 +201,19 @@ describe('createPrometheusMetrics', () => {
 
   it('times requests by direction and outcome, with inclusive upper bounds, and counts ack timeouts', async () => {
     const metrics = createPrometheusMetrics({ defaultMetrics: false });
-    metrics.requestCompleted('client_to_server', 'ok', 0.005);
-    metrics.requestCompleted('client_to_server', 'ok', 0.0051);
+    metrics.requestCompleted('client_to_server', 'ok', 0.0025);
+    metrics.requestCompleted('client_to_server', 'ok', 0.0026);
     metrics.requestCompleted('server_to_client', 'timeout', 5);
     metrics.requestCompleted('server_to_client', 'disconnected', 0.2);
     const { body } = await metrics.scrape();
     const ok = { direction: 'client_to_server', outcome: 'ok' };
     expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.000025' })).toBe(0);
-    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.0025' })).toBe(0);
-    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.005' })).toBe(1);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.001' })).toBe(0);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.0025' })).toBe(1);
     expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.01' })).toBe(2);
     expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '+Inf' })).toBe(2);
     expect(sample(body, 'switchyard_request_duration_seconds_count', ok)).toBe(2);
-    expect(sample(body, 'switchyard_request_duration_seconds_sum', ok)).toBeCloseTo(0.0101, 9);
+    expect(sample(body, 'switchyard_request_duration_seconds_sum', ok)).toBeCloseTo(0.0051, 9);
     expect(
       sample(body, 'switchyard_request_duration_seconds_count', { direction: 'server_to_client', outcome: 'timeout' }),
     ).toBe(1);
