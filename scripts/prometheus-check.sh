@@ -116,6 +116,7 @@ EOF
 timeout 30 promtool check config "$work/prometheus.yml" >/dev/null
 
 say "starting Prometheus on 127.0.0.1:$prom_port"
+prom_started="$(date +%s)"
 prometheus \
   --config.file="$work/prometheus.yml" \
   --storage.tsdb.path="$work/data" \
@@ -144,6 +145,7 @@ left=$((deadline - SECONDS))
 timeout "$left" node scripts/prometheus-check/render-dashboard.mjs \
   --prometheus "http://127.0.0.1:$prom_port" \
   --dashboard docs/grafana/switchyard.json \
+  --since "$prom_started" \
   --out "$work/dashboard.png" ||
   fail "rendering the dashboard failed (status $?)"
 if [[ -n "${PROMETHEUS_CHECK_IMAGE:-}" ]]; then

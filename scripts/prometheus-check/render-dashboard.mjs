@@ -5,7 +5,7 @@
 // (playwright-core) renders the page to a PNG. Used by scripts/prometheus-check.sh.
 //
 // usage: node render-dashboard.mjs --prometheus URL --dashboard FILE --out FILE.png
-//          [--range-sec 150] [--step-sec 2] [--chromium /usr/bin/chromium]
+//          [--since UNIX-SECONDS] [--range-sec 150] [--step-sec 2] [--chromium /usr/bin/chromium]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -15,6 +15,7 @@ const { values: args } = parseArgs({
     prometheus: { type: 'string' },
     dashboard: { type: 'string' },
     out: { type: 'string' },
+    since: { type: 'string' },
     'range-sec': { type: 'string', default: '150' },
     'step-sec': { type: 'string', default: '2' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
@@ -59,7 +60,8 @@ const walk = (list) => {
 walk(dashboard.panels);
 
 const end = Math.floor(Date.now() / 1000);
-const start = end - Number(args['range-sec']);
+// From the first scrape when known (a chart of the whole run), else the last --range-sec.
+const start = Math.max(end - Number(args['range-sec']), Number(args.since ?? 0));
 const step = Number(args['step-sec']);
 
 function substitute(expr) {
@@ -128,7 +130,8 @@ function chart(series, unit) {
   for (let i = 0; i <= 3; i++) {
     const t = start + ((end - start) * i) / 3;
     const label = new Date(t * 1000).toISOString().slice(11, 19);
-    parts.push(`<text x="${x(t)}" y="${H - 6}" text-anchor="middle">${label}</text>`);
+    const anchor = i === 0 ? 'start' : i === 3 ? 'end' : 'middle';
+    parts.push(`<text x="${x(t)}" y="${H - 6}" text-anchor="${anchor}">${label}</text>`);
   }
   series.forEach((s, i) => {
     let d = '';
@@ -161,7 +164,9 @@ for (const title of MAIN) {
     }
   }
   if (series.length === 0) throw new Error(`panel "${title}" returned no data`);
-  series.sort((a, b) => a.name.localeCompare(b.name));
+  // The busiest series first: a panel of many mostly idle series (reply errors) shows what moves.
+  const peak = (s) => Math.max(0, ...s.points.map(([, v]) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+  series.sort((a, b) => peak(b) - peak(a) || a.name.localeCompare(b.name));
   const shown = series.slice(0, COLORS.length);
   const keys = shown
     .map((s, i) => {

@@ -239,31 +239,31 @@ every(2000, () => {
   did.httpBadKey++;
   api('not-the-key').then((status) => status === 401 || console.error(`serve-with-traffic: bad key got ${status}`));
 });
-// Slow consumers: join a firehose room and stop reading for 6 s out of every 8; big publishes fill
-// their send buffers. In `firehose` (policy close) they get closed with 4201; in `drop:firehose`
-// they are paused and miss messages, counted as they are skipped.
+// Slow consumers: join a firehose room and stop reading for 6 s, then read for 2 s, leave and
+// come back. Big publishes fill their send buffers. In `firehose` (policy close) they get closed
+// with 4201; in `drop:firehose` they are paused and miss messages, counted as they are skipped.
+// Each pause starts on a fresh connection: the kernel grows a socket's receive buffer (up to
+// net.ipv4.tcp_rmem, 32 MiB here) while the application reads, and a grown buffer would absorb
+// seconds of firehose before the server ever saw backpressure.
 function slowConsumer(room) {
+  const dropRoom = room.startsWith('drop:');
   client(jsonCodec, `slow-${room}`, {
     onOpen: (send, ws) => {
       send({ t: 'join', id: nextId++, room });
-      const dropRoom = room.startsWith('drop:');
-      const cycle = () => {
-        ws.pause();
-        if (dropRoom) did.dropPausedSince = Date.now();
-        // The server may close a close-policy reader while it is paused; it learns so on resume.
-        else did.uncertain++;
-        setTimeout(() => {
-          if (dropRoom) did.dropPausedSince = 0;
-          else did.uncertain--;
-          if (ws.readyState === WebSocket.OPEN) ws.resume();
-        }, 6000);
-      };
-      cycle();
-      const timer = setInterval(cycle, 8000);
-      ws.on('close', () => clearInterval(timer));
+      ws.pause();
+      if (dropRoom) did.dropPausedSince = Date.now();
+      // The server may close a close-policy reader while it is paused; it learns so on resume.
+      else did.uncertain++;
+      setTimeout(() => {
+        if (dropRoom) did.dropPausedSince = 0;
+        else did.uncertain--;
+        if (ws.readyState !== WebSocket.OPEN) return;
+        ws.resume();
+        setTimeout(() => ws.close(1000), 2000);
+      }, 6000);
     },
   }).on('close', () => {
-    if (!stopping) setTimeout(() => slowConsumer(room), 1000);
+    if (!stopping) setTimeout(() => slowConsumer(room), 200);
   });
 }
 slowConsumer('firehose');
