@@ -4,7 +4,9 @@ import {
   type ClientEnvelope,
   type ErrorCode as ErrorCodeType,
   type JoinResult,
+  type PresenceSnapshot,
   type PublishEnvelope,
+  type StreamPosition,
   type RequestId,
 } from '@switchyard/protocol';
 import { AuthError, type TokenVerifier } from './auth/index.js';
@@ -17,6 +19,8 @@ import type { RoomPolicies } from './protection/room-policy.js';
 import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
 import type { RequestResult, Router } from './router.js';
+import type { PresenceReader } from './rooms/presence-reader.js';
+import type { RoomHistory } from './history/room-history.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -41,6 +45,10 @@ export interface DispatchDeps {
   readonly rules: RoomRules;
   readonly policies: RoomPolicies;
   readonly publishes: DeferredQueue<QueuedPublish>;
+  /** Who is where: this node's registry, or the cluster's shared membership. */
+  readonly presence: PresenceReader;
+  /** Rooms with history: join positions and recovery. */
+  readonly history: RoomHistory;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
 }
@@ -141,7 +149,7 @@ export class ClientDispatcher {
         }
         return;
       case 'join':
-        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true));
+        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true, envelope.since));
         return;
       case 'leave':
         conn.leave(envelope.room);
@@ -253,7 +261,13 @@ export class ClientDispatcher {
     return test;
   }
 
-  async #join(conn: ServerConnection, id: RequestId, room: string, presence: boolean): Promise<void> {
+  async #join(
+    conn: ServerConnection,
+    id: RequestId,
+    room: string,
+    presence: boolean,
+    since: StreamPosition | undefined,
+  ): Promise<void> {
     const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
     if (bad) {
       this.#countRule(bad);
@@ -280,10 +294,52 @@ export class ClientDispatcher {
       this.#countRule(late);
       return replyError(conn, id, late.code, late.message);
     }
-    this.#d.hub.join(conn, room, presence);
-    const withPresence = presence && this.#d.policies.resolve(room).presence;
-    const result: JoinResult = withPresence ? { room, presence: this.#d.hub.presence(room) } : { room };
-    replyOk(conn, id, result);
+    const policy = this.#d.policies.resolve(room);
+    const deferred = policy.history !== undefined && this.#d.history.deferSubscribe;
+    this.#d.hub.join(conn, room, presence, !deferred);
+    // In a cluster, the reply waits until other nodes' pushes to the room reach this node: a
+    // member hears everything published after its join reply.
+    const subscribed = this.#d.hub.roomReady(room);
+    if (subscribed !== undefined) {
+      await subscribed;
+      if (conn.closed) return;
+    }
+    let snapshot: PresenceSnapshot | Promise<PresenceSnapshot> | undefined =
+      presence && policy.presence ? this.#d.presence.snapshot(room) : undefined;
+    if (snapshot instanceof Promise) {
+      snapshot = await snapshot.catch((err: unknown) => {
+        // The join itself worked; without the cluster's membership, this node's members answer.
+        this.#d.logger.warn(
+          { event: 'presence_unavailable', connectionId: conn.id, room, err },
+          'presence read failed',
+        );
+        return this.#d.hub.presence(room);
+      });
+      if (conn.closed) return;
+    }
+    const base: JoinResult = snapshot === undefined ? { room } : { room, presence: snapshot };
+    if (policy.history === undefined) {
+      return replyOk(conn, id, since === undefined ? base : { ...base, recovered: false });
+    }
+    let prepared = this.#d.history.prepareJoin(room, policy.history, since);
+    if (prepared instanceof Promise) {
+      prepared = await prepared.catch((err: unknown) => {
+        // The join stands; without the history, no recovery can be promised.
+        this.#d.logger.warn({ event: 'history_unavailable', connectionId: conn.id, room, err }, 'history read failed');
+        return { finish: () => ({ ...(since === undefined ? {} : { recovered: false }), pushes: [] }) };
+      });
+      if (conn.closed) return;
+    }
+    // The reply is the boundary (protocol §9.1): the reply, the recovered pushes and the member's
+    // first live push leave in this order, in this one synchronous block.
+    const { recovered, position, pushes } = prepared.finish();
+    replyOk(conn, id, {
+      ...base,
+      ...(recovered === undefined ? {} : { recovered }),
+      ...(position === undefined ? {} : { offset: position.offset, epoch: position.epoch }),
+    } satisfies JoinResult);
+    for (const push of pushes) conn.sendFrame(push.frame(conn.codecImpl), 'push');
+    if (deferred) this.#d.hub.subscribeRoom(conn, room);
   }
 
   #publish(conn: ServerConnection, envelope: PublishEnvelope): void {
@@ -328,7 +384,15 @@ export class ClientDispatcher {
     const allowed = (await this.#authorize(conn, 'presence', room)) && this.#d.policies.resolve(room).presence;
     if (conn.closed) return;
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to read presence of '${room}'`);
-    replyOk(conn, id, this.#d.hub.presence(room));
+    let snapshot;
+    try {
+      snapshot = await this.#d.presence.snapshot(room);
+    } catch (err) {
+      this.#d.logger.warn({ event: 'presence_unavailable', connectionId: conn.id, room, err }, 'presence read failed');
+      return replyError(conn, id, ErrorCode.UNAVAILABLE, 'presence is unavailable: the cluster cannot be reached');
+    }
+    if (conn.closed) return;
+    replyOk(conn, id, snapshot);
   }
 
   #refresh(conn: ServerConnection, id: RequestId, token: string): void {

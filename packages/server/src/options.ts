@@ -47,6 +47,19 @@ export interface RoomPolicy {
   clientPublish?: boolean;
   /** Send presence changes to members that ask for them. @default true */
   presence?: boolean;
+  /**
+   * Keep the room's recent messages, so pushes carry `offset` and `epoch` and a client that
+   * reconnects recovers what it missed (docs/protocol.md §9). Unset: no history.
+   */
+  history?: HistoryPolicy;
+}
+
+/** How much of a room's stream is kept for recovery. */
+export interface HistoryPolicy {
+  /** Most messages kept per room (1–100000); older ones are trimmed. */
+  size: number;
+  /** Seconds a message is kept (1–604800); also how long a room without members keeps its history. */
+  ttlSec: number;
 }
 
 /** Protection limits (docs/limits.md). */
@@ -75,6 +88,22 @@ export interface LimitOptions {
   maxHttpBodyBytes?: number;
   /** Longest a request handler may run before the client is answered `TIMEOUT`, ms (0: no limit). @default 0 */
   requestTimeoutMs?: number;
+}
+
+/**
+ * Multi-node mode: nodes started with the same Redis and the same JWT key serve the same rooms
+ * (docs/scaling.md). Unset: a single node, in memory.
+ */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key and channel, so several clusters can share one Redis. @default 'switchyard' */
+  prefix?: string;
+  /**
+   * Messages a node holds for other nodes while Redis is unreachable or slow to acknowledge; past
+   * it, cross-node copies are refused (docs/scaling.md). @default 10000
+   */
+  maxQueue?: number;
 }
 
 /** Options of `createServer()`. */
@@ -112,6 +141,8 @@ export interface ServerOptions {
   metricsPort?: number;
   /** Seconds to wait for sockets to close on shutdown before forcing exit. @default 10 */
   shutdownGraceSec?: number;
+  /** Join a cluster of nodes through Redis; unset: a single node in memory. */
+  redis?: RedisOptions;
   /** Log level for the built-in pino logger. @default 'info' */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

@@ -16,7 +16,7 @@ export interface SocketEventDeps {
   readonly logger: Logger;
   /** The `limits` of every welcome, from {@link welcomeLimits}. */
   readonly welcomeLimits: Limits;
-  readonly dispatcher: () => ClientDispatcher;
+  readonly dispatcher: ClientDispatcher;
   isShuttingDown(): boolean;
   connected(conn: ServerConnection): void;
   disconnected(conn: ServerConnection, info: DisconnectInfo): void;
@@ -109,7 +109,7 @@ export function onSocketMessage(
     return;
   }
   deps.metrics.messageReceived(conn.codec, envelope.t, frame.byteLength);
-  deps.dispatcher().handle(conn, envelope);
+  deps.dispatcher.handle(conn, envelope);
 }
 
 /** A socket closed (any reason): leave every room, settle pending requests, count, log, tell. */

@@ -1,4 +1,4 @@
-import type { Codec, PushEnvelope } from '@switchyard/protocol';
+import type { Codec } from '@switchyard/protocol';
 import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from './auth/index.js';
 import type { ConnectionInit, ServerConnection } from './connection.js';
 import type { ConnectionIds } from './connection-id.js';
@@ -10,6 +10,7 @@ import type { ConnectionLimits } from './protection/connection-limits.js';
 import { checkHandshake, type HandshakeRefusal } from './protection/handshake.js';
 import type { OriginPolicy } from './protection/origin.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
+import type { EncodedPush } from './publish/encoded-push.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import type { UpgradeDecision, UpgradeRequest } from './transport/types.js';
 
@@ -30,7 +31,7 @@ export interface UpgradeDeps {
   readonly origins: OriginPolicy;
   readonly clientIp: ClientIpResolver;
   readonly limits: ConnectionLimits;
-  readonly slow: SlowConsumers<PushEnvelope>;
+  readonly slow: SlowConsumers<EncodedPush>;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly ids: ConnectionIds;

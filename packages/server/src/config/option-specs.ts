@@ -3,6 +3,7 @@ import { CODEC_NAMES } from '@switchyard/protocol';
 import { JWT_ALGORITHMS } from '../auth/algorithms.js';
 import {
   addressOrRange,
+  redisUrl,
   boolean,
   integer,
   keyed,
@@ -212,6 +213,28 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     type: integer(0, 3600),
     default: 10,
     summary: 'seconds to wait for sockets on shutdown',
+  },
+  {
+    key: 'redis.url',
+    env: 'SWITCHYARD_REDIS_URL',
+    flag: 'redis-url',
+    type: redisUrl,
+    secret: true,
+    summary: 'join a cluster through this Redis (unset: a single node in memory)',
+  },
+  {
+    key: 'redis.prefix',
+    env: 'SWITCHYARD_REDIS_PREFIX',
+    flag: 'redis-prefix',
+    type: text('a key prefix'),
+    summary: 'prefix of the Redis keys and channels of this cluster [switchyard]',
+  },
+  {
+    key: 'redis.maxQueue',
+    env: 'SWITCHYARD_REDIS_MAX_QUEUE',
+    flag: 'redis-max-queue',
+    type: integer(1, 10_000_000),
+    summary: 'messages held for other nodes while Redis is unreachable [10000]',
   },
   {
     key: 'logLevel',

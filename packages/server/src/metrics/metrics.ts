@@ -49,7 +49,7 @@ export type AnsweredKind = 'request' | 'join' | 'leave' | 'publish' | 'presence-
 export type OperationKind = 'join' | 'publish' | 'presence-get';
 
 /** The backend HTTP API call a request matched (`other`: no route). */
-export type HttpApiRoute = 'publish' | 'disconnect' | 'presence' | 'rooms' | 'other';
+export type HttpApiRoute = 'publish' | 'disconnect' | 'presence' | 'history' | 'rooms' | 'other';
 
 /** Open connections of one wire format. */
 export interface FormatCount {
@@ -69,6 +69,22 @@ export interface GaugeSource {
   connectionsByFormat(): Iterable<FormatCount>;
   /** Connections paused as slow consumers right now, and the bytes queued in their send buffers. */
   slowConsumers(): { readonly connections: number; readonly bufferedBytes: number };
+  /** 1 while the cluster broker's link is up; absent on a single node. */
+  brokerConnected?(): number;
+  /** Messages waiting for the cluster broker; absent on a single node. */
+  brokerQueueDepth?(): number;
+}
+
+/** What the cluster broker reports (a cluster node only). */
+export interface BrokerReport {
+  linkChanged(connected: boolean): void;
+  published(messages: number, bytes: number): void;
+  received(messages: number, bytes: number): void;
+  /** Cross-node copies refused because the broker's queue was full. */
+  dropped(messages: number): void;
+  reconnected(): void;
+  /** Time from writing a message to the broker acknowledging it. */
+  publishLatency(seconds: number): void;
 }
 
 /** The server's reporting seam. */
@@ -112,6 +128,8 @@ export interface ServerMetrics {
   limitRejected(limit: LimitKind): void;
   /** A handler threw something that was not an `RpcError`. */
   handlerError(kind: 'request' | 'event' | 'authorize'): void;
+  /** The cluster broker's reports. */
+  readonly broker: BrokerReport;
   /** Serialises the registry in the Prometheus text format. */
   scrape(): Promise<{ contentType: string; body: string }>;
 }
@@ -140,5 +158,13 @@ export const noopMetrics: ServerMetrics = {
   rateLimited: () => {},
   limitRejected: () => {},
   handlerError: () => {},
+  broker: {
+    linkChanged: () => {},
+    published: () => {},
+    received: () => {},
+    dropped: () => {},
+    reconnected: () => {},
+    publishLatency: () => {},
+  },
   scrape: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
 };

@@ -156,6 +156,11 @@ export class SlowConsumers<T> {
     return out;
   }
 
+  /** True while a connection is paused in `room`: only then does a publish need {@link SlowConsumers.published}. */
+  tracks(room: string): boolean {
+    return this.#streams.has(room);
+  }
+
   /**
    * Accounts for one message published to `room` with an optional conflation `key`: every
    * connection paused in the room skips it, and is counted as a drop now, while it is still

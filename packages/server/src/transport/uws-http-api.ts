@@ -18,6 +18,7 @@ export function serveApi(
   const request: ApiRequest = {
     method: req.getMethod(),
     path: req.getUrl(),
+    query: req.getQuery() ?? '',
     authorization: req.getHeader('authorization'),
     contentLength: req.getHeader('content-length'),
     remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),

@@ -203,21 +203,63 @@ function listenOn(app: TemplatedApp, host: string, port: number): Promise<us_lis
 }
 
 /**
- * Creates the uWebSockets.js transport. With `app`, routes are added to the caller's app and no
- * catch-all is installed (the caller owns every other path); without it, a new app is created
- * and every other path answers 404.
+ * Creates the uWebSockets.js transport; its routes are installed by `serve(handlers)`. With `app`,
+ * routes are added to the caller's app and no catch-all is installed (the caller owns every other
+ * path); without it, a new app is created and every other path answers 404.
  * @throws TransportUnavailableError when uWebSockets.js is the JavaScript fallback.
  */
-export function createUwsTransport<D>(
-  handlers: TransportHandlers<D>,
-  settings: TransportSettings,
-  app?: UwsApp,
-): Transport {
+export function createUwsTransport<D>(settings: TransportSettings, app?: UwsApp): Transport<D> {
   assertNativeUws(uWS);
   const ownsApp = app === undefined;
   const theApp = app ?? uWS.App();
   const listenSockets: us_listen_socket[] = [];
+  let served: TransportHandlers<D> | undefined;
+  const handlersOf = (): TransportHandlers<D> => {
+    if (served === undefined) throw new Error('the transport serves no handlers yet: call serve() first');
+    return served;
+  };
 
+  return {
+    serve: (handlers) => {
+      if (served !== undefined) throw new Error('serve() was already called');
+      served = handlers;
+      installRoutes(theApp, ownsApp, handlers, settings);
+    },
+    publish: (topic, frame, binary) => {
+      theApp.publish(topic, frame, binary);
+    },
+    numSubscribers: (topic) => theApp.numSubscribers(topic),
+    listen: async (host, port) => {
+      handlersOf();
+      const token = await listenOn(theApp, host, port);
+      listenSockets.push(token);
+      return uWS.us_socket_local_port(token as never);
+    },
+    listenSideHttp: async (host, port, routes) => {
+      const handlers = handlersOf();
+      const side = uWS.App();
+      for (const route of routes) side.get(route, (res) => serveHttp(handlers, res, route));
+      side.any('/*', (res) => {
+        res.cork(() => {
+          res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8').end('not found');
+        });
+      });
+      const token = await listenOn(side, host, port);
+      listenSockets.push(token);
+      return uWS.us_socket_local_port(token as never);
+    },
+    stopListening: () => {
+      for (const token of listenSockets.splice(0)) uWS.us_listen_socket_close(token);
+    },
+  };
+}
+
+function installRoutes<D>(
+  theApp: TemplatedApp,
+  ownsApp: boolean,
+  handlers: TransportHandlers<D>,
+  settings: TransportSettings,
+): void {
   theApp.ws<UserData<D>>(settings.path, {
     maxPayloadLength: settings.maxPayload,
     maxBackpressure: settings.maxBackpressure,
@@ -296,31 +338,4 @@ export function createUwsTransport<D>(
       });
     });
   }
-
-  return {
-    publish: (topic, frame, binary) => {
-      theApp.publish(topic, frame, binary);
-    },
-    numSubscribers: (topic) => theApp.numSubscribers(topic),
-    listen: async (host, port) => {
-      const token = await listenOn(theApp, host, port);
-      listenSockets.push(token);
-      return uWS.us_socket_local_port(token as never);
-    },
-    listenSideHttp: async (host, port, routes) => {
-      const side = uWS.App();
-      for (const route of routes) side.get(route, (res) => serveHttp(handlers, res, route));
-      side.any('/*', (res) => {
-        res.cork(() => {
-          res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8').end('not found');
-        });
-      });
-      const token = await listenOn(side, host, port);
-      listenSockets.push(token);
-      return uWS.us_socket_local_port(token as never);
-    },
-    stopListening: () => {
-      for (const token of listenSockets.splice(0)) uWS.us_listen_socket_close(token);
-    },
-  };
 }
