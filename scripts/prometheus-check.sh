@@ -3,9 +3,14 @@
 # (docs/metrics.md#dashboard-and-alerts):
 #   1. promtool check rules + promtool test rules on docs/prometheus/alerts.yml;
 #   2. a real server under real WebSocket traffic: promtool check metrics on a live /metrics scrape;
-#   3. a real Prometheus scraping that server evaluates every query of docs/grafana/switchyard.json
-#      through /api/v1/query (each must return data) and every alert rule (each must be healthy).
-# Needs a built repo (npx turbo run build) and Debian's prometheus package (prometheus, promtool).
+#   3. a real Prometheus scraping that server beside an unrelated Node.js service (the same nodejs_*
+#      and process_* names) and itself evaluates every query of docs/grafana/switchyard.json and
+#      every alert rule: each returns data, only Switchyard series, and the values match what the
+#      traffic driver did (scripts/prometheus-check/dashboard-queries.mjs);
+#   4. the dashboard's main panels are drawn from the real query results to a PNG with headless
+#      Chromium (PROMETHEUS_CHECK_IMAGE=path also writes it there, e.g. docs/grafana/switchyard-dashboard.png).
+# Needs a built repo (npx turbo run build), Debian's prometheus package (prometheus, promtool) and
+# chromium.
 # Bounded in time (PROMETHEUS_CHECK_TIMEOUT_SEC, default 240); stops everything it started;
 # exits non-zero on any failure.
 set -euo pipefail
@@ -24,6 +29,7 @@ need promtool
 need prometheus
 need node
 need timeout
+need chromium
 [[ -f packages/server/dist/index.js ]] || fail "packages/server/dist is missing: run npx turbo run build first"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/switchyard-prometheus-check.XXXXXX")"
@@ -60,7 +66,18 @@ until [[ -s "$work/server.env" ]]; do
   sleep 0.2
 done
 # shellcheck source=/dev/null
-source "$work/server.env" # METRICS_TARGET=host:port, METRICS_PATH=/metrics
+source "$work/server.env" # METRICS_TARGET=host:port, METRICS_PATH=/metrics, DRIVER_URL
+
+say "starting an unrelated Node.js service with prom-client's process metrics"
+node scripts/prometheus-check/other-service.mjs --state "$work/other.env" --max-sec "$limit" >"$work/other.log" 2>&1 &
+pids+=("$!")
+until [[ -s "$work/other.env" ]]; do
+  kill -0 "${pids[1]}" 2>/dev/null || fail "the unrelated service exited early"
+  check_time
+  sleep 0.2
+done
+# shellcheck source=/dev/null
+source "$work/other.env" # OTHER_TARGET=host:port
 
 # Let the traffic generator run through every scenario once before the first scrape is judged.
 sleep 3
@@ -88,10 +105,18 @@ scrape_configs:
     metrics_path: $METRICS_PATH
     static_configs:
       - targets: ['$METRICS_TARGET']
+  # Not Switchyard: a dashboard panel or alert that shows or sums these is not scoped.
+  - job_name: other-node-service
+    static_configs:
+      - targets: ['$OTHER_TARGET']
+  - job_name: prometheus
+    static_configs:
+      - targets: ['127.0.0.1:$prom_port']
 EOF
 timeout 30 promtool check config "$work/prometheus.yml" >/dev/null
 
 say "starting Prometheus on 127.0.0.1:$prom_port"
+prom_started="$(date +%s)"
 prometheus \
   --config.file="$work/prometheus.yml" \
   --storage.tsdb.path="$work/data" \
@@ -100,17 +125,33 @@ prometheus \
   --log.level=warn >"$work/prometheus.log" 2>&1 &
 pids+=("$!")
 
-say "evaluating every dashboard query and alert rule"
+say "evaluating every dashboard query and alert rule against the driver's record"
 check_time
 left=$((deadline - SECONDS))
 timeout "$left" node scripts/prometheus-check/dashboard-queries.mjs \
   --prometheus "http://127.0.0.1:$prom_port" \
   --dashboard docs/grafana/switchyard.json \
+  --driver "$DRIVER_URL" \
+  --target "$METRICS_TARGET" \
   --job switchyard \
   --rate-interval 20s \
   --warmup-sec 25 \
   --timeout-sec "$((left > 10 ? left - 5 : 5))" ||
   fail "dashboard queries or alert rules failed (status $?; 124 means the ${limit}s time limit)"
+
+say "drawing the dashboard's main panels from Prometheus"
+check_time
+left=$((deadline - SECONDS))
+timeout "$left" node scripts/prometheus-check/render-dashboard.mjs \
+  --prometheus "http://127.0.0.1:$prom_port" \
+  --dashboard docs/grafana/switchyard.json \
+  --since "$prom_started" \
+  --out "$work/dashboard.png" ||
+  fail "rendering the dashboard failed (status $?)"
+if [[ -n "${PROMETHEUS_CHECK_IMAGE:-}" ]]; then
+  cp "$work/dashboard.png" "$PROMETHEUS_CHECK_IMAGE"
+  say "wrote $PROMETHEUS_CHECK_IMAGE"
+fi
 
 kill -0 "${pids[0]}" 2>/dev/null || fail "the server died during the check"
 say "OK"

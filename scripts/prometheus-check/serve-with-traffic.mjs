@@ -3,12 +3,18 @@
 // port, and keeps real WebSocket traffic flowing through it so every metric moves: members of
 // both codecs join, publish, request and answer server requests; clients churn; bad tokens are
 // refused; a burst trips the rate limit; a client that stops reading becomes a slow consumer.
-// Writes METRICS_TARGET and METRICS_PATH to the --state file once listening. Runs until SIGTERM
-// or --max-sec. Used by scripts/prometheus-check.sh; loopback only.
+// A few requests go to a handler that never settles; the backend HTTP API is called with the right
+// and a wrong key. The driver keeps a history of what it did (sockets open, users, publishes, API
+// calls, hung requests, whether its drop-policy consumer is paused), sampled every 50 ms, and serves
+// it as JSON on DRIVER_URL so the check can compare each Prometheus sample with what the driver did
+// at that sample's scrape time. Writes METRICS_TARGET, METRICS_PATH and DRIVER_URL to the --state
+// file once listening. Runs until SIGTERM or --max-sec. Used by scripts/prometheus-check.sh;
+// loopback only.
 //
 // usage: node serve-with-traffic.mjs --state FILE [--max-sec 240]
 import { createHmac, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, jsonCodec } from '@switchyard/protocol';
@@ -25,6 +31,9 @@ if (!args.state) {
 }
 
 const SECRET = randomBytes(32).toString('hex');
+const API_KEY = randomBytes(16).toString('hex');
+/** Requests sent to the handler that never settles, from one connection that stays open. */
+const HUNG_REQUESTS = 7;
 const HOST = '127.0.0.1';
 
 function token(sub) {
@@ -48,6 +57,7 @@ const metricsPort = await freePort();
 const server = createServer({
   host: HOST,
   auth: { secret: SECRET },
+  apiKey: API_KEY,
   metricsPort,
   // The deliberate handler failures would fill the log; startup errors still throw.
   logLevel: 'fatal',
@@ -56,6 +66,7 @@ const server = createServer({
   rooms: [{ pattern: 'drop:*', slowConsumer: 'drop' }],
 });
 server.onRequest('echo', (_ctx, data) => data);
+server.onRequest('hang', () => new Promise(() => {}));
 server.onRequest('boom', () => {
   throw new Error('deliberate handler failure (traffic generator)');
 });
@@ -82,13 +93,49 @@ const sockets = new Set();
 let stopping = false;
 let nextId = 1;
 
+// What the driver did, for the check to compare with Prometheus.
+const did = {
+  /** Sockets open from the driver's side, and the users behind them. */
+  open: 0,
+  users: new Map(),
+  /** Open sockets the server may already have closed (paused readers in close-policy rooms). */
+  uncertain: 0,
+  opened: 0,
+  /** Publish envelopes sent (lobby and firehose rooms). */
+  publishes: 0,
+  httpOk: 0,
+  httpBadKey: 0,
+  hung: 0,
+  /** Whether the drop-policy slow consumer is not reading, and since when (ms since epoch). */
+  dropPausedSince: 0,
+};
+const history = [];
+function snapshot() {
+  const { users, ...rest } = did;
+  history.push({ t: Date.now(), ...rest, users: users.size });
+  while (history.length > 0 && history[0].t < Date.now() - 120_000) history.shift();
+}
+
 /** A client of the given codec; answers server requests unless `mute`. */
 function client(codec, sub, { mute = false, onOpen } = {}) {
   const protocol = codec.name === 'json' ? SUBPROTOCOL_JSON : SUBPROTOCOL_MSGPACK;
   const ws = new WebSocket(`${url}?token=${token(sub)}`, [protocol]);
   sockets.add(ws);
+  ws.on('open', () => {
+    did.open++;
+    did.opened++;
+    did.users.set(sub, (did.users.get(sub) ?? 0) + 1);
+    ws.once('close', () => {
+      did.open--;
+      const left = did.users.get(sub) - 1;
+      if (left === 0) did.users.delete(sub);
+      else did.users.set(sub, left);
+    });
+  });
   const send = (envelope) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(codec.encode(envelope));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (envelope.t === 'publish') did.publishes++;
+    ws.send(codec.encode(envelope));
   };
   ws.on('message', (data, isBinary) => {
     const envelope = codec.decodeFromServer(isBinary ? new Uint8Array(data) : data.toString('utf8'), isBinary);
@@ -167,23 +214,56 @@ every(5000, () => {
     },
   });
 });
-// Slow consumers: join a firehose room and stop reading for 6 s out of every 8; big publishes fill
-// their send buffers. In `firehose` (policy close) they get closed with 4201; in `drop:firehose`
-// they miss messages, counted when they catch up.
+// A handler that never settles: its requests stay in flight while this connection stays open.
+client(jsonCodec, 'hung', {
+  onOpen: (send) => {
+    for (let i = 0; i < HUNG_REQUESTS; i++) send({ t: 'request', id: nextId++, name: 'hang' });
+    did.hung = HUNG_REQUESTS;
+  },
+});
+// The backend HTTP API: a publish every 500 ms, a wrong key every 2 s.
+async function api(key) {
+  const res = await fetch(`http://${HOST}:${port}/v1/publish`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ room: 'lobby', event: 'news', data: { at: Date.now() } }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+every(500, () => {
+  did.httpOk++;
+  api(API_KEY).then((status) => status === 200 || console.error(`serve-with-traffic: API answered ${status}`));
+});
+every(2000, () => {
+  did.httpBadKey++;
+  api('not-the-key').then((status) => status === 401 || console.error(`serve-with-traffic: bad key got ${status}`));
+});
+// Slow consumers: join a firehose room and stop reading for 6 s, then read for 2 s, leave and
+// come back. Big publishes fill their send buffers. In `firehose` (policy close) they get closed
+// with 4201; in `drop:firehose` they are paused and miss messages, counted as they are skipped.
+// Each pause starts on a fresh connection: the kernel grows a socket's receive buffer (up to
+// net.ipv4.tcp_rmem, 32 MiB here) while the application reads, and a grown buffer would absorb
+// seconds of firehose before the server ever saw backpressure.
 function slowConsumer(room) {
+  const dropRoom = room.startsWith('drop:');
   client(jsonCodec, `slow-${room}`, {
     onOpen: (send, ws) => {
       send({ t: 'join', id: nextId++, room });
-      const cycle = () => {
-        ws.pause();
-        setTimeout(() => ws.readyState === WebSocket.OPEN && ws.resume(), 6000);
-      };
-      cycle();
-      const timer = setInterval(cycle, 8000);
-      ws.on('close', () => clearInterval(timer));
+      ws.pause();
+      if (dropRoom) did.dropPausedSince = Date.now();
+      // The server may close a close-policy reader while it is paused; it learns so on resume.
+      else did.uncertain++;
+      setTimeout(() => {
+        if (dropRoom) did.dropPausedSince = 0;
+        else did.uncertain--;
+        if (ws.readyState !== WebSocket.OPEN) return;
+        ws.resume();
+        setTimeout(() => ws.close(1000), 2000);
+      }, 6000);
     },
   }).on('close', () => {
-    if (!stopping) setTimeout(() => slowConsumer(room), 1000);
+    if (!stopping) setTimeout(() => slowConsumer(room), 200);
   });
 }
 slowConsumer('firehose');
@@ -197,7 +277,17 @@ client(msgpackCodec, 'firehose', {
     }),
 });
 
-writeFileSync(args.state, `METRICS_TARGET=${HOST}:${metricsPort}\nMETRICS_PATH=/metrics\n`);
+timers.push(setInterval(snapshot, 50));
+const driverPort = await freePort();
+const driver = createHttpServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ hungRequests: HUNG_REQUESTS, history }));
+}).listen(driverPort, HOST);
+
+writeFileSync(
+  args.state,
+  `METRICS_TARGET=${HOST}:${metricsPort}\nMETRICS_PATH=/metrics\nDRIVER_URL=http://${HOST}:${driverPort}/\n`,
+);
 console.log(`serve-with-traffic: ws ${url}, metrics http://${HOST}:${metricsPort}/metrics`);
 
 async function stop(code) {
@@ -205,6 +295,7 @@ async function stop(code) {
   stopping = true;
   for (const t of timers) clearInterval(t);
   for (const ws of sockets) ws.terminate();
+  driver.close();
   await server.close({ graceMs: 1000 });
   process.exit(code);
 }

@@ -86,6 +86,7 @@ export class ClientDispatcher {
 
   /** Handles one envelope from `conn`. */
   handle(conn: ServerConnection, envelope: ClientEnvelope): void {
+    this.#d.hub.requests?.received(conn, envelope);
     if (!CONTROL.has(envelope.t)) {
       const decision = conn.rate.check();
       if (decision !== 'allow') {
@@ -196,22 +197,17 @@ export class ClientDispatcher {
   }
 
   #request(conn: ServerConnection, id: RequestId, name: string, data: unknown): void {
-    const started = performance.now();
     const result = this.#d.router.request(this.#ctx(conn), name, data);
     // A synchronous handler is answered in the same tick, without a promise or a closure.
     if (!(result instanceof Promise)) {
-      this.#reply(conn, id, name, started, result);
+      this.#reply(conn, id, name, result);
       return;
     }
-    void result.then((settled) => this.#reply(conn, id, name, started, settled));
+    void result.then((settled) => this.#reply(conn, id, name, settled));
   }
 
-  #reply(conn: ServerConnection, id: RequestId, name: string, started: number, result: RequestResult): void {
-    this.#d.metrics.requestCompleted(
-      'client_to_server',
-      result.ok ? 'ok' : 'error',
-      (performance.now() - started) / 1000,
-    );
+  #reply(conn: ServerConnection, id: RequestId, name: string, result: RequestResult): void {
+    // Duration and outcome are recorded when the reply leaves (InboundRequests).
     if (!result.ok) return replyError(conn, id, result.error.code, result.error.message);
     try {
       replyOk(conn, id, result.data);

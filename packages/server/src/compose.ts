@@ -22,6 +22,8 @@ import { RecentPushes } from './cluster/recent-pushes.js';
 import { Hub } from './hub.js';
 import { RoomRegistry } from './rooms.js';
 import type { Logger } from './log.js';
+import { hubGauges } from './hub-gauges.js';
+import { InboundRequests } from './inbound-requests.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createPrometheusMetrics } from './metrics/prometheus.js';
 import type { ServerOptions } from './options.js';
@@ -51,7 +53,7 @@ import {
 } from './socket-events.js';
 import type { Transport, TransportHandlers } from './transport/types.js';
 import { createUwsTransport } from './transport/uws.js';
-import { decideUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
+import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
 
 /** The WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -158,6 +160,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     maxBackpressure: limits.maxBackpressure,
     policyFor: (room) => policies.resolve(room).slowConsumer,
     onDropped: (policy, count) => metrics.backpressureDropped(policy, count),
+    onReplayed: (count) => metrics.backpressureReplayed(count),
   });
 
   // Rooms, over the transport's topics
@@ -226,12 +229,11 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     presenceFanOut,
     registry,
     history,
+    requests: new InboundRequests({ metrics, timeoutMs: limits.requestTimeoutMs }),
     ...(membership === undefined ? {} : { rooms: membership, presence: membership }),
   });
   metrics.setGaugeSource({
-    connections: () => hub.connections.size,
-    rooms: () => hub.registry.size,
-    subscriptions: () => hub.registry.subscriptions,
+    ...hubGauges(() => hub),
     ...(engine === undefined
       ? {}
       : { brokerConnected: () => (broker.connected ? 1 : 0), brokerQueueDepth: () => broker.queueDepth }),
@@ -272,7 +274,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     maxBodyBytes: options.limits?.maxHttpBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     roomRules,
     log: logger,
-    metrics: { limitRejected: (limit) => metrics.limitRejected(limit) },
+    metrics,
     facade: {
       publish: (room, event, data, opts) => publishReceipt(publisher, room, event, data, opts?.key),
       history: (room, query) => {
@@ -313,7 +315,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // The transport serves the sessions
   const handlers: TransportHandlers<SocketState> = {
-    upgrade: (req) => decideUpgrade(upgradeDeps, req),
+    upgrade: (req) => timedUpgrade(upgradeDeps, req),
     open: (socket, socketState) => {
       const init = socketState.init;
       if (!init) {

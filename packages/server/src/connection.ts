@@ -21,6 +21,7 @@ import { PendingRequests } from './pending-requests.js';
 import type { ConnectionLease } from './protection/connection-limits.js';
 import { RateLimiter } from './protection/rate-limit-policy.js';
 import type { SlowConsumerState } from './protection/slow-consumer.js';
+import type { InboundRequests } from './inbound-requests.js';
 import type { TransportSocket } from './transport/types.js';
 
 /** Options of {@link Connection.request}. */
@@ -86,6 +87,8 @@ export interface ConnectionHost {
   leave(conn: ServerConnection, room: string): void;
   /** Applies the slow-consumer policy after a send reported backpressure. */
   checkBackpressure(conn: ServerConnection): void;
+  /** Sees every reply leave; false drops it (it answers a request already answered `TIMEOUT`). */
+  readonly requests?: InboundRequests | undefined;
 }
 
 /** Everything known about a connection when it opens. */
@@ -267,6 +270,7 @@ export class ServerConnection implements Connection {
   send(envelope: ServerEnvelope): boolean {
     if (this.closed) return false;
     const frame = this.codecImpl.encode(envelope);
+    if (envelope.t === 'reply' && this.#host.requests?.replying(this, envelope) === false) return false;
     return this.sendFrame(frame, envelope.t);
   }
 
@@ -302,6 +306,7 @@ export class ServerConnection implements Connection {
       this.#host.metrics.requestCompleted('server_to_client', outcome, seconds),
     ));
     const { id, promise } = pending.create(name, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.#host.metrics.requestStarted('server_to_client');
     try {
       const sent = this.send(data === undefined ? { t: 'request', id, name } : { t: 'request', id, name, data });
       if (!sent) pending.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'the request could not be sent'));

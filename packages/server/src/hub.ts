@@ -2,6 +2,7 @@ import type { Codec, PresenceSnapshot } from '@switchyard/protocol';
 import { NoticeCode, CloseCode } from '@switchyard/protocol';
 import type { ConnectionHost, ServerConnection } from './connection.js';
 import { DeadlineWheel } from './deadline-wheel.js';
+import type { InboundRequests } from './inbound-requests.js';
 import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
@@ -32,6 +33,8 @@ export interface HubDeps {
   readonly history?: RoomHistory;
   /** Decides presence across nodes; unset: this node's own members decide (the single node). */
   readonly presence?: PresenceHooks;
+  /** Client requests waiting for a reply; absent: untracked. */
+  readonly requests?: InboundRequests;
 }
 
 /** Hears when a room starts and stops having local members. */
@@ -74,6 +77,7 @@ export class Hub implements ConnectionHost {
   readonly connections = new Map<string, ServerConnection>();
   readonly users = new Map<string, Set<ServerConnection>>();
   readonly metrics: ServerMetrics;
+  readonly requests: InboundRequests | undefined;
   // One coarse schedule for every connection's token expiry instead of timers per connection.
   readonly expiry = new DeadlineWheel<ServerConnection>({ onDue: (conn) => conn.expiryDue() });
   readonly #deps: HubDeps;
@@ -82,6 +86,7 @@ export class Hub implements ConnectionHost {
     this.#deps = deps;
     this.registry = deps.registry ?? new RoomRegistry<ServerConnection>();
     this.metrics = deps.metrics;
+    this.requests = deps.requests;
   }
 
   /** Registers an opened connection. */
@@ -99,6 +104,7 @@ export class Hub implements ConnectionHost {
   remove(conn: ServerConnection): void {
     for (const room of [...conn.roomFlags.keys()]) this.leave(conn, room);
     this.#deps.slow.closed(conn.slow);
+    this.requests?.closed(conn);
     this.connections.delete(conn.id);
     const set = this.users.get(conn.userId);
     if (set) {
@@ -186,6 +192,7 @@ export class Hub implements ConnectionHost {
         ? this.#fanOutExcept(room, push, except)
         : this.#fanOutTopics(room, push, except as ServerConnection | undefined);
     if (this.#deps.slow.tracks(room)) this.#deps.slow.published(room, push.event, push.key, push);
+    if (delivered === 0 && this.registry.members(room).size === 0) this.#deps.metrics.emptyRoomPublish();
     return delivered;
   }
 

@@ -6,7 +6,20 @@ export type { AuthorizeHook, AuthorizeContext, RoomAction } from './authorize.js
 export type { RoomInfo } from './hub.js';
 export type { Parser, HandlerOptions } from './router.js';
 export type { ServerOptions, AuthOptions, LimitOptions, RoomPolicy, SlowConsumerPolicy } from './options.js';
-export type { ServerMetrics, GaugeSource, CloseReason, LimitKind, UpgradeRejectReason } from './metrics/metrics.js';
+export type {
+  ServerMetrics,
+  GaugeSource,
+  FormatCount,
+  CloseReason,
+  LimitKind,
+  UpgradeRejectReason,
+  RequestDirection,
+  RequestOutcome,
+  DeliveryKind,
+  AnsweredKind,
+  OperationKind,
+  HttpApiRoute,
+} from './metrics/metrics.js';
 export { noopMetrics } from './metrics/metrics.js';
 export { createPrometheusMetrics } from './metrics/prometheus.js';
 export { createLogger, type Logger } from './log.js';

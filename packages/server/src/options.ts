@@ -95,6 +95,8 @@ export interface LimitOptions {
   heartbeatMs?: number;
   /** Largest request body the backend HTTP API (`/v1/*`) accepts, bytes; larger: 413. @default 1048576 */
   maxHttpBodyBytes?: number;
+  /** Longest a request handler may run before the client is answered `TIMEOUT`, ms (0: no limit). @default 0 */
+  requestTimeoutMs?: number;
 }
 
 /**

@@ -26,6 +26,7 @@ describe('resolveOptions', () => {
       maxConnectionsPerIp: 0,
       idleTimeoutSec: 60,
       heartbeatMs: 25_000,
+      requestTimeoutMs: 0,
     });
     expect(resolveOptions({ auth: { secret: 's' } }).host).toBe('0.0.0.0');
   });

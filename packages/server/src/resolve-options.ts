@@ -16,6 +16,7 @@ export interface ResolvedLimits {
   readonly maxConnectionsPerIp: number;
   readonly idleTimeoutSec: number;
   readonly heartbeatMs: number;
+  readonly requestTimeoutMs: number;
 }
 
 /** Server options with every default filled in. */
@@ -80,6 +81,7 @@ export function resolveOptions(
     maxConnectionsPerIp: nonNegativeInt('limits.maxConnectionsPerIp', l.maxConnectionsPerIp, 0),
     idleTimeoutSec: nonNegativeInt('limits.idleTimeoutSec', l.idleTimeoutSec, 60),
     heartbeatMs: nonNegativeInt('limits.heartbeatMs', l.heartbeatMs, 25_000),
+    requestTimeoutMs: nonNegativeInt('limits.requestTimeoutMs', l.requestTimeoutMs, 0),
   };
   if (limits.maxPayload < 1024) throw new InvalidOptionsError('limits.maxPayload must be at least 1024 bytes');
   // uWebSockets.js aborts the process (std::terminate) on values outside this range.

@@ -129,3 +129,11 @@ function rejectUpgrade(
   if (refusal) return { accept: false, status, body: refusal.body, headers: refusal.headers };
   return { accept: false, status, body: reason };
 }
+
+/** {@link decideUpgrade}, timed: `switchyard_upgrade_duration_seconds` by outcome. */
+export function timedUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDecision<SocketState> {
+  const started = performance.now();
+  const decision = decideUpgrade(deps, req);
+  deps.metrics.upgradeDecided(decision.accept ? 'accepted' : 'rejected', (performance.now() - started) / 1000);
+  return decision;
+}

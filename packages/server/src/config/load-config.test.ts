@@ -54,6 +54,7 @@ describe('loadConfig defaults', () => {
         idleTimeoutSec: 60,
         heartbeatMs: 25_000,
         maxHttpBodyBytes: 1_048_576,
+        requestTimeoutMs: 0,
       },
     });
   });

@@ -47,6 +47,7 @@ const EVERY_LIMIT = {
   idleTimeoutSec: 'limits.idleTimeoutSec',
   heartbeatMs: 'limits.heartbeatMs',
   maxHttpBodyBytes: 'limits.maxHttpBodyBytes',
+  requestTimeoutMs: 'limits.requestTimeoutMs',
 } satisfies { [K in keyof LimitOptions]-?: `limits.${K}` };
 const EVERY_REDIS_OPTION = {
   url: 'redis.url',

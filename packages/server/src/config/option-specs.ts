@@ -339,6 +339,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     default: 1_048_576,
     summary: 'largest /v1/* request body, bytes',
   },
+  {
+    key: 'limits.requestTimeoutMs',
+    env: 'SWITCHYARD_REQUEST_TIMEOUT_MS',
+    flag: 'request-timeout-ms',
+    type: integer(0, 2_147_483_647),
+    default: 0,
+    summary: 'answer TIMEOUT to requests whose handler runs longer, ms (0: no limit)',
+  },
 ];
 
 /** Names of the option that points at the config file itself. */

@@ -44,5 +44,11 @@ export class BodyCollector {
 
 /** The 413 error for a body over `maxBytes`. */
 export function tooLarge(maxBytes: number): HttpApiError {
-  return new HttpApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than ${maxBytes} bytes`);
+  return new HttpApiError(
+    413,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    `request body is larger than ${maxBytes} bytes`,
+    {},
+    'http_body',
+  );
 }

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@switchyard/protocol';
+import type { HttpApiRoute, ServerMetrics } from '../metrics/metrics.js';
 import type { RoomRules } from '../protection/room-rules.js';
 import { ApiKeyCheck } from './api-key.js';
 import { tooLarge } from './body.js';
@@ -46,8 +47,8 @@ export interface HttpApiSettings {
   readonly roomRules: RoomRules;
   readonly facade: HttpApiFacade;
   readonly log?: ApiLog;
-  /** Counts refusals by a limit (`ServerMetrics.limitRejected`). */
-  readonly metrics?: { limitRejected(limit: 'http_body'): void };
+  /** Counts calls, refusals by a limit and API-key failures. */
+  readonly metrics?: Pick<ServerMetrics, 'limitRejected' | 'httpRequest' | 'apiKeyFailed'>;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
@@ -98,34 +99,44 @@ export class HttpApi {
 
   /** Checks a request before its body is read; a response means: send it and read no body. */
   head(head: ApiRequestHead): ApiResponse | undefined {
+    const started = performance.now();
     try {
       this.#route(head);
       return undefined;
     } catch (error) {
-      return this.#failure(error, head);
+      return this.#counted(head, started, this.#failure(error, head));
     }
   }
 
   /** The 413 answer for a body that passed the limit while it streamed in (logged and counted). */
   bodyTooLarge(head: ApiRequestHead): ApiResponse {
-    return this.#failure(tooLarge(this.#maxBody), head);
+    return this.#counted(head, performance.now(), this.#failure(tooLarge(this.#maxBody), head));
   }
 
   /** Answers a request whose body has been collected. */
   async handle(head: ApiRequestHead, body: Uint8Array): Promise<ApiResponse> {
+    const started = performance.now();
+    let response: ApiResponse;
     try {
       const route = this.#route(head);
       if (body.byteLength > this.#maxBody) throw tooLarge(this.#maxBody);
-      return ok(await this.#dispatch(route, body, head.query ?? ''));
+      response = ok(await this.#dispatch(route, body, head.query ?? ''));
     } catch (error) {
-      return this.#failure(error, head);
+      response = this.#failure(error, head);
     }
+    return this.#counted(head, started, response);
+  }
+
+  #counted(head: ApiRequestHead, started: number, response: ApiResponse): ApiResponse {
+    this.#metrics?.httpRequest(routeLabel(head), response.status, (performance.now() - started) / 1000);
+    return response;
   }
 
   #route(head: ApiRequestHead): ApiRoute {
     if (this.#key === undefined)
       throw new HttpApiError(404, ErrorCode.NOT_FOUND, 'the HTTP API is disabled: no API key is configured');
     if (!this.#key.verify(head.authorization)) {
+      this.#metrics?.apiKeyFailed();
       this.#log?.warn(
         { event: 'api_auth_failed', ip: head.ip, method: head.method, path: head.path },
         'http api: authentication failed',
@@ -149,7 +160,7 @@ export class HttpApi {
       }
       case 'history': {
         const bad = this.#rules.checkName(route.room);
-        if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message);
+        if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message, {}, 'room_name');
         const page = await this.#facade.history?.(route.room, parseHistoryQuery(query));
         if (page === undefined) {
           throw new HttpApiError(
@@ -167,7 +178,7 @@ export class HttpApi {
       }
       case 'presence': {
         const bad = this.#rules.checkName(route.room);
-        if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message);
+        if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message, {}, 'room_name');
         return await this.#facade.presence(route.room);
       }
       case 'rooms':
@@ -177,7 +188,7 @@ export class HttpApi {
 
   #failure(error: unknown, head: ApiRequestHead): ApiResponse {
     if (error instanceof HttpApiError) {
-      if (error.status === 413) this.#metrics?.limitRejected('http_body');
+      if (error.limit !== undefined) this.#metrics?.limitRejected(error.limit);
       if (error.status === 413)
         this.#log?.warn(
           { event: 'limit_exceeded', limit: 'http_body', ip: head.ip, path: head.path },
@@ -196,6 +207,15 @@ export class HttpApi {
       headers: JSON_HEADERS,
       body: JSON.stringify({ error: { code: ErrorCode.INTERNAL, message: 'internal error' } }),
     };
+  }
+}
+
+/** The route label of a request: its API call, or `other` for paths and methods no call answers. */
+function routeLabel(head: ApiRequestHead): HttpApiRoute {
+  try {
+    return matchRoute(head.method, head.path).kind;
+  } catch {
+    return 'other';
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@switchyard/protocol';
+import type { LimitKind } from '../metrics/metrics.js';
 
 /**
  * A refused HTTP API call: `status` is the HTTP status, `code` a protocol {@link ErrorCode}, and
@@ -12,11 +13,20 @@ export class HttpApiError extends Error {
   readonly code: ErrorCode;
   /** Extra response headers, for example `allow` on 405. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The limit that refused the call, for `switchyard_limit_rejections_total`. */
+  readonly limit: LimitKind | undefined;
 
-  constructor(status: number, code: ErrorCode, message: string, headers: Readonly<Record<string, string>> = {}) {
+  constructor(
+    status: number,
+    code: ErrorCode,
+    message: string,
+    headers: Readonly<Record<string, string>> = {},
+    limit?: LimitKind,
+  ) {
     super(message);
     this.status = status;
     this.code = code;
     this.headers = headers;
+    this.limit = limit;
   }
 }

@@ -86,7 +86,7 @@ export function parsePublish(value: unknown, rules: RoomRules): PublishBody {
   if (!isObject(value)) throw badRequest('body must be a JSON object { room, event, data, key? }');
   onlyFields(value, ['room', 'event', 'data', 'key']);
   const bad = rules.checkName(value['room']);
-  if (bad !== undefined) throw badRequest(bad.message);
+  if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message, {}, 'room_name');
   const room = value['room'] as string;
   const event = name(value, 'event', true) ?? '';
   const key = name(value, 'key', false);

@@ -120,7 +120,10 @@ function parsePromQL(expr: string): { metrics: MetricRef[]; grouping: string[] }
       return ' ';
     },
   );
-  rest = rest.replace(/\[[^\]]*\]/g, ' ').replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' ');
+  rest = rest
+    .replace(/\boffset\s+\d+[smhdwy]+/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' ');
   for (const m of rest.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?(\s*\()?/g)) {
     const [, name, selector, call] = m;
     if (call !== undefined || KEYWORDS.has(name!.toLowerCase())) continue;
@@ -157,6 +160,8 @@ function parseExposition(body: string): Exposition {
 /** Why `ref` does not fit the scrape, or undefined when it does. */
 function checkRef(scrape: Exposition, ref: MetricRef): string | undefined {
   const labels = scrape.samples.get(ref.name);
+  // Prometheus writes `up` for every target it scrapes; no exporter exposes it.
+  if (ref.name === 'up') return undefined;
   if (labels === undefined) {
     // A histogram family without observations yet (nodejs_gc_duration_seconds before the first GC)
     // still declares its _bucket, _sum and _count; Switchyard's own series must have samples.
@@ -235,6 +240,28 @@ describe('query extraction', () => {
   });
 });
 
+describe('dashboard scoping and import', () => {
+  it('every query of a metric another service may also expose keeps Switchyard targets only', () => {
+    // switchyard_* series come from Switchyard alone; nodejs_* and process_* come from any Node.js
+    // service, so the query must join on switchyard_build_info.
+    const unscoped = dashboardQueries(dashboard).filter(
+      (q) => /\b(nodejs|process)_\w+/.test(q.expr) && !/and on \(job, instance\) switchyard_build_info/.test(q.expr),
+    );
+    expect(unscoped).toEqual([]);
+    const rules = alertQueries(alertsYaml).filter(
+      (q) => /\bup\b|\b(nodejs|process)_\w+/.test(q.expr) && !/\bswitchyard_\w+/.test(q.expr),
+    );
+    expect(rules).toEqual([]);
+  });
+
+  it('declares its data source input for the import dialog', () => {
+    const inputs = (dashboard as { __inputs?: Array<{ name: string; type: string; pluginId: string }> }).__inputs;
+    expect(inputs).toEqual([
+      expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' }),
+    ]);
+  });
+});
+
 describe('dashboard, alerts and docs against a live scrape', () => {
   let body = '';
 
@@ -281,7 +308,11 @@ describe('dashboard, alerts and docs against a live scrape', () => {
     expect(value('switchyard_messages_received_total{codec="json",kind="publish"}')).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_messages_received_total{codec="msgpack",kind="join"}')).toBeGreaterThanOrEqual(1);
     expect(value('switchyard_messages_sent_total{codec="msgpack",kind="push"}')).toBeGreaterThanOrEqual(1);
-    expect(value('switchyard_deliveries_total{codec="msgpack"}')).toBeGreaterThanOrEqual(1);
+    expect(value('switchyard_deliveries_total{codec="msgpack",kind="push"}')).toBeGreaterThanOrEqual(1);
+    expect(value('switchyard_deliveries_total{codec="json",kind="reply"}')).toBeGreaterThanOrEqual(1);
+    expect(value('switchyard_http_requests_total{route="publish",status="200"}')).toBe(1);
+    expect(value('switchyard_api_key_failures_total')).toBe(1);
+    expect(value('switchyard_users')).toBe(1);
     expect(value('switchyard_received_bytes_total{codec="json"}')).toBeGreaterThan(0);
     expect(value('switchyard_sent_bytes_total{codec="msgpack"}')).toBeGreaterThan(0);
     expect(
@@ -354,8 +385,10 @@ const reply =
   (e: ServerEnvelope): boolean =>
     e.t === 'reply' && e.id === id;
 
+const API_KEY = 'dashboard-test-api-key';
+
 async function scrapeAfterTraffic(): Promise<string> {
-  const t = await startTestServer();
+  const t = await startTestServer({ apiKey: API_KEY });
   try {
     // The runtime row groups GC pauses by kind, which needs at least one collection observed
     // since the server's metrics started: short-lived garbage well past the young generation.
@@ -380,6 +413,14 @@ async function scrapeAfterTraffic(): Promise<string> {
     alice.send({ t: 'ping', ts: 1 });
     await Promise.all([alice.next(reply(3)), alice.next(reply(4)), alice.next((e) => e.t === 'pong')]);
 
+    for (const key of [API_KEY, 'wrong-key']) {
+      const res = await fetch(`${t.httpUrl}/v1/publish`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ room: 'lobby', event: 'news' }),
+      });
+      expect(res.status).toBe(key === API_KEY ? 200 : 401);
+    }
     expect(await refusedStatus(`${t.url}?token=not-a-jwt`)).toBe(401);
     expect(await refusedStatus(t.url)).toBe(401);
 

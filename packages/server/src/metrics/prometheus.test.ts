@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { GaugeSource } from './metrics.js';
 import { BROKER_METRIC_NAMES, createPrometheusMetrics } from './prometheus.js';
 
 /** The value of one sample line, or undefined when the series is absent. */
@@ -52,7 +53,33 @@ const EXPECTED: Record<string, string> = {
   switchyard_limit_rejections_total: 'counter',
   switchyard_handler_errors_total: 'counter',
   switchyard_publish_latency_seconds: 'histogram',
+  switchyard_users: 'gauge',
+  switchyard_connections_by_protocol: 'gauge',
+  switchyard_slow_consumers: 'gauge',
+  switchyard_slow_consumer_buffered_bytes: 'gauge',
+  switchyard_requests_in_flight: 'gauge',
+  switchyard_backpressure_replays_total: 'counter',
+  switchyard_reply_errors_total: 'counter',
+  switchyard_http_requests_total: 'counter',
+  switchyard_api_key_failures_total: 'counter',
+  switchyard_empty_room_publishes_total: 'counter',
+  switchyard_operation_duration_seconds: 'histogram',
+  switchyard_upgrade_duration_seconds: 'histogram',
+  switchyard_http_request_duration_seconds: 'histogram',
 };
+
+/** A gauge source with fixed counts, overridable. */
+function gauges(over: Partial<GaugeSource> = {}): GaugeSource {
+  return {
+    connections: () => 0,
+    rooms: () => 0,
+    subscriptions: () => 0,
+    users: () => 0,
+    connectionsByFormat: () => [],
+    slowConsumers: () => ({ connections: 0, bufferedBytes: 0 }),
+    ...over,
+  };
+}
 
 // Fixed enums only: a room, user, connection or event name must never become a label.
 const ALLOWED_LABELS = new Set([
@@ -65,6 +92,10 @@ const ALLOWED_LABELS = new Set([
   'policy',
   'result',
   'limit',
+  'protocol',
+  'code',
+  'route',
+  'status',
   'version',
   'node',
   'le',
@@ -80,13 +111,7 @@ describe('createPrometheusMetrics', () => {
 
   it('a cluster node also exposes the broker series (a single node does not)', async () => {
     const metrics = createPrometheusMetrics({ defaultMetrics: false });
-    metrics.setGaugeSource({
-      connections: () => 0,
-      rooms: () => 0,
-      subscriptions: () => 0,
-      brokerConnected: () => 1,
-      brokerQueueDepth: () => 7,
-    });
+    metrics.setGaugeSource(gauges({ brokerConnected: () => 1, brokerQueueDepth: () => 7 }));
     metrics.broker.published(3, 300);
     metrics.broker.publishLatency(0.0002);
     const { body } = await metrics.scrape();
@@ -128,8 +153,9 @@ describe('createPrometheusMetrics', () => {
     expect(sample(body, 'switchyard_received_bytes_total', { codec: 'json' })).toBe(120);
     expect(sample(body, 'switchyard_messages_sent_total', { codec: 'json', kind: 'push' })).toBe(1);
     expect(sample(body, 'switchyard_messages_sent_total', { codec: 'msgpack', kind: 'push' })).toBe(1);
-    expect(sample(body, 'switchyard_deliveries_total', { codec: 'json' })).toBe(251);
-    expect(sample(body, 'switchyard_deliveries_total', { codec: 'msgpack' })).toBe(0);
+    expect(sample(body, 'switchyard_deliveries_total', { codec: 'json', kind: 'push' })).toBe(250);
+    expect(sample(body, 'switchyard_deliveries_total', { codec: 'json', kind: 'reply' })).toBe(1);
+    expect(sample(body, 'switchyard_deliveries_total', { codec: 'msgpack', kind: 'push' })).toBe(0);
     expect(sample(body, 'switchyard_sent_bytes_total', { codec: 'json' })).toBe(100 * 250 + 40);
   });
 
@@ -157,13 +183,31 @@ describe('createPrometheusMetrics', () => {
     const metrics = createPrometheusMetrics({ defaultMetrics: false });
     expect(sample((await metrics.scrape()).body, 'switchyard_connections')).toBe(0);
     let connections = 3;
-    metrics.setGaugeSource({ connections: () => connections, rooms: () => 2, subscriptions: () => 5 });
+    metrics.setGaugeSource(
+      gauges({
+        connections: () => connections,
+        rooms: () => 2,
+        subscriptions: () => 5,
+        users: () => 2,
+        connectionsByFormat: () => [
+          { codec: 'json', protocol: 1, connections: 1 },
+          { codec: 'msgpack', protocol: 2, connections: 2 },
+        ],
+        slowConsumers: () => ({ connections: 1, bufferedBytes: 70_000 }),
+      }),
+    );
     let { body } = await metrics.scrape();
     expect([
       sample(body, 'switchyard_connections'),
       sample(body, 'switchyard_rooms'),
       sample(body, 'switchyard_subscriptions'),
-    ]).toEqual([3, 2, 5]);
+      sample(body, 'switchyard_users'),
+      sample(body, 'switchyard_connections_by_protocol', { codec: 'json', protocol: '1' }),
+      sample(body, 'switchyard_connections_by_protocol', { codec: 'json', protocol: '2' }),
+      sample(body, 'switchyard_connections_by_protocol', { codec: 'msgpack', protocol: '2' }),
+      sample(body, 'switchyard_slow_consumers'),
+      sample(body, 'switchyard_slow_consumer_buffered_bytes'),
+    ]).toEqual([3, 2, 5, 2, 1, 0, 2, 1, 70_000]);
     connections = 1;
     ({ body } = await metrics.scrape());
     expect(sample(body, 'switchyard_connections')).toBe(1);
@@ -171,24 +215,26 @@ describe('createPrometheusMetrics', () => {
 
   it('times requests by direction and outcome, with inclusive upper bounds, and counts ack timeouts', async () => {
     const metrics = createPrometheusMetrics({ defaultMetrics: false });
-    metrics.requestCompleted('client_to_server', 'ok', 0.005);
-    metrics.requestCompleted('client_to_server', 'ok', 0.0051);
+    metrics.requestCompleted('client_to_server', 'ok', 0.0025);
+    metrics.requestCompleted('client_to_server', 'ok', 0.0026);
     metrics.requestCompleted('server_to_client', 'timeout', 5);
     metrics.requestCompleted('server_to_client', 'disconnected', 0.2);
     const { body } = await metrics.scrape();
     const ok = { direction: 'client_to_server', outcome: 'ok' };
-    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.0025' })).toBe(0);
-    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.005' })).toBe(1);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.000025' })).toBe(0);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.001' })).toBe(0);
+    expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.0025' })).toBe(1);
     expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '0.01' })).toBe(2);
     expect(sample(body, 'switchyard_request_duration_seconds_bucket', { ...ok, le: '+Inf' })).toBe(2);
     expect(sample(body, 'switchyard_request_duration_seconds_count', ok)).toBe(2);
-    expect(sample(body, 'switchyard_request_duration_seconds_sum', ok)).toBeCloseTo(0.0101, 9);
+    expect(sample(body, 'switchyard_request_duration_seconds_sum', ok)).toBeCloseTo(0.0051, 9);
     expect(
       sample(body, 'switchyard_request_duration_seconds_count', { direction: 'server_to_client', outcome: 'timeout' }),
     ).toBe(1);
+    // A series nothing has observed costs no bucket lines: it appears with its first observation.
     expect(
       sample(body, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'error' }),
-    ).toBe(0);
+    ).toBeUndefined();
     expect(sample(body, 'switchyard_ack_timeouts_total', { direction: 'server_to_client' })).toBe(1);
     expect(sample(body, 'switchyard_ack_timeouts_total', { direction: 'client_to_server' })).toBe(0);
   });
@@ -206,7 +252,7 @@ describe('createPrometheusMetrics', () => {
     metrics.handlerError('authorize');
     const { body } = await metrics.scrape();
     expect(sample(body, 'switchyard_publish_latency_seconds_bucket', { le: '0.000025' })).toBe(1);
-    expect(sample(body, 'switchyard_publish_latency_seconds_bucket', { le: '0.5' })).toBe(1);
+    expect(sample(body, 'switchyard_publish_latency_seconds_bucket', { le: '0.1' })).toBe(1);
     expect(sample(body, 'switchyard_publish_latency_seconds_bucket', { le: '+Inf' })).toBe(2);
     expect(sample(body, 'switchyard_backpressure_drops_total', { policy: 'latest' })).toBe(7);
     expect(sample(body, 'switchyard_backpressure_drops_total', { policy: 'drop' })).toBe(1);
@@ -224,16 +270,54 @@ describe('createPrometheusMetrics', () => {
     a.connectionOpened('json');
     a.rateLimited();
     a.requestCompleted('client_to_server', 'ok', 0.01);
-    b.setGaugeSource({ connections: () => 9, rooms: () => 0, subscriptions: () => 0 });
+    b.setGaugeSource(gauges({ connections: () => 9 }));
     const [bodyA, bodyB] = [(await a.scrape()).body, (await b.scrape()).body];
     expect(sample(bodyA, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(1);
     expect(sample(bodyB, 'switchyard_connections_opened_total', { codec: 'json' })).toBe(0);
     expect(sample(bodyB, 'switchyard_rate_limited_messages_total')).toBe(0);
     expect(
       sample(bodyB, 'switchyard_request_duration_seconds_count', { direction: 'client_to_server', outcome: 'ok' }),
-    ).toBe(0);
+    ).toBeUndefined();
     expect(sample(bodyA, 'switchyard_connections')).toBe(0);
     expect(sample(bodyB, 'switchyard_connections')).toBe(9);
+  });
+
+  it('tracks requests in flight per direction, and the new call, upgrade and HTTP API series', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.requestStarted('client_to_server');
+    metrics.requestStarted('client_to_server');
+    metrics.requestStarted('server_to_client');
+    metrics.requestCompleted('client_to_server', 'disconnected', 1);
+    metrics.operationCompleted('join', 0.00004);
+    metrics.replyError('join', 'FORBIDDEN');
+    metrics.replyError('request', 'NOT_A_CODE' as never);
+    metrics.upgradeDecided('accepted', 0.00003);
+    metrics.httpRequest('publish', 200, 0.0002);
+    metrics.httpRequest('other', 401, 0.00001);
+    metrics.apiKeyFailed();
+    metrics.emptyRoomPublish();
+    metrics.backpressureReplayed(3);
+    const { body } = await metrics.scrape();
+    expect(sample(body, 'switchyard_requests_in_flight', { direction: 'client_to_server' })).toBe(1);
+    expect(sample(body, 'switchyard_requests_in_flight', { direction: 'server_to_client' })).toBe(1);
+    expect(
+      sample(body, 'switchyard_request_duration_seconds_count', {
+        direction: 'client_to_server',
+        outcome: 'disconnected',
+      }),
+    ).toBe(1);
+    expect(sample(body, 'switchyard_operation_duration_seconds_bucket', { kind: 'join', le: '0.00005' })).toBe(1);
+    expect(sample(body, 'switchyard_operation_duration_seconds_bucket', { kind: 'join', le: '0.000025' })).toBe(0);
+    expect(sample(body, 'switchyard_reply_errors_total', { kind: 'join', code: 'FORBIDDEN' })).toBe(1);
+    expect(sample(body, 'switchyard_reply_errors_total', { kind: 'request', code: 'INTERNAL' })).toBe(1);
+    expect(sample(body, 'switchyard_reply_errors_total', { kind: 'refresh', code: 'UNAUTHORIZED' })).toBe(0);
+    expect(sample(body, 'switchyard_upgrade_duration_seconds_count', { outcome: 'accepted' })).toBe(1);
+    expect(sample(body, 'switchyard_http_requests_total', { route: 'publish', status: '200' })).toBe(1);
+    expect(sample(body, 'switchyard_http_requests_total', { route: 'other', status: '401' })).toBe(1);
+    expect(sample(body, 'switchyard_http_request_duration_seconds_count', { route: 'publish' })).toBe(1);
+    expect(sample(body, 'switchyard_api_key_failures_total')).toBe(1);
+    expect(sample(body, 'switchyard_empty_room_publishes_total')).toBe(1);
+    expect(sample(body, 'switchyard_backpressure_replays_total')).toBe(3);
   });
 
   it('scrapes are stable: counters do not double when scraped twice', async () => {

@@ -1,19 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { CODEC_NAMES, ENVELOPE_TYPES } from '@switchyard/protocol';
+import { CODEC_NAMES, ENVELOPE_TYPES, ErrorCode } from '@switchyard/protocol';
 import type { CloseClass, CodecName, EnvelopeType } from '@switchyard/protocol';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Histogram } from 'prom-client';
 import type {
+  AnsweredKind,
   BrokerReport,
   CloseReason,
+  DeliveryKind,
   GaugeSource,
+  HttpApiRoute,
+  OperationKind,
   LimitKind,
   RequestDirection,
   RequestOutcome,
   ServerMetrics,
   UpgradeRejectReason,
 } from './metrics.js';
-import { HistogramCell, cell, keyed } from './tally.js';
+import { HistogramCell, LazyHistograms, cell, keyed } from './tally.js';
 import type { Cell } from './tally.js';
 
 /**
@@ -62,16 +66,81 @@ const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
   'shutting_down',
 ];
 const DIRECTIONS: readonly RequestDirection[] = ['client_to_server', 'server_to_client'];
-const OUTCOMES: readonly RequestOutcome[] = ['ok', 'error', 'timeout', 'disconnected'];
 const HANDLER_KINDS = ['request', 'event', 'authorize'] as const;
 const LIMIT_KINDS = ['rooms_per_connection', 'room_name', 'http_body'] as const satisfies readonly LimitKind[];
 
-/** Request and ack round trips: a millisecond up to a client's longest sensible timeout. */
-const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-/** Time a publish spends inside the server: tens of microseconds when healthy. */
-const PUBLISH_BUCKETS = [
-  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5,
+// Bucket bounds come from latencies measured on a loopback server (scripts/metrics-latencies.mjs,
+// docs/metrics.md#buckets): a synchronous handler is answered ~4 µs after its request is decoded,
+// a presence read in ~6 µs, an acknowledged publish in ~15 µs, a join in ~20 µs, an HTTP API
+// publish in ~50 µs, an HS256 upgrade in ~120 µs. Each ladder starts below the healthy case and
+// ends where a client gives up; bounds stay 2–2.5× apart so p50 and p99 keep their meaning.
+/** Request round trips and client calls: 5 µs up to a client's longest sensible timeout. */
+const REQUEST_BUCKETS = [
+  0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.05, 0.25, 1, 5, 30,
 ];
+/** Time a publish spends inside the server: tens of microseconds when healthy. */
+const PUBLISH_BUCKETS = [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.001, 0.005, 0.025, 0.1];
+/** Upgrade decisions: token verification, ~0.1 ms for HMAC, more for RSA and EC keys. */
+const UPGRADE_BUCKETS = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.05];
+/** Backend HTTP API calls, from the collected body to the answer. */
+const HTTP_BUCKETS = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1, 1];
+
+const DELIVERY_KINDS = [
+  'push',
+  'reply',
+  'request',
+  'presence',
+  'notice',
+  'control',
+] as const satisfies readonly DeliveryKind[];
+/** Which delivery kind each server envelope is. */
+const DELIVERY_KIND_OF: Readonly<Record<EnvelopeType, DeliveryKind>> = {
+  push: 'push',
+  reply: 'reply',
+  request: 'request',
+  presence: 'presence',
+  notice: 'notice',
+  welcome: 'control',
+  ping: 'control',
+  pong: 'control',
+  // Client-only kinds: never sent by a server, listed so the table is total.
+  event: 'control',
+  join: 'control',
+  leave: 'control',
+  publish: 'control',
+  'presence-get': 'control',
+  refresh: 'control',
+};
+const ANSWERED_KINDS = [
+  'request',
+  'join',
+  'leave',
+  'publish',
+  'presence-get',
+  'refresh',
+] as const satisfies readonly AnsweredKind[];
+const OPERATION_KINDS = ['join', 'publish', 'presence-get'] as const satisfies readonly OperationKind[];
+const ERROR_CODES = Object.values(ErrorCode);
+/**
+ * The codes the server itself answers each kind with: these series start at 0. Any other code
+ * (a handler's RpcError) still counts; its series appears on first use.
+ */
+const EXPECTED_ERRORS: Readonly<Record<AnsweredKind, readonly ErrorCode[]>> = {
+  request: [ErrorCode.NOT_FOUND, ErrorCode.BAD_REQUEST, ErrorCode.INTERNAL, ErrorCode.TIMEOUT, ErrorCode.RATE_LIMITED],
+  join: [ErrorCode.FORBIDDEN, ErrorCode.BAD_REQUEST, ErrorCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED],
+  leave: [ErrorCode.RATE_LIMITED],
+  publish: [ErrorCode.FORBIDDEN, ErrorCode.BAD_REQUEST, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED],
+  'presence-get': [ErrorCode.FORBIDDEN, ErrorCode.BAD_REQUEST, ErrorCode.RATE_LIMITED],
+  refresh: [ErrorCode.UNAUTHORIZED, ErrorCode.RATE_LIMITED],
+};
+const HTTP_ROUTES = [
+  'publish',
+  'disconnect',
+  'presence',
+  'history',
+  'rooms',
+  'other',
+] as const satisfies readonly HttpApiRoute[];
 
 /**
  * A counter whose hot path is `cell.value += n`. prom-client's own `inc()` hashes and validates
@@ -179,6 +248,8 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   const withProcess = options.defaultMetrics ?? true;
   const processMetrics = withProcess ? getProcessRegistry() : undefined;
   let source: GaugeSource | undefined;
+  // Figures that cost a pass over the connections are read once per scrape, in scrape().
+  let slowNow = { connections: 0, bufferedBytes: 0 };
 
   const liveGauge = (name: string, help: string, read: (s: GaugeSource) => number): void => {
     new Gauge({
@@ -195,6 +266,37 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   liveGauge('switchyard_subscriptions', 'Room memberships (connection-room pairs) on this server.', (s) =>
     s.subscriptions(),
   );
+  liveGauge('switchyard_users', 'Distinct users with at least one open connection on this server.', (s) => s.users());
+  liveGauge('switchyard_slow_consumers', 'Connections paused as slow consumers right now.', () => slowNow.connections);
+  liveGauge(
+    'switchyard_slow_consumer_buffered_bytes',
+    'Bytes queued in the send buffers of connections paused as slow consumers.',
+    () => slowNow.bufferedBytes,
+  );
+  new Gauge({
+    name: 'switchyard_connections_by_protocol',
+    help: 'Open WebSocket connections, by codec and protocol version.',
+    labelNames: ['codec', 'protocol'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      // Every enabled format shows, even at 0; a format with no connection and no codec is absent.
+      for (const codec of CODEC_NAMES) for (const protocol of ['1', '2']) this.set({ codec, protocol }, 0);
+      if (source === undefined) return;
+      for (const f of source.connectionsByFormat())
+        this.inc({ codec: f.codec, protocol: String(f.protocol) }, f.connections);
+    },
+  });
+  const inFlight = keyed(DIRECTIONS, () => 0);
+  new Gauge({
+    name: 'switchyard_requests_in_flight',
+    help: 'Requests started and not yet answered, timed out or abandoned by a close, by direction.',
+    labelNames: ['direction'],
+    registers: [registry],
+    collect() {
+      for (const direction of DIRECTIONS) this.set({ direction }, inFlight[direction]);
+    },
+  });
 
   const buildInfo = new Gauge({
     name: 'switchyard_build_info',
@@ -218,7 +320,14 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   const sent = keyed(CODEC_NAMES, (codec) => byKind(codec, SENT_KINDS));
   const receivedBytes = byCodec();
   const sentBytes = byCodec();
-  const deliveries = byCodec();
+  const deliveries = keyed(CODEC_NAMES, (codec) => keyed(DELIVERY_KINDS, (kind) => cell({ codec, kind }, true)));
+  const replayed = cell({}, true);
+  const replyErrors = keyed(ANSWERED_KINDS, (kind) =>
+    keyed(ERROR_CODES, (code) => cell({ kind, code }, EXPECTED_ERRORS[kind].includes(code))),
+  );
+  const apiKeyFailures = cell({}, true);
+  const emptyRoomPublishes = cell({}, true);
+  const httpRequests = new Map<string, Cell>();
   const ackTimeouts = keyed(DIRECTIONS, (direction) => cell({ direction }, true));
   const drops = keyed(['drop', 'latest'] as const, (policy) => cell({ policy }, true));
   const sendPressure = keyed(['backpressure', 'dropped'] as const, (result) => cell({ result }, true));
@@ -281,9 +390,44 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   tallyCounter(
     registry,
     'switchyard_deliveries_total',
-    'Frames delivered to connections: a room publish counts its subscribers, by codec.',
-    ['codec'],
-    () => Object.values(deliveries),
+    'Frames delivered to connections: a room publish counts its subscribers, by codec and kind.',
+    ['codec', 'kind'],
+    () => Object.values(deliveries).flatMap((row) => Object.values(row)),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_backpressure_replays_total',
+    'Skipped messages of latest-policy rooms replayed to slow consumers when they caught up.',
+    [],
+    () => [replayed],
+  );
+  tallyCounter(
+    registry,
+    'switchyard_reply_errors_total',
+    'Client requests, joins, publishes, presence reads and refreshes answered with an error, by kind and code.',
+    ['kind', 'code'],
+    () => Object.values(replyErrors).flatMap((row) => Object.values(row)),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_http_requests_total',
+    'Backend HTTP API requests answered, by route and status.',
+    ['route', 'status'],
+    () => httpRequests.values(),
+  );
+  tallyCounter(
+    registry,
+    'switchyard_api_key_failures_total',
+    'Backend HTTP API requests refused for a missing or wrong API key.',
+    [],
+    () => [apiKeyFailures],
+  );
+  tallyCounter(
+    registry,
+    'switchyard_empty_room_publishes_total',
+    'Room publishes that found no member to deliver to on this server.',
+    [],
+    () => [emptyRoomPublishes],
   );
   tallyCounter(
     registry,
@@ -335,23 +479,48 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     () => Object.values(handlerErrors),
   );
 
-  const requestCells = keyed(DIRECTIONS, (direction) =>
-    keyed(OUTCOMES, (outcome) => new HistogramCell({ direction, outcome }, REQUEST_BUCKETS)),
-  );
-  const publishCell = new HistogramCell({}, PUBLISH_BUCKETS);
+  const requests = new LazyHistograms<`${RequestDirection}:${RequestOutcome}`>(REQUEST_BUCKETS, (key) => {
+    const [direction = '', outcome = ''] = key.split(':');
+    return { direction, outcome };
+  });
+  const operations = new LazyHistograms<OperationKind>(REQUEST_BUCKETS, (kind) => ({ kind }));
+  const upgrades = new LazyHistograms<'accepted' | 'rejected'>(UPGRADE_BUCKETS, (outcome) => ({ outcome }));
+  const httpDurations = new LazyHistograms<HttpApiRoute>(HTTP_BUCKETS, (route) => ({ route }));
+  const publishes = new LazyHistograms<'all'>(PUBLISH_BUCKETS, () => ({}));
   histogramCollector(
     registry,
     'switchyard_request_duration_seconds',
     'Time from a request to its reply (or timeout or disconnect), by direction and outcome.',
     ['direction', 'outcome'],
-    () => Object.values(requestCells).flatMap((row) => Object.values(row)),
+    () => requests.cells(),
+  );
+  histogramCollector(
+    registry,
+    'switchyard_operation_duration_seconds',
+    'Time from a join, acknowledged publish or presence read arriving to its reply, authorization hooks included.',
+    ['kind'],
+    () => operations.cells(),
   );
   histogramCollector(
     registry,
     'switchyard_publish_latency_seconds',
     'Time from a publish entering the server to its hand-off to the transport.',
     [],
-    () => [publishCell],
+    () => publishes.cells(),
+  );
+  histogramCollector(
+    registry,
+    'switchyard_upgrade_duration_seconds',
+    'Time to decide an upgrade (token verification included), by outcome.',
+    ['outcome'],
+    () => upgrades.cells(),
+  );
+  histogramCollector(
+    registry,
+    'switchyard_http_request_duration_seconds',
+    'Time to answer a backend HTTP API request once its body has arrived, by route.',
+    ['route'],
+    () => httpDurations.cells(),
   );
 
   const broker = brokerMetrics(registry);
@@ -383,18 +552,51 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     },
     messageSent(codec, kind, bytes, recipients) {
       sent[codec][kind].value++;
-      deliveries[codec].value += recipients;
+      deliveries[codec][DELIVERY_KIND_OF[kind]].value += recipients;
       sentBytes[codec].value += bytes * recipients;
     },
+    requestStarted(direction) {
+      inFlight[direction]++;
+    },
     requestCompleted(direction, outcome, seconds) {
-      requestCells[direction][outcome].observe(seconds);
+      inFlight[direction] = Math.max(0, inFlight[direction] - 1);
+      requests.observe(`${direction}:${outcome}`, seconds);
       if (outcome === 'timeout') ackTimeouts[direction].value++;
     },
+    operationCompleted(kind, seconds) {
+      operations.observe(kind, seconds);
+    },
+    replyError(kind, code) {
+      // A JavaScript caller can throw an RpcError with any code: unknown codes count as INTERNAL.
+      (replyErrors[kind][code] ?? replyErrors[kind].INTERNAL).value++;
+    },
+    upgradeDecided(outcome, seconds) {
+      upgrades.observe(outcome, seconds);
+    },
+    httpRequest(route, status, seconds) {
+      const key = `${route} ${status}`;
+      let c = httpRequests.get(key);
+      if (c === undefined) {
+        c = cell({ route, status: String(status) }, true);
+        httpRequests.set(key, c);
+      }
+      c.value++;
+      httpDurations.observe(route, seconds);
+    },
+    apiKeyFailed() {
+      apiKeyFailures.value++;
+    },
+    emptyRoomPublish() {
+      emptyRoomPublishes.value++;
+    },
     publishLatency(seconds) {
-      publishCell.observe(seconds);
+      publishes.observe('all', seconds);
     },
     backpressureDropped(policy, count) {
       drops[policy].value += count;
+    },
+    backpressureReplayed(count) {
+      replayed.value += count;
     },
     sendBackpressure(result) {
       sendPressure[result].value++;
@@ -412,6 +614,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
       handlerErrors[kind].value++;
     },
     async scrape() {
+      slowNow = source === undefined ? { connections: 0, bufferedBytes: 0 } : source.slowConsumers();
       const own = await registry.metrics();
       const body = processMetrics === undefined ? own : `${own}\n${await processMetrics.metrics()}`;
       return { contentType: registry.contentType, body };

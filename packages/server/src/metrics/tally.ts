@@ -73,3 +73,35 @@ export class HistogramCell {
     this.#count = 0;
   }
 }
+
+/**
+ * Histogram series created on their first observation. A label set a deployment never produces
+ * (server-to-client requests on a server that sends none, timeouts with no timeout configured)
+ * never costs a bucket series in the scrape.
+ */
+export class LazyHistograms<K extends string> {
+  readonly #cells = new Map<K, HistogramCell>();
+  readonly #bounds: readonly number[];
+  readonly #labels: (key: K) => Labels;
+
+  /** `labels` maps a key to the label set of its series. */
+  constructor(bounds: readonly number[], labels: (key: K) => Labels) {
+    this.#bounds = bounds;
+    this.#labels = labels;
+  }
+
+  /** Records `value` in the series of `key`, creating it on first use. */
+  observe(key: K, value: number): void {
+    let c = this.#cells.get(key);
+    if (c === undefined) {
+      c = new HistogramCell(this.#labels(key), this.#bounds);
+      this.#cells.set(key, c);
+    }
+    c.observe(value);
+  }
+
+  /** The series observed so far. */
+  cells(): Iterable<HistogramCell> {
+    return this.#cells.values();
+  }
+}

@@ -111,6 +111,11 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
     // Keep publishing while it is behind: all of this is skipped for it.
     await traffic(t, 'feed:1', state, () => false, 10 * TICK_MS);
     const published = state.published;
+    // Visible while it is still behind: the skips are counted as they happen, and the gauges show it.
+    const stalled = await scrape(t);
+    expect(metric(stalled, 'switchyard_backpressure_drops_total{policy="drop"}')).toBeGreaterThanOrEqual(10 * PER_TICK);
+    expect(metric(stalled, 'switchyard_slow_consumers')).toBe(1);
+    expect(metric(stalled, 'switchyard_slow_consumer_buffered_bytes')).toBeGreaterThan(0);
     resume();
     const gap = (await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 20_000)) as Extract<
       ServerEnvelope,
@@ -128,7 +133,9 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
     await waitFor(() => fast.pushes('feed:1').length >= published && fastMsgpack.pushes('feed:1').length >= published);
     expect(seqs(fast, 'feed:1').slice(0, published)).toEqual(inOrder(published));
     expect(seqs(fastMsgpack, 'feed:1').slice(0, published)).toEqual(inOrder(published));
-    expect(metric(await scrape(t), 'switchyard_backpressure_drops_total{policy="drop"}')).toBe(gap.missed);
+    const caughtUp = await scrape(t);
+    expect(metric(caughtUp, 'switchyard_backpressure_drops_total{policy="drop"}')).toBe(gap.missed);
+    expect(metric(caughtUp, 'switchyard_slow_consumers')).toBe(0);
   }, 60_000);
 
   it('latest: a member that catches up receives the newest value per key, then a GAP for the rest', async () => {
@@ -164,7 +171,12 @@ describe('slow consumers under sustained room traffic (real sockets)', () => {
     expect(prefix + replay.length + (gap.missed ?? 0)).toBe(published);
     await waitFor(() => fast.pushes('ticker:all').length >= published);
     expect(seqs(fast, 'ticker:all')).toEqual(inOrder(published));
-    expect(metric(await scrape(t), 'switchyard_backpressure_drops_total{policy="latest"}')).toBe(gap.missed);
+    // Every skip counts as it happens; the replayed values are counted apart.
+    const text = await scrape(t);
+    expect(metric(text, 'switchyard_backpressure_drops_total{policy="latest"}')).toBe(
+      (gap.missed ?? 0) + replay.length,
+    );
+    expect(metric(text, 'switchyard_backpressure_replays_total')).toBe(replay.length);
   }, 60_000);
 
   it('latest via the HTTP API: the key field picks the conflation slot', async () => {

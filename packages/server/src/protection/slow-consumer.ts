@@ -30,8 +30,13 @@ export interface SlowConsumerSettings {
   readonly maxLatestKeys?: number;
   /** The slow-consumer policy of a room. */
   readonly policyFor: (room: string) => SlowConsumerPolicy;
-  /** Reports skipped messages (`ServerMetrics.backpressureDropped`). */
+  /**
+   * Reports messages skipped for paused connections as each publish skips them, one per paused
+   * connection (`ServerMetrics.backpressureDropped`).
+   */
   readonly onDropped?: (policy: 'drop' | 'latest', count: number) => void;
+  /** Reports skipped messages of `latest` rooms replayed on catch-up (`ServerMetrics.backpressureReplayed`). */
+  readonly onReplayed?: (count: number) => void;
 }
 
 interface RoomStream<T> {
@@ -59,6 +64,7 @@ export class SlowConsumers<T> {
   readonly #maxLatestKeys: number;
   readonly #policyFor: (room: string) => SlowConsumerPolicy;
   readonly #onDropped: (policy: 'drop' | 'latest', count: number) => void;
+  readonly #onReplayed: (count: number) => void;
   readonly #streams = new Map<string, RoomStream<T>>();
 
   constructor(settings: SlowConsumerSettings) {
@@ -67,6 +73,7 @@ export class SlowConsumers<T> {
     this.#maxLatestKeys = settings.maxLatestKeys ?? 1000;
     this.#policyFor = settings.policyFor;
     this.#onDropped = settings.onDropped ?? (() => {});
+    this.#onReplayed = settings.onReplayed ?? (() => {});
   }
 
   /** A fresh per-connection state. */
@@ -113,16 +120,16 @@ export class SlowConsumers<T> {
     return false;
   }
 
-  /** Called when a connection leaves `room` (or closes): what it missed there is counted as dropped. */
+  /**
+   * Called when a connection leaves `room` (or closes). Everything it missed there was counted as
+   * dropped when published, and nothing is replayed to a connection that left.
+   */
   left(consumer: SlowConsumerState, room: string): void {
     const mark = consumer.paused?.get(room);
     if (mark === undefined || consumer.paused === undefined) return;
     consumer.paused.delete(room);
     if (consumer.paused.size === 0) consumer.paused = undefined;
-    // Nothing is replayed to a connection that left, so every message since the pause is dropped.
-    const done = this.#release(room, mark);
-    const dropped = done.missed + done.replay.length;
-    if (dropped > 0) this.#onDropped(done.policy, dropped);
+    this.#release(room, mark);
   }
 
   /** Called when a connection closes: releases every room it was paused in. */
@@ -133,7 +140,8 @@ export class SlowConsumers<T> {
 
   /**
    * Ends the pause of `consumer`: per room, what it missed and what to replay. The caller
-   * resubscribes it to every returned room. Dropped messages are reported through `onDropped`.
+   * resubscribes it to every returned room. Replayed values are reported through `onReplayed`
+   * (the skips were reported through `onDropped` as they happened).
    */
   resume(consumer: SlowConsumerState): Catchup<T>[] {
     const paused = consumer.paused;
@@ -142,7 +150,7 @@ export class SlowConsumers<T> {
     const out: Catchup<T>[] = [];
     for (const [room, mark] of paused) {
       const done = this.#release(room, mark);
-      if (done.missed > 0) this.#onDropped(done.policy, done.missed);
+      if (done.replay.length > 0) this.#onReplayed(done.replay.length);
       out.push({ room, ...done });
     }
     return out;
@@ -154,13 +162,15 @@ export class SlowConsumers<T> {
   }
 
   /**
-   * Accounts for one message published to `room` with an optional conflation `key`. Costs one
-   * map lookup unless a connection is paused in the room.
+   * Accounts for one message published to `room` with an optional conflation `key`: every
+   * connection paused in the room skips it, and is counted as a drop now, while it is still
+   * paused. Costs one map lookup unless a connection is paused in the room.
    */
   published(room: string, event: string, key: string | undefined, value: T): void {
     const stream = this.#streams.get(room);
     if (stream === undefined) return;
     stream.seq++;
+    this.#onDropped(stream.policy === 'latest' ? 'latest' : 'drop', stream.pausedCount);
     stream.latest?.record(event, key, stream.seq, value);
   }
 
