@@ -91,6 +91,33 @@ describe('switchyard check-config', () => {
     expect(stdout).not.toContain('an-api-key-long-enough');
   });
 
+  it('warns on stderr about each risky setting it sees, and about none in a hardened configuration', () => {
+    const risky = run(['check-config', '--allow-anonymous', 'on', '--trusted-proxy-header', 'x-forwarded-for'], {
+      SWITCHYARD_JWT_SECRET: SECRET,
+      SWITCHYARD_API_KEY: 'an-api-key-long-enough',
+    });
+    expect(risky.code).toBe(0);
+    const warnings = risky.stderr.split('\n').filter((line) => line.startsWith('warning: '));
+    expect(warnings).toEqual([
+      expect.stringContaining('/metrics is served on the public port 9001'),
+      expect.stringContaining('apiKey has 22 characters'),
+      expect.stringContaining('allowedOrigins is unset'),
+      expect.stringContaining('auth.allowQueryToken is on'),
+      expect.stringContaining('auth.allowAnonymous is on'),
+      expect.stringContaining('trustedProxyHeader is set without trustedProxies'),
+    ]);
+
+    const hardened = run(['check-config'], {
+      SWITCHYARD_JWT_SECRET: SECRET,
+      SWITCHYARD_API_KEY: 'k'.repeat(40),
+      SWITCHYARD_METRICS_PORT: '9464',
+      SWITCHYARD_ALLOWED_ORIGINS: 'https://app.example.com',
+      SWITCHYARD_ALLOW_QUERY_TOKEN: 'off',
+    });
+    expect(hardened.code).toBe(0);
+    expect(hardened.stderr).toBe('');
+  });
+
   it('exits 1 naming the bad key', () => {
     const env = run(['check-config'], { SWITCHYARD_PORT: 'abc' });
     expect(env.code).toBe(1);
@@ -241,7 +268,7 @@ describe('switchyard serve', () => {
     return new Promise((ready, fail) => {
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
-        const match = /listening on \S+ \(connect: ws:\/\/(\S+)\/ws,/.exec(stderr);
+        const match = /listening on .+? \(connect: ws:\/\/(\S+)\/ws,/.exec(stderr);
         // The demo banner follows the ready line; wait for its last line.
         if (match?.[1] !== undefined && (!demo || stderr.includes('node -e'))) {
           ready({ child, base: match[1], stderr: () => stderr, exited });
@@ -264,7 +291,7 @@ describe('switchyard serve', () => {
   it('embedded default: ephemeral secret, loopback only, a working demo token; SIGTERM exits 0', async () => {
     const server = await start(['--host', '0.0.0.0'], {}, true);
     expect(server.base).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(server.stderr()).toMatch(/listening on 127\.0\.0\.1:\d+ /);
+    expect(server.stderr()).toMatch(/switchyard listening on loopback only, 127\.0\.0\.1:\d+ /);
     expect(server.stderr()).toContain('--host=0.0.0.0 ignored: without a configured JWT key');
     expect(server.stderr()).toContain('EPHEMERAL HS256 secret');
 
@@ -301,9 +328,11 @@ describe('switchyard serve', () => {
     expect(server.stderr()).toContain('switchyard closed');
   }, 60_000);
 
-  it('with a configured key: no demo banner, tokens from `switchyard token` are accepted', async () => {
+  it('with a configured key: says it listens on all interfaces, no demo banner, tokens from `switchyard token` are accepted', async () => {
     const env = { SWITCHYARD_JWT_SECRET: SECRET };
-    const server = await start(['--host', '127.0.0.1'], env);
+    const server = await start(['--host', '0.0.0.0'], env);
+    expect(server.stderr()).toMatch(/switchyard listening on all interfaces, 0\.0\.0\.0:\d+ /);
+    expect(server.base).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(server.stderr()).not.toContain('EPHEMERAL');
     const token = run(['token', '--sub', 'erin'], env).stdout.trim();
     const { socket, welcome } = await connect(`ws://${server.base}/ws?token=${token}`);

@@ -15,6 +15,8 @@ import { demoInstructions, planServe } from './config/embedded-default.js';
 import { formatConfigFlags } from './config/help.js';
 import type { ServerOptions } from './options.js';
 import { connectionsForDescriptors, readDescriptorLimit } from './protection/descriptor-limit.js';
+import { connectableHost, listeningLine } from './config/listening-line.js';
+import { riskySettings } from './config/risky-settings.js';
 
 // Human messages go to stderr; stdout carries data (tokens, JSON config, the server's JSON logs).
 
@@ -95,6 +97,7 @@ function checkConfig(io: Io, argv: readonly string[]): number {
   io.err(`note: ${descriptorNote(loaded.options)}`);
   if (!loaded.hasKey)
     io.err('note: no JWT key configured; `switchyard serve` would use an ephemeral secret and bind 127.0.0.1 only');
+  for (const warning of riskySettings(loaded.options)) io.err(`warning: ${warning}`);
   return 0;
 }
 
@@ -202,9 +205,8 @@ async function serve(io: Io, argv: readonly string[]): Promise<number> {
   const { createServer } = await import('./server.js');
   const server = createServer(plan.options);
   const address = await server.listen(plan.options.port, plan.options.host);
-  const base = `${formatHost(address.host)}:${address.port}`;
-  const bound = address.host.includes(':') ? `[${address.host}]` : address.host;
-  io.err(`switchyard listening on ${bound}:${address.port} (connect: ws://${base}/ws, health: http://${base}/healthz)`);
+  const base = `${connectableHost(address.host)}:${address.port}`;
+  io.err(listeningLine(address.host, address.port));
   io.err(descriptorNote(plan.options));
   if (plan.ephemeralSecret !== undefined) {
     const token = signToken({ sub: 'demo', rooms: ['*'] }, { secret: plan.ephemeralSecret, expiresIn: '1h' });
@@ -295,11 +297,6 @@ export function closeOnSignals(
   });
 }
 
-function formatHost(host: string): string {
-  const connectable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return connectable.includes(':') ? `[${connectable}]` : connectable;
-}
-
 /** Runs one CLI command. @returns the process exit code. */
 export async function main(io: Io): Promise<number> {
   const [command, ...rest] = io.argv;
@@ -339,16 +336,11 @@ export async function main(io: Io): Promise<number> {
   }
 }
 
-// Runs only as the `switchyard` executable (npm links bins, hence realpath), not when imported by tests.
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+/**
+ * Runs the CLI in this process with `process.argv`, `process.env` and the standard streams, and
+ * sets the exit code: what the `switchyard` executable does.
+ */
+export async function runCli(): Promise<void> {
   const code = await main({
     argv: process.argv.slice(2),
     env: process.env,
@@ -361,3 +353,14 @@ if (invokedDirectly()) {
   // which lets piped output drain on every platform.
   if (process.argv[2] === 'serve') process.exit(code);
 }
+
+// `node dist/cli.js …` runs the CLI; importing this module (tests, the bin launcher) does not.
+function invokedDirectly(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) await runCli();

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import uWS from 'uWebSockets.js';
@@ -203,6 +205,43 @@ describe('embedding in an existing uWS app', () => {
       // The app's own listener and routes are untouched by the server's shutdown.
       expect(await (await fetch(`${base}/hello`)).text()).toBe('hello from the app');
       expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    } finally {
+      uWS.us_listen_socket_close(token);
+    }
+  });
+});
+
+describe('an embedded app with the 404 line from docs/server.md', () => {
+  const NOT_FOUND_LINE = "app.any('/*', (res) => void res.writeStatus('404 Not Found').end('not found'));";
+
+  it('is the line the docs show', () => {
+    const docs = readFileSync(fileURLToPath(new URL('../../../../docs/server.md', import.meta.url)), 'utf8');
+    expect(docs).toContain(NOT_FOUND_LINE);
+  });
+
+  it('answers 404 for unknown paths, while the app routes, /healthz and /ws keep working', async () => {
+    const app = uWS.App();
+    app.get('/api/hello', (res) => {
+      res.end('hello');
+    });
+    const secret = 'embedded-secret-0123456789abcdef';
+    const server = createServer({ app, auth: { secret }, logLevel: 'silent' });
+    // The documented line, registered after Switchyard's routes, as in the docs.
+    app.any('/*', (res) => void res.writeStatus('404 Not Found').end('not found'));
+    const token = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
+      app.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('listen failed')))),
+    );
+    const base = `127.0.0.1:${uWS.us_socket_local_port(token)}`;
+    try {
+      const unknown = await fetch(`http://${base}/nope`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.text()).toBe('not found');
+      expect((await fetch(`http://${base}/api/hello`, { method: 'POST' })).status).toBe(404);
+      expect(await (await fetch(`http://${base}/api/hello`)).text()).toBe('hello');
+      expect((await fetch(`http://${base}/healthz`)).status).toBe(200);
+      const c = await RawClient.connect(`ws://${base}/ws`, { token: signToken({ sub: 'emb' }, { secret }) });
+      await server.close({ graceMs: 500 });
+      expect((await c.closed).code).toBe(1001);
     } finally {
       uWS.us_listen_socket_close(token);
     }
