@@ -1,5 +1,6 @@
 // Switchyard as an application embeds it: createServer() with JWT auth, an `echo` request
 // handler, per-connection rate limits off (the load generator publishes far above them).
+// With `--redis-url`, a node of a cluster sharing rooms through that Redis.
 import { createServer } from '@switchyard/server';
 import { announce, exitOnSignal, serverArgs } from './common.mjs';
 
@@ -8,6 +9,8 @@ const args = serverArgs({
   secret: { type: 'string', default: 'switchyard-bench-secret-0123456789abcdef' },
   'public-key-file': { type: 'string' },
   metrics: { type: 'string', default: 'on' },
+  'redis-url': { type: 'string' },
+  'redis-prefix': { type: 'string', default: 'switchyard-bench' },
 });
 
 const auth =
@@ -22,6 +25,7 @@ const server = createServer({
   auth,
   metrics: args.metrics === 'on',
   logLevel: 'silent',
+  ...(args['redis-url'] ? { redis: { url: args['redis-url'], prefix: args['redis-prefix'] } } : {}),
   limits: {
     messagesPerSecond: 0,
     maxConnectionsPerIp: 0,
