@@ -331,6 +331,8 @@ if (args.merge && existsSync(args.out)) {
 }
 
 results.finishedAt = new Date().toISOString();
+// The machine may be shared: the load at the end says how busy it was during the run.
+results.machine.loadAverageAtEnd = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 results.durationS = Math.round((Date.now() - started) / 1000);
 results.summary = analyze(results);
 const json = roundDeep(results);
