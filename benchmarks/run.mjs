@@ -138,7 +138,7 @@ async function session(contenderId, cfg, auth) {
         pubPort: a.port,
         subPorts: split ? [a.port, b.port] : [b.port],
         serverPids: redis ? [a.pid, b.pid, redis.pid] : [a.pid],
-        pidRoles: redis ? ['node', 'node', 'redis'] : ['node'],
+        pidRoles: redis ? ['nodeA', 'nodeB', 'redis'] : ['nodeA'],
         auth: genAuth,
       });
     } finally {
@@ -303,13 +303,13 @@ if (only.has('cluster')) {
           const mode = phases[i].mode;
           record('cluster', `${shape.id}/${mode}`, c, { ...ph, closed: r.closed, strayFrames: r.strayFrames });
           if (ph.error) continue;
-          const split = ph.serverCpuSPerMillionByRole;
+          const split = ph.serverCpuSPerMillionByRole ?? {};
           const lat =
             mode === 'fixed'
               ? `, latency local p50/p99 ${fmt(ph.localP50Ms, 3)}/${fmt(ph.localP99Ms, 3)} ms, other node ${fmt(ph.remoteP50Ms, 3)}/${fmt(ph.remoteP99Ms, 3)} ms`
               : '';
           log(
-            `cluster rep${rep} ${shape.id}/${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (nodes ${fmt(split?.node, 3)}, redis ${fmt(split?.redis ?? 0, 3)}; ${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}${lat}`,
+            `cluster rep${rep} ${shape.id}/${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (node A ${fmt(split.nodeA, 3)}, node B ${fmt(split.nodeB ?? 0, 3)}, redis ${fmt(split.redis ?? 0, 3)}; ${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}${lat}`,
           );
         }
       }

@@ -183,7 +183,10 @@ export function analyze(results) {
           ok(r) && r.serverCpuSPerMillionByRole
             ? {
                 ...r,
-                nodesCpuSPerMillion: r.serverCpuSPerMillionByRole.node,
+                nodesCpuSPerMillion:
+                  (r.serverCpuSPerMillionByRole.nodeA ?? 0) + (r.serverCpuSPerMillionByRole.nodeB ?? 0),
+                nodeACpuSPerMillion: r.serverCpuSPerMillionByRole.nodeA ?? 0,
+                nodeBCpuSPerMillion: r.serverCpuSPerMillionByRole.nodeB ?? 0,
                 redisCpuSPerMillion: r.serverCpuSPerMillionByRole.redis ?? 0,
               }
             : r,
@@ -194,6 +197,8 @@ export function analyze(results) {
       'deliveriesPerSec',
       'serverCpuSPerMillion',
       'nodesCpuSPerMillion',
+      'nodeACpuSPerMillion',
+      'nodeBCpuSPerMillion',
       'redisCpuSPerMillion',
       'serverCpuPct',
       'genCpuPct',

@@ -514,7 +514,7 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
     out.push('');
     out.push(
       'Two server processes (node A, node B) and a private `redis-server` (free port, `--save "" --appendonly no`), all three pinned to the server core; ' +
-        'server CPU is the sum of the three, split into the nodes and Redis. Publishers connect to node A and are not members. ' +
+        'server CPU is the sum of the three, split into node A, node B and Redis (a single node counts as node A). Publishers connect to node A and are not members. ' +
         '*split*: subscribers alternate between A and B; *cross*: every subscriber is on B, so every delivery crossed Redis. ' +
         '"Switchyard JSON" is one node serving the same members (the local baseline); raw uWS + Redis publishes locally and PUBLISHes once per message, ' +
         'the other node forwards to its topic; Socket.IO runs its default engine with `@socket.io/redis-adapter` on a `redis` client. ' +
@@ -537,7 +537,8 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
             'Contender',
             'Deliveries/s',
             'Server CPU-s / M deliveries',
-            'of which nodes',
+            'of which node A',
+            'of which node B',
             'of which Redis',
             'Server CPU %',
             'Generator CPU %',
@@ -553,7 +554,8 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
                 L(c),
                 mmm(x.deliveriesPerSec, (v) => v.toLocaleString('en', { maximumFractionDigits: 0 })),
                 mmm(x.serverCpuSPerMillion),
-                mmm(x.nodesCpuSPerMillion),
+                mmm(x.nodeACpuSPerMillion),
+                mmm(x.nodeBCpuSPerMillion),
                 mmm(x.redisCpuSPerMillion),
                 mmm(x.serverCpuPct, (v) => v.toFixed(0)),
                 mmm(x.genCpuPct, (v) => v.toFixed(0)),
