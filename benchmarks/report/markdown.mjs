@@ -75,7 +75,7 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
           `from \`${ms[0].command}\` (${ms[0].mode} mode, ${ms[0].startedAt})`,
         ]),
         [
-          'Machine',
+          json.merged?.length ? 'Machine (this run; merged scenarios may come from another)' : 'Machine',
           `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, load at start ${m.loadAverageAtStart.join(' ')}${m.loadAverageAtEnd ? `, at end ${m.loadAverageAtEnd.join(' ')}` : ''}`,
         ],
         [
