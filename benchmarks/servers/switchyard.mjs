@@ -11,6 +11,8 @@ const args = serverArgs({
   metrics: { type: 'string', default: 'on' },
   'redis-url': { type: 'string' },
   'redis-prefix': { type: 'string', default: 'switchyard-bench' },
+  // Rooms named `hist:*` keep history (the history scenario); other rooms are unchanged.
+  history: { type: 'string', default: 'off' },
 });
 
 const auth =
@@ -26,6 +28,7 @@ const server = createServer({
   metrics: args.metrics === 'on',
   logLevel: 'silent',
   ...(args['redis-url'] ? { redis: { url: args['redis-url'], prefix: args['redis-prefix'] } } : {}),
+  ...(args.history === 'on' ? { rooms: [{ pattern: 'hist:*', history: { size: 1000, ttlSec: 600 } }] } : {}),
   limits: {
     messagesPerSecond: 0,
     maxConnectionsPerIp: 0,
