@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --smoke] [--only fanout,requests,idle,storm,rooms] [--contenders a,b]
+// `npm run bench [-- --quick | --smoke] [--only fanout,requests,idle,storm,rooms,cluster] [--contenders a,b]
 //   [--reps N] [--profile] [--merge] [--server-node-flags=--max-semi-space-size=4] [--idle-later-ms N]`
 // Runs every scenario against every contender, each server and the load generator in their own
 // process pinned to their own core, then writes results/latest.json and docs/benchmarks.md.
@@ -11,6 +11,7 @@ import { CONTENDERS } from './lib/contenders.mjs';
 import { rsaKeyPair } from './lib/jwt.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { plan } from './lib/plan.mjs';
+import { startRedis } from './lib/redis-server.mjs';
 import { startGenerator, startServer } from './lib/spawn.mjs';
 import { roundDeep } from './lib/stats.mjs';
 import { analyze } from './report/analyze.mjs';
@@ -87,13 +88,13 @@ async function session(contenderId, cfg, auth) {
     ? ['--auth', authMode, ...(authMode === 'rs256' ? ['--public-key-file', publicKeyFile] : [])]
     : [];
   const args2 = [...c.args, ...serverExtra];
-  const nodeFlags = [
+  const nodeFlags = (tag) => [
     ...serverNodeFlags,
     ...(args.profile && c.script.endsWith('switchyard.mjs')
       ? [
           '--cpu-prof',
           `--cpu-prof-dir=${fileURLToPath(new URL('results/raw/profiles', import.meta.url))}`,
-          `--cpu-prof-name=${cfg.scenario}-${contenderId}-${Date.now()}.cpuprofile`,
+          `--cpu-prof-name=${cfg.scenario}-${contenderId}${tag}-${Date.now()}.cpuprofile`,
         ]
       : []),
   ];
@@ -103,7 +104,48 @@ async function session(contenderId, cfg, auth) {
       : authMode === 'rs256'
         ? { alg: 'rs256', privateKey: keys.privateKey }
         : null;
-  const srv = await startServer({ script: c.script, args: args2, core: args['server-core'], nodeFlags });
+  const core = args['server-core'];
+  if (cfg.cluster) {
+    // Node A (publishers), node B and a private Redis, all on the server core; a single-node
+    // contender runs alone and takes both roles.
+    const stops = [];
+    try {
+      let redis = null;
+      if (c.cluster) {
+        redis = await startRedis({ core });
+        stops.push(redis);
+      }
+      const redisArgs = redis ? ['--redis-url', redis.url] : [];
+      const a = await startServer({
+        script: c.script,
+        args: [...args2, ...redisArgs],
+        core,
+        nodeFlags: nodeFlags('-a'),
+      });
+      stops.unshift(a);
+      const b = redis
+        ? await startServer({ script: c.script, args: [...args2, ...redisArgs], core, nodeFlags: nodeFlags('-b') })
+        : a;
+      if (b !== a) stops.unshift(b);
+      const gen = await startGenerator({ core: args['gen-core'] });
+      stops.unshift(gen);
+      const { split, ...rest } = cfg.cluster;
+      return await gen.run({
+        ...cfg,
+        ...rest,
+        protocol: c.protocol,
+        port: a.port,
+        pubPort: a.port,
+        subPorts: split ? [a.port, b.port] : [b.port],
+        serverPids: redis ? [a.pid, b.pid, redis.pid] : [a.pid],
+        pidRoles: redis ? ['nodeA', 'nodeB', 'redis'] : ['nodeA'],
+        auth: genAuth,
+      });
+    } finally {
+      for (const p of stops) await p.stop();
+    }
+  }
+  const srv = await startServer({ script: c.script, args: args2, core, nodeFlags: nodeFlags('') });
   const gen = await startGenerator({ core: args['gen-core'] });
   try {
     return await gen.run({ ...cfg, protocol: c.protocol, port: srv.port, serverPid: srv.pid, auth: genAuth });
@@ -240,6 +282,41 @@ if (only.has('rooms')) {
   }
 }
 
+if (only.has('cluster')) {
+  const C = P.cluster;
+  for (let rep = 0; rep < repsOf('cluster'); rep++) {
+    for (const shape of C.shapes) {
+      for (const c of C.contenders) {
+        // No publisher is a member: every contender delivers to the room's other members only.
+        const phases = C.phases(shape.perRoom, shape.rooms);
+        const cfg = {
+          scenario: 'pubsub',
+          rooms: shape.rooms,
+          subsPerRoom: shape.perRoom,
+          publisherMember: false,
+          perPublish: shape.perRoom,
+          phases,
+          cluster: { split: shape.split },
+        };
+        const r = await attempt(`cluster ${shape.id} ${c}`, () => session(c, cfg));
+        for (const [i, ph] of (r.phases ?? phases.map(() => r)).entries()) {
+          const mode = phases[i].mode;
+          record('cluster', `${shape.id}/${mode}`, c, { ...ph, closed: r.closed, strayFrames: r.strayFrames });
+          if (ph.error) continue;
+          const split = ph.serverCpuSPerMillionByRole ?? {};
+          const lat =
+            mode === 'fixed'
+              ? `, latency local p50/p99 ${fmt(ph.localP50Ms, 3)}/${fmt(ph.localP99Ms, 3)} ms, other node ${fmt(ph.remoteP50Ms, 3)}/${fmt(ph.remoteP99Ms, 3)} ms`
+              : '';
+          log(
+            `cluster rep${rep} ${shape.id}/${mode} ${c}: ${fmt(ph.deliveriesPerSec / 1e6, 3)} M/s, server ${fmt(ph.serverCpuSPerMillion, 3)} CPU-s/M (node A ${fmt(split.nodeA, 3)}, node B ${fmt(split.nodeB ?? 0, 3)}, redis ${fmt(split.redis ?? 0, 3)}; ${fmt(ph.serverCpuPct, 0)}%), gen ${fmt(ph.genCpuPct, 0)}%, lost ${ph.lost}${lat}`,
+          );
+        }
+      }
+    }
+  }
+}
+
 if (args.merge && existsSync(args.out)) {
   // Keep the scenarios this run did not measure from the previous results file.
   const prev = JSON.parse(readFileSync(args.out, 'utf8'));
@@ -254,6 +331,8 @@ if (args.merge && existsSync(args.out)) {
 }
 
 results.finishedAt = new Date().toISOString();
+// The machine may be shared: the load at the end says how busy it was during the run.
+results.machine.loadAverageAtEnd = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 results.durationS = Math.round((Date.now() - started) / 1000);
 results.summary = analyze(results);
 const json = roundDeep(results);

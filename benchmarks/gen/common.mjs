@@ -53,22 +53,33 @@ export async function pool(n, concurrency, fn) {
   return out;
 }
 
-/** A point-in-time reading of the clocks both sides are judged by. */
+/**
+ * A point-in-time reading of the clocks both sides are judged by. `serverPid` is one pid or an
+ * array (a cluster: its nodes and Redis), whose CPU is summed into `server` and kept per pid.
+ */
 export function snapshot(serverPid) {
-  return { t: performance.now(), server: cpuSeconds(serverPid), gen: cpuSeconds(process.pid) };
+  const pids = Array.isArray(serverPid) ? serverPid : [serverPid];
+  const parts = pids.map(cpuSeconds);
+  return { t: performance.now(), server: parts.reduce((a, b) => a + b, 0), parts, gen: cpuSeconds(process.pid) };
 }
 
-/** CPU use between two snapshots: seconds, and percent of one core. */
-export function cpuBetween(a, b) {
+/**
+ * CPU use between two snapshots: seconds, and percent of one core. With `roles` (one name per
+ * server pid, e.g. node, node, redis), `serverCpuSByRole` splits the server CPU by role.
+ */
+export function cpuBetween(a, b, roles) {
   const seconds = (b.t - a.t) / 1000;
   const serverCpuS = b.server - a.server;
   const genCpuS = b.gen - a.gen;
+  const byRole = {};
+  if (roles) roles.forEach((role, i) => (byRole[role] = (byRole[role] ?? 0) + b.parts[i] - a.parts[i]));
   return {
     seconds,
     serverCpuS,
     genCpuS,
     serverCpuPct: (100 * serverCpuS) / seconds,
     genCpuPct: (100 * genCpuS) / seconds,
+    ...(roles ? { serverCpuSByRole: byRole } : {}),
   };
 }
 

@@ -2,13 +2,20 @@
 // frames by header. Modes: `saturated` (a small in-flight window, at most `batch` publishes per
 // write, so no server read carries more than `window` (30) publishes), `burst` (`burst` publishes in one write),
 // and `fixed` (a timer paces publishes to `rate` per second, each its own write).
+// Clusters: `pubPort` is the node publishers connect to, subscriber i connects to
+// `subPorts[i % subPorts.length]`, and `serverPids` / `pidRoles` name every process whose CPU
+// counts. A `stamp` phase writes the send time into every payload and takes each delivery's
+// latency at receipt, split into subscribers on the publisher's node and on another node.
 import { performance } from 'node:perf_hooks';
 import { Tally } from '../lib/conn.mjs';
-import { PROTOCOLS } from '../lib/protocols.mjs';
+import { PROTOCOLS, readStamp, stampedData } from '../lib/protocols.mjs';
 import { cpuBetween, openConn, pool, saturatedSide, sleep, snapshot, tokenMaker, waitFor } from './common.mjs';
 
 export async function pubsub(cfg) {
-  const { protocol, port, serverPid, rooms, subsPerRoom, publisherMember, perPublish, concurrency = 100 } = cfg;
+  const { protocol, port, rooms, subsPerRoom, publisherMember, perPublish, concurrency = 100 } = cfg;
+  const serverPid = cfg.serverPids ?? cfg.serverPid;
+  const pubPort = cfg.pubPort ?? port;
+  const subPort = (i) => (cfg.subPorts ? cfg.subPorts[i % cfg.subPorts.length] : port);
   const proto = PROTOCOLS[protocol];
   const tokenFor = tokenMaker(cfg.auth);
   const roomName = (r) => `room-${r}`;
@@ -16,10 +23,11 @@ export async function pubsub(cfg) {
   const stray = new Tally(); // frames a non-member publisher receives (should stay 0)
   const setupStart = performance.now();
   const subs = await pool(rooms * subsPerRoom, concurrency, (i) =>
-    openConn(protocol, port, { room: roomName(i % rooms), token: tokenFor(i), member: true, join: true }),
+    openConn(protocol, subPort(i), { room: roomName(i % rooms), token: tokenFor(i), member: true, join: true }),
   );
+  subs.forEach((c, i) => (c.remote = subPort(i) !== pubPort));
   const pubs = await pool(rooms, concurrency, (r) =>
-    openConn(protocol, port, {
+    openConn(protocol, pubPort, {
       room: roomName(r),
       token: tokenFor(rooms * subsPerRoom + r),
       member: publisherMember,
@@ -64,23 +72,40 @@ export async function pubsub(cfg) {
     const latencies = [];
     let completed = 0;
     let recording = false;
+    // Stamped phases: per-delivery latency (µs) for subscribers on the publisher's node / others.
+    const localUs = [];
+    const remoteUs = [];
+    let unreadStamps = 0;
+    if (phase.stamp) {
+      for (const c of subs) {
+        const into = c.remote ? remoteUs : localUs;
+        c.onPayload = (buf, pos, end) => {
+          if (!recording) return;
+          const sent = readStamp(buf, pos, end);
+          if (sent < 0) unreadStamps++;
+          else into.push(performance.now() * 1000 - sent);
+        };
+      }
+    }
     if (phase.mode === 'fixed') {
       const t0 = performance.now();
-      tally.kick = () => {
-        const d = tally.frames - base;
-        while (completed < published && (completed + 1) * perPublish <= d) {
-          if (recording) latencies.push(performance.now() - sendTimes[completed & 0xffff]);
-          completed++;
-        }
-      };
+      if (!phase.stamp)
+        tally.kick = () => {
+          const d = tally.frames - base;
+          while (completed < published && (completed + 1) * perPublish <= d) {
+            if (recording) latencies.push(performance.now() - sendTimes[completed & 0xffff]);
+            completed++;
+          }
+        };
       const cap = Math.max(1, Math.ceil(phase.rate / 100));
       timer = setInterval(() => {
         if (!running) return;
         let due = Math.floor(((performance.now() - t0) * phase.rate) / 1000) - published;
         if (due > cap) due = cap; // the generator fell behind: do not catch up in one burst
         for (let i = 0; i < due; i++) {
-          sendTimes[published & 0xffff] = performance.now();
-          pubs[rr].send(frames[rr]);
+          const now = performance.now();
+          sendTimes[published & 0xffff] = now;
+          pubs[rr].send(phase.stamp ? proto.publishFrame(roomName(rr), stampedData(now * 1000)) : frames[rr]);
           rr = rr + 1 === pubs.length ? 0 : rr + 1;
           published++;
         }
@@ -145,13 +170,40 @@ export async function pubsub(cfg) {
     tally.kick = null;
     const expected = () => published * perPublish;
     await waitFor(() => tally.frames - base >= expected(), 5000);
-    const cpu = cpuBetween(a, b);
+    for (const c of subs) c.onPayload = null;
+    const cpu = cpuBetween(a, b, cfg.pidRoles);
     const lost = expected() - (tally.frames - base);
-    latencies.sort((x, y) => x - y);
-    const q = (p) =>
-      latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : undefined;
+    const q = (xs, p, scale = 1) => {
+      if (!xs.length) return undefined;
+      if (!xs.sorted) {
+        xs.sort((x, y) => x - y);
+        xs.sorted = true;
+      }
+      return xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] * scale;
+    };
+    const perMillion = (s) => s / (delivered / 1e6);
     return {
-      ...(phase.mode === 'fixed' ? { fanoutP50Ms: q(0.5), fanoutP99Ms: q(0.99), fanoutSamples: latencies.length } : {}),
+      ...(phase.mode === 'fixed' && !phase.stamp
+        ? { fanoutP50Ms: q(latencies, 0.5), fanoutP99Ms: q(latencies, 0.99), fanoutSamples: latencies.length }
+        : {}),
+      ...(phase.stamp
+        ? {
+            localP50Ms: q(localUs, 0.5, 1e-3),
+            localP99Ms: q(localUs, 0.99, 1e-3),
+            localSamples: localUs.length,
+            remoteP50Ms: q(remoteUs, 0.5, 1e-3),
+            remoteP99Ms: q(remoteUs, 0.99, 1e-3),
+            remoteSamples: remoteUs.length,
+            unreadStamps,
+          }
+        : {}),
+      ...(cpu.serverCpuSByRole
+        ? {
+            serverCpuSPerMillionByRole: Object.fromEntries(
+              Object.entries(cpu.serverCpuSByRole).map(([role, s]) => [role, perMillion(s)]),
+            ),
+          }
+        : {}),
       mode: phase.mode,
       ...(phase.rate ? { rate: phase.rate, offeredDeliveriesPerSec: phase.rate * perPublish } : {}),
       ...(phase.burst ? { burst: phase.burst } : {}),

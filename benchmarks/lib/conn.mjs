@@ -37,7 +37,9 @@ export class Conn {
     this.waiter = null;
     this.tally = null; // set by count()
     this.onReply = null; // request scenarios: called per data frame
-    this.reader = new FrameReader((op, len, first) => this.#frame(op, len, first));
+    // Latency phases: called per data frame with the bytes of its payload in this chunk.
+    this.onPayload = null;
+    this.reader = new FrameReader((op, len, first, buf, pos, end) => this.#frame(op, len, first, buf, pos, end));
     this.setupBuf = null;
   }
 
@@ -182,7 +184,7 @@ export class Conn {
     }
   }
 
-  #frame(op, len, first) {
+  #frame(op, len, first, buf, pos, end) {
     if (op === OP_TEXT || op === OP_BINARY) {
       // engine.io heartbeat: a one-byte "2"; answered, not counted.
       if (len === 1 && this.o.sio) {
@@ -193,6 +195,7 @@ export class Conn {
       t.frames++;
       t.bytes += len;
       if (this.onReply !== null) this.onReply();
+      if (this.onPayload !== null) this.onPayload(buf, pos, pos + len < end ? pos + len : end);
     } else if (op === OP_PING) {
       this.socket.write(PONG_FRAME);
     } else if (op === OP_CLOSE) {

@@ -1,5 +1,7 @@
 // The servers under test. Each runs as its own process; `protocol` names the wire adapter the
-// generator speaks to it; `auth` whether connections carry a JWT.
+// generator speaks to it; `auth` whether connections carry a JWT; `cluster` that it runs as two
+// nodes sharing rooms through a private Redis (`--redis-url` is added by the harness), which only
+// the cluster scenario runs.
 
 /** Contender id -> how to start it and speak to it. */
 export const CONTENDERS = {
@@ -61,7 +63,34 @@ export const CONTENDERS = {
     protocol: 'socketio',
     auth: null,
   },
+  'switchyard-json-cluster': {
+    label: 'Switchyard JSON, 2 nodes + Redis',
+    script: 'servers/switchyard.mjs',
+    args: [],
+    protocol: 'switchyard-json',
+    auth: 'hs256',
+    cluster: true,
+  },
+  'uws-redis': {
+    label: 'raw uWS + Redis PUBLISH, 2 nodes',
+    script: 'servers/uws-redis.mjs',
+    args: [],
+    protocol: 'uws-raw',
+    auth: null,
+    cluster: true,
+  },
+  'sio-redis': {
+    label: 'Socket.IO default + Redis adapter, 2 nodes',
+    script: 'servers/socketio.mjs',
+    args: ['--engine', 'default'],
+    protocol: 'socketio',
+    auth: null,
+    cluster: true,
+  },
 };
+
+/** Contenders that run as one process (every scenario but the cluster one). */
+export const SINGLE_NODE = Object.keys(CONTENDERS).filter((id) => !CONTENDERS[id].cluster);
 
 /** The Switchyard contenders (their ids start with `switchyard`). */
 export const isSwitchyard = (id) => id.startsWith('switchyard');

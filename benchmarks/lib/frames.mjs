@@ -36,9 +36,10 @@ export const PONG_FRAME = clientFrame(Buffer.alloc(0), OP_PONG);
 export const CLOSE_FRAME = clientFrame(Buffer.from([0x03, 0xe8]), OP_CLOSE);
 
 /**
- * Incremental parser of server (unmasked) frames. Calls `onFrame(opcode, length, firstByte)`
- * once per frame; `firstByte` is the first payload byte, or -1 when the payload is empty or
- * starts in a later chunk. Payload bytes are skipped, never copied.
+ * Incremental parser of server (unmasked) frames. Calls `onFrame(opcode, length, firstByte, buf,
+ * pos, end)` once per frame; `firstByte` is the first payload byte, or -1 when the payload is
+ * empty or starts in a later chunk; the payload's first bytes are `buf[pos..end)` when `pos < end`
+ * (valid during the call only). Payload bytes are skipped, never copied.
  */
 export class FrameReader {
   constructor(onFrame) {
@@ -95,7 +96,7 @@ export class FrameReader {
       if (src === buf) pos += hlen;
       const first = plen > 0 && pos < len ? buf[pos] : -1;
       this.left = plen;
-      this.onFrame(b0 & 15, plen, first);
+      this.onFrame(b0 & 15, plen, first, buf, pos, len);
     }
   }
 }

@@ -47,6 +47,9 @@ export function describeMachine() {
       'socket.io': version('socket.io'),
       'engine.io': version('engine.io'),
       ws: version('ws'),
+      '@socket.io/redis-adapter': version('@socket.io/redis-adapter'),
+      redis: version('redis'),
+      'redis-server': sh('redis-server', ['--version'])?.match(/v=(\S+)/)?.[1] ?? null,
     },
     gitCommit: sh('git', ['rev-parse', '--short', 'HEAD']),
   };

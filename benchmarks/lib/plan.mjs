@@ -1,10 +1,13 @@
 // What each mode runs. Quick mode is a smoke-sized run (< 3 minutes); the full run repeats
 // each cell more often with longer windows and adds the 100 and 5,000 subscriber fan-outs.
 
-import { CONTENDERS } from './contenders.mjs';
+import { SINGLE_NODE } from './contenders.mjs';
 
 /** Offered deliveries per second in the fixed-rate fan-out (moderate: one syscall each). */
 export const FIXED_DELIVERIES_PER_SEC = 50_000;
+
+/** Offered deliveries per second in the cluster scenario's fixed-rate (latency) phase. */
+export const CLUSTER_FIXED_DELIVERIES_PER_SEC = 20_000;
 
 /** The full plan, or the quick one; `smoke` shrinks everything to check the harness itself. */
 export function plan(quick, smoke = false) {
@@ -25,6 +28,17 @@ export function plan(quick, smoke = false) {
     rooms: 20,
     phases: (pp) => roomPhases(pp).map((ph) => ({ ...ph, ...win, ...(ph.window ? { window: 40 } : {}) })),
   };
+  const clusterPhases = p.cluster.phases;
+  p.cluster = {
+    ...p.cluster,
+    reps: 1,
+    shapes: p.cluster.shapes.map((sh) => ({
+      ...sh,
+      rooms: Math.min(sh.rooms, 20),
+      perRoom: Math.min(sh.perRoom, 100),
+    })),
+    phases: (pp, pubs) => clusterPhases(pp, pubs).map((ph) => ({ ...ph, ...win })),
+  };
   return p;
 }
 
@@ -37,7 +51,7 @@ function fullOrQuick(quick) {
       reps: quick ? 1 : 3,
       inSessionReps: quick ? 3 : 1,
       subscribers: quick ? [1000] : [100, 1000, 5000],
-      contenders: Object.keys(CONTENDERS),
+      contenders: SINGLE_NODE,
       phases: (n) => [
         { mode: 'saturated', window: 30, batch: 10, ...win },
         { mode: 'fixed', rate: Math.round(FIXED_DELIVERIES_PER_SEC / n), ...win },
@@ -89,6 +103,31 @@ function fullOrQuick(quick) {
       phases: (perPublish) => [
         { mode: 'fixed', rate: Math.round(FIXED_DELIVERIES_PER_SEC / perPublish), ...win },
         { mode: 'saturated', window: 500, ...win },
+      ],
+    },
+    cluster: {
+      // Two nodes and a private redis-server, all three on the server core. Not part of plain
+      // quick mode (eight sessions of up to 2,200 connections); run it with `--quick --only cluster`.
+      inQuick: false,
+      reps: quick ? 1 : 3,
+      // split: subscribers alternate between node A (the publisher's) and node B;
+      // cross: every subscriber on node B, so every delivery crossed Redis.
+      shapes: [
+        { id: 'split', rooms: 1, perRoom: 1000, split: true },
+        { id: 'cross', rooms: 200, perRoom: 10, split: false },
+      ],
+      contenders: ['switchyard-json-cluster', 'switchyard-json', 'uws-redis', 'sio-redis'],
+      // fixed: a moderate rate, every payload stamped with its send time (latency at receipt);
+      // saturated: at most 30 publishes in flight (one publisher, up to 10 per write) or one per
+      // publisher per turn (many rooms).
+      phases: (perPublish, pubs) => [
+        {
+          mode: 'fixed',
+          stamp: true,
+          rate: Math.round(CLUSTER_FIXED_DELIVERIES_PER_SEC / perPublish),
+          ...(quick ? { warmMs: 500, measureMs: 1500 } : win),
+        },
+        { mode: 'saturated', window: pubs === 1 ? 30 : pubs, batch: 10, ...win },
       ],
     },
   };

@@ -7,6 +7,29 @@ import { encode as msgpack, OK_TRUE } from './msgpack-lite.mjs';
 export const DATA = { text: 'x'.repeat(89) };
 const DATA_JSON = JSON.stringify(DATA);
 
+// Latency phases carry the send time in the payload, same size: `T` + 15 digits of the
+// generator's performance.now() in µs + 73 `x`. The `T` is the first one in any push.
+const STAMP_MARK = 0x54;
+const STAMP_DIGITS = 15;
+
+/** DATA with the send time `us` (generator clock, µs) written into it. */
+export const stampedData = (us) => ({
+  text: `T${String(Math.round(us)).padStart(STAMP_DIGITS, '0')}${'x'.repeat(88 - STAMP_DIGITS)}`,
+});
+
+/** The send time stamped in a push whose first bytes are `buf[pos..end)`, or -1 if not there. */
+export function readStamp(buf, pos, end) {
+  const stop = Math.min(end, pos + 64);
+  for (let i = pos; i < stop; i++) {
+    if (buf[i] !== STAMP_MARK) continue;
+    if (i + 1 + STAMP_DIGITS > end) return -1;
+    let v = 0;
+    for (let j = i + 1; j <= i + STAMP_DIGITS; j++) v = v * 10 + (buf[j] - 48);
+    return v;
+  }
+  return -1;
+}
+
 // The first bytes of a room push of DATA with event `e`, as the subscriber must receive it (the
 // room name follows). Version 2 (what the client speaks) sends a push as the array
 // [event, data, room]; version 1 as the map { t, event, data, room }.
@@ -39,7 +62,7 @@ function switchyard(codec, version) {
       const [reply] = await conn.expect(1);
       if (!isOk(reply)) throw new Error(`join failed: ${reply.toString('latin1', 0, 120)}`);
     },
-    publishFrame: (room) => enc({ t: 'publish', room, event: 'e', data: DATA }),
+    publishFrame: (room, data = DATA) => enc({ t: 'publish', room, event: 'e', data }),
     requestFrame: (id) => enc({ t: 'request', id, name: 'echo', data: DATA }),
     isDelivery: (m) =>
       prefix === null ? m.includes('push') && m.includes(DATA.text) : m.subarray(0, prefix.length).equals(prefix),
@@ -65,7 +88,7 @@ const socketio = {
     if (!ack.toString('latin1').startsWith(`43${id}[true]`))
       throw new Error(`join failed: ${ack.toString('latin1', 0, 80)}`);
   },
-  publishFrame: (room) => clientFrame(`42${JSON.stringify(['pub', room, DATA])}`),
+  publishFrame: (room, data = DATA) => clientFrame(`42${JSON.stringify(['pub', room, data])}`),
   requestFrame: (id) => clientFrame(`42${id}${JSON.stringify(['echo', DATA])}`),
   isDelivery: (m) => m.toString('latin1').startsWith('42["m",') && m.includes(DATA.text),
   isReply: (m) => m.toString('latin1').startsWith('43') && m.includes(DATA.text),
@@ -79,7 +102,7 @@ const uwsRaw = {
     echo ? '/echo' : `/?room=${encodeURIComponent(room ?? '')}${member ? '&sub=1' : ''}`,
   async handshake() {},
   async join() {},
-  publishFrame: () => clientFrame(DATA_JSON),
+  publishFrame: (_room, data) => clientFrame(data ? JSON.stringify(data) : DATA_JSON),
   requestFrame: () => clientFrame(DATA_JSON),
   isDelivery: (m) => m.toString() === DATA_JSON,
   isReply: (m) => m.toString() === DATA_JSON,

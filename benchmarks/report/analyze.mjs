@@ -173,6 +173,66 @@ export function analyze(results) {
     for (const [k, byC] of Object.entries(R.rooms)) out.roomsCpuRatios[k] = ratios(byC, 'serverCpuSPerMillion');
   }
 
+  if (R.cluster) {
+    // Flatten the per-role CPU split (nodes, Redis) into fields the cells can summarise.
+    const flat = {};
+    for (const [key, byC] of Object.entries(R.cluster)) {
+      flat[key] = {};
+      for (const [c, runs] of Object.entries(byC)) {
+        flat[key][c] = runs.map((r) =>
+          ok(r) && r.serverCpuSPerMillionByRole
+            ? {
+                ...r,
+                nodesCpuSPerMillion:
+                  (r.serverCpuSPerMillionByRole.nodeA ?? 0) + (r.serverCpuSPerMillionByRole.nodeB ?? 0),
+                nodeACpuSPerMillion: r.serverCpuSPerMillionByRole.nodeA ?? 0,
+                nodeBCpuSPerMillion: r.serverCpuSPerMillionByRole.nodeB ?? 0,
+                redisCpuSPerMillion: r.serverCpuSPerMillionByRole.redis ?? 0,
+              }
+            : r,
+        );
+      }
+    }
+    out.cluster = cells(flat, [
+      'deliveriesPerSec',
+      'serverCpuSPerMillion',
+      'nodesCpuSPerMillion',
+      'nodeACpuSPerMillion',
+      'nodeBCpuSPerMillion',
+      'redisCpuSPerMillion',
+      'serverCpuPct',
+      'genCpuPct',
+      'localP50Ms',
+      'localP99Ms',
+      'remoteP50Ms',
+      'remoteP99Ms',
+    ]);
+    // Switchyard's cluster against its own single node (same members, same load) and against the
+    // other clusters; latency: the cluster's other-node deliveries against the single node's.
+    out.clusterRatios = {};
+    for (const [key, byC] of Object.entries(flat)) {
+      const sy = byC['switchyard-json-cluster'];
+      if (!sy) continue;
+      const r = {};
+      for (const o of ['switchyard-json', 'uws-redis', 'sio-redis']) {
+        if (byC[o]) r[`cpu/${o}`] = pairedRatio(sy, byC[o], 'serverCpuSPerMillion');
+      }
+      const single = byC['switchyard-json'];
+      if (single && key.endsWith('/fixed')) {
+        const pair = (f) => {
+          const xs = [];
+          for (let i = 0; i < Math.min(sy.length, single.length); i++) {
+            if (ok(sy[i]) && ok(single[i]) && single[i].localP50Ms > 0) xs.push(sy[i][f[0]] / single[i][f[1]]);
+          }
+          return summary(xs);
+        };
+        r['p50/switchyard-json'] = pair(['remoteP50Ms', 'localP50Ms']);
+        r['p99/switchyard-json'] = pair(['remoteP99Ms', 'localP99Ms']);
+      }
+      out.clusterRatios[key] = r;
+    }
+  }
+
   out.targets = targets(out);
   return out;
 }
@@ -223,6 +283,12 @@ function targets(out) {
         '<=',
       );
     }
+  }
+  // Issue 12: a delivery that came through Redis costs at most 1.3x a local one (every delivery of
+  // the cross shape crosses Redis; the single node serves the same members).
+  for (const [key, r] of Object.entries(out.clusterRatios ?? {})) {
+    if (!key.startsWith('cross/') || !r['cpu/switchyard-json']) continue;
+    add(`cluster ${key}: CPU per delivery through Redis ÷ same load on one node`, r['cpu/switchyard-json'], 1.3, '<=');
   }
   const idleKey = out.idle && Object.keys(out.idle)[0];
   const bpc = idleKey && out.idle[idleKey]['switchyard-json']?.bytesPerConnection;

@@ -20,6 +20,9 @@ const COLOR = {
   'uws-raw-defer': '#6fdd8b',
   'sio-uws': '#bf8700',
   'sio-default': '#cf222e',
+  'switchyard-json-cluster': '#0550ae',
+  'uws-redis': '#116329',
+  'sio-redis': '#a40e26',
 };
 const byOrder = (a, b) => ORDER.indexOf(a) - ORDER.indexOf(b);
 
@@ -72,12 +75,16 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
           `from \`${ms[0].command}\` (${ms[0].mode} mode, ${ms[0].startedAt})`,
         ]),
         [
-          'Machine',
-          `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, load at start ${m.loadAverageAtStart.join(' ')}`,
+          json.merged?.length ? 'Machine (this run; merged scenarios may come from another)' : 'Machine',
+          `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, load at start ${m.loadAverageAtStart.join(' ')}${m.loadAverageAtEnd ? `, at end ${m.loadAverageAtEnd.join(' ')}` : ''}`,
         ],
         [
           'Software',
-          `Node ${m.node}; uWebSockets.js ${m.versions['uWebSockets.js']}; socket.io ${m.versions['socket.io']} (engine.io ${m.versions['engine.io']}, ws ${m.versions.ws}); commit ${m.gitCommit}`,
+          `Node ${m.node}; uWebSockets.js ${m.versions['uWebSockets.js']}; socket.io ${m.versions['socket.io']} (engine.io ${m.versions['engine.io']}, ws ${m.versions.ws})` +
+            (m.versions['redis-server']
+              ? `; redis-server ${m.versions['redis-server']}, @socket.io/redis-adapter ${m.versions['@socket.io/redis-adapter']}, redis ${m.versions.redis}`
+              : '') +
+            `; commit ${m.gitCommit}`,
         ],
         [
           'Pinning',
@@ -128,6 +135,54 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
   }
   out.push(table(['Figure (Switchyard ÷ …)', '÷ raw uWS', '÷ Socket.IO on uWS', '÷ Socket.IO default'], hrows));
   out.push('');
+  const clusterKeys = Object.keys(S.clusterRatios ?? {});
+  if (clusterKeys.length) {
+    const cp = json.method.plan.cluster;
+    const shapeLabel = (id) => {
+      const sh = cp.shapes.find((x) => x.id === id);
+      return sh?.split
+        ? `rooms of ${sh.perRoom.toLocaleString('en')} split over two nodes`
+        : `${sh.rooms} rooms of ${sh.perRoom}, every delivery through Redis`;
+    };
+    out.push(
+      'Cluster (two nodes and Redis on one core; section 3). CPU: Switchyard JSON on two nodes ÷ …; latency: its ' +
+        'deliveries on the other node ÷ the single node’s deliveries at the same fixed rate.',
+    );
+    out.push('');
+    out.push(
+      table(
+        [
+          'Figure (Switchyard cluster ÷ …)',
+          '÷ Switchyard, one node',
+          '÷ raw uWS + Redis',
+          '÷ Socket.IO + Redis adapter',
+        ],
+        clusterKeys.flatMap((key) => {
+          const [shape, mode] = key.split('/');
+          const r = S.clusterRatios[key];
+          const rows = [
+            [
+              `${shapeLabel(shape)}, ${mode}: server CPU per delivery`,
+              mmm(r['cpu/switchyard-json']),
+              mmm(r['cpu/uws-redis']),
+              mmm(r['cpu/sio-redis']),
+            ],
+          ];
+          for (const p of ['p50', 'p99']) {
+            if (r[`${p}/switchyard-json`])
+              rows.push([
+                `${shapeLabel(shape)}, ${mode}: ${p} publish to delivery`,
+                mmm(r[`${p}/switchyard-json`]),
+                '',
+                '',
+              ]);
+          }
+          return rows;
+        }),
+      ),
+    );
+    out.push('');
+  }
   const metricsCost = Object.entries(S.fanoutCpuRatios ?? {})
     .map(([k, r]) => [k, r['switchyard-json/switchyard-json-nometrics']])
     .filter(([, r]) => r);
@@ -440,6 +495,71 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
                 mmm(x.serverCpuPct, (v) => v.toFixed(0)),
                 mmm(x.genCpuPct, (v) => v.toFixed(0)),
                 (x.saturated ?? []).join(', ') || (x.errors?.join('; ') ?? '–'),
+                String(x.lostTotal ?? 0),
+              ];
+            }),
+        ),
+      );
+      out.push('');
+    }
+  }
+
+  if (S.cluster) {
+    const cp = json.method.plan.cluster;
+    const offered = Object.entries(json.runs.cluster)
+      .filter(([k]) => k.endsWith('/fixed'))
+      .flatMap(([, byC]) => Object.values(byC).flat())
+      .find((r) => r?.offeredDeliveriesPerSec)?.offeredDeliveriesPerSec;
+    out.push('## 3. Cluster: two nodes sharing rooms through Redis');
+    out.push('');
+    out.push(
+      'Two server processes (node A, node B) and a private `redis-server` (free port, `--save "" --appendonly no`), all three pinned to the server core; ' +
+        'server CPU is the sum of the three, split into node A, node B and Redis (a single node counts as node A). Publishers connect to node A and are not members. ' +
+        '*split*: subscribers alternate between A and B; *cross*: every subscriber is on B, so every delivery crossed Redis. ' +
+        '"Switchyard JSON" is one node serving the same members (the local baseline); raw uWS + Redis publishes locally and PUBLISHes once per message, ' +
+        'the other node forwards to its topic; Socket.IO runs its default engine with `@socket.io/redis-adapter` on a `redis` client. ' +
+        `*fixed*: ${offered?.toLocaleString('en') ?? '?'} deliveries/s offered, every payload stamped with its send time, latency taken per delivery at receipt ` +
+        '(same node = subscribers on the publisher’s node; other node = through Redis); *saturated*: at most 30 publishes in flight (one publisher) or one per publisher per turn (many rooms).',
+    );
+    out.push('');
+    for (const key of Object.keys(S.cluster)) {
+      const [shapeId, mode] = key.split('/');
+      const sh = cp.shapes.find((x) => x.id === shapeId);
+      out.push(
+        `### ${shapeId}: ${sh.rooms.toLocaleString('en')} room${sh.rooms > 1 ? 's' : ''} of ${sh.perRoom.toLocaleString('en')}${sh.split ? ', half on each node' : ', all on node B'}, ${mode}`,
+      );
+      out.push('');
+      const fixed = mode === 'fixed';
+      const lat = (p50, p99) => (p50 ? `${sig(p50.median)} / ${sig(p99?.median)}` : '–');
+      out.push(
+        table(
+          [
+            'Contender',
+            'Deliveries/s',
+            'Server CPU-s / M deliveries',
+            'of which node A',
+            'of which node B',
+            'of which Redis',
+            'Server CPU %',
+            'Generator CPU %',
+            ...(fixed ? ['p50 / p99 ms, same node', 'p50 / p99 ms, other node'] : []),
+            'Lost',
+          ],
+          Object.keys(S.cluster[key])
+            .sort(byOrder)
+            .map((c) => {
+              const x = S.cluster[key][c];
+              if (x.failures && !x.deliveriesPerSec) return [L(c), `failed: ${x.errors.join('; ')}`];
+              return [
+                L(c),
+                mmm(x.deliveriesPerSec, (v) => v.toLocaleString('en', { maximumFractionDigits: 0 })),
+                mmm(x.serverCpuSPerMillion),
+                mmm(x.nodeACpuSPerMillion),
+                mmm(x.nodeBCpuSPerMillion),
+                mmm(x.redisCpuSPerMillion),
+                mmm(x.serverCpuPct, (v) => v.toFixed(0)),
+                mmm(x.genCpuPct, (v) => v.toFixed(0)),
+                ...(fixed ? [lat(x.localP50Ms, x.localP99Ms), lat(x.remoteP50Ms, x.remoteP99Ms)] : []),
                 String(x.lostTotal ?? 0),
               ];
             }),

@@ -1,5 +1,6 @@
 // Switchyard as an application embeds it: createServer() with JWT auth, an `echo` request
 // handler, per-connection rate limits off (the load generator publishes far above them).
+// With `--redis-url`, a node of a cluster sharing rooms through that Redis.
 import { createServer } from '@switchyard/server';
 import { announce, exitOnSignal, serverArgs } from './common.mjs';
 
@@ -8,6 +9,8 @@ const args = serverArgs({
   secret: { type: 'string', default: 'switchyard-bench-secret-0123456789abcdef' },
   'public-key-file': { type: 'string' },
   metrics: { type: 'string', default: 'on' },
+  'redis-url': { type: 'string' },
+  'redis-prefix': { type: 'string', default: 'switchyard-bench' },
   // Rooms named `hist:*` keep history (the history scenario); other rooms are unchanged.
   history: { type: 'string', default: 'off' },
 });
@@ -24,6 +27,7 @@ const server = createServer({
   auth,
   metrics: args.metrics === 'on',
   logLevel: 'silent',
+  ...(args['redis-url'] ? { redis: { url: args['redis-url'], prefix: args['redis-prefix'] } } : {}),
   ...(args.history === 'on' ? { rooms: [{ pattern: 'hist:*', history: { size: 1000, ttlSec: 600 } }] } : {}),
   limits: {
     messagesPerSecond: 0,
