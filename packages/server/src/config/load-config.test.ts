@@ -137,6 +137,7 @@ describe('loadConfig value parsing', () => {
       SWITCHYARD_JWT_ISSUER: 'https://auth.example',
       SWITCHYARD_JWT_AUDIENCE: 'a,b',
       SWITCHYARD_TRUSTED_PROXY_HEADER: 'X-Forwarded-For',
+      SWITCHYARD_TRUSTED_PROXIES: '10.0.0.0/8',
       SWITCHYARD_IDLE_TIMEOUT: '0',
     });
     expect(options.metrics).toBe(false);
@@ -213,6 +214,10 @@ describe('loadConfig errors name the bad key', () => {
     [
       { SWITCHYARD_TRUSTED_PROXY_HEADER: 'x forwarded' },
       'SWITCHYARD_TRUSTED_PROXY_HEADER: expected an HTTP header name',
+    ],
+    [
+      { SWITCHYARD_TRUSTED_PROXY_HEADER: 'x-forwarded-for' },
+      'SWITCHYARD_TRUSTED_PROXY_HEADER: requires SWITCHYARD_TRUSTED_PROXIES',
     ],
     [{ SWITCHYARD_JWT_SECRET: 'short' }, 'SWITCHYARD_JWT_SECRET: must be at least 32 bytes (got 5)'],
     [
