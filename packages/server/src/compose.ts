@@ -32,6 +32,7 @@ import { RoomPolicies } from './protection/room-policy.js';
 import { RoomRules } from './protection/room-rules.js';
 import { SlowConsumers } from './protection/slow-consumer.js';
 import { PresenceFanOut } from './rooms/presence-fan-out.js';
+import { BackpressureWatch } from './protection/backpressure-watch.js';
 import { ClusterPresenceReader, LocalPresenceReader, type PresenceReader } from './rooms/presence-reader.js';
 import { runClientPublish } from './publish/client-publish.js';
 import type { EncodedPush } from './publish/encoded-push.js';
@@ -56,9 +57,10 @@ import { decideUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js'
 /** The WebSocket endpoint. */
 export const WS_PATH = '/ws';
 
-// Between two sweeps a socket may grow by (room traffic × interval); uWS drops silently past twice
-// maxBackpressure, so the interval bounds the traffic rate at which every skipped message is counted.
-const BACKPRESSURE_SWEEP_MS = 100;
+// Between a room publish and the read of its members' send buffers a socket may grow by (room
+// traffic × interval); uWS drops silently past twice maxBackpressure, so the interval bounds the
+// traffic rate at which every skipped message is counted.
+const BACKPRESSURE_CHECK_MS = 100;
 
 function frameBytes(frame: string | Uint8Array): number {
   return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
@@ -176,7 +178,14 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     },
     options.app,
   );
-  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics);
+  const registry = new RoomRegistry<ServerConnection>();
+  // Send buffers are read where room traffic went, never in a sweep over every connection.
+  const roomTraffic = new BackpressureWatch<ServerConnection>({
+    intervalMs: BACKPRESSURE_CHECK_MS,
+    membersOf: (room) => registry.members(room),
+    check: (conn) => conn.checkSendBuffer(),
+  });
+  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, roomTraffic);
 
   // The cluster, when there is one: the broker carries pushes and user-directed operations, the
   // shared membership answers presence for every node.
@@ -195,7 +204,6 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
           recent,
           logger,
         });
-  const registry = new RoomRegistry<ServerConnection>();
   const history: RoomHistory =
     engine === undefined
       ? new LocalRoomHistory(
@@ -220,6 +228,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     policies,
     slow,
     presenceFanOut,
+    roomTraffic,
     registry,
     history,
     ...(membership === undefined ? {} : { rooms: membership, presence: membership }),
@@ -333,11 +342,6 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, recent, logger);
 
-  const sweep = setInterval(() => {
-    for (const conn of hub.connections.values()) hub.checkBackpressure(conn);
-  }, BACKPRESSURE_SWEEP_MS);
-  sweep.unref();
-
   return {
     options: resolved,
     state,
@@ -354,7 +358,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     started,
     disconnectUser,
     stopTimers: () => {
-      clearInterval(sweep);
+      roomTraffic.close();
       if (engine === undefined) void history.close();
     },
     async stopCluster() {

@@ -290,6 +290,11 @@ export class ServerConnection implements Connection {
     return result !== 'closed';
   }
 
+  /** Reads the send buffer and applies the slow-consumer policy (after room traffic reached it). */
+  checkSendBuffer(): void {
+    this.#host.checkBackpressure(this);
+  }
+
   push(event: string, data: unknown): boolean {
     return this.send(data === undefined ? { t: 'push', event } : { t: 'push', event, data });
   }

@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
+import type { RoomTraffic } from './protection/backpressure-watch.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
 import type { RoomHistory } from './history/room-history.js';
 import type { PresenceFanOut } from './rooms/presence-fan-out.js';
@@ -26,6 +27,8 @@ export interface HubDeps {
   readonly rooms?: RoomWatcher;
   /** Sends presence changes to members that asked for them. */
   readonly presenceFanOut: PresenceFanOut;
+  /** Told of every room publish, so the send buffers of that room's members get read. */
+  readonly roomTraffic?: RoomTraffic;
   /** Who is in which room on this node; unset: a registry of its own. */
   readonly registry?: RoomRegistry<ServerConnection>;
   /** Rooms with history: a slow consumer's `GAP` names the first offset it skipped. */
@@ -206,6 +209,8 @@ export class Hub implements ConnectionHost {
       this.#deps.metrics.messageSent(codec.name, 'push', frameBytes(frame), count);
       delivered += count;
     }
+    // A topic publish reports nothing per recipient: the members' buffers are read shortly after.
+    if (delivered > 0) this.#deps.roomTraffic?.published(room);
     return delivered;
   }
 

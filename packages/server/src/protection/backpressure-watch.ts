@@ -13,6 +13,11 @@ export interface BackpressureWatchSettings<C> {
 
 const DEFAULT_INTERVAL_MS = 100;
 
+/** What a fan-out tells the watch: something was published to a room's topics. */
+export interface RoomTraffic {
+  published(room: string): void;
+}
+
 /**
  * Finds connections falling behind through room fan-out without looking at idle ones.
  *
@@ -25,7 +30,7 @@ const DEFAULT_INTERVAL_MS = 100;
  * an idle server runs no timer at all. Direct sends report their own backpressure and drains come
  * from the transport; neither needs this.
  */
-export class BackpressureWatch<C> {
+export class BackpressureWatch<C> implements RoomTraffic {
   readonly #intervalMs: number;
   readonly #membersOf: (room: string) => Iterable<C>;
   readonly #check: (conn: C) => void;

@@ -2,6 +2,7 @@ import type { Codec, ServerEnvelope } from '@switchyard/protocol';
 import type { ServerConnection } from '../connection.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import { presenceTopic } from '../topics.js';
+import type { RoomTraffic } from '../protection/backpressure-watch.js';
 import type { Transport } from '../transport/types.js';
 
 /** A user's presence change in a room, as members that asked for presence receive it. */
@@ -25,11 +26,14 @@ export class PresenceFanOut {
   readonly #transport: Transport;
   readonly #codecs: readonly Codec[];
   readonly #metrics: ServerMetrics;
+  readonly #traffic: RoomTraffic | undefined;
 
-  constructor(transport: Transport, codecs: readonly Codec[], metrics: ServerMetrics) {
+  /** `traffic` is told of every presence publish (it reaches the room's members' send buffers). */
+  constructor(transport: Transport, codecs: readonly Codec[], metrics: ServerMetrics, traffic?: RoomTraffic) {
     this.#transport = transport;
     this.#codecs = codecs;
     this.#metrics = metrics;
+    this.#traffic = traffic;
   }
 
   /**
@@ -48,6 +52,7 @@ export class PresenceFanOut {
       if (skip === true) except!.socket.publish(topic, frame, codec.binary);
       else this.#transport.publish(topic, frame, codec.binary);
       this.#metrics.messageSent(codec.name, 'presence', frameBytes(frame), count);
+      this.#traffic?.published(change.room);
     }
   }
 }
