@@ -208,7 +208,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     engine === undefined
       ? new LocalRoomHistory(
           new MemoryHistory({
-            hasMembers: (room) => registry.members(room).size > 0,
+            hasMembers: (room) => registry.memberCount(room) > 0,
             sizeOf: (push) => frameBytes(push.frame(formats.canonical)),
           }),
           formats.canonical,
