@@ -100,7 +100,7 @@ export class Hub implements ConnectionHost {
 
   /** Forgets a closed connection: it leaves every room (presence `leave` where it was the user's last). */
   remove(conn: ServerConnection): void {
-    for (const room of [...conn.roomFlags.keys()]) this.leave(conn, room);
+    for (const room of conn.roomNames()) this.leave(conn, room);
     this.#deps.slow.closed(conn.slow);
     this.connections.delete(conn.id);
     const set = this.users.get(conn.userId);
@@ -117,10 +117,9 @@ export class Hub implements ConnectionHost {
   join(conn: ServerConnection, room: string, presence: boolean, subscribe = true): void {
     const policy = this.#deps.policies.resolve(room);
     const wantsPresence = presence && policy.presence;
-    const existing = conn.roomFlags.get(room);
-    if (existing) {
-      if (wantsPresence && !existing.presence) {
-        existing.presence = true;
+    if (conn.inRoom(room)) {
+      if (wantsPresence && !conn.wantsPresence(room)) {
+        conn.enablePresence(room);
         conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
       }
       return;
@@ -129,14 +128,14 @@ export class Hub implements ConnectionHost {
     if (change?.firstInRoom) this.#deps.rooms?.opened(room);
     // Announce before subscribing the newcomer: it learns about itself from the join reply.
     if (change !== undefined) this.#presenceJoined(room, conn, change, policy.presence);
-    conn.setRoomFlags(room, { presence: wantsPresence });
+    conn.addRoom(room, wantsPresence);
     if (this.#deps.slow.joined(conn.slow, room) && subscribe) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
     if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
   }
 
   /** Starts the room's pushes for a member joined with `subscribe: false` (unless it is paused as a slow consumer). */
   subscribeRoom(conn: ServerConnection, room: string): void {
-    if (conn.closed || !conn.roomFlags.has(room) || conn.slow.paused?.has(room) === true) return;
+    if (conn.closed || !conn.inRoom(room) || conn.slow.paused?.has(room) === true) return;
     conn.socket.subscribe(roomTopic(conn.codecImpl, room));
   }
 
@@ -150,7 +149,7 @@ export class Hub implements ConnectionHost {
 
   /** Removes `conn` from `room`; false when it was not a member. */
   leave(conn: ServerConnection, room: string): boolean {
-    if (!conn.deleteRoomFlags(room)) return false;
+    if (!conn.removeRoom(room)) return false;
     conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
     conn.socket.unsubscribe(presenceTopic(conn.codecImpl, room));
     this.#deps.slow.left(conn.slow, room);
@@ -249,18 +248,19 @@ export class Hub implements ConnectionHost {
       return;
     }
     if (!slow.isOverLimit(buffered)) return;
-    if (slow.overLimit(conn.slow, conn.roomFlags.keys()) === 'close') {
+    const rooms = conn.roomNames();
+    if (slow.overLimit(conn.slow, rooms) === 'close') {
       this.#deps.metrics.slowConsumerClosed();
       conn.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
       return;
     }
-    for (const room of conn.roomFlags.keys()) conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
+    for (const room of rooms) conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
   }
 
   #resume(conn: ServerConnection): void {
     for (const catchup of this.#deps.slow.resume(conn.slow)) {
       const { room } = catchup;
-      if (!conn.roomFlags.has(room)) continue;
+      if (!conn.inRoom(room)) continue;
       const history = this.#deps.policies.resolve(room).history === undefined ? undefined : this.#deps.history;
       if (history !== undefined) {
         // A room with history: the GAP names the first skipped offset, in place of the skipped
@@ -286,7 +286,7 @@ export class Hub implements ConnectionHost {
   }
 
   #isSubscribed(conn: ServerConnection, room: string): boolean {
-    return conn.roomFlags.has(room) && conn.slow.paused?.has(room) !== true;
+    return conn.inRoom(room) && conn.slow.paused?.has(room) !== true;
   }
 
   #presenceJoined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void {

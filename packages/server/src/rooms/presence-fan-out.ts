@@ -45,7 +45,7 @@ export class PresenceFanOut {
     for (const codec of this.#codecs) {
       const topic = presenceTopic(codec, change.room);
       let count = this.#transport.numSubscribers(topic);
-      const skip = except !== undefined && except.codecImpl === codec && except.roomFlags.get(change.room)?.presence;
+      const skip = except !== undefined && except.codecImpl === codec && except.wantsPresence(change.room);
       if (skip === true) count -= 1;
       if (count <= 0) continue;
       const frame = codec.encode(envelope);
