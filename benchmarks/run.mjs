@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick | --smoke] [--only fanout,requests,idle,idle-rooms,storm,rooms] [--contenders a,b]
 //   [--reps N] [--profile] [--merge] [--server-node-flags=--max-semi-space-size=4] [--idle-later-ms N]
-//   [--idle-counts 5000,19000] [--heap-snapshots DIR]`
+//   [--idle-counts 5000,17900] [--heap-snapshots DIR]`
 // Runs every scenario against every contender, each server and the load generator in their own
 // process pinned to their own core, then writes results/latest.json and docs/benchmarks.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     'idle-later-ms': { type: 'string' },
     // Idle-with-rooms scenario: connection counts (default: the plan's).
     'idle-counts': { type: 'string' },
+    // Idle-with-rooms scenario: only these layouts (comma-separated ids, e.g. 'no room,10 rooms of one').
+    'idle-layouts': { type: 'string' },
     // Idle-with-rooms scenario: servers write a heap snapshot at each memory reading, into DIR.
     'heap-snapshots': { type: 'string' },
   },
@@ -50,11 +52,17 @@ if (args.contenders) {
   // Restrict every scenario to the listed contenders (storm variants by contender id).
   const keep = new Set(args.contenders.split(','));
   for (const s of Object.values(P)) {
-    if (s.contenders) s.contenders = s.contenders.filter((c) => keep.has(c));
+    // An explicitly listed contender also joins the idle-rooms scenario (e.g. metrics off).
+    if (s === P.idleRooms) s.contenders = [...keep].filter((c) => CONTENDERS[c]);
+    else if (s.contenders) s.contenders = s.contenders.filter((c) => keep.has(c));
     if (s.variants) s.variants = s.variants.filter((v) => keep.has(v.contender));
   }
 }
 if (args['idle-counts']) P.idleRooms.counts = args['idle-counts'].split(',').map(Number);
+if (args['idle-layouts']) {
+  const keep = new Set(args['idle-layouts'].split(','));
+  P.idleRooms.layouts = P.idleRooms.layouts.filter((l) => keep.has(l.id));
+}
 // Scenario names on the command line are kebab-case (`idle-rooms`), plan keys camelCase.
 const planKey = (name) => name.replace(/-([a-z])/g, (_m, c) => c.toUpperCase());
 const only = args.only

@@ -145,6 +145,14 @@ function corkedSend(
   return result;
 }
 
+// With the rate limit off a limiter keeps no state (no bucket, so never a violation): one serves all.
+const UNLIMITED = new RateLimiter({
+  messagesPerSecond: 0,
+  messageBurst: 0,
+  maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
+  violationWindowMs: RATE_VIOLATION_WINDOW_MS,
+});
+
 /** The server's side of a connection. Only the server creates these. */
 export class ServerConnection implements Connection {
   readonly id: string;
@@ -206,6 +214,7 @@ export class ServerConnection implements Connection {
 
   /** The per-connection message rate limit. */
   get rate(): RateLimiter {
+    if (this.#messagesPerSecond <= 0) return UNLIMITED;
     return (this.#rate ??= new RateLimiter({
       messagesPerSecond: this.#messagesPerSecond,
       messageBurst: this.#messageBurst,
@@ -219,6 +228,7 @@ export class ServerConnection implements Connection {
    * message rate and burst, off when the message rate is off.
    */
   get controlRate(): RateLimiter {
+    if (this.#messagesPerSecond <= 0) return UNLIMITED;
     return (this.#controlRate ??= new RateLimiter({
       messagesPerSecond: this.#messagesPerSecond * CONTROL_RATE_FACTOR,
       messageBurst: this.#messageBurst * CONTROL_RATE_FACTOR,

@@ -325,3 +325,15 @@ describe('room membership on the connection', () => {
     expect(hub.registry.subscriptions).toBe(0);
   });
 });
+
+describe('rate limiters of a connection', () => {
+  it('are one shared, stateless limiter while the rate limit is off', () => {
+    const { jsonV2, connect } = setup();
+    const a = connect('u1', jsonV2).conn;
+    const b = connect('u2', jsonV2).conn;
+    expect(a.rate).toBe(b.rate);
+    expect(a.controlRate).toBe(b.rate);
+    for (let i = 0; i < 1000; i++) expect(a.rate.check()).toBe('allow');
+    expect(b.rate.recentViolations()).toBe(0);
+  });
+});
