@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick | --smoke] [--only fanout,requests,idle,storm,rooms,cluster] [--contenders a,b]
-//   [--reps N] [--profile] [--merge] [--server-node-flags=--max-semi-space-size=4] [--idle-later-ms N]`
+// `npm run bench [-- --quick | --smoke] [--only fanout,requests,idle,idle-rooms,storm,rooms,cluster] [--contenders a,b]
+//   [--reps N] [--profile] [--merge] [--server-node-flags=--max-semi-space-size=4] [--idle-later-ms N]
+//   [--idle-counts 5000,17900] [--heap-snapshots DIR]`
 // Runs every scenario against every contender, each server and the load generator in their own
 // process pinned to their own core, then writes results/latest.json and docs/benchmarks.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,12 @@ const { values: args } = parseArgs({
     'server-node-flags': { type: 'string', default: '' },
     // Idle scenario: second RSS reading after this many ms idle (default: the plan's, 0 in quick mode).
     'idle-later-ms': { type: 'string' },
+    // Idle-with-rooms scenario: connection counts (default: the plan's).
+    'idle-counts': { type: 'string' },
+    // Idle-with-rooms scenario: only these layouts (comma-separated ids, e.g. 'no room,10 rooms of one').
+    'idle-layouts': { type: 'string' },
+    // Idle-with-rooms scenario: servers write a heap snapshot at each memory reading, into DIR.
+    'heap-snapshots': { type: 'string' },
   },
   strict: true,
 });
@@ -46,12 +53,21 @@ if (args.contenders) {
   // Restrict every scenario to the listed contenders (storm variants by contender id).
   const keep = new Set(args.contenders.split(','));
   for (const s of Object.values(P)) {
-    if (s.contenders) s.contenders = s.contenders.filter((c) => keep.has(c));
+    // An explicitly listed contender also joins the idle-rooms scenario (e.g. metrics off).
+    if (s === P.idleRooms) s.contenders = [...keep].filter((c) => CONTENDERS[c]);
+    else if (s.contenders) s.contenders = s.contenders.filter((c) => keep.has(c));
     if (s.variants) s.variants = s.variants.filter((v) => keep.has(v.contender));
   }
 }
+if (args['idle-counts']) P.idleRooms.counts = args['idle-counts'].split(',').map(Number);
+if (args['idle-layouts']) {
+  const keep = new Set(args['idle-layouts'].split(','));
+  P.idleRooms.layouts = P.idleRooms.layouts.filter((l) => keep.has(l.id));
+}
+// Scenario names on the command line are kebab-case (`idle-rooms`), plan keys camelCase.
+const planKey = (name) => name.replace(/-([a-z])/g, (_m, c) => c.toUpperCase());
 const only = args.only
-  ? new Set(args.only.split(','))
+  ? new Set(args.only.split(',').map(planKey))
   : new Set(Object.keys(P).filter((s) => !(args.quick && P[s].inQuick === false)));
 const repsOf = (s) => (args.reps ? Number(args.reps) : P[s].reps);
 const log = (...m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m.join(' ')}\n`);
@@ -81,7 +97,7 @@ const results = {
 };
 
 /** One server + one generator, one scenario; both processes are gone when it returns. */
-async function session(contenderId, cfg, auth) {
+async function session(contenderId, cfg, auth, env) {
   const c = CONTENDERS[contenderId];
   const authMode = auth ?? c.auth ?? 'none';
   const serverExtra = c.script.endsWith('switchyard.mjs')
@@ -145,7 +161,7 @@ async function session(contenderId, cfg, auth) {
       for (const p of stops) await p.stop();
     }
   }
-  const srv = await startServer({ script: c.script, args: args2, core, nodeFlags: nodeFlags('') });
+  const srv = await startServer({ script: c.script, args: args2, core, nodeFlags: nodeFlags(''), env });
   const gen = await startGenerator({ core: args['gen-core'] });
   try {
     return await gen.run({ ...cfg, protocol: c.protocol, port: srv.port, serverPid: srv.pid, auth: genAuth });
@@ -235,6 +251,36 @@ if (only.has('idle')) {
         log(
           `idle rep${rep} ${c}: ${fmt(r.bytesPerConnection / 1024, 2)} KB/conn (rss ${fmt(r.rssBytes / 2 ** 20, 1)} MB)${later}, closed ${r.closed}`,
         );
+    }
+  }
+}
+
+if (only.has('idleRooms')) {
+  const I = P.idleRooms;
+  const env = args['heap-snapshots'] ? { BENCH_HEAP_SNAPSHOT_DIR: args['heap-snapshots'] } : undefined;
+  if (env) mkdirSync(env.BENCH_HEAP_SNAPSHOT_DIR, { recursive: true });
+  for (let rep = 0; rep < repsOf('idleRooms'); rep++) {
+    for (const count of I.counts) {
+      for (const layout of I.layouts) {
+        // Contenders alternate inside each cell, so both see the same background load.
+        for (const c of I.contenders) {
+          const cfg = {
+            scenario: 'idleRooms',
+            count,
+            concurrency: I.concurrency,
+            settleMs: I.settleMs,
+            cpuWindowMs: I.cpuWindowMs,
+            roomsPerConn: layout.roomsPerConn,
+            membersPerRoom: layout.shared ? I.membersPerRoom : 1,
+          };
+          const r = await attempt(`idle-rooms ${c} ${count} ${layout.id}`, () => session(c, cfg, undefined, env));
+          record('idleRooms', `${count}/${layout.id}`, c, r);
+          if (!r.error)
+            log(
+              `idle-rooms rep${rep} ${count} ${layout.id} ${c}: RSS ${fmt(r.bytesPerConnection / 1024, 2)} KB/conn (after GC ${fmt(r.bytesPerConnectionGc / 1024, 2)}), heap ${fmt(r.heapPerConnection / 1024, 2)} KB/conn, idle CPU ${fmt(r.idleCpuPct, 2)}%, connect ${fmt(r.connectS, 1)} s, closed ${r.closed}`,
+            );
+        }
+      }
     }
   }
 }

@@ -23,12 +23,12 @@ export function tokenMaker(auth) {
 export async function openConn(
   protoName,
   port,
-  { room, token, member = false, join = false, echo = false, joinId = 1 },
+  { room, token, member = false, join = false, echo = false, joinId = 1, subscribe = false },
 ) {
   const proto = PROTOCOLS[protoName];
   const conn = new Conn({
     port,
-    path: proto.path({ room, token, member, echo }),
+    path: proto.path({ room, token, member, echo, subscribe }),
     subprotocol: proto.subprotocol,
     sio: proto.sio,
   });

@@ -1,10 +1,10 @@
 // The load generator process: receives one scenario over IPC, runs it, answers with figures.
 // Started by run.mjs pinned to its own core; it never shares a process with a server.
-import { idle, storm } from './connections.mjs';
+import { idle, idleRooms, storm } from './connections.mjs';
 import { pubsub } from './pubsub.mjs';
 import { requests } from './requests.mjs';
 
-const SCENARIOS = { pubsub, requests, storm, idle };
+const SCENARIOS = { pubsub, requests, storm, idle, idleRooms };
 
 process.on('message', async (msg) => {
   try {

@@ -21,6 +21,7 @@ export function plan(quick, smoke = false) {
   p.requests = { ...p.requests, reps: 1, conns: 5, rates: [{ rate: 1000, ...win }] };
   p.idle = { ...p.idle, reps: 1, count: 300, settleMs: 300, laterMs: 0 };
   p.storm = { ...p.storm, reps: 1, count: 200 };
+  p.idleRooms = { ...p.idleRooms, reps: 1, counts: [300], settleMs: 300, cpuWindowMs: 500, membersPerRoom: 50 };
   const roomPhases = p.rooms.phases;
   p.rooms = {
     ...p.rooms,
@@ -78,6 +79,29 @@ function fullOrQuick(quick) {
       // Then RSS again after this much idle time (0: no second reading); see docs/benchmarks.md.
       laterMs: quick ? 0 : 100_000,
       contenders: ['switchyard-json', 'uws-raw', 'sio-uws', 'sio-default'],
+    },
+    idleRooms: {
+      // Not part of quick mode (ten sessions per connection count); run it alone with
+      // `--quick --only idle-rooms --merge`. The largest count is what this machine allows: its
+      // open-files limit is 20,000 per process, and Switchyard's default `limits.maxConnections`
+      // keeps 10 % of it in reserve (18,000), less the 20 warm-up connections.
+      inQuick: false,
+      reps: quick ? 1 : 3,
+      counts: quick ? [5_000] : [5_000, 17_900],
+      concurrency: 100,
+      settleMs: quick ? 1000 : 3000,
+      // Server CPU is read over this window once the connections sit idle.
+      cpuWindowMs: quick ? 5000 : 10_000,
+      // Members of each shared room; rooms of one have a single member.
+      membersPerRoom: 500,
+      layouts: [
+        { id: 'no room', roomsPerConn: 0, shared: false },
+        { id: '1 shared room', roomsPerConn: 1, shared: true },
+        { id: '1 room of one', roomsPerConn: 1, shared: false },
+        { id: '10 shared rooms', roomsPerConn: 10, shared: true },
+        { id: '10 rooms of one', roomsPerConn: 10, shared: false },
+      ],
+      contenders: ['switchyard-json', 'uws-raw'],
     },
     storm: {
       reps: quick ? 1 : 3,

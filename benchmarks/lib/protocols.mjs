@@ -62,6 +62,13 @@ function switchyard(codec, version) {
       const [reply] = await conn.expect(1);
       if (!isOk(reply)) throw new Error(`join failed: ${reply.toString('latin1', 0, 120)}`);
     },
+    /** Joins every room in one write and checks every reply. */
+    async joinMany(conn, rooms) {
+      conn.send(Buffer.concat(rooms.map((room, i) => enc({ t: 'join', id: i + 1, room }))));
+      const replies = await conn.expect(rooms.length);
+      const bad = replies.find((r) => !isOk(r));
+      if (bad) throw new Error(`join failed: ${bad.toString('latin1', 0, 120)}`);
+    },
     publishFrame: (room, data = DATA) => enc({ t: 'publish', room, event: 'e', data }),
     requestFrame: (id) => enc({ t: 'request', id, name: 'echo', data: DATA }),
     isDelivery: (m) =>
@@ -88,6 +95,9 @@ const socketio = {
     if (!ack.toString('latin1').startsWith(`43${id}[true]`))
       throw new Error(`join failed: ${ack.toString('latin1', 0, 80)}`);
   },
+  async joinMany(conn, rooms) {
+    for (const [i, room] of rooms.entries()) await socketio.join(conn, room, i + 1);
+  },
   publishFrame: (room, data = DATA) => clientFrame(`42${JSON.stringify(['pub', room, data])}`),
   requestFrame: (id) => clientFrame(`42${id}${JSON.stringify(['echo', DATA])}`),
   isDelivery: (m) => m.toString('latin1').startsWith('42["m",') && m.includes(DATA.text),
@@ -97,11 +107,17 @@ const socketio = {
 const uwsRaw = {
   subprotocol: undefined,
   sio: false,
-  // Raw uWS has no join message: the URL names the topic, `sub=1` subscribes at open.
-  path: ({ room, member, echo }) =>
-    echo ? '/echo' : `/?room=${encodeURIComponent(room ?? '')}${member ? '&sub=1' : ''}`,
+  // Raw uWS has no join message: the URL names the topic, `sub=1` subscribes at open. On
+  // `/subscribe` a message lists topics to subscribe to (the idle scenario's joins).
+  path: ({ room, member, echo, subscribe }) =>
+    echo ? '/echo' : subscribe ? '/subscribe' : `/?room=${encodeURIComponent(room ?? '')}${member ? '&sub=1' : ''}`,
   async handshake() {},
   async join() {},
+  async joinMany(conn, rooms) {
+    conn.send(clientFrame(rooms.join(',')));
+    const [reply] = await conn.expect(1);
+    if (reply.toString() !== 'ok') throw new Error(`subscribe failed: ${reply.toString('latin1', 0, 80)}`);
+  },
   publishFrame: (_room, data) => clientFrame(data ? JSON.stringify(data) : DATA_JSON),
   requestFrame: () => clientFrame(DATA_JSON),
   isDelivery: (m) => m.toString() === DATA_JSON,

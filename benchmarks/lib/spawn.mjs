@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts a server script pinned to `core`; resolves once it prints its ready line. */
-export async function startServer({ script, args = [], core, nodeFlags = [], timeoutMs = 20_000 }) {
+export async function startServer({ script, args = [], core, nodeFlags = [], env, timeoutMs = 20_000 }) {
   const child = spawn('taskset', ['-c', String(core), process.execPath, ...nodeFlags, script, ...args], {
     cwd: ROOT,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });

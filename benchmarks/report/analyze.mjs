@@ -143,6 +143,25 @@ export function analyze(results) {
     for (const [k, byC] of Object.entries(R.idle)) out.idleRatios[k] = ratios(byC, 'bytesPerConnection');
   }
 
+  if (R.idleRooms) {
+    out.idleRooms = cells(R.idleRooms, [
+      'bytesPerConnection',
+      'bytesPerConnectionGc',
+      'heapPerConnection',
+      'externalPerConnection',
+      'idleCpuPct',
+      'idleCpuNsPerConnPerSec',
+      'connectS',
+    ]);
+    out.idleRoomsRatios = {};
+    for (const [k, byC] of Object.entries(R.idleRooms)) {
+      out.idleRoomsRatios[k] = {
+        bytesPerConnection: ratios(byC, 'bytesPerConnection'),
+        bytesPerConnectionGc: ratios(byC, 'bytesPerConnectionGc'),
+      };
+    }
+  }
+
   if (R.storm) {
     out.storm = cells(R.storm, [
       'upgradesPerSec',
@@ -299,5 +318,17 @@ function targets(out) {
       3,
       '<=',
     );
+  // With rooms joined (issue 18): the same 3 KB, for a connection in one room, right after the burst.
+  for (const [key, byC] of Object.entries(out.idleRooms ?? {})) {
+    const [count, layout] = key.split('/');
+    const b = byC['switchyard-json']?.bytesPerConnection;
+    if (!b || !layout.startsWith('1 ')) continue;
+    add(
+      `RSS per idle connection in ${layout} at ${Number(count).toLocaleString('en')} (KB)`,
+      { ...b, median: b.median / 1024, min: b.min / 1024, max: b.max / 1024 },
+      3,
+      '<=',
+    );
+  }
   return t;
 }

@@ -459,6 +459,59 @@ export function writeDocs(json, docsPath, chartDir = join(HERE, '..', 'results')
     }
   }
 
+  if (S.idleRooms) {
+    const ip = json.method.plan.idleRooms;
+    out.push('## 6. Idle connections with rooms joined');
+    out.push('');
+    out.push(
+      `Each connection opens, authenticates (Switchyard: HS256 JWT) and joins its rooms, then everything sits idle. ` +
+        `Shared rooms have ${ip.membersPerRoom.toLocaleString('en')} members; rooms of one, a single member. Raw uWS subscribes its sockets to the same number of topics. ` +
+        '*RSS* is the growth over the RSS with 20 connections open, read right after the burst; *after GC* and *live heap* are read after a forced full GC in the server (both contenders alike); ' +
+        `*idle CPU* is the server's CPU over ${ip.cpuWindowMs / 1000} s once the connections sit idle. All figures per connection, median (min–max) over repetitions.`,
+    );
+    out.push('');
+    const counts = [...new Set(Object.keys(S.idleRooms).map((k) => k.split('/')[0]))];
+    for (const count of counts) {
+      out.push(`### ${Number(count).toLocaleString('en')} connections`);
+      out.push('');
+      const keys = Object.keys(S.idleRooms).filter((k) => k.split('/')[0] === count);
+      const kb = (s) => mmm(s, (v) => v.toFixed(2), 1 / 1024);
+      out.push(
+        table(
+          [
+            'Rooms per connection',
+            'Contender',
+            'RSS (KB)',
+            'RSS after GC (KB)',
+            'Live heap (KB)',
+            'Idle CPU (% of a core)',
+            'Idle CPU (ns/s per connection)',
+            'RSS ÷ raw uWS',
+          ],
+          keys.flatMap((k) =>
+            Object.keys(S.idleRooms[k])
+              .sort(byOrder)
+              .map((c) => {
+                const x = S.idleRooms[k][c];
+                const r = S.idleRoomsRatios?.[k]?.bytesPerConnection?.[`${c}/uws-raw`];
+                return [
+                  k.split('/')[1],
+                  L(c),
+                  kb(x.bytesPerConnection),
+                  kb(x.bytesPerConnectionGc),
+                  kb(x.heapPerConnection),
+                  mmm(x.idleCpuPct, (v) => v.toFixed(2)),
+                  mmm(x.idleCpuNsPerConnPerSec, (v) => v.toFixed(0)),
+                  r ? mmm(r) : '',
+                ];
+              }),
+          ),
+        ),
+      );
+      out.push('');
+    }
+  }
+
   if (S.rooms) {
     const rp = json.method.plan.rooms;
     out.push(

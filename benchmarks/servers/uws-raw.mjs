@@ -4,7 +4,8 @@
 // `ws.publish` for a subscribed sender, `app.publish` otherwise (on this build `ws.publish` from
 // a socket subscribed to nothing reaches nobody). On `/echo` every message is sent back.
 // With `--defer`, publishes made inside a `message` callback are queued and flushed from
-// setImmediate, outside uWS's corked read.
+// setImmediate, outside uWS's corked read. On `/subscribe` each message is a comma-separated list
+// of topics the socket subscribes to, answered with `ok` (the idle scenario's room joins).
 import { announce, exitOnSignal, loadNativeUws, serverArgs } from './common.mjs';
 
 const args = serverArgs({ defer: { type: 'boolean', default: false } });
@@ -70,6 +71,16 @@ const wsOptions = (echo) => ({
 });
 
 app.ws('/echo', wsOptions(true));
+app.ws('/subscribe', {
+  compression: uWS.DISABLED,
+  maxPayloadLength: 64 * 1024,
+  maxBackpressure: 4 * 1024 * 1024,
+  idleTimeout: 120,
+  message: (ws, message) => {
+    for (const topic of Buffer.from(message).toString().split(',')) ws.subscribe(topic);
+    ws.send('ok');
+  },
+});
 app.ws('/*', wsOptions(false));
 app.listen('127.0.0.1', 0, (token) => {
   if (!token) {

@@ -280,7 +280,7 @@ export class ClientDispatcher {
     presence: boolean,
     since: StreamPosition | undefined,
   ): Promise<void> {
-    const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
+    const bad = this.#d.rules.checkJoin(room, conn.roomCount, conn.inRoom(room));
     if (bad) {
       this.#countRule(bad);
       if (bad.code === ErrorCode.LIMIT_EXCEEDED) {
@@ -301,7 +301,7 @@ export class ClientDispatcher {
     if (conn.closed) return;
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to join '${room}'`);
     // Re-check the room count: other joins may have completed while the hook ran.
-    const late = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
+    const late = this.#d.rules.checkJoin(room, conn.roomCount, conn.inRoom(room));
     if (late) {
       this.#countRule(late);
       return replyError(conn, id, late.code, late.message);
@@ -440,7 +440,7 @@ export class ClientDispatcher {
   /** Leaves every room the (new) `rooms` claim no longer allows, telling the client which and why. */
   #revokeRooms(conn: ServerConnection): void {
     const allowed = this.#matcher(conn);
-    for (const room of [...conn.roomFlags.keys()]) {
+    for (const room of conn.roomNames()) {
       if (allowed(room)) continue;
       conn.leave(room);
       this.#d.logger.info({ event: 'room_revoked', connectionId: conn.id, userId: conn.userId, room }, 'room revoked');

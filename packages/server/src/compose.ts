@@ -34,6 +34,7 @@ import { RoomPolicies } from './protection/room-policy.js';
 import { RoomRules } from './protection/room-rules.js';
 import { SlowConsumers } from './protection/slow-consumer.js';
 import { PresenceFanOut } from './rooms/presence-fan-out.js';
+import { BackpressureWatch } from './protection/backpressure-watch.js';
 import { ClusterPresenceReader, LocalPresenceReader, type PresenceReader } from './rooms/presence-reader.js';
 import { runClientPublish } from './publish/client-publish.js';
 import type { EncodedPush } from './publish/encoded-push.js';
@@ -58,9 +59,10 @@ import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
 /** The WebSocket endpoint. */
 export const WS_PATH = '/ws';
 
-// Between two sweeps a socket may grow by (room traffic × interval); uWS drops silently past twice
-// maxBackpressure, so the interval bounds the traffic rate at which every skipped message is counted.
-const BACKPRESSURE_SWEEP_MS = 100;
+// Between a room publish and the read of its members' send buffers a socket may grow by (room
+// traffic × interval); uWS drops silently past twice maxBackpressure, so the interval bounds the
+// traffic rate at which every skipped message is counted.
+const BACKPRESSURE_CHECK_MS = 100;
 
 function frameBytes(frame: string | Uint8Array): number {
   return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
@@ -179,7 +181,14 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     },
     options.app,
   );
-  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, () => state.shuttingDown);
+  const registry = new RoomRegistry<ServerConnection>();
+  // Send buffers are read where room traffic went, never in a sweep over every connection.
+  const roomTraffic = new BackpressureWatch<ServerConnection>({
+    intervalMs: BACKPRESSURE_CHECK_MS,
+    membersOf: (room) => registry.members(room),
+    check: (conn) => conn.checkSendBuffer(),
+  });
+  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, () => state.shuttingDown, roomTraffic);
 
   // The cluster, when there is one: the broker carries pushes and user-directed operations, the
   // shared membership answers presence for every node.
@@ -202,12 +211,11 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
           recent,
           logger,
         });
-  const registry = new RoomRegistry<ServerConnection>();
   const history: RoomHistory =
     engine === undefined
       ? new LocalRoomHistory(
           new MemoryHistory({
-            hasMembers: (room) => registry.members(room).size > 0,
+            hasMembers: (room) => registry.memberCount(room) > 0,
             sizeOf: (push) => frameBytes(push.frame(formats.canonical)),
           }),
           formats.canonical,
@@ -227,6 +235,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     policies,
     slow,
     presenceFanOut,
+    roomTraffic,
     registry,
     history,
     requests: new InboundRequests({ metrics, timeoutMs: limits.requestTimeoutMs }),
@@ -339,11 +348,6 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, recent, relink, logger);
 
-  const sweep = setInterval(() => {
-    for (const conn of hub.connections.values()) hub.checkBackpressure(conn);
-  }, BACKPRESSURE_SWEEP_MS);
-  sweep.unref();
-
   return {
     options: resolved,
     state,
@@ -360,7 +364,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     started,
     disconnectUser,
     stopTimers: () => {
-      clearInterval(sweep);
+      roomTraffic.close();
       if (engine === undefined) void history.close();
     },
     async stopCluster() {

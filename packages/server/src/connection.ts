@@ -148,13 +148,13 @@ function corkedSend(
   return result;
 }
 
-export interface RoomFlags {
-  /** Whether the connection receives presence changes there (a later join may turn it on). */
-  presence: boolean;
-}
-
-// Shared by every connection that is in no room, so an idle connection holds no Map of its own.
-const NO_ROOMS: ReadonlyMap<string, RoomFlags> = new Map();
+// With the rate limit off a limiter keeps no state (no bucket, so never a violation): one serves all.
+const UNLIMITED = new RateLimiter({
+  messagesPerSecond: 0,
+  messageBurst: 0,
+  maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
+  violationWindowMs: RATE_VIOLATION_WINDOW_MS,
+});
 
 /** The server's side of a connection. Only the server creates these. */
 export class ServerConnection implements Connection {
@@ -178,7 +178,10 @@ export class ServerConnection implements Connection {
   readonly #messageBurst: number;
   // Created on first use: most connections never see a server request, a join or a data message.
   #pending: PendingRequests | undefined;
-  #roomFlags: Map<string, RoomFlags> | undefined;
+  // The rooms: one name while the connection is in one room (no collection at all), a Set from
+  // the second. Presence is opt-in, so its set exists only for connections that asked for it.
+  #rooms: string | Set<string> | undefined;
+  #presenceRooms: Set<string> | undefined;
   #rate: RateLimiter | undefined;
   #controlRate: RateLimiter | undefined;
   // Whether the next expiry deadline is the TOKEN_EXPIRING notice (else it is the close).
@@ -214,6 +217,7 @@ export class ServerConnection implements Connection {
 
   /** The per-connection message rate limit. */
   get rate(): RateLimiter {
+    if (this.#messagesPerSecond <= 0) return UNLIMITED;
     return (this.#rate ??= new RateLimiter({
       messagesPerSecond: this.#messagesPerSecond,
       messageBurst: this.#messageBurst,
@@ -227,6 +231,7 @@ export class ServerConnection implements Connection {
    * message rate and burst, off when the message rate is off.
    */
   get controlRate(): RateLimiter {
+    if (this.#messagesPerSecond <= 0) return UNLIMITED;
     return (this.#controlRate ??= new RateLimiter({
       messagesPerSecond: this.#messagesPerSecond * CONTROL_RATE_FACTOR,
       messageBurst: this.#messageBurst * CONTROL_RATE_FACTOR,
@@ -235,26 +240,63 @@ export class ServerConnection implements Connection {
     }));
   }
 
-  /** Rooms, with whether this connection asked for presence changes there. */
-  get roomFlags(): ReadonlyMap<string, RoomFlags> {
-    return this.#roomFlags ?? NO_ROOMS;
+  /** Number of rooms the connection is in. */
+  get roomCount(): number {
+    const rooms = this.#rooms;
+    return rooms === undefined ? 0 : typeof rooms === 'string' ? 1 : rooms.size;
+  }
+
+  /** True when the connection is in `room`. */
+  inRoom(room: string): boolean {
+    const rooms = this.#rooms;
+    return typeof rooms === 'string' ? rooms === room : rooms !== undefined && rooms.has(room);
+  }
+
+  /** The rooms the connection is in, as a new array (safe to leave rooms while walking it). */
+  roomNames(): string[] {
+    const rooms = this.#rooms;
+    return rooms === undefined ? [] : typeof rooms === 'string' ? [rooms] : [...rooms];
+  }
+
+  /** True when the connection receives presence changes in `room`. */
+  wantsPresence(room: string): boolean {
+    return this.#presenceRooms?.has(room) === true;
   }
 
   /** Records membership of `room` (the hub calls this; it does not subscribe). */
-  setRoomFlags(room: string, flags: RoomFlags): void {
-    (this.#roomFlags ??= new Map()).set(room, flags);
+  addRoom(room: string, presence: boolean): void {
+    const rooms = this.#rooms;
+    if (rooms === undefined) this.#rooms = room;
+    else if (typeof rooms === 'string') {
+      if (rooms !== room) this.#rooms = new Set([rooms, room]);
+    } else rooms.add(room);
+    if (presence) this.enablePresence(room);
+  }
+
+  /** Turns on presence changes in `room` (a later join asked for them). */
+  enablePresence(room: string): void {
+    (this.#presenceRooms ??= new Set()).add(room);
   }
 
   /** Forgets membership of `room`; false when the connection was not in it. */
-  deleteRoomFlags(room: string): boolean {
-    const map = this.#roomFlags;
-    if (!map?.delete(room)) return false;
-    if (map.size === 0) this.#roomFlags = undefined;
+  removeRoom(room: string): boolean {
+    const rooms = this.#rooms;
+    if (rooms === undefined) return false;
+    if (typeof rooms === 'string') {
+      if (rooms !== room) return false;
+      this.#rooms = undefined;
+    } else {
+      if (!rooms.delete(room)) return false;
+      // Back to one room: keep its name, drop the Set.
+      if (rooms.size === 1) this.#rooms = rooms.values().next().value as string;
+    }
+    const presence = this.#presenceRooms;
+    if (presence?.delete(room) === true && presence.size === 0) this.#presenceRooms = undefined;
     return true;
   }
 
   get rooms(): ReadonlySet<string> {
-    return new Set(this.roomFlags.keys());
+    return new Set(this.roomNames());
   }
 
   get closed(): boolean {
@@ -292,6 +334,11 @@ export class ServerConnection implements Connection {
       return false;
     }
     return result !== 'closed';
+  }
+
+  /** Reads the send buffer and applies the slow-consumer policy (after room traffic reached it). */
+  checkSendBuffer(): void {
+    this.#host.checkBackpressure(this);
   }
 
   push(event: string, data: unknown): boolean {

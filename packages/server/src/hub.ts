@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
+import type { RoomTraffic } from './protection/backpressure-watch.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
 import type { RoomHistory } from './history/room-history.js';
 import type { PresenceFanOut } from './rooms/presence-fan-out.js';
@@ -27,6 +28,8 @@ export interface HubDeps {
   readonly rooms?: RoomWatcher;
   /** Sends presence changes to members that asked for them. */
   readonly presenceFanOut: PresenceFanOut;
+  /** Told of every room publish, so the send buffers of that room's members get read. */
+  readonly roomTraffic?: RoomTraffic;
   /** Who is in which room on this node; unset: a registry of its own. */
   readonly registry?: RoomRegistry<ServerConnection>;
   /** Rooms with history: a slow consumer's `GAP` names the first offset it skipped. */
@@ -102,7 +105,7 @@ export class Hub implements ConnectionHost {
 
   /** Forgets a closed connection: it leaves every room (presence `leave` where it was the user's last). */
   remove(conn: ServerConnection): void {
-    for (const room of [...conn.roomFlags.keys()]) this.leave(conn, room);
+    for (const room of conn.roomNames()) this.leave(conn, room);
     this.#deps.slow.closed(conn.slow);
     this.requests?.closed(conn);
     this.connections.delete(conn.id);
@@ -120,10 +123,9 @@ export class Hub implements ConnectionHost {
   join(conn: ServerConnection, room: string, presence: boolean, subscribe = true): void {
     const policy = this.#deps.policies.resolve(room);
     const wantsPresence = presence && policy.presence;
-    const existing = conn.roomFlags.get(room);
-    if (existing) {
-      if (wantsPresence && !existing.presence) {
-        existing.presence = true;
+    if (conn.inRoom(room)) {
+      if (wantsPresence && !conn.wantsPresence(room)) {
+        conn.enablePresence(room);
         conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
       }
       return;
@@ -132,14 +134,14 @@ export class Hub implements ConnectionHost {
     if (change?.firstInRoom) this.#deps.rooms?.opened(room);
     // Announce before subscribing the newcomer: it learns about itself from the join reply.
     if (change !== undefined) this.#presenceJoined(room, conn, change, policy.presence);
-    conn.setRoomFlags(room, { presence: wantsPresence });
+    conn.addRoom(room, wantsPresence);
     if (this.#deps.slow.joined(conn.slow, room) && subscribe) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
     if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
   }
 
   /** Starts the room's pushes for a member joined with `subscribe: false` (unless it is paused as a slow consumer). */
   subscribeRoom(conn: ServerConnection, room: string): void {
-    if (conn.closed || !conn.roomFlags.has(room) || conn.slow.paused?.has(room) === true) return;
+    if (conn.closed || !conn.inRoom(room) || conn.slow.paused?.has(room) === true) return;
     conn.socket.subscribe(roomTopic(conn.codecImpl, room));
   }
 
@@ -153,7 +155,7 @@ export class Hub implements ConnectionHost {
 
   /** Removes `conn` from `room`; false when it was not a member. */
   leave(conn: ServerConnection, room: string): boolean {
-    if (!conn.deleteRoomFlags(room)) return false;
+    if (!conn.removeRoom(room)) return false;
     conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
     conn.socket.unsubscribe(presenceTopic(conn.codecImpl, room));
     this.#deps.slow.left(conn.slow, room);
@@ -213,6 +215,8 @@ export class Hub implements ConnectionHost {
       this.#deps.metrics.messageSent(codec.name, 'push', frameBytes(frame), count);
       delivered += count;
     }
+    // A topic publish reports nothing per recipient: the members' buffers are read shortly after.
+    if (delivered > 0) this.#deps.roomTraffic?.published(room);
     return delivered;
   }
 
@@ -251,18 +255,19 @@ export class Hub implements ConnectionHost {
       return;
     }
     if (!slow.isOverLimit(buffered)) return;
-    if (slow.overLimit(conn.slow, conn.roomFlags.keys()) === 'close') {
+    const rooms = conn.roomNames();
+    if (slow.overLimit(conn.slow, rooms) === 'close') {
       this.#deps.metrics.slowConsumerClosed();
       conn.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
       return;
     }
-    for (const room of conn.roomFlags.keys()) conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
+    for (const room of rooms) conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
   }
 
   #resume(conn: ServerConnection): void {
     for (const catchup of this.#deps.slow.resume(conn.slow)) {
       const { room } = catchup;
-      if (!conn.roomFlags.has(room)) continue;
+      if (!conn.inRoom(room)) continue;
       const history = this.#deps.policies.resolve(room).history === undefined ? undefined : this.#deps.history;
       if (history !== undefined) {
         // A room with history: the GAP names the first skipped offset, in place of the skipped
@@ -288,7 +293,7 @@ export class Hub implements ConnectionHost {
   }
 
   #isSubscribed(conn: ServerConnection, room: string): boolean {
-    return conn.roomFlags.has(room) && conn.slow.paused?.has(room) !== true;
+    return conn.inRoom(room) && conn.slow.paused?.has(room) !== true;
   }
 
   #presenceJoined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void {

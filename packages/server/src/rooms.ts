@@ -24,81 +24,131 @@ export interface LeaveChange {
   readonly lastInRoom: boolean;
 }
 
-interface Room<M> {
-  readonly members: Set<M>;
+// A room of two members or more. A room of one is stored as its member, with no Room, Set or Map:
+// rooms of one (a user's inbox, a document one person has open) are common and each would
+// otherwise cost ~0.5 KB of heap.
+class SharedRoom<M> {
+  readonly members = new Set<M>();
   /** userId -> connections of that user in the room. */
-  readonly users: Map<string, number>;
+  readonly users = new Map<string, number>();
+
+  add(member: M, userId: string): number {
+    this.members.add(member);
+    const connections = (this.users.get(userId) ?? 0) + 1;
+    this.users.set(userId, connections);
+    return connections;
+  }
 }
+
+type Entry<M> = M | SharedRoom<M>;
+
+const EMPTY: ReadonlySet<never> = new Set();
 
 /**
  * Room membership and presence bookkeeping (who is where, per-user connection counts). Delivery
- * goes through transport topics; this registry is read for presence, listings and the rare
- * broadcasts a single topic cannot express.
+ * goes through transport topics; this registry is read for presence, listings, the rare
+ * broadcasts a single topic cannot express, and the send-buffer looks after room traffic.
  */
 export class RoomRegistry<M extends RoomMember> {
-  readonly #rooms = new Map<string, Room<M>>();
+  readonly #rooms = new Map<string, Entry<M>>();
   #subscriptions = 0;
 
   /** Adds `member` to `room`; returns undefined when it was already a member. */
   add(room: string, member: M): JoinChange | undefined {
-    let entry = this.#rooms.get(room);
-    const firstInRoom = entry === undefined;
-    if (!entry) {
-      entry = { members: new Set(), users: new Map() };
-      this.#rooms.set(room, entry);
+    const entry = this.#rooms.get(room);
+    if (entry === undefined) {
+      this.#rooms.set(room, member);
+      this.#subscriptions++;
+      return { firstForUser: true, connections: 1, firstInRoom: true };
     }
-    if (entry.members.has(member)) return undefined;
-    entry.members.add(member);
+    let shared: SharedRoom<M>;
+    if (entry instanceof SharedRoom) {
+      if (entry.members.has(member)) return undefined;
+      shared = entry;
+    } else {
+      if (entry === member) return undefined;
+      shared = new SharedRoom<M>();
+      shared.add(entry, entry.userId);
+      this.#rooms.set(room, shared);
+    }
     this.#subscriptions++;
-    const connections = (entry.users.get(member.userId) ?? 0) + 1;
-    entry.users.set(member.userId, connections);
-    return { firstForUser: connections === 1, connections, firstInRoom };
+    const connections = shared.add(member, member.userId);
+    return { firstForUser: connections === 1, connections, firstInRoom: false };
   }
 
   /** Removes `member` from `room`; returns undefined when it was not a member. */
   remove(room: string, member: M): LeaveChange | undefined {
     const entry = this.#rooms.get(room);
-    if (!entry || !entry.members.delete(member)) return undefined;
+    if (entry === undefined) return undefined;
+    if (!(entry instanceof SharedRoom)) {
+      if (entry !== member) return undefined;
+      this.#rooms.delete(room);
+      this.#subscriptions--;
+      return { lastForUser: true, connections: 0, lastInRoom: true };
+    }
+    if (!entry.members.delete(member)) return undefined;
     this.#subscriptions--;
     const connections = (entry.users.get(member.userId) ?? 1) - 1;
     if (connections === 0) entry.users.delete(member.userId);
     else entry.users.set(member.userId, connections);
-    const lastInRoom = entry.members.size === 0;
-    if (lastInRoom) this.#rooms.delete(room);
-    return { lastForUser: connections === 0, connections, lastInRoom };
+    // Back to a room of one: keep the member alone, drop the Set and the Map.
+    if (entry.members.size === 1) this.#rooms.set(room, entry.members.values().next().value as M);
+    return { lastForUser: connections === 0, connections, lastInRoom: false };
   }
 
   has(room: string, member: M): boolean {
-    return this.#rooms.get(room)?.members.has(member) ?? false;
+    const entry = this.#rooms.get(room);
+    return entry instanceof SharedRoom ? entry.members.has(member) : entry === member;
   }
 
   /** The members of a room (empty when the room does not exist). */
   members(room: string): ReadonlySet<M> {
-    return this.#rooms.get(room)?.members ?? new Set();
+    const entry = this.#rooms.get(room);
+    if (entry === undefined) return EMPTY;
+    return entry instanceof SharedRoom ? entry.members : new Set([entry]);
+  }
+
+  /** Number of members (connections) of a room. */
+  memberCount(room: string): number {
+    const entry = this.#rooms.get(room);
+    return entry === undefined ? 0 : entry instanceof SharedRoom ? entry.members.size : 1;
   }
 
   /** Who is in a room: user ids with connection counts, sorted by user id. */
   presence(room: string): PresenceSnapshot {
-    const users = this.#rooms.get(room)?.users;
+    const entry = this.#rooms.get(room);
     const members: PresenceMember[] = [];
-    if (users) for (const [userId, connections] of users) members.push({ userId, connections });
+    if (entry instanceof SharedRoom) {
+      for (const [userId, connections] of entry.users) members.push({ userId, connections });
+    } else if (entry !== undefined) {
+      members.push({ userId: entry.userId, connections: 1 });
+    }
     members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
     return { room, members };
   }
 
   /** Distinct users in a room. */
   userCount(room: string): number {
-    return this.#rooms.get(room)?.users.size ?? 0;
+    const entry = this.#rooms.get(room);
+    return entry === undefined ? 0 : entry instanceof SharedRoom ? entry.users.size : 1;
   }
 
   /** Every non-empty room's users and their connection counts (for rebuilding a cluster's shared membership). */
   usersByRoom(): Map<string, ReadonlyMap<string, number>> {
-    return new Map([...this.#rooms].map(([room, entry]) => [room, new Map(entry.users)]));
+    return new Map(
+      [...this.#rooms].map(([room, entry]) => [
+        room,
+        entry instanceof SharedRoom ? new Map(entry.users) : new Map([[entry.userId, 1]]),
+      ]),
+    );
   }
 
   /** Every non-empty room with its member (connection) count. */
   list(): { room: string; members: number }[] {
-    return [...this.#rooms].map(([room, entry]) => ({ room, members: entry.members.size }));
+    return [...this.#rooms].map(([room, entry]) => ({
+      room,
+      members: entry instanceof SharedRoom ? entry.members.size : 1,
+    }));
   }
 
   /** Number of non-empty rooms. */

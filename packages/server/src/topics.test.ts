@@ -287,3 +287,53 @@ describe('slow consumer catch-up on topics', () => {
     expect(transport.numSubscribers(topic)).toBe(1);
   });
 });
+
+describe('room membership on the connection', () => {
+  it('one room, many, and back: membership, presence flags and topics stay in step', () => {
+    const { transport, jsonV2, hub, connect } = setup();
+    const { conn } = connect('u1', jsonV2);
+    const subscribed = (topic: string) => transport.topics.get(topic)?.size ?? 0;
+    expect(conn.roomCount).toBe(0);
+    expect(conn.roomNames()).toEqual([]);
+    hub.join(conn, 'a', false);
+    expect(conn.roomCount).toBe(1);
+    expect(conn.inRoom('a')).toBe(true);
+    expect(conn.inRoom('b')).toBe(false);
+    expect(conn.wantsPresence('a')).toBe(false);
+    // A second join of the same room only turns presence on.
+    hub.join(conn, 'a', true);
+    expect(conn.roomCount).toBe(1);
+    expect(conn.wantsPresence('a')).toBe(true);
+    expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(1);
+    for (const room of ['b', 'c']) hub.join(conn, room, false);
+    expect(conn.roomNames().sort()).toEqual(['a', 'b', 'c']);
+    expect([...conn.rooms].sort()).toEqual(['a', 'b', 'c']);
+    expect(subscribed(roomTopic(jsonV2, 'c'))).toBe(1);
+    expect(hub.leave(conn, 'a')).toBe(true);
+    expect(hub.leave(conn, 'a')).toBe(false);
+    expect(conn.wantsPresence('a')).toBe(false);
+    expect(subscribed(roomTopic(jsonV2, 'a'))).toBe(0);
+    expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(0);
+    hub.leave(conn, 'b');
+    expect(conn.roomNames()).toEqual(['c']);
+    expect(conn.inRoom('c')).toBe(true);
+    hub.join(conn, 'd', true);
+    expect(conn.roomNames().sort()).toEqual(['c', 'd']);
+    hub.remove(conn);
+    expect(conn.roomCount).toBe(0);
+    expect(conn.wantsPresence('d')).toBe(false);
+    expect(hub.registry.subscriptions).toBe(0);
+  });
+});
+
+describe('rate limiters of a connection', () => {
+  it('are one shared, stateless limiter while the rate limit is off', () => {
+    const { jsonV2, connect } = setup();
+    const a = connect('u1', jsonV2).conn;
+    const b = connect('u2', jsonV2).conn;
+    expect(a.rate).toBe(b.rate);
+    expect(a.controlRate).toBe(b.rate);
+    for (let i = 0; i < 1000; i++) expect(a.rate.check()).toBe('allow');
+    expect(b.rate.recentViolations()).toBe(0);
+  });
+});

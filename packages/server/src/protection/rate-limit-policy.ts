@@ -1,5 +1,5 @@
 import { CloseCode, ErrorCode } from '@switchyard/protocol';
-import { TokenBucket, type Clock } from './token-bucket.js';
+import { monotonicClock, TokenBucket, type Clock } from './token-bucket.js';
 
 /** Settings of a {@link RateLimiter}; mirrors the rate fields of `LimitOptions`. */
 export interface RateLimitSettings {
@@ -44,7 +44,8 @@ export class RateLimiter {
   #count = 0;
 
   constructor(settings: RateLimitSettings) {
-    this.#now = settings.now ?? (() => performance.now());
+    // Shared, not a closure per limiter: every connection that sends a message holds one.
+    this.#now = settings.now ?? monotonicClock;
     this.#bucket =
       settings.messagesPerSecond > 0
         ? new TokenBucket({

@@ -105,6 +105,8 @@ export class RoomPolicies {
 
   /** The settings for `room`. */
   resolve(room: string): ResolvedRoomPolicy {
+    // Without patterns every room has the defaults: nothing to cache per room name.
+    if (this.#compiled.length === 0) return DEFAULT_ROOM_POLICY;
     const cached = this.#cache.get(room);
     if (cached !== undefined) return cached;
     const found = this.#compiled.find((c) => c.re.test(room))?.policy ?? DEFAULT_ROOM_POLICY;

@@ -6,9 +6,10 @@ import { startTestServer, type TestServer, type TestServerOptions } from '../tes
 
 // Room traffic of ~2 MB/s (10 messages of ~10 KB every 50 ms), published from a timer as a
 // server-side emit. Loopback TCP buffers absorb a few MB before the server sees backpressure.
-// Small ticks keep the growth between two backpressure sweeps (100 ms) far below the headroom
-// uWS leaves before it skips a slow socket (2 × maxBackpressure), even when a busy machine
-// delays the sweep: a skipped message would be missing from the GAP accounting.
+// The paused member gets no drain and no send result: only the read of the room's members that
+// follows room traffic (100 ms after a publish) finds it. Small ticks keep the growth before that
+// read far below the headroom uWS leaves before it skips a slow socket (2 × maxBackpressure), even
+// when a busy machine delays the timer: a skipped message would be missing from the GAP accounting.
 const CHUNK = 'x'.repeat(10_000);
 const PER_TICK = 10;
 const TICK_MS = 50;

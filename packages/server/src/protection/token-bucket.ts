@@ -1,6 +1,9 @@
 /** A clock in milliseconds; injected so tests control time. */
 export type Clock = () => number;
 
+/** `performance.now`, as one shared function: a default written inline would be a closure per bucket. */
+export const monotonicClock: Clock = () => performance.now();
+
 /** Settings of a {@link TokenBucket}. */
 export interface TokenBucketOptions {
   /** Tokens added per second (the sustained rate). Must be > 0. */
@@ -31,7 +34,7 @@ export class TokenBucket {
     }
     this.#ratePerMs = options.ratePerSec / 1000;
     this.#burst = options.burst;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? monotonicClock;
     this.#tokens = options.burst;
     this.#last = this.#now();
   }

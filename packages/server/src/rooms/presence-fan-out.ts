@@ -2,6 +2,7 @@ import type { Codec, ServerEnvelope } from '@switchyard/protocol';
 import type { ServerConnection } from '../connection.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import { presenceTopic } from '../topics.js';
+import type { RoomTraffic } from '../protection/backpressure-watch.js';
 import type { Transport } from '../transport/types.js';
 
 /** A user's presence change in a room, as members that asked for presence receive it. */
@@ -26,18 +27,24 @@ export class PresenceFanOut {
   readonly #codecs: readonly Codec[];
   readonly #metrics: ServerMetrics;
   readonly #closing: () => boolean;
+  readonly #traffic: RoomTraffic | undefined;
 
-  /** `closing`: true once the whole server is closing, when every member is leaving anyway. */
+  /**
+   * `closing`: true once the whole server is closing, when every member is leaving anyway;
+   * `traffic` is told of every presence publish (it reaches the room's members' send buffers).
+   */
   constructor(
     transport: Transport,
     codecs: readonly Codec[],
     metrics: ServerMetrics,
     closing: () => boolean = () => false,
+    traffic?: RoomTraffic,
   ) {
     this.#transport = transport;
     this.#codecs = codecs;
     this.#metrics = metrics;
     this.#closing = closing;
+    this.#traffic = traffic;
   }
 
   /**
@@ -52,13 +59,14 @@ export class PresenceFanOut {
     for (const codec of this.#codecs) {
       const topic = presenceTopic(codec, change.room);
       let count = this.#transport.numSubscribers(topic);
-      const skip = except !== undefined && except.codecImpl === codec && except.roomFlags.get(change.room)?.presence;
+      const skip = except !== undefined && except.codecImpl === codec && except.wantsPresence(change.room);
       if (skip === true) count -= 1;
       if (count <= 0) continue;
       const frame = codec.encode(envelope);
       if (skip === true) except!.socket.publish(topic, frame, codec.binary);
       else this.#transport.publish(topic, frame, codec.binary);
       this.#metrics.messageSent(codec.name, 'presence', frameBytes(frame), count);
+      this.#traffic?.published(change.room);
     }
   }
 }
