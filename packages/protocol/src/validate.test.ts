@@ -197,6 +197,7 @@ describe('validateServerEnvelope', () => {
       { t: 'notice', code: 'GAP', room: 'lobby', missed: 12, message: 'dropped' },
       { t: 'notice', code: 'GAP', room: 'hist:lobby', missed: 3, offset: 40 },
       { t: 'notice', code: 'SHUTDOWN' },
+      { t: 'notice', code: 'ROOM_REVOKED', room: 'lobby', message: 'revoked' },
       { t: 'ping' },
       { t: 'pong', ts: 3 },
     ];

@@ -10,7 +10,10 @@ import type { Publisher } from './publish/publisher.js';
  * server.to('chat:1').except(conn).emit('message', { text: 'hi' });
  */
 export interface BroadcastOperator<C extends Contract = AnyContract> {
-  /** Adds a room; the message is published to each room once (a member of two rooms gets it twice, once per room). */
+  /**
+   * Adds a room; a member of several of the rooms gets the message once, as a push of the first
+   * of them it is in. (In a cluster, members on other nodes may get it once per room.)
+   */
   to(room: string): BroadcastOperator<C>;
   /** Excludes one or more connections. */
   except(conn: Connection<C> | readonly Connection<C>[]): BroadcastOperator<C>;
@@ -64,9 +67,17 @@ export class RoomBroadcast implements BroadcastOperator {
     // The common case is one topic publish per wire format (sender-excluding when one connection is
     // left out); several exclusions cannot be expressed with a topic and go member by member.
     const except = live.length <= 1 ? live[0] : new Set(live);
+    if (this.#rooms.length === 1) {
+      return this.#publisher.toRoom(this.#rooms[0] as string, event, data, { except, key: options.key }).recipients;
+    }
+    // Several rooms: a member of more than one gets the message once, from the first of them it
+    // is in (as Socket.IO does). Members of earlier rooms are excluded from the later ones.
+    const covered = new Set<ServerConnection>(live);
     let delivered = 0;
     for (const room of this.#rooms) {
-      delivered += this.#publisher.toRoom(room, event, data, { except, key: options.key }).recipients;
+      const skip = covered.size === 0 ? undefined : covered.size === 1 ? [...covered][0] : new Set(covered);
+      delivered += this.#publisher.toRoom(room, event, data, { except: skip, key: options.key }).recipients;
+      for (const member of this.#publisher.localMembers(room)) covered.add(member);
     }
     return delivered;
   }

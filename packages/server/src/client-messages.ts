@@ -1,6 +1,7 @@
 import {
   CloseCode,
   ErrorCode,
+  NoticeCode,
   type ClientEnvelope,
   type ErrorCode as ErrorCodeType,
   type JoinResult,
@@ -53,8 +54,9 @@ export interface DispatchDeps {
   readonly logger: Logger;
 }
 
-// Envelopes that answer or keep alive, never rate limited.
-const UNMETERED = new Set<ClientEnvelope['t']>(['ping', 'pong', 'reply']);
+// Envelopes that answer or keep alive: metered by the connection's separate, generous control
+// bucket instead (a reply that settles a pending server request is never metered).
+const CONTROL = new Set<ClientEnvelope['t']>(['ping', 'pong', 'reply']);
 
 function replyError(conn: ServerConnection, id: RequestId, code: ErrorCodeType, message: string): void {
   conn.send({ t: 'reply', id, ok: false, error: { code, message } });
@@ -85,23 +87,15 @@ export class ClientDispatcher {
   /** Handles one envelope from `conn`. */
   handle(conn: ServerConnection, envelope: ClientEnvelope): void {
     this.#d.hub.requests?.received(conn, envelope);
-    if (!UNMETERED.has(envelope.t)) {
+    if (!CONTROL.has(envelope.t)) {
       const decision = conn.rate.check();
       if (decision !== 'allow') {
         this.#d.metrics.rateLimited();
         if (decision === 'close') {
-          this.#d.logger.warn(
-            {
-              event: 'limit_exceeded',
-              limit: 'message_rate',
-              action: 'close',
-              connectionId: conn.id,
-              userId: conn.userId,
-              ip: conn.ip,
-            },
-            'rate limit: closing',
-          );
-          conn.end(CloseCode.RATE_LIMITED, 'rate limited', 'rate_limited');
+          // The message that tips the connection over is answered too; later ones never arrive.
+          const id = idOf(envelope);
+          if (id !== undefined) replyError(conn, id, ErrorCode.RATE_LIMITED, 'message rate limit exceeded');
+          this.#closeRateLimited(conn, 'message_rate');
           return;
         }
         // One line per burst of violations, not per message.
@@ -125,17 +119,18 @@ export class ClientDispatcher {
     }
     switch (envelope.t) {
       case 'ping':
+        if (!this.#allowControl(conn)) return;
         conn.send(envelope.ts === undefined ? { t: 'pong' } : { t: 'pong', ts: envelope.ts });
         return;
       case 'pong':
+        this.#allowControl(conn);
         return;
       case 'reply':
-        if (!conn.settleReply(envelope)) {
-          this.#d.logger.debug(
-            { event: 'late_reply', connectionId: conn.id, id: envelope.id },
-            'reply for no pending request',
-          );
-        }
+        if (conn.settleReply(envelope) || !this.#allowControl(conn)) return;
+        this.#d.logger.debug(
+          { event: 'late_reply', connectionId: conn.id, id: envelope.id },
+          'reply for no pending request',
+        );
         return;
       case 'request':
         this.#request(conn, envelope.id, envelope.name, envelope.data);
@@ -165,6 +160,23 @@ export class ClientDispatcher {
         this.#refresh(conn, envelope.id, envelope.token);
         return;
     }
+  }
+
+  /** Meters a `ping`, `pong` or unsolicited `reply`; false when it must be skipped. */
+  #allowControl(conn: ServerConnection): boolean {
+    const decision = conn.controlRate.check();
+    if (decision === 'allow') return true;
+    this.#d.metrics.rateLimited();
+    if (decision === 'close') this.#closeRateLimited(conn, 'control_rate');
+    return false;
+  }
+
+  #closeRateLimited(conn: ServerConnection, limit: 'message_rate' | 'control_rate'): void {
+    this.#d.logger.warn(
+      { event: 'limit_exceeded', limit, action: 'close', connectionId: conn.id, userId: conn.userId, ip: conn.ip },
+      'rate limit: closing',
+    );
+    conn.end(CloseCode.RATE_LIMITED, 'rate limited', 'rate_limited');
   }
 
   /** Logs an unexpected failure of an asynchronous step instead of leaving a rejection unhandled. */
@@ -420,7 +432,24 @@ export class ClientDispatcher {
     conn.claims = principal.claims;
     conn.expiresAt = principal.expiresAt;
     conn.roomClaim = principal.rooms;
-    conn.scheduleExpiry();
+    this.#revokeRooms(conn);
     replyOk(conn, id, principal.expiresAt === undefined ? {} : { expiresAt: principal.expiresAt });
+    conn.scheduleExpiry();
+  }
+
+  /** Leaves every room the (new) `rooms` claim no longer allows, telling the client which and why. */
+  #revokeRooms(conn: ServerConnection): void {
+    const allowed = this.#matcher(conn);
+    for (const room of [...conn.roomFlags.keys()]) {
+      if (allowed(room)) continue;
+      conn.leave(room);
+      this.#d.logger.info({ event: 'room_revoked', connectionId: conn.id, userId: conn.userId, room }, 'room revoked');
+      conn.send({
+        t: 'notice',
+        code: NoticeCode.ROOM_REVOKED,
+        room,
+        message: "the refreshed token's rooms claim does not allow this room",
+      });
+    }
   }
 }

@@ -43,7 +43,14 @@ import { DeferredQueue } from './publish-queue.js';
 import { resolveOptions, type ResolvedOptions } from './resolve-options.js';
 import { Router } from './router.js';
 import type { DisconnectInfo } from './server-types.js';
-import { onSocketClose, onSocketMessage, onSocketOpen, welcomeLimits, type SocketEventDeps } from './socket-events.js';
+import {
+  onSocketClose,
+  onSocketMessage,
+  onSocketOpen,
+  transportFrameLimit,
+  welcomeLimits,
+  type SocketEventDeps,
+} from './socket-events.js';
 import type { Transport, TransportHandlers } from './transport/types.js';
 import { createUwsTransport } from './transport/uws.js';
 import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
@@ -163,7 +170,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
       path: WS_PATH,
       httpRoutes:
         resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
-      maxPayload: limits.maxPayload,
+      maxPayload: transportFrameLimit(limits.maxPayload),
       // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the limit)
       // decides what happens first.
       maxBackpressure: limits.maxBackpressure * 2,
@@ -172,7 +179,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     },
     options.app,
   );
-  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics);
+  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, () => state.shuttingDown);
 
   // The cluster, when there is one: the broker carries pushes and user-directed operations, the
   // shared membership answers presence for every node.
@@ -232,7 +239,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // The one publish path
   const outbox = engine === undefined ? undefined : new BrokerOutbox(broker, engine.nodeId, formats.canonical);
-  const publisher = new Publisher({ hub, metrics, policies, history, outbox });
+  const publisher = new Publisher({ hub, metrics, policies, history, outbox, logger });
   const disconnectUser = (userId: string, code: number): number => {
     outbox?.disconnectUser(userId, code);
     return disconnectLocalUser(hub, userId, code);

@@ -70,12 +70,21 @@ export interface LimitOptions {
   maxBackpressure?: number;
   /** Sustained messages per second per connection (token bucket rate; 0 disables). @default 100 */
   messagesPerSecond?: number;
-  /** Token bucket size: burst allowed above the rate. @default 200 */
+  /**
+   * Token bucket size: at most this many messages back to back (a full bucket), refilled at
+   * `messagesPerSecond`. Not added to the rate: the default allows 200 in a burst, not 300. @default 200
+   */
   messageBurst?: number;
   /** Rooms one connection may be in. @default 100 */
   maxRoomsPerConnection?: number;
   /** Longest room name, characters. @default 128 */
   maxRoomNameLength?: number;
+  /**
+   * Open connections in the whole server; past it upgrades get `503`. 0: no cap. Unset: derived
+   * from the process's descriptor limit (`ulimit -n`), minus a reserve of max(64, 10 %), so the
+   * server never runs out of descriptors (docs/limits.md). @default derived
+   */
+  maxConnections?: number;
   /** Connections per user id (0: unlimited). @default 0 */
   maxConnectionsPerUser?: number;
   /** Connections per client IP (0: unlimited). @default 0 */
@@ -127,12 +136,15 @@ export interface ServerOptions {
   limits?: LimitOptions;
   /** API key for the backend HTTP API (`/v1/*`); the API is off when unset. */
   apiKey?: string;
-  /** Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the socket address. */
+  /**
+   * Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the
+   * socket address. Requires `trustedProxies` (`createServer()` throws without it).
+   */
   trustedProxyHeader?: string;
   /**
    * Addresses or CIDR ranges of the proxies in front of the server (for example `['10.0.0.0/8']`).
    * With `trustedProxyHeader`, hops belonging to them are skipped from the right, and the header is
-   * honoured only when the TCP peer is one of them (docs/limits.md). Unset: the right-most hop is used.
+   * honoured only when the TCP peer is one of them (docs/limits.md). Required with `trustedProxyHeader`.
    */
   trustedProxies?: readonly string[];
   /** Serve `/metrics`. @default true */

@@ -73,7 +73,17 @@ class Server extends ServerLifecycle implements SwitchyardServer {
       await transport.listenSideHttp(bindHost, options.metricsPort, [METRICS_PATH]);
     }
     state.listening = true;
-    this.logger.info({ event: 'listening', host: bindHost, port: bound }, 'listening');
+    const { descriptorLimit } = options;
+    this.logger.info(
+      {
+        event: 'listening',
+        host: bindHost,
+        port: bound,
+        descriptorLimit: descriptorLimit === Number.POSITIVE_INFINITY ? 'unlimited' : descriptorLimit,
+        maxConnections: options.limits.maxConnections,
+      },
+      'listening',
+    );
     return { port: bound, host: bindHost };
   }
 
@@ -85,7 +95,6 @@ class Server extends ServerLifecycle implements SwitchyardServer {
   async #shutdown(graceMs: number): Promise<void> {
     const { state, transport, publishes, hub } = this.#parts;
     state.shuttingDown = true;
-    transport.stopListening();
     publishes.flush();
     for (const conn of [...hub.connections.values()]) {
       conn.send({ t: 'notice', code: NoticeCode.SHUTDOWN, message: 'server shutting down' });
@@ -93,6 +102,9 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     }
     const deadline = Date.now() + graceMs;
     while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Listening until now lets requests that arrive while connections close get the documented
+    // 503 instead of a refused connection.
+    transport.stopListening();
     this.#parts.stopTimers();
     await this.#parts.stopCluster();
     state.listening = false;

@@ -22,6 +22,20 @@ export interface SocketEventDeps {
   disconnected(conn: ServerConnection, info: DisconnectInfo): void;
 }
 
+/**
+ * How many bytes past `limits.maxPayload` the transport still reads. uWebSockets.js drops a larger
+ * frame without a close frame (the client sees 1006); a frame within this slack reaches the
+ * decoder, which refuses it with `TOO_LARGE` and close code 4004. Beyond the slack uWS still drops
+ * it (1006, counted as `payload_too_large`): the slack bounds how much a client can make the
+ * server buffer.
+ */
+export const FRAME_SLACK_BYTES = 65_536;
+
+/** The largest frame the transport reads for a `maxPayload` (see {@link FRAME_SLACK_BYTES}). */
+export function transportFrameLimit(maxPayload: number): number {
+  return maxPayload + FRAME_SLACK_BYTES;
+}
+
 /** The limits advertised in `welcome`: the same for every connection, so built once. */
 export function welcomeLimits(limits: ResolvedLimits): Limits {
   return Object.freeze({

@@ -45,6 +45,7 @@ const REJECT_STATUS: Readonly<Record<UpgradeRejectReason, number>> = {
   forbidden_origin: 403,
   unsupported_protocol: 400,
   too_many_connections: 429,
+  server_full: 503,
   bad_request: 400,
   shutting_down: 503,
 };
@@ -52,7 +53,8 @@ const REJECT_STATUS: Readonly<Record<UpgradeRejectReason, number>> = {
 /**
  * Decides an upgrade, synchronously: 503 while shutting down, 403 for a foreign `Origin`, 400 for
  * an offered codec we do not speak, 401 for a missing, invalid or expired token (the body names
- * the reason), 429 over a connection limit. The token is never logged.
+ * the reason), 429 over a per-user or per-IP connection limit, 503 at the server-wide cap. The
+ * token is never logged.
  */
 export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDecision<SocketState> {
   const ip = deps.clientIp.resolve(req.remoteAddress, req.forwardedFor === '' ? undefined : req.forwardedFor);
@@ -84,8 +86,10 @@ export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDe
   }
 
   const acquired = deps.limits.tryAcquire(principal.userId, ip);
-  if (!acquired.ok)
-    return rejectUpgrade(deps, req, ip, 'too_many_connections', { scope: acquired.scope, userId: principal.userId });
+  if (!acquired.ok) {
+    const reason = acquired.scope === 'server' ? 'server_full' : 'too_many_connections';
+    return rejectUpgrade(deps, req, ip, reason, { scope: acquired.scope, userId: principal.userId });
+  }
 
   const { limits } = deps.options;
   const init: ConnectionInit = {

@@ -46,7 +46,10 @@ export class ClusterInbox implements BrokerListener {
       this.#historyPush(room, message);
       return;
     }
-    if (message.origin === this.#d.nodeId) return;
+    if (message.origin === this.#d.nodeId) {
+      if (message.kind === 'mark') this.#d.recent.marked(message.token);
+      return;
+    }
     if (message.kind === 'push' && message.room === room) this.#push(message.room, message);
     else if (message.kind === 'gap') this.#gap(message);
   }
@@ -96,6 +99,7 @@ export class ClusterInbox implements BrokerListener {
         this.#gap(message);
         return;
       case 'push':
+      case 'mark':
         return;
     }
   }

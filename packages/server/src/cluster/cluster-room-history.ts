@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { PushEnvelope, StreamPosition } from '@switchyard/protocol';
 import type { ServerConnection } from '../connection.js';
 import type { ApiHistoryPage, ApiHistoryQuery } from '../http-api/facade.js';
@@ -60,12 +61,20 @@ export class ClusterRoomHistory implements RoomHistory {
   }
 
   async prepareJoin(room: string, policy: HistoryPolicy, since: StreamPosition | undefined): Promise<JoinHistory> {
+    // The read publishes a marker on the room's channel: once it is back, every message the read
+    // saw has reached this node, and what came after it is in RecentPushes.
+    const token = randomBytes(8).toString('hex');
+    const marker = {
+      channel: `${this.#d.prefix}:room:${room}`,
+      message: encodeClusterMessage({ kind: 'mark', origin: this.#d.nodeId, token }),
+    };
+    const back = this.#d.recent.mark(token, CATCH_UP_MS);
     const read =
       since === undefined
-        ? { recovered: undefined, position: await this.#d.store.position(room, policy), messages: [] }
-        : await this.#d.store.read(room, policy, since);
+        ? { recovered: undefined, position: await this.#d.store.position(room, policy, marker), messages: [] }
+        : await this.#d.store.read(room, policy, since, marker);
     const { epoch, offset } = read.position;
-    const caughtUp = await this.#d.recent.reached(room, epoch, offset, CATCH_UP_MS);
+    const caughtUp = await back;
     const stored = read.messages.map((m) => this.#decode(room, m, epoch));
     return {
       finish: () => {

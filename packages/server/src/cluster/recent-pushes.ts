@@ -5,7 +5,6 @@ interface Recent {
   top: number;
   /** The latest pushes, oldest first; offsets are consecutive, ending at `top`. */
   pushes: EncodedPush[];
-  waiters: { offset: number; epoch: string; resolve: () => void }[];
 }
 
 /** Pushes kept per room: enough to cover the few messages that arrive while a join reads Redis. */
@@ -26,14 +25,12 @@ export class RecentPushes {
     let recent = this.#rooms.get(room);
     if (recent === undefined || recent.epoch !== epoch || offset !== recent.top + 1) {
       // A new epoch, or a break in the sequence (a lost subscription): start over from here.
-      const waiters = recent?.waiters ?? [];
-      recent = { epoch, top: offset - 1, pushes: [], waiters };
+      recent = { epoch, top: offset - 1, pushes: [] };
       this.#rooms.set(room, recent);
     }
     recent.pushes.push(push);
     recent.top = offset;
     if (recent.pushes.length > KEEP) recent.pushes.splice(0, recent.pushes.length - KEEP);
-    if (recent.waiters.length > 0) this.#wake(recent);
   }
 
   /** The pushes after `offset` of `epoch`, when every one of them is kept; undefined otherwise. */
@@ -46,31 +43,26 @@ export class RecentPushes {
     return recent.pushes.slice(offset + 1 - first);
   }
 
-  /** Settles once this node delivered `offset` of `epoch` (or a later epoch), or after `timeoutMs`. */
-  reached(room: string, epoch: string, offset: number, timeoutMs: number): Promise<boolean> {
-    const recent = this.#rooms.get(room);
-    if (offset === 0 || (recent !== undefined && (recent.epoch !== epoch ? recent.top > 0 : recent.top >= offset))) {
-      return Promise.resolve(true);
-    }
+  readonly #marks = new Map<string, () => void>();
+
+  /** Settles true when the marker `token` came back through the room's channel, false after `timeoutMs`. */
+  mark(token: string, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const entry = { offset, epoch, resolve: () => resolve(true) };
       const timer = setTimeout(() => {
-        const list = this.#rooms.get(room)?.waiters;
-        const i = list?.indexOf(entry) ?? -1;
-        if (i !== -1) list!.splice(i, 1);
+        this.#marks.delete(token);
         resolve(false);
       }, timeoutMs);
-      entry.resolve = () => {
+      this.#marks.set(token, () => {
         clearTimeout(timer);
+        this.#marks.delete(token);
         resolve(true);
-      };
-      let target = this.#rooms.get(room);
-      if (target === undefined) {
-        target = { epoch, top: 0, pushes: [], waiters: [] };
-        this.#rooms.set(room, target);
-      }
-      target.waiters.push(entry);
+      });
     });
+  }
+
+  /** A marker of this node came back. */
+  marked(token: string): void {
+    this.#marks.get(token)?.();
   }
 
   /** The latest offset this node delivered in `room`, if any. */
@@ -80,15 +72,6 @@ export class RecentPushes {
 
   /** The room has no local member any more: nothing of it needs keeping. */
   forget(room: string): void {
-    const recent = this.#rooms.get(room);
-    if (recent !== undefined && recent.waiters.length === 0) this.#rooms.delete(room);
-  }
-
-  #wake(recent: Recent): void {
-    recent.waiters = recent.waiters.filter((w) => {
-      const done = w.epoch !== recent.epoch || recent.top >= w.offset;
-      if (done) w.resolve();
-      return !done;
-    });
+    this.#rooms.delete(room);
   }
 }

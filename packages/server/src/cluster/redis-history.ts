@@ -50,8 +50,19 @@ export interface RedisHistory {
     message: Uint8Array,
     channel: string,
   ): Promise<StreamPosition>;
-  position(room: string, policy: HistoryPolicy): Promise<StreamPosition>;
-  read(room: string, policy: HistoryPolicy, since: StreamPosition): Promise<StoredRead>;
+  /** The room's position; `marker` (an inter-node message) is then published on `channel`. */
+  position(
+    room: string,
+    policy: HistoryPolicy,
+    marker?: { channel: string; message: Uint8Array },
+  ): Promise<StreamPosition>;
+  /** The messages after `since`; `marker` is then published on `channel`. */
+  read(
+    room: string,
+    policy: HistoryPolicy,
+    since: StreamPosition,
+    marker?: { channel: string; message: Uint8Array },
+  ): Promise<StoredRead>;
   page(room: string, policy: HistoryPolicy, since: number, limit: number, epoch?: string): Promise<StoredPage>;
   close(): Promise<void>;
 }
@@ -99,12 +110,15 @@ redis.call('PUBLISH', ARGV[8], string.char(1) .. u32(#message) .. message)
 return {top, epoch}
 `;
 
-// ARGV: prefix, room, ttlMs, newEpoch, since offset (-1: none), since epoch, limit (0: all).
-// Returns {complete, top, epoch, offset1, frame1, ...} for the messages after since (up to limit).
+// ARGV: prefix, room, ttlMs, newEpoch, since offset (-1: none), since epoch, limit (0: all),
+// channel and marker ('' : none). Returns {complete, top, epoch, offset1, frame1, ...} for the
+// messages after since (up to limit). The marker is published on the room's channel after the
+// read: the node that gets it back has received every message the read saw.
 const READ = `${COMMON}
 local ttlMs, since, sinceEpoch, limit = tonumber(ARGV[3]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local epoch, top = position(ARGV[4], ttlMs)
 trim(ttlMs)
+if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[8], string.char(1) .. u32(#ARGV[9]) .. ARGV[9]) end
 local out = {0, top, epoch}
 if since < 0 then return out end
 if sinceEpoch ~= '' and sinceEpoch ~= epoch then since = 0 else
@@ -178,12 +192,21 @@ class RedisHistoryStore implements RedisHistory {
     return { offset: Number(reply[0]), epoch: reply[1].toString() };
   }
 
-  async position(room: string, policy: HistoryPolicy): Promise<StreamPosition> {
-    return (await this.#read(room, policy, -1, '', 0)).position;
+  async position(
+    room: string,
+    policy: HistoryPolicy,
+    marker?: { channel: string; message: Uint8Array },
+  ): Promise<StreamPosition> {
+    return (await this.#read(room, policy, -1, '', 0, marker)).position;
   }
 
-  async read(room: string, policy: HistoryPolicy, since: StreamPosition): Promise<StoredRead> {
-    const read = await this.#read(room, policy, since.offset, since.epoch, 0);
+  async read(
+    room: string,
+    policy: HistoryPolicy,
+    since: StreamPosition,
+    marker?: { channel: string; message: Uint8Array },
+  ): Promise<StoredRead> {
+    const read = await this.#read(room, policy, since.offset, since.epoch, 0, marker);
     return read.complete
       ? { recovered: true, position: read.position, messages: read.messages }
       : { recovered: false, position: read.position, messages: [] };
@@ -197,7 +220,14 @@ class RedisHistoryStore implements RedisHistory {
     this.#redis.destroy();
   }
 
-  async #read(room: string, policy: HistoryPolicy, since: number, epoch: string, limit: number): Promise<StoredPage> {
+  async #read(
+    room: string,
+    policy: HistoryPolicy,
+    since: number,
+    epoch: string,
+    limit: number,
+    marker?: { channel: string; message: Uint8Array },
+  ): Promise<StoredPage> {
     const reply = (await this.#eval(READ, [
       room,
       String(policy.ttlSec * 1000),
@@ -205,6 +235,8 @@ class RedisHistoryStore implements RedisHistory {
       String(since),
       epoch,
       String(limit),
+      marker?.channel ?? '',
+      marker === undefined ? '' : toBuffer(marker.message),
     ])) as ReadReply;
     const messages: StoredMessage[] = [];
     for (let i = 3; i + 1 < reply.length; i += 2) {

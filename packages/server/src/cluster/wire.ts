@@ -22,6 +22,7 @@ export const WireKind = {
   'user-push': 3,
   'disconnect-user': 4,
   presence: 5,
+  mark: 6,
 } as const;
 /** A message kind. */
 export type WireKind = keyof typeof WireKind;
@@ -87,8 +88,18 @@ export interface PresenceMessage {
   /** The user's connections in the room, cluster-wide, after the change. */
   readonly connections: number;
 }
+/**
+ * A marker a node publishes on a room's channel right after reading the room's history: when it
+ * comes back, every earlier message of the room has reached the node.
+ */
+export interface MarkMessage {
+  readonly kind: 'mark';
+  readonly origin: string;
+  readonly token: string;
+}
 /** Any message nodes exchange. */
-export type ClusterMessage = PushMessage | GapMessage | UserPushMessage | DisconnectUserMessage | PresenceMessage;
+export type ClusterMessage =
+  PushMessage | GapMessage | UserPushMessage | DisconnectUserMessage | PresenceMessage | MarkMessage;
 
 /** Why bytes were refused by {@link decodeClusterMessage}. */
 export const WireErrorCode = {
@@ -213,6 +224,8 @@ export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
         .string(message.userId)
         .u16(checkUint(message.code, 0xffff, 'code'))
         .finish('disconnect-user');
+    case 'mark':
+      return w.string(message.token).finish('mark');
     case 'presence':
       return w
         .string(message.room)
@@ -354,6 +367,10 @@ export function decodeClusterMessage(bytes: Uint8Array): ClusterMessage | undefi
         throw new WireError(WireErrorCode.INVALID_FIELD, `unknown presence change ${changeCode}`);
       const userId = r.string();
       return { kind: 'presence', origin, room, change, userId, connections: r.uint(4, 'connections') };
+    }
+    case WireKind.mark: {
+      const origin = r.string();
+      return { kind: 'mark', origin, token: r.string() };
     }
     default:
       return undefined;

@@ -41,6 +41,7 @@ const EVERY_LIMIT = {
   messageBurst: 'limits.messageBurst',
   maxRoomsPerConnection: 'limits.maxRoomsPerConnection',
   maxRoomNameLength: 'limits.maxRoomNameLength',
+  maxConnections: 'limits.maxConnections',
   maxConnectionsPerUser: 'limits.maxConnectionsPerUser',
   maxConnectionsPerIp: 'limits.maxConnectionsPerIp',
   idleTimeoutSec: 'limits.idleTimeoutSec',

@@ -274,7 +274,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'message-burst',
     type: integer(1, 10_000_000),
     default: 200,
-    summary: 'burst above the rate',
+    summary: 'messages allowed back to back (bucket size, not added to the rate)',
   },
   {
     key: 'limits.maxRoomsPerConnection',
@@ -291,6 +291,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     type: integer(1, 4096),
     default: 128,
     summary: 'longest room name, characters',
+  },
+  {
+    key: 'limits.maxConnections',
+    env: 'SWITCHYARD_MAX_CONNECTIONS',
+    flag: 'max-connections',
+    type: integer(0, 10_000_000),
+    summary: 'open connections in the server (0: no cap; default: descriptor limit minus a reserve)',
   },
   {
     key: 'limits.maxConnectionsPerUser',

@@ -99,9 +99,9 @@ export function isOrigin(value: string): boolean {
   }
 }
 
-/** An exact origin such as `https://app.example.com`. */
-export const origin = z.string().refine(isOrigin, {
-  error: 'expected origins such as https://app.example.com (scheme://host[:port], no path, no trailing slash)',
+/** An exact origin such as `https://app.example.com`, or `*` (every origin; warned about at start-up). */
+export const origin = z.string().refine((value) => value === '*' || isOrigin(value), {
+  error: 'expected origins such as https://app.example.com (scheme://host[:port], no path, no trailing slash) or *',
 });
 
 /** A PEM value. Literal `\n` sequences become newlines, for environments that cannot hold them. */

@@ -14,6 +14,7 @@ export type UpgradeRejectReason =
   | 'forbidden_origin'
   | 'unsupported_protocol'
   | 'too_many_connections'
+  | 'server_full'
   | 'bad_request'
   | 'shutting_down';
 

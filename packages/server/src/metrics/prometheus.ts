@@ -61,6 +61,7 @@ const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
   'forbidden_origin',
   'unsupported_protocol',
   'too_many_connections',
+  'server_full',
   'bad_request',
   'shutting_down',
 ];

@@ -3,6 +3,7 @@ import type { RoomHistory } from '../history/room-history.js';
 import type { RoomPolicies } from '../protection/room-policy.js';
 import type { ServerConnection } from '../connection.js';
 import type { Hub } from '../hub.js';
+import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import { EncodedPush } from './encoded-push.js';
 
@@ -47,6 +48,7 @@ export interface PublisherDeps {
   /** Where rooms with history keep their streams. */
   readonly history: RoomHistory;
   readonly outbox?: ClusterOutbox | undefined;
+  readonly logger: Logger;
 }
 
 function pushEnvelope(room: string | undefined, event: string, data: unknown): PushEnvelope {
@@ -65,6 +67,7 @@ export class Publisher {
   readonly #outbox: ClusterOutbox | undefined;
   readonly #policies: RoomPolicies;
   readonly #history: RoomHistory;
+  readonly #logger: Logger;
 
   constructor(deps: PublisherDeps) {
     this.#hub = deps.hub;
@@ -72,6 +75,7 @@ export class Publisher {
     this.#outbox = deps.outbox;
     this.#policies = deps.policies;
     this.#history = deps.history;
+    this.#logger = deps.logger;
   }
 
   /**
@@ -92,6 +96,10 @@ export class Publisher {
       const single = except instanceof Set ? undefined : (except as ServerConnection | undefined);
       const kept = this.#history.publish(room, history, envelope, options.key, single);
       if ('pending' in kept) {
+        // Server emits do not wait for it: a failure is logged here, and callers that wait see it too.
+        kept.pending.catch((err: unknown) =>
+          this.#logger.warn({ event: 'publish_failed', room, err }, 'could not publish to a room with history'),
+        );
         // Every node, this one included, delivers it when Redis echoes it with its offset.
         const members = this.#hub.registry.members(room).size - (single !== undefined && !single.closed ? 1 : 0);
         return { recipients: Math.max(0, members), forwarded: true, pending: kept.pending };
@@ -103,6 +111,11 @@ export class Publisher {
     const forwarded = this.#outbox === undefined || this.#outbox.room(push);
     if (options.since !== undefined) this.#metrics.publishLatency((performance.now() - options.since) / 1000);
     return position === undefined ? { recipients, forwarded } : { recipients, forwarded, position };
+  }
+
+  /** This node's members of `room`. */
+  localMembers(room: string): ReadonlySet<ServerConnection> {
+    return this.#hub.registry.members(room);
   }
 
   /** Hands a room push that another node published to this node's members. */

@@ -25,11 +25,19 @@ export class PresenceFanOut {
   readonly #transport: Transport;
   readonly #codecs: readonly Codec[];
   readonly #metrics: ServerMetrics;
+  readonly #closing: () => boolean;
 
-  constructor(transport: Transport, codecs: readonly Codec[], metrics: ServerMetrics) {
+  /** `closing`: true once the whole server is closing, when every member is leaving anyway. */
+  constructor(
+    transport: Transport,
+    codecs: readonly Codec[],
+    metrics: ServerMetrics,
+    closing: () => boolean = () => false,
+  ) {
     this.#transport = transport;
     this.#codecs = codecs;
     this.#metrics = metrics;
+    this.#closing = closing;
   }
 
   /**
@@ -37,6 +45,9 @@ export class PresenceFanOut {
    * its join reply) does not receive it.
    */
   announce(change: PresenceChange, except?: ServerConnection): void {
+    // Closing, every member leaves: one leave per member to every other member would cost
+    // members² frames and block the event loop for seconds in a large room.
+    if (this.#closing()) return;
     const envelope: ServerEnvelope = { t: 'presence', ...change };
     for (const codec of this.#codecs) {
       const topic = presenceTopic(codec, change.room);

@@ -128,6 +128,7 @@ export interface TransportSettings {
   readonly path: string;
   /** GET routes answered through `handlers.http`. */
   readonly httpRoutes: readonly string[];
+  /** The largest frame the transport reads; larger ones are dropped without a close frame. */
   readonly maxPayload: number;
   readonly maxBackpressure: number;
   readonly idleTimeoutSec: number;
