@@ -8,6 +8,8 @@ const args = serverArgs({
   secret: { type: 'string', default: 'switchyard-bench-secret-0123456789abcdef' },
   'public-key-file': { type: 'string' },
   metrics: { type: 'string', default: 'on' },
+  // Rooms named `hist:*` keep history (the history scenario); other rooms are unchanged.
+  history: { type: 'string', default: 'off' },
 });
 
 const auth =
@@ -22,6 +24,7 @@ const server = createServer({
   auth,
   metrics: args.metrics === 'on',
   logLevel: 'silent',
+  ...(args.history === 'on' ? { rooms: [{ pattern: 'hist:*', history: { size: 1000, ttlSec: 600 } }] } : {}),
   limits: {
     messagesPerSecond: 0,
     maxConnectionsPerIp: 0,

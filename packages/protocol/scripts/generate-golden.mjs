@@ -23,6 +23,7 @@ const cases = [
   ],
   ['join', C2S, { t: 'join', id: 2, room: 'lobby' }],
   ['join with presence', C2S, { t: 'join', id: 3, room: 'lobby', presence: true }],
+  ['join with since', C2S, { t: 'join', id: 9, room: 'hist:lobby', since: { offset: 41, epoch: 'k3x9' } }],
   ['leave', C2S, { t: 'leave', id: 4, room: 'lobby' }],
   ['publish', C2S, { t: 'publish', room: 'lobby', event: 'message', data: { text: 'hi' } }],
   ['publish with ack id', C2S, { t: 'publish', room: 'lobby', event: 'message', data: { text: 'hi', n: -1.5 }, id: 5 }],
@@ -45,6 +46,16 @@ const cases = [
       data: { room: 'lobby', presence: { room: 'lobby', members: [{ userId: 'u1', connections: 2 }] } },
     },
   ],
+  [
+    'join reply recovered',
+    S2C,
+    { t: 'reply', id: 9, ok: true, data: { room: 'hist:lobby', recovered: true, offset: 43, epoch: 'k3x9' } },
+  ],
+  [
+    'join reply not recovered',
+    S2C,
+    { t: 'reply', id: 1, ok: true, data: { room: 'hist:lobby', recovered: false, offset: 7, epoch: 'p2m4' } },
+  ],
   ['reply error', S2C, { t: 'reply', id: 4, ok: false, error: { code: 'FORBIDDEN', message: 'not a member' } }],
   ['direct push', S2C, { t: 'push', event: 'hello', data: 'direct' }],
   ['room push', S2C, { t: 'push', event: 'message', data: { from: 'u1', text: 'hi' }, room: 'lobby' }],
@@ -56,6 +67,7 @@ const cases = [
   ['presence join', S2C, { t: 'presence', room: 'lobby', change: 'join', userId: 'u2', connections: 1 }],
   ['presence leave', S2C, { t: 'presence', room: 'lobby', change: 'leave', userId: 'u2', connections: 0 }],
   ['notice gap', S2C, { t: 'notice', code: 'GAP', room: 'ticker:BTC', missed: 12 }],
+  ['notice gap with offset', S2C, { t: 'notice', code: 'GAP', room: 'hist:lobby', missed: 3, offset: 45 }],
   ['notice token expiring', S2C, { t: 'notice', code: 'TOKEN_EXPIRING', message: 'token expires in 30 s' }],
   ['notice shutdown', S2C, { t: 'notice', code: 'SHUTDOWN' }],
   ['ping from a server', S2C, { t: 'ping' }],
@@ -88,6 +100,10 @@ const pushCases = [
   [
     'room push with offset and epoch',
     { t: 'push', event: 'tick', data: 4294967296, room: 'ticker:BTC', offset: 42, epoch: 'e7' },
+  ],
+  [
+    'history room push',
+    { t: 'push', event: 'message', data: { text: 'b' }, room: 'hist:lobby', offset: 42, epoch: 'k3x9' },
   ],
   ['room push with epoch only', { t: 'push', event: 'tick', data: [1.5, 'x'], room: 'ticker:BTC', epoch: 'e7' }],
 ];

@@ -97,17 +97,50 @@ describe('msgpackCodec', () => {
     expect(msgpackCodec.decodeFromClient(new Uint8Array(frame).buffer, true)).toEqual({ t: 'event', event: 'e', data });
   });
 
-  it('writes integers in their shortest form and other numbers as float 64', () => {
+  it('writes integers as integers (int 64 beyond 32 bits, as JSON peers get them) and other numbers as float 64', () => {
     const ts = (n: number): string =>
       hex(msgpackCodec.encode({ t: 'ping', ts: n }) as Uint8Array).slice('82a174a470696e67a27473'.length);
-    expect([ts(5), ts(-1), ts(-33), ts(4_294_967_295), ts(4_294_967_296), ts(0.5)]).toEqual([
+    expect([
+      ts(5),
+      ts(-1),
+      ts(-33),
+      ts(4_294_967_295),
+      ts(4_294_967_296),
+      ts(1_796_476_601_448),
+      ts(-(2 ** 40)),
+      ts(Number.MAX_SAFE_INTEGER),
+      ts(2 ** 63),
+      ts(0.5),
+    ]).toEqual([
       '05',
       'ff',
       'd0df',
       'ceffffffff',
-      'cb41f0000000000000',
+      'd30000000100000000',
+      'd3000001a246598468',
+      'd3ffffff0000000000',
+      'd3001fffffffffffff',
+      'cb43e0000000000000',
       'cb3fe0000000000000',
     ]);
+  });
+
+  it('round-trips integers beyond 32 bits as numbers, in data and in the welcome', () => {
+    const big = { id: 2 ** 53 - 1, neg: -(2 ** 40), list: [4_294_967_296] };
+    const frame = msgpackCodec.encode({ t: 'event', event: 'e', data: big }) as Uint8Array;
+    expect(msgpackCodec.decodeFromClient(frame, true)).toEqual({ t: 'event', event: 'e', data: big });
+    const welcome = {
+      t: 'welcome',
+      v: 1,
+      connectionId: 'c',
+      userId: 'u',
+      expiresAt: 1_796_476_601_448,
+      limits: { maxPayload: 65536, heartbeatMs: 25000, maxRooms: 100, messagesPerSecond: 100 },
+    } as const;
+    const encoded = msgpackCodec.encode(welcome) as Uint8Array;
+    // `expiresAt` (a9 + the key) followed by an int 64, not a float 64.
+    expect(hex(encoded)).toContain(`a9${hex(new TextEncoder().encode('expiresAt'))}d3000001a246598468`);
+    expect(msgpackCodec.decodeFromServer(encoded, true)).toEqual(welcome);
   });
 
   it('decodes 64-bit integers as numbers, never BigInt', () => {

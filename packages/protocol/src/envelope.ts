@@ -60,6 +60,14 @@ export type ReplyEnvelope =
   | { readonly t: 'reply'; readonly id: RequestId; readonly ok: true; readonly data?: unknown }
   | { readonly t: 'reply'; readonly id: RequestId; readonly ok: false; readonly error: ReplyError };
 
+/** A position in a room's stream: the last message a client received (docs/protocol.md §9). */
+export interface StreamPosition {
+  /** Offset of the last message received; the messages after it are wanted. */
+  readonly offset: number;
+  /** Epoch the offset belongs to. */
+  readonly epoch: string;
+}
+
 /** C→S: join a room. The reply's data is a {@link JoinResult}. */
 export interface JoinEnvelope {
   readonly t: 'join';
@@ -67,6 +75,8 @@ export interface JoinEnvelope {
   readonly room: string;
   /** Ask for `presence` updates about this room. */
   readonly presence?: boolean;
+  /** Recover from this position: the pushes published after it follow the reply (§9). */
+  readonly since?: StreamPosition;
 }
 
 /** C→S: leave a room. */
@@ -92,9 +102,9 @@ export interface PushEnvelope {
   readonly data?: unknown;
   /** The room the message was published to; absent for direct pushes. */
   readonly room?: string;
-  /** Position of this message in the room's stream (reserved for recovery). */
+  /** Position of this message in the room's stream: +1 per message (rooms with history, §9). */
   readonly offset?: number;
-  /** Identifies the room stream's generation; offsets restart when it changes (reserved for recovery). */
+  /** Identifies the room stream's generation; offsets restart when it changes (rooms with history, §9). */
   readonly epoch?: string;
 }
 
@@ -116,6 +126,16 @@ export interface JoinResult {
   readonly room: string;
   /** Present when the join asked for presence. */
   readonly presence?: PresenceSnapshot;
+  /**
+   * Rooms with history, when the join carried `since`: `true` when every push published after
+   * `since.offset` follows the reply; `false` when the history cannot serve it (another epoch,
+   * trimmed), so the app reloads its state (§9).
+   */
+  readonly recovered?: boolean;
+  /** Rooms with history: offset of the room's latest message (0 before the first one). */
+  readonly offset?: number;
+  /** Rooms with history: the room stream's current epoch. */
+  readonly epoch?: string;
 }
 
 /** S→C: a user's presence in a room changed (sent to members that asked for presence). */
@@ -163,6 +183,8 @@ export interface NoticeEnvelope {
   readonly room?: string;
   /** With `GAP`: how many messages were dropped. */
   readonly missed?: number;
+  /** With `GAP` in a room with history: the offset of the first message skipped (§9). */
+  readonly offset?: number;
 }
 
 /** Envelopes a client sends. */

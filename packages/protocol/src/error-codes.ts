@@ -44,6 +44,8 @@ export const NoticeCode = {
   TOKEN_EXPIRING: 'TOKEN_EXPIRING',
   /** The server is shutting down; reconnect elsewhere. */
   SHUTDOWN: 'SHUTDOWN',
+  /** The connection left `room`: a refreshed token's `rooms` claim no longer allows it. */
+  ROOM_REVOKED: 'ROOM_REVOKED',
 } as const;
 /** A server notice code. */
 export type NoticeCode = (typeof NoticeCode)[keyof typeof NoticeCode];

@@ -73,6 +73,22 @@ const SEMANTIC: ReadonlyArray<{
     json: '{"t":"join","id":1,"room":"r","presence":"yes"}',
     code: 'INVALID_FIELD',
   },
+  { name: 'join since that is a number', json: '{"t":"join","id":1,"room":"r","since":3}', code: 'INVALID_FIELD' },
+  {
+    name: 'join since with a negative offset',
+    json: '{"t":"join","id":1,"room":"r","since":{"offset":-1,"epoch":"e"}}',
+    code: 'INVALID_FIELD',
+  },
+  {
+    name: 'join since without epoch',
+    json: '{"t":"join","id":1,"room":"r","since":{"offset":1}}',
+    code: 'MISSING_FIELD',
+  },
+  {
+    name: '__proto__ key in join since',
+    json: '{"t":"join","id":1,"room":"r","since":{"offset":1,"epoch":"e","__proto__":{"polluted":true}}}',
+    code: 'FORBIDDEN_KEY',
+  },
   { name: 'null optional field', json: '{"t":"publish","room":"r","event":"e","id":null}', code: 'INVALID_FIELD' },
   { name: 'reply ok that is not a boolean', json: '{"t":"reply","id":1,"ok":1}', code: 'INVALID_FIELD' },
   {

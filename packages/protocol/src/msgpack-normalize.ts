@@ -1,8 +1,17 @@
 // msgpackr always writes a Date as the timestamp extension, which Switchyard decoders refuse
 // (no extension types on the wire). Dates become ISO strings, as JSON.stringify makes them.
-// Copy-on-write: a payload without dates is returned as is, with no allocation.
+// msgpackr also writes every integer outside 32 bits (an epoch-ms `expiresAt`, a large id) as a
+// float64, where JSON peers get an integer; such integers become BigInts, which it writes as
+// int64. Copy-on-write: a payload with neither is returned as is, with no allocation.
+
+const INT64_LIMIT = 2 ** 63;
 
 function normalize(value: unknown): unknown {
+  if (typeof value === 'number') {
+    // `>>> 0` and `>> 0` are msgpackr's own 32-bit integer tests.
+    if (value >>> 0 === value || value >> 0 === value || !Number.isInteger(value)) return value;
+    return value < INT64_LIMIT && value >= -INT64_LIMIT ? BigInt(value) : value;
+  }
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Date) return value.toJSON();
   if (value instanceof Uint8Array) return value;
@@ -31,7 +40,10 @@ function normalize(value: unknown): unknown {
   return copy ?? value;
 }
 
-/** Returns the envelope with every Date replaced by its ISO string; unchanged when it has none. */
+/**
+ * Returns the envelope with every Date replaced by its ISO string and every integer outside 32 bits
+ * (up to ±2^63) by a BigInt, so it is packed as an integer; unchanged when it has neither.
+ */
 export function normalizeForMsgpack<T>(envelope: T): T {
   return normalize(envelope) as T;
 }

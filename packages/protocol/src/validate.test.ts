@@ -23,6 +23,7 @@ describe('validateClientEnvelope', () => {
       { t: 'reply', id: 4_294_967_295, ok: true, data: [1, 'two'] },
       { t: 'reply', id: 2, ok: false, error: { code: 'NOT_FOUND', message: '' } },
       { t: 'join', id: 3, room: 'lobby', presence: true },
+      { t: 'join', id: 3, room: 'hist:lobby', since: { offset: 0, epoch: 'e1' } },
       { t: 'leave', id: 4, room: 'lobby' },
       { t: 'publish', room: 'lobby', event: 'msg', data: 'hi', id: 5 },
       { t: 'publish', room: 'lobby', event: 'msg' },
@@ -148,6 +149,33 @@ describe('validateClientEnvelope', () => {
     expect(codeOf(() => validateClientEnvelope({ t: 'event', event: '😀'.repeat(129) }))).toBe('INVALID_FIELD');
   });
 
+  it('checks join.since and keeps only its documented fields', () => {
+    const join = (since: unknown) => validateClientEnvelope({ t: 'join', id: 1, room: 'r', since });
+    expect(join({ offset: 7, epoch: 'e', extra: 1 })).toStrictEqual({
+      t: 'join',
+      id: 1,
+      room: 'r',
+      since: { offset: 7, epoch: 'e' },
+    });
+    for (const bad of [
+      7,
+      'e',
+      [],
+      null,
+      { offset: -1, epoch: 'e' },
+      { offset: 1.5, epoch: 'e' },
+      { offset: '1', epoch: 'e' },
+      { offset: 2 ** 53, epoch: 'e' },
+      { offset: 1, epoch: '' },
+      { offset: 1, epoch: 5 },
+      { offset: 1, epoch: 'x'.repeat(257) },
+    ]) {
+      expect(codeOf(() => join(bad))).toBe('INVALID_FIELD');
+    }
+    expect(codeOf(() => join({ epoch: 'e' }))).toBe('MISSING_FIELD');
+    expect(codeOf(() => join({ offset: 1 }))).toBe('MISSING_FIELD');
+  });
+
   it('refuses non-finite numbers where numbers are fields', () => {
     expect(codeOf(() => validateClientEnvelope({ t: 'ping', ts: Number.NaN }))).toBe('INVALID_FIELD');
     expect(codeOf(() => validateClientEnvelope({ t: 'ping', ts: Number.POSITIVE_INFINITY }))).toBe('INVALID_FIELD');
@@ -167,7 +195,9 @@ describe('validateServerEnvelope', () => {
       { t: 'presence', room: 'lobby', change: 'join', userId: 'u2', connections: 1 },
       { t: 'presence', room: 'lobby', change: 'leave', userId: 'u2', connections: 0 },
       { t: 'notice', code: 'GAP', room: 'lobby', missed: 12, message: 'dropped' },
+      { t: 'notice', code: 'GAP', room: 'hist:lobby', missed: 3, offset: 40 },
       { t: 'notice', code: 'SHUTDOWN' },
+      { t: 'notice', code: 'ROOM_REVOKED', room: 'lobby', message: 'revoked' },
       { t: 'ping' },
       { t: 'pong', ts: 3 },
     ];
@@ -202,6 +232,14 @@ describe('validateServerEnvelope', () => {
       limits: { ...limits, future: 1 },
     });
     expect(extra).toStrictEqual({ t: 'welcome', v: 1, connectionId: 'c', userId: 'u', limits });
+  });
+
+  it('checks the GAP notice offset', () => {
+    for (const offset of [-1, 0.5, '3', null]) {
+      expect(codeOf(() => validateServerEnvelope({ t: 'notice', code: 'GAP', room: 'r', offset }))).toBe(
+        'INVALID_FIELD',
+      );
+    }
   });
 
   it('refuses client-only kinds', () => {

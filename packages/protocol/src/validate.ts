@@ -108,6 +108,13 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   join(o, t) {
     const out: Fields = { t: 'join', id: id(o, 'id', t), room: str(o, 'room', t, MAX_ROOM_LENGTH) };
     if (has(o, 'presence')) out['presence'] = bool(o, 'presence', t);
+    if (has(o, 'since')) {
+      const since = object(o, 'since', t);
+      out['since'] = {
+        offset: count(since, 'offset', 'join.since'),
+        epoch: str(since, 'epoch', 'join.since', MAX_NAME_LENGTH),
+      };
+    }
     return out as unknown as Envelope;
   },
   leave(o, t) {
@@ -150,6 +157,7 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
     if (has(o, 'message')) out['message'] = text(o, 'message', t);
     if (has(o, 'room')) out['room'] = str(o, 'room', t, MAX_ROOM_LENGTH);
     if (has(o, 'missed')) out['missed'] = count(o, 'missed', t);
+    if (has(o, 'offset')) out['offset'] = count(o, 'offset', t);
     return out as unknown as Envelope;
   },
 };

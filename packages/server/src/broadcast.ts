@@ -1,7 +1,7 @@
 import type { AnyContract, Contract, NameOf, PushesOf } from '@switchyard/protocol';
 import type { Connection } from './connection.js';
 import { ServerConnection } from './connection.js';
-import type { Hub } from './hub.js';
+import type { Publisher } from './publish/publisher.js';
 
 /**
  * An immutable broadcast target: every `to()` and `except()` returns a new operator, so a
@@ -40,36 +40,33 @@ function asServerConnections(conns: readonly Connection[]): ServerConnection[] {
 
 /** The operator behind `server.to()`. */
 export class RoomBroadcast implements BroadcastOperator {
-  readonly #hub: Hub;
+  readonly #publisher: Publisher;
   readonly #rooms: readonly string[];
   readonly #except: readonly ServerConnection[];
 
-  constructor(hub: Hub, rooms: readonly string[], except: readonly ServerConnection[] = []) {
-    this.#hub = hub;
+  constructor(publisher: Publisher, rooms: readonly string[], except: readonly ServerConnection[] = []) {
+    this.#publisher = publisher;
     this.#rooms = rooms;
     this.#except = except;
   }
 
   to(room: string): BroadcastOperator {
-    return this.#rooms.includes(room) ? this : new RoomBroadcast(this.#hub, [...this.#rooms, room], this.#except);
+    return this.#rooms.includes(room) ? this : new RoomBroadcast(this.#publisher, [...this.#rooms, room], this.#except);
   }
 
   except(conn: Connection | readonly Connection[]): BroadcastOperator {
     const added = asServerConnections(Array.isArray(conn) ? conn : [conn as Connection]);
-    return new RoomBroadcast(this.#hub, this.#rooms, [...new Set([...this.#except, ...added])]);
+    return new RoomBroadcast(this.#publisher, this.#rooms, [...new Set([...this.#except, ...added])]);
   }
 
   emit(event: string, data: unknown, options: EmitOptions = {}): number {
     const live = this.#except.filter((c) => !c.closed);
+    // The common case is one topic publish per wire format (sender-excluding when one connection is
+    // left out); several exclusions cannot be expressed with a topic and go member by member.
+    const except = live.length <= 1 ? live[0] : new Set(live);
     let delivered = 0;
     for (const room of this.#rooms) {
-      if (live.length <= 1) {
-        // The common case: one topic publish per codec (sender-excluding when one connection is left out).
-        delivered += this.#hub.publish(room, event, data, live[0], options.key);
-        continue;
-      }
-      // Several exclusions cannot be expressed with a topic: send to the remaining members.
-      delivered += this.#hub.publishExcept(room, event, data, new Set(live), options.key);
+      delivered += this.#publisher.toRoom(room, event, data, { except, key: options.key }).recipients;
     }
     return delivered;
   }
@@ -77,17 +74,15 @@ export class RoomBroadcast implements BroadcastOperator {
 
 /** The operator behind `server.toUser()`. */
 export class UserBroadcast implements UserOperator {
-  readonly #hub: Hub;
+  readonly #publisher: Publisher;
   readonly #userId: string;
 
-  constructor(hub: Hub, userId: string) {
-    this.#hub = hub;
+  constructor(publisher: Publisher, userId: string) {
+    this.#publisher = publisher;
     this.#userId = userId;
   }
 
   emit(event: string, data: unknown): number {
-    const conns = this.#hub.users.get(this.#userId);
-    if (!conns) return 0;
-    return this.#hub.sendToEach([...conns], data === undefined ? { t: 'push', event } : { t: 'push', event, data });
+    return this.#publisher.toUser(this.#userId, event, data);
   }
 }

@@ -5,9 +5,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { createTokenVerifier } from './auth/index.js';
+import { createTokenVerifier, signToken } from './auth/index.js';
 import { closeOnSignals } from './cli.js';
 
 // These tests run the built CLI, as users do: `npx tsc -p packages/server/tsconfig.build.json` first.
@@ -115,7 +115,7 @@ describe('switchyard check-config', () => {
       SWITCHYARD_ALLOW_QUERY_TOKEN: 'off',
     });
     expect(hardened.code).toBe(0);
-    expect(hardened.stderr).toBe('');
+    expect(hardened.stderr).not.toContain('warning:');
   });
 
   it('exits 1 naming the bad key', () => {
@@ -129,6 +129,19 @@ describe('switchyard check-config', () => {
     const config = run(['check-config', '--config', file]);
     expect(config.code).toBe(1);
     expect(config.stderr).toContain(`limits.maxPayloadBytes in ${file}: unknown option`);
+  });
+
+  it("accepts allowedOrigins '*' with the warning createServer() logs", () => {
+    const { code, stdout, stderr } = run(['check-config'], { SWITCHYARD_ALLOWED_ORIGINS: '*' });
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { allowedOrigins: unknown }).allowedOrigins).toEqual(['*']);
+    expect(stderr).toContain("warning: allowedOrigins contains '*': ANY web page can open a WebSocket");
+  });
+
+  it('refuses a trusted proxy header without trusted proxies', () => {
+    const { code, stderr } = run(['check-config', '--trusted-proxy-header', 'x-forwarded-for']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('--trusted-proxy-header: requires SWITCHYARD_TRUSTED_PROXIES');
   });
 
   it('warns about unknown SWITCHYARD_ variables without failing', () => {
@@ -381,6 +394,42 @@ describe('switchyard serve', () => {
     120_000,
   );
 
+  it('a second SIGTERM ends the process at once while shutdown work keeps the event loop busy', async () => {
+    const script = fileURLToPath(new URL('./test-support/busy-shutdown.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.add(child);
+    let stderr = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.on('exit', (code, signal) => done({ code, signal })),
+    );
+    const seen = (text: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (stderr.includes(text)) resolve();
+        };
+        child.stderr?.on('data', check);
+        void exited.then(() => reject(new Error(`exited before "${text}": ${stderr}`)));
+        check();
+      });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    await seen('port ');
+    const port = /port (\d+)/.exec(stderr)?.[1];
+    const token = signToken({ sub: 'u' }, { secret: 's'.repeat(32) });
+    // 40 connections: closing them holds the loop for 8 s.
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const { socket } = await connect(`ws://127.0.0.1:${port}/ws?token=${token}`);
+        socket.on('error', () => {});
+      }),
+    );
+    child.kill('SIGTERM');
+    await seen('shutdown work started');
+    child.kill('SIGTERM');
+    // Killed by the signal (status 143 in a shell) long before the 8 s of work could finish.
+    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(stderr).not.toContain('switchyard closed');
+  }, 60_000);
+
   it('refuses an invalid configuration before listening', () => {
     const { code, stderr } = run(['serve'], { SWITCHYARD_PORT: 'abc' });
     expect(code).toBe(1);
@@ -389,6 +438,13 @@ describe('switchyard serve', () => {
 });
 
 describe('closeOnSignals', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   function harness(close: () => Promise<void>) {
     const signals = new EventEmitter();
     const exits: number[] = [];
@@ -401,45 +457,61 @@ describe('closeOnSignals', () => {
       exit: (code) => exits.push(code),
       now: () => clock.ms,
     });
-    return { signals, exits, messages, closes, result, clock };
+    const advance = (ms: number): void => {
+      clock.ms += ms;
+      vi.advanceTimersByTime(ms);
+    };
+    return { signals, exits, messages, closes, result, advance };
   }
 
-  it('closes with the grace on the first signal and resolves 0', async () => {
+  it('closes with the grace once the duplicate window has passed, and resolves 0', async () => {
     const h = harness(() => Promise.resolve());
     h.signals.emit('SIGTERM', 'SIGTERM');
-    expect(await h.result).toBe(0);
+    expect(h.closes).toEqual([]);
+    h.advance(500);
     expect(h.closes).toEqual([2_000]);
+    expect(await h.result).toBe(0);
     expect(h.exits).toEqual([]);
   });
 
-  it('exits at once, non-zero, on a second signal while closing', async () => {
+  it('exits at once, non-zero, on a second, different signal within the window; the close never starts', () => {
     const h = harness(() => new Promise<void>(() => {}));
     h.signals.emit('SIGINT', 'SIGINT');
     h.signals.emit('SIGTERM', 'SIGTERM');
     expect(h.exits).toEqual([143]);
-    expect(h.closes).toHaveLength(1);
     expect(h.messages.at(-1)).toBe('SIGTERM again: exiting now');
+    h.advance(1_000);
+    expect(h.closes).toEqual([]);
     const again = harness(() => new Promise<void>(() => {}));
     again.signals.emit('SIGTERM', 'SIGTERM');
     again.signals.emit('SIGINT', 'SIGINT');
     expect(again.exits).toEqual([130]);
   });
 
-  it('takes the same signal again within half a second as the first one (npm forwards Ctrl-C), later as a second', () => {
+  it('takes the same signal again within half a second as the first one (npm forwards Ctrl-C)', () => {
     const h = harness(() => new Promise<void>(() => {}));
     h.signals.emit('SIGINT', 'SIGINT');
-    h.clock.ms += 20;
+    h.advance(20);
     h.signals.emit('SIGINT', 'SIGINT');
     expect(h.exits).toEqual([]);
+    h.advance(480);
     expect(h.closes).toHaveLength(1);
-    h.clock.ms += 1_000;
-    h.signals.emit('SIGINT', 'SIGINT');
-    expect(h.exits).toEqual([130]);
+  });
+
+  it('removes its handlers when the shutdown starts, so a later signal takes the default action', () => {
+    const h = harness(() => new Promise<void>(() => {}));
+    expect(h.signals.listenerCount('SIGTERM')).toBe(1);
+    expect(h.signals.listenerCount('SIGINT')).toBe(1);
+    h.signals.emit('SIGTERM', 'SIGTERM');
+    h.advance(500);
+    expect(h.signals.listenerCount('SIGTERM')).toBe(0);
+    expect(h.signals.listenerCount('SIGINT')).toBe(0);
   });
 
   it('resolves 1 when closing fails', async () => {
     const h = harness(() => Promise.reject(new Error('boom')));
     h.signals.emit('SIGINT', 'SIGINT');
+    h.advance(500);
     expect(await h.result).toBe(1);
     expect(h.messages.at(-1)).toBe('error while closing: boom');
   });

@@ -15,6 +15,8 @@ import { demoInstructions, planServe } from './config/embedded-default.js';
 import { formatConfigFlags } from './config/help.js';
 import { connectableHost, listeningLine } from './config/listening-line.js';
 import { riskySettings } from './config/risky-settings.js';
+import type { ServerOptions } from './options.js';
+import { connectionsForDescriptors, readDescriptorLimit } from './protection/descriptor-limit.js';
 
 // Human messages go to stderr; stdout carries data (tokens, JSON config, the server's JSON logs).
 
@@ -77,10 +79,22 @@ function load(io: Io, argv: readonly string[]): LoadedConfig {
   return loaded;
 }
 
+/** One line on the descriptor limit and the connection cap it implies, for `serve` and `check-config`. */
+function descriptorNote(options: ServerOptions): string {
+  const limit = readDescriptorLimit();
+  const configured = options.limits?.maxConnections;
+  const cap = configured ?? connectionsForDescriptors(limit);
+  const shown = limit === undefined ? 'unknown' : Number.isFinite(limit) ? String(limit) : 'unlimited';
+  const capText = cap === 0 ? 'no server-wide connection cap' : `at most ${cap} connections, then upgrades get 503`;
+  const source = configured === undefined ? 'derived' : 'limits.maxConnections';
+  return `descriptor limit (ulimit -n): ${shown}; ${capText} (${source})`;
+}
+
 function checkConfig(io: Io, argv: readonly string[]): number {
   parse(argv, {});
   const loaded = load(io, argv);
   io.out(JSON.stringify(redactConfig(loaded.options), null, 2));
+  io.err(`note: ${descriptorNote(loaded.options)}`);
   if (!loaded.hasKey)
     io.err('note: no JWT key configured; `switchyard serve` would use an ephemeral secret and bind 127.0.0.1 only');
   for (const warning of riskySettings(loaded.options)) io.err(`warning: ${warning}`);
@@ -193,6 +207,7 @@ async function serve(io: Io, argv: readonly string[]): Promise<number> {
   const address = await server.listen(plan.options.port, plan.options.host);
   const base = `${connectableHost(address.host)}:${address.port}`;
   io.err(listeningLine(address.host, address.port));
+  io.err(descriptorNote(plan.options));
   if (plan.ephemeralSecret !== undefined) {
     const token = signToken({ sub: 'demo', rooms: ['*'] }, { secret: plan.ephemeralSecret, expiresIn: '1h' });
     io.err(demoInstructions(base, token));
@@ -205,7 +220,10 @@ async function serve(io: Io, argv: readonly string[]): Promise<number> {
 /** What {@link closeOnSignals} needs from its surroundings; `process` in production. */
 export interface SignalIo {
   readonly err: (text: string) => void;
-  readonly signals: { on(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown };
+  readonly signals: {
+    on(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
+    off(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
+  };
   readonly exit: (code: number) => void;
   /** Clock for telling a forwarded duplicate from a second signal. @default Date.now */
   readonly now?: () => number;
@@ -217,8 +235,14 @@ const DUPLICATE_SIGNAL_MS = 500;
 
 /**
  * Closes the server gracefully on the first SIGTERM or SIGINT and resolves with the exit code
- * (0, or 1 when closing failed). A second signal exits at once with 128 + its number (the same
- * signal again within half a second counts as the first one, forwarded by a parent such as npm).
+ * (0, or 1 when closing failed). A second signal ends the process at once with 128 + its number
+ * (the same signal again within half a second counts as the first one, forwarded by a parent
+ * such as npm).
+ *
+ * Shutdown work can keep the event loop busy, and a JavaScript signal handler only runs when the
+ * loop is free. So the shutdown starts once that half second has passed, after the handlers are
+ * removed: from then on a signal takes the operating system's default action and terminates the
+ * process at once (status 143 or 130), however busy the loop is.
  */
 export function closeOnSignals(
   server: { close(options: { graceMs: number }): Promise<void> },
@@ -230,6 +254,7 @@ export function closeOnSignals(
     let first: { signal: NodeJS.Signals; at: number } | undefined;
     const now = io.now ?? Date.now;
     let backstop: NodeJS.Timeout | undefined;
+    let starting: NodeJS.Timeout | undefined;
     const finish = (code: number): void => {
       clearTimeout(backstop);
       done(code);
@@ -238,6 +263,7 @@ export function closeOnSignals(
       if (closing) {
         if (first !== undefined && signal === first.signal && now() - first.at < DUPLICATE_SIGNAL_MS) return;
         clearTimeout(backstop);
+        clearTimeout(starting);
         io.err(`${signal} again: exiting now`);
         io.exit(signal === 'SIGINT' ? 130 : 143);
         return;
@@ -251,16 +277,20 @@ export function closeOnSignals(
         io.exit(1);
       }, graceMs + 5_000);
       backstop.unref();
-      server.close({ graceMs }).then(
-        () => {
-          io.err('switchyard closed');
-          finish(0);
-        },
-        (error: unknown) => {
-          io.err(`error while closing: ${(error as Error).message}`);
-          finish(1);
-        },
-      );
+      starting = setTimeout(() => {
+        io.signals.off('SIGTERM', onSignal);
+        io.signals.off('SIGINT', onSignal);
+        server.close({ graceMs }).then(
+          () => {
+            io.err('switchyard closed');
+            finish(0);
+          },
+          (error: unknown) => {
+            io.err(`error while closing: ${(error as Error).message}`);
+            finish(1);
+          },
+        );
+      }, DUPLICATE_SIGNAL_MS);
     };
     io.signals.on('SIGTERM', onSignal);
     io.signals.on('SIGINT', onSignal);

@@ -1,10 +1,13 @@
 import {
   CloseCode,
   ErrorCode,
+  NoticeCode,
   type ClientEnvelope,
   type ErrorCode as ErrorCodeType,
   type JoinResult,
+  type PresenceSnapshot,
   type PublishEnvelope,
+  type StreamPosition,
   type RequestId,
 } from '@switchyard/protocol';
 import { AuthError, type TokenVerifier } from './auth/index.js';
@@ -17,6 +20,8 @@ import type { RoomPolicies } from './protection/room-policy.js';
 import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
 import type { DeferredQueue } from './publish-queue.js';
 import type { RequestResult, Router } from './router.js';
+import type { PresenceReader } from './rooms/presence-reader.js';
+import type { RoomHistory } from './history/room-history.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -41,12 +46,17 @@ export interface DispatchDeps {
   readonly rules: RoomRules;
   readonly policies: RoomPolicies;
   readonly publishes: DeferredQueue<QueuedPublish>;
+  /** Who is where: this node's registry, or the cluster's shared membership. */
+  readonly presence: PresenceReader;
+  /** Rooms with history: join positions and recovery. */
+  readonly history: RoomHistory;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
 }
 
-// Envelopes that answer or keep alive, never rate limited.
-const UNMETERED = new Set<ClientEnvelope['t']>(['ping', 'pong', 'reply']);
+// Envelopes that answer or keep alive: metered by the connection's separate, generous control
+// bucket instead (a reply that settles a pending server request is never metered).
+const CONTROL = new Set<ClientEnvelope['t']>(['ping', 'pong', 'reply']);
 
 function replyError(conn: ServerConnection, id: RequestId, code: ErrorCodeType, message: string): void {
   conn.send({ t: 'reply', id, ok: false, error: { code, message } });
@@ -76,23 +86,15 @@ export class ClientDispatcher {
 
   /** Handles one envelope from `conn`. */
   handle(conn: ServerConnection, envelope: ClientEnvelope): void {
-    if (!UNMETERED.has(envelope.t)) {
+    if (!CONTROL.has(envelope.t)) {
       const decision = conn.rate.check();
       if (decision !== 'allow') {
         this.#d.metrics.rateLimited();
         if (decision === 'close') {
-          this.#d.logger.warn(
-            {
-              event: 'limit_exceeded',
-              limit: 'message_rate',
-              action: 'close',
-              connectionId: conn.id,
-              userId: conn.userId,
-              ip: conn.ip,
-            },
-            'rate limit: closing',
-          );
-          conn.end(CloseCode.RATE_LIMITED, 'rate limited', 'rate_limited');
+          // The message that tips the connection over is answered too; later ones never arrive.
+          const id = idOf(envelope);
+          if (id !== undefined) replyError(conn, id, ErrorCode.RATE_LIMITED, 'message rate limit exceeded');
+          this.#closeRateLimited(conn, 'message_rate');
           return;
         }
         // One line per burst of violations, not per message.
@@ -116,17 +118,18 @@ export class ClientDispatcher {
     }
     switch (envelope.t) {
       case 'ping':
+        if (!this.#allowControl(conn)) return;
         conn.send(envelope.ts === undefined ? { t: 'pong' } : { t: 'pong', ts: envelope.ts });
         return;
       case 'pong':
+        this.#allowControl(conn);
         return;
       case 'reply':
-        if (!conn.settleReply(envelope)) {
-          this.#d.logger.debug(
-            { event: 'late_reply', connectionId: conn.id, id: envelope.id },
-            'reply for no pending request',
-          );
-        }
+        if (conn.settleReply(envelope) || !this.#allowControl(conn)) return;
+        this.#d.logger.debug(
+          { event: 'late_reply', connectionId: conn.id, id: envelope.id },
+          'reply for no pending request',
+        );
         return;
       case 'request':
         this.#request(conn, envelope.id, envelope.name, envelope.data);
@@ -140,7 +143,7 @@ export class ClientDispatcher {
         }
         return;
       case 'join':
-        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true));
+        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true, envelope.since));
         return;
       case 'leave':
         conn.leave(envelope.room);
@@ -156,6 +159,23 @@ export class ClientDispatcher {
         this.#refresh(conn, envelope.id, envelope.token);
         return;
     }
+  }
+
+  /** Meters a `ping`, `pong` or unsolicited `reply`; false when it must be skipped. */
+  #allowControl(conn: ServerConnection): boolean {
+    const decision = conn.controlRate.check();
+    if (decision === 'allow') return true;
+    this.#d.metrics.rateLimited();
+    if (decision === 'close') this.#closeRateLimited(conn, 'control_rate');
+    return false;
+  }
+
+  #closeRateLimited(conn: ServerConnection, limit: 'message_rate' | 'control_rate'): void {
+    this.#d.logger.warn(
+      { event: 'limit_exceeded', limit, action: 'close', connectionId: conn.id, userId: conn.userId, ip: conn.ip },
+      'rate limit: closing',
+    );
+    conn.end(CloseCode.RATE_LIMITED, 'rate limited', 'rate_limited');
   }
 
   /** Logs an unexpected failure of an asynchronous step instead of leaving a rejection unhandled. */
@@ -257,7 +277,13 @@ export class ClientDispatcher {
     return test;
   }
 
-  async #join(conn: ServerConnection, id: RequestId, room: string, presence: boolean): Promise<void> {
+  async #join(
+    conn: ServerConnection,
+    id: RequestId,
+    room: string,
+    presence: boolean,
+    since: StreamPosition | undefined,
+  ): Promise<void> {
     const bad = this.#d.rules.checkJoin(room, conn.roomFlags.size, conn.roomFlags.has(room));
     if (bad) {
       this.#countRule(bad);
@@ -284,10 +310,52 @@ export class ClientDispatcher {
       this.#countRule(late);
       return replyError(conn, id, late.code, late.message);
     }
-    this.#d.hub.join(conn, room, presence);
-    const withPresence = presence && this.#d.policies.resolve(room).presence;
-    const result: JoinResult = withPresence ? { room, presence: this.#d.hub.presence(room) } : { room };
-    replyOk(conn, id, result);
+    const policy = this.#d.policies.resolve(room);
+    const deferred = policy.history !== undefined && this.#d.history.deferSubscribe;
+    this.#d.hub.join(conn, room, presence, !deferred);
+    // In a cluster, the reply waits until other nodes' pushes to the room reach this node: a
+    // member hears everything published after its join reply.
+    const subscribed = this.#d.hub.roomReady(room);
+    if (subscribed !== undefined) {
+      await subscribed;
+      if (conn.closed) return;
+    }
+    let snapshot: PresenceSnapshot | Promise<PresenceSnapshot> | undefined =
+      presence && policy.presence ? this.#d.presence.snapshot(room) : undefined;
+    if (snapshot instanceof Promise) {
+      snapshot = await snapshot.catch((err: unknown) => {
+        // The join itself worked; without the cluster's membership, this node's members answer.
+        this.#d.logger.warn(
+          { event: 'presence_unavailable', connectionId: conn.id, room, err },
+          'presence read failed',
+        );
+        return this.#d.hub.presence(room);
+      });
+      if (conn.closed) return;
+    }
+    const base: JoinResult = snapshot === undefined ? { room } : { room, presence: snapshot };
+    if (policy.history === undefined) {
+      return replyOk(conn, id, since === undefined ? base : { ...base, recovered: false });
+    }
+    let prepared = this.#d.history.prepareJoin(room, policy.history, since);
+    if (prepared instanceof Promise) {
+      prepared = await prepared.catch((err: unknown) => {
+        // The join stands; without the history, no recovery can be promised.
+        this.#d.logger.warn({ event: 'history_unavailable', connectionId: conn.id, room, err }, 'history read failed');
+        return { finish: () => ({ ...(since === undefined ? {} : { recovered: false }), pushes: [] }) };
+      });
+      if (conn.closed) return;
+    }
+    // The reply is the boundary (protocol §9.1): the reply, the recovered pushes and the member's
+    // first live push leave in this order, in this one synchronous block.
+    const { recovered, position, pushes } = prepared.finish();
+    replyOk(conn, id, {
+      ...base,
+      ...(recovered === undefined ? {} : { recovered }),
+      ...(position === undefined ? {} : { offset: position.offset, epoch: position.epoch }),
+    } satisfies JoinResult);
+    for (const push of pushes) conn.sendFrame(push.frame(conn.codecImpl), 'push');
+    if (deferred) this.#d.hub.subscribeRoom(conn, room);
   }
 
   #publish(conn: ServerConnection, envelope: PublishEnvelope): void {
@@ -332,7 +400,15 @@ export class ClientDispatcher {
     const allowed = (await this.#authorize(conn, 'presence', room)) && this.#d.policies.resolve(room).presence;
     if (conn.closed) return;
     if (!allowed) return replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to read presence of '${room}'`);
-    replyOk(conn, id, this.#d.hub.presence(room));
+    let snapshot;
+    try {
+      snapshot = await this.#d.presence.snapshot(room);
+    } catch (err) {
+      this.#d.logger.warn({ event: 'presence_unavailable', connectionId: conn.id, room, err }, 'presence read failed');
+      return replyError(conn, id, ErrorCode.UNAVAILABLE, 'presence is unavailable: the cluster cannot be reached');
+    }
+    if (conn.closed) return;
+    replyOk(conn, id, snapshot);
   }
 
   #refresh(conn: ServerConnection, id: RequestId, token: string): void {
@@ -360,7 +436,24 @@ export class ClientDispatcher {
     conn.claims = principal.claims;
     conn.expiresAt = principal.expiresAt;
     conn.roomClaim = principal.rooms;
-    conn.scheduleExpiry();
+    this.#revokeRooms(conn);
     replyOk(conn, id, principal.expiresAt === undefined ? {} : { expiresAt: principal.expiresAt });
+    conn.scheduleExpiry();
+  }
+
+  /** Leaves every room the (new) `rooms` claim no longer allows, telling the client which and why. */
+  #revokeRooms(conn: ServerConnection): void {
+    const allowed = this.#matcher(conn);
+    for (const room of [...conn.roomFlags.keys()]) {
+      if (allowed(room)) continue;
+      conn.leave(room);
+      this.#d.logger.info({ event: 'room_revoked', connectionId: conn.id, userId: conn.userId, room }, 'room revoked');
+      conn.send({
+        t: 'notice',
+        code: NoticeCode.ROOM_REVOKED,
+        room,
+        message: "the refreshed token's rooms claim does not allow this room",
+      });
+    }
   }
 }

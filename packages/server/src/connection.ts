@@ -110,6 +110,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 // A client that keeps sending after this many RATE_LIMITED answers within the window is closed (4200).
 const RATE_VIOLATIONS_BEFORE_CLOSE = 20;
 const RATE_VIOLATION_WINDOW_MS = 10_000;
+// `ping`, `pong` and unsolicited `reply` frames get a bucket of their own this many times the
+// message rate: generous for any heartbeat, yet a flood is closed long before it pins a core.
+const CONTROL_RATE_FACTOR = 10;
 const EXPIRY_NOTICE_LEAD_MS = 30_000;
 // RFC 6455: a close frame's payload is at most 125 bytes, two of which carry the code.
 const MAX_CLOSE_REASON_BYTES = 123;
@@ -174,6 +177,7 @@ export class ServerConnection implements Connection {
   #pending: PendingRequests | undefined;
   #roomFlags: Map<string, RoomFlags> | undefined;
   #rate: RateLimiter | undefined;
+  #controlRate: RateLimiter | undefined;
   // Whether the next expiry deadline is the TOKEN_EXPIRING notice (else it is the close).
   #noticeDue = false;
   #closed = false;
@@ -210,6 +214,19 @@ export class ServerConnection implements Connection {
     return (this.#rate ??= new RateLimiter({
       messagesPerSecond: this.#messagesPerSecond,
       messageBurst: this.#messageBurst,
+      maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
+      violationWindowMs: RATE_VIOLATION_WINDOW_MS,
+    }));
+  }
+
+  /**
+   * The limit on `ping`, `pong` and `reply` frames that answer no pending request: ten times the
+   * message rate and burst, off when the message rate is off.
+   */
+  get controlRate(): RateLimiter {
+    return (this.#controlRate ??= new RateLimiter({
+      messagesPerSecond: this.#messagesPerSecond * CONTROL_RATE_FACTOR,
+      messageBurst: this.#messageBurst * CONTROL_RATE_FACTOR,
       maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
       violationWindowMs: RATE_VIOLATION_WINDOW_MS,
     }));
@@ -321,8 +338,8 @@ export class ServerConnection implements Connection {
   }
 
   /**
-   * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice ahead of `exp`,
-   * then a close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new
+   * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice 30 s ahead of
+   * `exp` (at once when less is left, so call this after `welcome` or the refresh reply), then a close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new
    * expiry. Deadlines are coarse (up to the wheel's resolution late, never early).
    */
   scheduleExpiry(): void {
@@ -332,7 +349,13 @@ export class ServerConnection implements Connection {
     if (expiresAt === undefined || this.closed) return;
     const noticeAt = expiresAt - EXPIRY_NOTICE_LEAD_MS;
     this.#noticeDue = noticeAt > Date.now();
+    // A token with less than the lead time left (at connect or after a refresh) is told so at once.
+    if (!this.#noticeDue) this.#sendExpiring();
     wheel.schedule(this, this.#noticeDue ? noticeAt : expiresAt + this.#graceMs);
+  }
+
+  #sendExpiring(): void {
+    this.send({ t: 'notice', code: NoticeCode.TOKEN_EXPIRING, message: 'refresh the token in band' });
   }
 
   /** Called by the expiry wheel when this connection's next expiry deadline has passed. */
@@ -341,7 +364,7 @@ export class ServerConnection implements Connection {
     if (expiresAt === undefined || this.closed) return;
     if (this.#noticeDue) {
       this.#noticeDue = false;
-      this.send({ t: 'notice', code: NoticeCode.TOKEN_EXPIRING, message: 'refresh the token in band' });
+      this.#sendExpiring();
       this.#host.expiry.schedule(this, expiresAt + this.#graceMs);
       return;
     }

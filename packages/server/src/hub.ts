@@ -1,4 +1,4 @@
-import type { Codec, PresenceSnapshot, PushEnvelope, ServerEnvelope } from '@switchyard/protocol';
+import type { Codec, PresenceSnapshot } from '@switchyard/protocol';
 import { NoticeCode, CloseCode } from '@switchyard/protocol';
 import type { ConnectionHost, ServerConnection } from './connection.js';
 import { DeadlineWheel } from './deadline-wheel.js';
@@ -6,8 +6,11 @@ import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { RoomPolicies } from './protection/room-policy.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
-import { RoomRegistry } from './rooms.js';
+import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
+import type { RoomHistory } from './history/room-history.js';
+import type { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { presenceTopic, roomTopic } from './topics.js';
+import type { EncodedPush } from './publish/encoded-push.js';
 import type { Transport } from './transport/types.js';
 
 /** What the hub is built from. */
@@ -18,7 +21,34 @@ export interface HubDeps {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly policies: RoomPolicies;
-  readonly slow: SlowConsumers<PushEnvelope>;
+  readonly slow: SlowConsumers<EncodedPush>;
+  /** Told when a room gets its first local member and loses its last (a broker subscribes only to those). */
+  readonly rooms?: RoomWatcher;
+  /** Sends presence changes to members that asked for them. */
+  readonly presenceFanOut: PresenceFanOut;
+  /** Who is in which room on this node; unset: a registry of its own. */
+  readonly registry?: RoomRegistry<ServerConnection>;
+  /** Rooms with history: a slow consumer's `GAP` names the first offset it skipped. */
+  readonly history?: RoomHistory;
+  /** Decides presence across nodes; unset: this node's own members decide (the single node). */
+  readonly presence?: PresenceHooks;
+}
+
+/** Hears when a room starts and stops having local members. */
+export interface RoomWatcher {
+  opened(room: string): void;
+  closed(room: string): void;
+  /** Settles once messages published to `room` by other nodes reach this node; undefined: they already do. */
+  ready(room: string): Promise<void> | undefined;
+}
+
+/**
+ * Every membership change of this node, for a cluster's shared membership. `announce` tells
+ * whether the room's policy enables presence notices.
+ */
+export interface PresenceHooks {
+  joined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void;
+  left(room: string, conn: ServerConnection, change: LeaveChange, announce: boolean): void;
 }
 
 /** A room with its member counts. */
@@ -40,7 +70,7 @@ function frameBytes(frame: string | Uint8Array): number {
  * delivery counts come from subscriber counts, never from a loop over members.
  */
 export class Hub implements ConnectionHost {
-  readonly registry = new RoomRegistry<ServerConnection>();
+  readonly registry: RoomRegistry<ServerConnection>;
   readonly connections = new Map<string, ServerConnection>();
   readonly users = new Map<string, Set<ServerConnection>>();
   readonly metrics: ServerMetrics;
@@ -50,6 +80,7 @@ export class Hub implements ConnectionHost {
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
+    this.registry = deps.registry ?? new RoomRegistry<ServerConnection>();
     this.metrics = deps.metrics;
   }
 
@@ -76,8 +107,11 @@ export class Hub implements ConnectionHost {
     }
   }
 
-  /** Adds `conn` to `room`; with `presence`, it also receives presence changes there. */
-  join(conn: ServerConnection, room: string, presence: boolean): void {
+  /**
+   * Adds `conn` to `room`; with `presence`, it also receives presence changes there. With
+   * `subscribe: false` it receives the room's pushes only after {@link Hub.subscribeRoom}.
+   */
+  join(conn: ServerConnection, room: string, presence: boolean, subscribe = true): void {
     const policy = this.#deps.policies.resolve(room);
     const wantsPresence = presence && policy.presence;
     const existing = conn.roomFlags.get(room);
@@ -89,11 +123,26 @@ export class Hub implements ConnectionHost {
       return;
     }
     const change = this.registry.add(room, conn);
+    if (change?.firstInRoom) this.#deps.rooms?.opened(room);
     // Announce before subscribing the newcomer: it learns about itself from the join reply.
-    if (change?.firstForUser && policy.presence) this.#publishPresence(room, 'join', conn.userId, change.connections);
+    if (change !== undefined) this.#presenceJoined(room, conn, change, policy.presence);
     conn.setRoomFlags(room, { presence: wantsPresence });
-    if (this.#deps.slow.joined(conn.slow, room)) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
+    if (this.#deps.slow.joined(conn.slow, room) && subscribe) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
     if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+  }
+
+  /** Starts the room's pushes for a member joined with `subscribe: false` (unless it is paused as a slow consumer). */
+  subscribeRoom(conn: ServerConnection, room: string): void {
+    if (conn.closed || !conn.roomFlags.has(room) || conn.slow.paused?.has(room) === true) return;
+    conn.socket.subscribe(roomTopic(conn.codecImpl, room));
+  }
+
+  /**
+   * Settles once pushes that other nodes publish to `room` reach this node (a cluster node
+   * subscribes to a room's channel when its first local member joins); undefined when they do.
+   */
+  roomReady(room: string): Promise<void> | undefined {
+    return this.#deps.rooms?.ready(room);
   }
 
   /** Removes `conn` from `room`; false when it was not a member. */
@@ -103,9 +152,8 @@ export class Hub implements ConnectionHost {
     conn.socket.unsubscribe(presenceTopic(conn.codecImpl, room));
     this.#deps.slow.left(conn.slow, room);
     const change = this.registry.remove(room, conn);
-    if (change?.lastForUser && this.#deps.policies.resolve(room).presence) {
-      this.#publishPresence(room, 'leave', conn.userId, 0);
-    }
+    if (change?.lastInRoom) this.#deps.rooms?.closed(room);
+    if (change !== undefined) this.#presenceLeft(room, conn, change, this.#deps.policies.resolve(room).presence);
     return true;
   }
 
@@ -124,12 +172,24 @@ export class Hub implements ConnectionHost {
   }
 
   /**
-   * Publishes a push to every member of `room` except `except` (the sender, usually).
-   * `key` is the conflation key for rooms whose slow-consumer policy is `latest`.
-   * @returns the number of connections it was handed to.
+   * Hands a room push to this node's members of `push.room`, except `except` (the sender, or
+   * several connections), encoding once per wire format that has subscribers: one topic publish
+   * per format, or per-member sends when several connections are left out (a topic cannot
+   * express that). Members paused as slow consumers are skipped and the push counts towards
+   * their catch-up (`GAP`, `latest`).
+   * @returns the number of connections it was handed to
    */
-  publish(room: string, event: string, data: unknown, except?: ServerConnection, key?: string): number {
-    const envelope: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
+  fanOut(push: EncodedPush, except?: ServerConnection | ReadonlySet<ServerConnection>): number {
+    const room = push.room as string;
+    const delivered =
+      except instanceof Set
+        ? this.#fanOutExcept(room, push, except)
+        : this.#fanOutTopics(room, push, except as ServerConnection | undefined);
+    if (this.#deps.slow.tracks(room)) this.#deps.slow.published(room, push.event, push.key, push);
+    return delivered;
+  }
+
+  #fanOutTopics(room: string, push: EncodedPush, except: ServerConnection | undefined): number {
     let delivered = 0;
     for (const codec of this.#deps.codecs) {
       const topic = roomTopic(codec, room);
@@ -140,54 +200,33 @@ export class Hub implements ConnectionHost {
         except !== undefined && except.codecImpl === codec && !except.closed && this.#isSubscribed(except, room);
       if (skipSender) count -= 1;
       if (count <= 0) continue;
-      const frame = codec.encode(envelope);
+      const frame = push.frame(codec);
       if (skipSender) except.socket.publish(topic, frame, codec.binary);
       else this.#deps.transport.publish(topic, frame, codec.binary);
       this.#deps.metrics.messageSent(codec.name, 'push', frameBytes(frame), count);
       delivered += count;
     }
-    // `key` picks the conflation slot for rooms with the `latest` slow-consumer policy.
-    this.#deps.slow.published(room, event, key, envelope);
+    return delivered;
+  }
+
+  #fanOutExcept(room: string, push: EncodedPush, excluded: ReadonlySet<ServerConnection>): number {
+    let delivered = 0;
+    for (const conn of this.registry.members(room)) {
+      if (excluded.has(conn) || conn.closed || conn.slow.paused?.has(room) === true) continue;
+      if (conn.sendFrame(push.frame(conn.codecImpl), 'push')) delivered++;
+    }
     return delivered;
   }
 
   /**
-   * Publishes a push to the members of `room` outside `excluded`, one by one (several exclusions
-   * cannot be expressed with a topic). Like a topic publish, it skips members paused as slow
-   * consumers and counts towards their catch-up (`GAP`, `latest`).
-   * @returns the number of connections it was handed to.
+   * Sends one push to a set of connections (one user's connections), encoding once per wire format.
+   * @returns the number of connections it was handed to
    */
-  publishExcept(
-    room: string,
-    event: string,
-    data: unknown,
-    excluded: ReadonlySet<ServerConnection>,
-    key?: string,
-  ): number {
-    const envelope: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
-    const targets = [...this.registry.members(room)].filter(
-      (c) => !excluded.has(c) && c.slow.paused?.has(room) !== true,
-    );
-    const delivered = this.sendToEach(targets, envelope);
-    this.#deps.slow.published(room, event, key, envelope);
-    return delivered;
-  }
-
-  /**
-   * Sends one envelope to a set of connections, encoding once per wire format. For the rare shapes a
-   * single topic cannot express (several exclusions, one user's connections).
-   */
-  sendToEach(targets: Iterable<ServerConnection>, envelope: ServerEnvelope): number {
-    const frames = new Map<Codec, string | Uint8Array>();
+  sendToEach(targets: Iterable<ServerConnection>, push: EncodedPush): number {
     let delivered = 0;
     for (const conn of targets) {
       if (conn.closed) continue;
-      let frame = frames.get(conn.codecImpl);
-      if (frame === undefined) {
-        frame = conn.codecImpl.encode(envelope);
-        frames.set(conn.codecImpl, frame);
-      }
-      if (conn.sendFrame(frame, envelope.t)) delivered++;
+      if (conn.sendFrame(push.frame(conn.codecImpl), 'push')) delivered++;
     }
     return delivered;
   }
@@ -215,10 +254,24 @@ export class Hub implements ConnectionHost {
 
   #resume(conn: ServerConnection): void {
     for (const catchup of this.#deps.slow.resume(conn.slow)) {
-      if (!conn.roomFlags.has(catchup.room)) continue;
-      for (const entry of catchup.replay) conn.send(entry.value);
-      if (catchup.missed > 0) {
-        conn.send({ t: 'notice', code: NoticeCode.GAP, room: catchup.room, missed: catchup.missed });
+      const { room } = catchup;
+      if (!conn.roomFlags.has(room)) continue;
+      const history = this.#deps.policies.resolve(room).history === undefined ? undefined : this.#deps.history;
+      if (history !== undefined) {
+        // A room with history: the GAP names the first skipped offset, in place of the skipped
+        // messages (no `latest` replay), so the client recovers them from history (protocol §9.5).
+        const missed = catchup.missed + catchup.replay.length;
+        const offset = history.firstSkipped(room, missed);
+        if (missed > 0) {
+          conn.send(
+            offset === undefined
+              ? { t: 'notice', code: NoticeCode.GAP, room, missed }
+              : { t: 'notice', code: NoticeCode.GAP, room, missed, offset },
+          );
+        }
+      } else {
+        for (const entry of catchup.replay) conn.sendFrame(entry.value.frame(conn.codecImpl), 'push');
+        if (catchup.missed > 0) conn.send({ t: 'notice', code: NoticeCode.GAP, room, missed: catchup.missed });
       }
       // The replay can push the buffer over the limit again, which pauses every room anew; a room
       // subscribed now would then receive while marked paused and replay twice on the next resume.
@@ -231,15 +284,22 @@ export class Hub implements ConnectionHost {
     return conn.roomFlags.has(room) && conn.slow.paused?.has(room) !== true;
   }
 
-  #publishPresence(room: string, change: 'join' | 'leave', userId: string, connections: number): void {
-    const envelope: ServerEnvelope = { t: 'presence', room, change, userId, connections };
-    for (const codec of this.#deps.codecs) {
-      const topic = presenceTopic(codec, room);
-      const count = this.#deps.transport.numSubscribers(topic);
-      if (count === 0) continue;
-      const frame = codec.encode(envelope);
-      this.#deps.transport.publish(topic, frame, codec.binary);
-      this.#deps.metrics.messageSent(codec.name, 'presence', frameBytes(frame), count);
+  #presenceJoined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void {
+    if (this.#deps.presence !== undefined) this.#deps.presence.joined(room, conn, change, announce);
+    else if (announce && change.firstForUser) {
+      this.#deps.presenceFanOut.announce({
+        room,
+        change: 'join',
+        userId: conn.userId,
+        connections: change.connections,
+      });
+    }
+  }
+
+  #presenceLeft(room: string, conn: ServerConnection, change: LeaveChange, announce: boolean): void {
+    if (this.#deps.presence !== undefined) this.#deps.presence.left(room, conn, change, announce);
+    else if (announce && change.lastForUser) {
+      this.#deps.presenceFanOut.announce({ room, change: 'leave', userId: conn.userId, connections: 0 });
     }
   }
 }

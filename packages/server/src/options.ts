@@ -47,6 +47,19 @@ export interface RoomPolicy {
   clientPublish?: boolean;
   /** Send presence changes to members that ask for them. @default true */
   presence?: boolean;
+  /**
+   * Keep the room's recent messages, so pushes carry `offset` and `epoch` and a client that
+   * reconnects recovers what it missed (docs/protocol.md §9). Unset: no history.
+   */
+  history?: HistoryPolicy;
+}
+
+/** How much of a room's stream is kept for recovery. */
+export interface HistoryPolicy {
+  /** Most messages kept per room (1–100000); older ones are trimmed. */
+  size: number;
+  /** Seconds a message is kept (1–604800); also how long a room without members keeps its history. */
+  ttlSec: number;
 }
 
 /** Protection limits (docs/limits.md). */
@@ -57,12 +70,21 @@ export interface LimitOptions {
   maxBackpressure?: number;
   /** Sustained messages per second per connection (token bucket rate; 0 disables). @default 100 */
   messagesPerSecond?: number;
-  /** Token bucket size: burst allowed above the rate. @default 200 */
+  /**
+   * Token bucket size: at most this many messages back to back (a full bucket), refilled at
+   * `messagesPerSecond`. Not added to the rate: the default allows 200 in a burst, not 300. @default 200
+   */
   messageBurst?: number;
   /** Rooms one connection may be in. @default 100 */
   maxRoomsPerConnection?: number;
   /** Longest room name, characters. @default 128 */
   maxRoomNameLength?: number;
+  /**
+   * Open connections in the whole server; past it upgrades get `503`. 0: no cap. Unset: derived
+   * from the process's descriptor limit (`ulimit -n`), minus a reserve of max(64, 10 %), so the
+   * server never runs out of descriptors (docs/limits.md). @default derived
+   */
+  maxConnections?: number;
   /** Connections per user id (0: unlimited). @default 0 */
   maxConnectionsPerUser?: number;
   /** Connections per client IP (0: unlimited). @default 0 */
@@ -73,6 +95,22 @@ export interface LimitOptions {
   heartbeatMs?: number;
   /** Largest request body the backend HTTP API (`/v1/*`) accepts, bytes; larger: 413. @default 1048576 */
   maxHttpBodyBytes?: number;
+}
+
+/**
+ * Multi-node mode: nodes started with the same Redis and the same JWT key serve the same rooms
+ * (docs/scaling.md). Unset: a single node, in memory.
+ */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key and channel, so several clusters can share one Redis. @default 'switchyard' */
+  prefix?: string;
+  /**
+   * Messages a node holds for other nodes while Redis is unreachable or slow to acknowledge; past
+   * it, cross-node copies are refused (docs/scaling.md). @default 10000
+   */
+  maxQueue?: number;
 }
 
 /** Options of `createServer()`. */
@@ -96,12 +134,15 @@ export interface ServerOptions {
   limits?: LimitOptions;
   /** API key for the backend HTTP API (`/v1/*`); the API is off when unset. */
   apiKey?: string;
-  /** Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the socket address. */
+  /**
+   * Header carrying the client IP from a trusted proxy (for example `x-forwarded-for`); unset: the
+   * socket address. Requires `trustedProxies` (`createServer()` throws without it).
+   */
   trustedProxyHeader?: string;
   /**
    * Addresses or CIDR ranges of the proxies in front of the server (for example `['10.0.0.0/8']`).
    * With `trustedProxyHeader`, hops belonging to them are skipped from the right, and the header is
-   * honoured only when the TCP peer is one of them (docs/limits.md). Unset: the right-most hop is used.
+   * honoured only when the TCP peer is one of them (docs/limits.md). Required with `trustedProxyHeader`.
    */
   trustedProxies?: readonly string[];
   /** Serve `/metrics`. @default true */
@@ -110,6 +151,8 @@ export interface ServerOptions {
   metricsPort?: number;
   /** Seconds to wait for sockets to close on shutdown before forcing exit. @default 10 */
   shutdownGraceSec?: number;
+  /** Join a cluster of nodes through Redis; unset: a single node in memory. */
+  redis?: RedisOptions;
   /** Log level for the built-in pino logger. @default 'info' */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

@@ -3,7 +3,7 @@ import { InvalidOptionsError, resolveOptions } from './resolve-options.js';
 
 describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
-    const r = resolveOptions({});
+    const r = resolveOptions({}, { descriptorLimit: 1024 });
     expect(r).toMatchObject({
       host: '127.0.0.1',
       port: 9001,
@@ -21,6 +21,7 @@ describe('resolveOptions', () => {
       messageBurst: 200,
       maxRoomsPerConnection: 100,
       maxRoomNameLength: 128,
+      maxConnections: 1024 - 103,
       maxConnectionsPerUser: 0,
       maxConnectionsPerIp: 0,
       idleTimeoutSec: 60,
@@ -38,5 +39,25 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ limits: { idleTimeoutSec: 4 } })).toThrow(/between 8 and 960/);
     expect(() => resolveOptions({ limits: { idleTimeoutSec: 961 } })).toThrow(/between 8 and 960/);
     expect(resolveOptions({ limits: { idleTimeoutSec: 0 } }).limits.idleTimeoutSec).toBe(0);
+  });
+
+  it('derives the server-wide connection cap from the descriptor limit unless it is set', () => {
+    expect(resolveOptions({}, { descriptorLimit: 256 }).limits.maxConnections).toBe(256 - 64);
+    expect(resolveOptions({}, { descriptorLimit: 20_000 }).limits.maxConnections).toBe(18_000);
+    expect(resolveOptions({}, { descriptorLimit: Number.POSITIVE_INFINITY }).limits.maxConnections).toBe(0);
+    expect(resolveOptions({}, { descriptorLimit: undefined }).limits.maxConnections).toBe(0);
+    expect(resolveOptions({ limits: { maxConnections: 10 } }, { descriptorLimit: 256 }).limits.maxConnections).toBe(10);
+    expect(resolveOptions({ limits: { maxConnections: 0 } }, { descriptorLimit: 256 }).limits.maxConnections).toBe(0);
+    expect(resolveOptions({}, { descriptorLimit: 256 }).descriptorLimit).toBe(256);
+  });
+
+  it('refuses trustedProxyHeader without trustedProxies: a direct client could choose its IP', () => {
+    expect(() => resolveOptions({ trustedProxyHeader: 'x-forwarded-for' })).toThrow(/requires trustedProxies/);
+    expect(() => resolveOptions({ trustedProxyHeader: 'x-forwarded-for', trustedProxies: [] })).toThrow(
+      InvalidOptionsError,
+    );
+    expect(() =>
+      resolveOptions({ trustedProxyHeader: 'x-forwarded-for', trustedProxies: ['10.0.0.0/8'] }),
+    ).not.toThrow();
   });
 });

@@ -1,5 +1,6 @@
 import type { CodecName } from '@switchyard/protocol';
 import type { AuthOptions, ServerOptions } from './options.js';
+import { connectionsForDescriptors, readDescriptorLimit } from './protection/descriptor-limit.js';
 
 /** Limits with every default filled in. */
 export interface ResolvedLimits {
@@ -9,6 +10,8 @@ export interface ResolvedLimits {
   readonly messageBurst: number;
   readonly maxRoomsPerConnection: number;
   readonly maxRoomNameLength: number;
+  /** Server-wide connection cap (0: none), derived from the descriptor limit unless set. */
+  readonly maxConnections: number;
   readonly maxConnectionsPerUser: number;
   readonly maxConnectionsPerIp: number;
   readonly idleTimeoutSec: number;
@@ -28,6 +31,8 @@ export interface ResolvedOptions {
   readonly metrics: boolean;
   readonly metricsPort: number | undefined;
   readonly shutdownGraceMs: number;
+  /** The process's open-file limit read at start-up (`Infinity`: unlimited; undefined: unknown). */
+  readonly descriptorLimit: number | undefined;
 }
 
 /** Thrown by `createServer()` when an option is out of range. */
@@ -35,14 +40,27 @@ export class InvalidOptionsError extends Error {
   override readonly name = 'InvalidOptionsError';
 }
 
+/** Why `trustedProxyHeader` alone is refused; shared with the CLI's configuration check. */
+export const TRUSTED_PROXIES_REQUIRED =
+  'trustedProxyHeader requires trustedProxies: without it any client that reaches the server directly ' +
+  'chooses its own IP (and escapes the per-IP limit). List the addresses or CIDR ranges of your proxies, ' +
+  "for example trustedProxies: ['10.0.0.0/8']";
+
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 0) throw new InvalidOptionsError(`${name} must be a non-negative integer, got ${v}`);
   return v;
 }
 
-/** Fills in the defaults of {@link ServerOptions} and validates ranges. */
-export function resolveOptions(options: ServerOptions): ResolvedOptions {
+/**
+ * Fills in the defaults of {@link ServerOptions} and validates ranges. The process's descriptor
+ * limit (read when not given) sets the default of `limits.maxConnections`.
+ */
+export function resolveOptions(
+  options: ServerOptions,
+  process: { readonly descriptorLimit: number | undefined } = { descriptorLimit: readDescriptorLimit() },
+): ResolvedOptions {
+  const { descriptorLimit } = process;
   const auth = options.auth ?? {};
   const hasKey = auth.secret !== undefined || auth.publicKey !== undefined;
   const l = options.limits ?? {};
@@ -53,6 +71,11 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     messageBurst: nonNegativeInt('limits.messageBurst', l.messageBurst, 200),
     maxRoomsPerConnection: nonNegativeInt('limits.maxRoomsPerConnection', l.maxRoomsPerConnection, 100),
     maxRoomNameLength: nonNegativeInt('limits.maxRoomNameLength', l.maxRoomNameLength, 128),
+    maxConnections: nonNegativeInt(
+      'limits.maxConnections',
+      l.maxConnections,
+      connectionsForDescriptors(descriptorLimit),
+    ),
     maxConnectionsPerUser: nonNegativeInt('limits.maxConnectionsPerUser', l.maxConnectionsPerUser, 0),
     maxConnectionsPerIp: nonNegativeInt('limits.maxConnectionsPerIp', l.maxConnectionsPerIp, 0),
     idleTimeoutSec: nonNegativeInt('limits.idleTimeoutSec', l.idleTimeoutSec, 60),
@@ -64,6 +87,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     throw new InvalidOptionsError(
       `limits.idleTimeoutSec must be 0 (off) or between 8 and 960, got ${limits.idleTimeoutSec}`,
     );
+  }
+  if (options.trustedProxyHeader !== undefined && (options.trustedProxies ?? []).length === 0) {
+    throw new InvalidOptionsError(TRUSTED_PROXIES_REQUIRED);
   }
   const codecs = options.codecs ?? ['json', 'msgpack'];
   if (codecs.length === 0) throw new InvalidOptionsError('codecs must name at least one codec');
@@ -79,5 +105,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     metrics: options.metrics ?? true,
     metricsPort: options.metricsPort,
     shutdownGraceMs: nonNegativeInt('shutdownGraceSec', options.shutdownGraceSec, 10) * 1000,
+    descriptorLimit,
   };
 }

@@ -11,6 +11,8 @@ export interface JoinChange {
   readonly firstForUser: boolean;
   /** The user's connections in the room after the change. */
   readonly connections: number;
+  /** True when the room had no member before. */
+  readonly firstInRoom: boolean;
 }
 
 /** The result of removing a member from a room. */
@@ -18,6 +20,8 @@ export interface LeaveChange {
   /** True when the user's last connection left the room. */
   readonly lastForUser: boolean;
   readonly connections: number;
+  /** True when the room has no member left. */
+  readonly lastInRoom: boolean;
 }
 
 interface Room<M> {
@@ -38,6 +42,7 @@ export class RoomRegistry<M extends RoomMember> {
   /** Adds `member` to `room`; returns undefined when it was already a member. */
   add(room: string, member: M): JoinChange | undefined {
     let entry = this.#rooms.get(room);
+    const firstInRoom = entry === undefined;
     if (!entry) {
       entry = { members: new Set(), users: new Map() };
       this.#rooms.set(room, entry);
@@ -47,7 +52,7 @@ export class RoomRegistry<M extends RoomMember> {
     this.#subscriptions++;
     const connections = (entry.users.get(member.userId) ?? 0) + 1;
     entry.users.set(member.userId, connections);
-    return { firstForUser: connections === 1, connections };
+    return { firstForUser: connections === 1, connections, firstInRoom };
   }
 
   /** Removes `member` from `room`; returns undefined when it was not a member. */
@@ -58,8 +63,9 @@ export class RoomRegistry<M extends RoomMember> {
     const connections = (entry.users.get(member.userId) ?? 1) - 1;
     if (connections === 0) entry.users.delete(member.userId);
     else entry.users.set(member.userId, connections);
-    if (entry.members.size === 0) this.#rooms.delete(room);
-    return { lastForUser: connections === 0, connections };
+    const lastInRoom = entry.members.size === 0;
+    if (lastInRoom) this.#rooms.delete(room);
+    return { lastForUser: connections === 0, connections, lastInRoom };
   }
 
   has(room: string, member: M): boolean {
@@ -83,6 +89,11 @@ export class RoomRegistry<M extends RoomMember> {
   /** Distinct users in a room. */
   userCount(room: string): number {
     return this.#rooms.get(room)?.users.size ?? 0;
+  }
+
+  /** Every non-empty room's users and their connection counts (for rebuilding a cluster's shared membership). */
+  usersByRoom(): Map<string, ReadonlyMap<string, number>> {
+    return new Map([...this.#rooms].map(([room, entry]) => [room, new Map(entry.users)]));
   }
 
   /** Every non-empty room with its member (connection) count. */

@@ -98,15 +98,22 @@ export interface SwitchyardServer<C extends Contract = AnyContract> {
   joinUser(userId: string, room: string, options?: JoinOptions): number;
   /** Removes every connection of a user from a room; returns how many. */
   leaveUser(userId: string, room: string): number;
-  /** Who is in a room. */
+  /** Who is in a room, on this node (see {@link SwitchyardServer.fetchPresence} for the whole cluster). */
   presence(room: string): PresenceSnapshot;
-  /** Every non-empty room with its distinct users (`members`) and connections. */
+  /** Who is in a room: the whole cluster in a cluster, this node on a single node. */
+  fetchPresence(room: string): Promise<PresenceSnapshot>;
+  /** Every non-empty room on this node with its distinct users (`members`) and connections. */
   rooms(): RoomInfo[];
+  /** Every non-empty room with its distinct users: the whole cluster in a cluster. */
+  fetchRooms(): Promise<{ room: string; members: number }[]>;
   /** An open connection by id. */
   connection(id: string): Connection<C> | undefined;
   /** The open connections of a user. */
   userConnections(userId: string): Connection<C>[];
-  /** Closes every connection of a user; returns how many. @param code @default 4002 (KICKED) */
+  /**
+   * Closes every connection of a user, on every node of a cluster; returns how many this node
+   * closed. @param code @default 4002 (KICKED)
+   */
   disconnectUser(userId: string, code?: number): number;
 }
 

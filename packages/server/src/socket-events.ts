@@ -16,10 +16,24 @@ export interface SocketEventDeps {
   readonly logger: Logger;
   /** The `limits` of every welcome, from {@link welcomeLimits}. */
   readonly welcomeLimits: Limits;
-  readonly dispatcher: () => ClientDispatcher;
+  readonly dispatcher: ClientDispatcher;
   isShuttingDown(): boolean;
   connected(conn: ServerConnection): void;
   disconnected(conn: ServerConnection, info: DisconnectInfo): void;
+}
+
+/**
+ * How many bytes past `limits.maxPayload` the transport still reads. uWebSockets.js drops a larger
+ * frame without a close frame (the client sees 1006); a frame within this slack reaches the
+ * decoder, which refuses it with `TOO_LARGE` and close code 4004. Beyond the slack uWS still drops
+ * it (1006, counted as `payload_too_large`): the slack bounds how much a client can make the
+ * server buffer.
+ */
+export const FRAME_SLACK_BYTES = 65_536;
+
+/** The largest frame the transport reads for a `maxPayload` (see {@link FRAME_SLACK_BYTES}). */
+export function transportFrameLimit(maxPayload: number): number {
+  return maxPayload + FRAME_SLACK_BYTES;
 }
 
 /** The limits advertised in `welcome`: the same for every connection, so built once. */
@@ -109,7 +123,7 @@ export function onSocketMessage(
     return;
   }
   deps.metrics.messageReceived(conn.codec, envelope.t, frame.byteLength);
-  deps.dispatcher().handle(conn, envelope);
+  deps.dispatcher.handle(conn, envelope);
 }
 
 /** A socket closed (any reason): leave every room, settle pending requests, count, log, tell. */

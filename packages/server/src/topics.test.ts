@@ -3,6 +3,8 @@ import { jsonCodec, jsonV2Codec, type Codec, type Envelope } from '@switchyard/p
 import { msgpackCodec, msgpackV2Codec } from '@switchyard/protocol/msgpack';
 import { ServerConnection } from './connection.js';
 import { Hub } from './hub.js';
+import { EncodedPush } from './publish/encoded-push.js';
+import { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { RoomPolicies } from './protection/room-policy.js';
 import { SlowConsumers } from './protection/slow-consumer.js';
@@ -19,6 +21,7 @@ class FakeTransport implements Transport {
   numSubscribers(topic: string): number {
     return this.topics.get(topic)?.size ?? 0;
   }
+  serve(): void {}
   listen = async () => 0;
   listenSideHttp = async () => 0;
   stopListening(): void {}
@@ -52,6 +55,18 @@ class FakeSocket implements TransportSocket {
   }
 }
 
+// A room publish as the publisher makes it: one push, encoded at most once per wire format.
+function publish(
+  hub: Hub,
+  room: string,
+  event: string,
+  data: unknown,
+  except?: ServerConnection | ReadonlySet<ServerConnection>,
+  key?: string,
+): number {
+  return hub.fanOut(EncodedPush.of({ t: 'push', event, data, room }, key), except);
+}
+
 function counting(codec: Codec): Codec & { encodes: number } {
   const wrapped = {
     ...codec,
@@ -78,7 +93,15 @@ function setup() {
   };
   const policies = new RoomPolicies();
   const slow = new SlowConsumers<never>({ maxBackpressure: 1 << 20, policyFor: () => 'close' });
-  const hub = new Hub({ transport, codecs, metrics, logger: console as never, policies, slow: slow as never });
+  const hub = new Hub({
+    transport,
+    codecs,
+    metrics,
+    logger: console as never,
+    policies,
+    slow: slow as never,
+    presenceFanOut: new PresenceFanOut(transport, codecs, metrics),
+  });
   let n = 0;
   const connect = (userId: string, codec: Codec) => {
     const socket = new FakeSocket(transport);
@@ -124,7 +147,7 @@ describe('Hub fan-out over topics', () => {
   it('encodes once per codec with subscribers and publishes once per topic, whatever the member count', () => {
     const { transport, json, msgpack, sent, hub, connect } = setup();
     for (let i = 0; i < 50; i++) hub.join(connect(`j${i}`, json).conn, 'big', false);
-    expect(hub.publish('big', 'e', { x: 1 })).toBe(50);
+    expect(publish(hub, 'big', 'e', { x: 1 })).toBe(50);
     expect(json.encodes).toBe(1);
     expect(msgpack.encodes).toBe(0); // no msgpack subscriber: nothing encoded
     expect(transport.published).toEqual([{ topic: 'j:big' }]);
@@ -132,7 +155,7 @@ describe('Hub fan-out over topics', () => {
 
     hub.join(connect('m', msgpack).conn, 'big', false);
     transport.published.length = 0;
-    expect(hub.publish('big', 'e', 2)).toBe(51);
+    expect(publish(hub, 'big', 'e', 2)).toBe(51);
     expect(json.encodes).toBe(2);
     expect(msgpack.encodes).toBe(1);
     expect(transport.published.map((p) => p.topic).sort()).toEqual(['j:big', 'm:big']);
@@ -145,7 +168,7 @@ describe('Hub fan-out over topics', () => {
       hub.join(connect(codec.subprotocol, codec).conn, 'mixed', false);
     hub.join(sender.conn, 'mixed', false);
     transport.published.length = 0;
-    expect(hub.publish('mixed', 'e', { x: 1 }, sender.conn)).toBe(4);
+    expect(publish(hub, 'mixed', 'e', { x: 1 }, sender.conn)).toBe(4);
     expect([json.encodes, jsonV2.encodes, msgpack.encodes, msgpackV2.encodes]).toEqual([1, 1, 1, 1]);
     expect(transport.published).toEqual([
       { topic: 'j:mixed' },
@@ -155,7 +178,7 @@ describe('Hub fan-out over topics', () => {
     ]);
     expect(sent.map((s) => s.recipients)).toEqual([1, 1, 1, 1]);
     // Several exclusions go member by member, still one encode per format.
-    expect(hub.publishExcept('mixed', 'e', 2, new Set([sender.conn]))).toBe(4);
+    expect(publish(hub, 'mixed', 'e', 2, new Set([sender.conn]))).toBe(4);
     expect([json.encodes, jsonV2.encodes, msgpack.encodes, msgpackV2.encodes]).toEqual([2, 2, 2, 2]);
   });
 
@@ -165,12 +188,12 @@ describe('Hub fan-out over topics', () => {
     const other = connect('o', json);
     hub.join(sender.conn, 'r', false);
     hub.join(other.conn, 'r', false);
-    expect(hub.publish('r', 'e', 1, sender.conn)).toBe(1);
+    expect(publish(hub, 'r', 'e', 1, sender.conn)).toBe(1);
     expect(transport.published).toEqual([{ topic: 'j:r', exclude: sender.socket }]);
     // A sender outside the room cannot receive anyway: a plain app publish.
     const outsider = connect('x', json);
     transport.published.length = 0;
-    expect(hub.publish('r', 'e', 1, outsider.conn)).toBe(2);
+    expect(publish(hub, 'r', 'e', 1, outsider.conn)).toBe(2);
     expect(transport.published).toEqual([{ topic: 'j:r' }]);
   });
 
@@ -218,6 +241,7 @@ describe('slow consumer catch-up on topics', () => {
       logger: console as never,
       policies: new RoomPolicies([{ pattern: '*', slowConsumer: 'latest' }]),
       slow: slow as never,
+      presenceFanOut: new PresenceFanOut(transport, codecs, noopMetrics),
     });
     const socket = new FillingSocket(transport, 1000);
     const conn = new ServerConnection(
@@ -247,7 +271,7 @@ describe('slow consumer catch-up on topics', () => {
     socket.buffered = 2000;
     hub.checkBackpressure(conn);
     expect(transport.numSubscribers(topic)).toBe(0);
-    for (let i = 0; i < 5; i++) hub.publish('ticker', 'price', { pad: 'x'.repeat(300), i }, undefined, `k${i}`);
+    for (let i = 0; i < 5; i++) publish(hub, 'ticker', 'price', { pad: 'x'.repeat(300), i }, undefined, `k${i}`);
 
     // Drained below half the limit: the replay of five ~330-byte values overflows it again.
     socket.buffered = 0;

@@ -1,4 +1,4 @@
-import type { Codec, PushEnvelope } from '@switchyard/protocol';
+import type { Codec } from '@switchyard/protocol';
 import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from './auth/index.js';
 import type { ConnectionInit, ServerConnection } from './connection.js';
 import type { ConnectionIds } from './connection-id.js';
@@ -10,6 +10,7 @@ import type { ConnectionLimits } from './protection/connection-limits.js';
 import { checkHandshake, type HandshakeRefusal } from './protection/handshake.js';
 import type { OriginPolicy } from './protection/origin.js';
 import type { SlowConsumers } from './protection/slow-consumer.js';
+import type { EncodedPush } from './publish/encoded-push.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import type { UpgradeDecision, UpgradeRequest } from './transport/types.js';
 
@@ -30,7 +31,7 @@ export interface UpgradeDeps {
   readonly origins: OriginPolicy;
   readonly clientIp: ClientIpResolver;
   readonly limits: ConnectionLimits;
-  readonly slow: SlowConsumers<PushEnvelope>;
+  readonly slow: SlowConsumers<EncodedPush>;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly ids: ConnectionIds;
@@ -44,6 +45,7 @@ const REJECT_STATUS: Readonly<Record<UpgradeRejectReason, number>> = {
   forbidden_origin: 403,
   unsupported_protocol: 400,
   too_many_connections: 429,
+  server_full: 503,
   bad_request: 400,
   shutting_down: 503,
 };
@@ -51,7 +53,8 @@ const REJECT_STATUS: Readonly<Record<UpgradeRejectReason, number>> = {
 /**
  * Decides an upgrade, synchronously: 503 while shutting down, 403 for a foreign `Origin`, 400 for
  * an offered codec we do not speak, 401 for a missing, invalid or expired token (the body names
- * the reason), 429 over a connection limit. The token is never logged.
+ * the reason), 429 over a per-user or per-IP connection limit, 503 at the server-wide cap. The
+ * token is never logged.
  */
 export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDecision<SocketState> {
   const ip = deps.clientIp.resolve(req.remoteAddress, req.forwardedFor === '' ? undefined : req.forwardedFor);
@@ -83,8 +86,10 @@ export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDe
   }
 
   const acquired = deps.limits.tryAcquire(principal.userId, ip);
-  if (!acquired.ok)
-    return rejectUpgrade(deps, req, ip, 'too_many_connections', { scope: acquired.scope, userId: principal.userId });
+  if (!acquired.ok) {
+    const reason = acquired.scope === 'server' ? 'server_full' : 'too_many_connections';
+    return rejectUpgrade(deps, req, ip, reason, { scope: acquired.scope, userId: principal.userId });
+  }
 
   const { limits } = deps.options;
   const init: ConnectionInit = {

@@ -88,7 +88,10 @@ export function clientEnvelope(data: fc.Arbitrary<unknown> = jsonData): fc.Arbit
     withOptional(fc.record({ t: fc.constant('event' as const), event: name }), { data }),
     withOptional(fc.record({ t: fc.constant('request' as const), id: requestId, name }), { data }),
     replies(data),
-    withOptional(fc.record({ t: fc.constant('join' as const), id: requestId, room }), { presence: fc.boolean() }),
+    withOptional(fc.record({ t: fc.constant('join' as const), id: requestId, room }), {
+      presence: fc.boolean(),
+      since: fc.record({ offset: count, epoch: name }),
+    }),
     fc.record({ t: fc.constant('leave' as const), id: requestId, room }),
     withOptional(fc.record({ t: fc.constant('publish' as const), room, event: name }), { data, id: requestId }),
     fc.record({ t: fc.constant('presence-get' as const), id: requestId, room }),
@@ -134,7 +137,7 @@ export function serverEnvelope(data: fc.Arbitrary<unknown> = jsonData): fc.Arbit
     }),
     withOptional(
       fc.record({ t: fc.constant('notice' as const), code: fc.constantFrom(...Object.values(NoticeCode)) }),
-      { message: anyText, room, missed: count },
+      { message: anyText, room, missed: count, offset: count },
     ),
     pingPong(),
   ) as fc.Arbitrary<ServerEnvelope>;

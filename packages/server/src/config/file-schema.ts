@@ -8,6 +8,15 @@ const roomPolicy = z.strictObject({
   slowConsumer: z.enum(['close', 'drop', 'latest'], { error: 'expected close, drop or latest' }).optional(),
   clientPublish: z.boolean({ error: 'expected true or false' }).optional(),
   presence: z.boolean({ error: 'expected true or false' }).optional(),
+  history: z
+    .strictObject(
+      {
+        size: z.number().int().min(1).max(100_000, { error: 'expected an integer 1-100000' }),
+        ttlSec: z.number().int().min(1).max(604_800, { error: 'expected an integer 1-604800' }),
+      },
+      { error: 'expected { "size": messages, "ttlSec": seconds }' },
+    )
+    .optional(),
 });
 
 /**

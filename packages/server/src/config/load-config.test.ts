@@ -137,6 +137,7 @@ describe('loadConfig value parsing', () => {
       SWITCHYARD_JWT_ISSUER: 'https://auth.example',
       SWITCHYARD_JWT_AUDIENCE: 'a,b',
       SWITCHYARD_TRUSTED_PROXY_HEADER: 'X-Forwarded-For',
+      SWITCHYARD_TRUSTED_PROXIES: '10.0.0.0/8',
       SWITCHYARD_IDLE_TIMEOUT: '0',
     });
     expect(options.metrics).toBe(false);
@@ -214,6 +215,10 @@ describe('loadConfig errors name the bad key', () => {
       { SWITCHYARD_TRUSTED_PROXY_HEADER: 'x forwarded' },
       'SWITCHYARD_TRUSTED_PROXY_HEADER: expected an HTTP header name',
     ],
+    [
+      { SWITCHYARD_TRUSTED_PROXY_HEADER: 'x-forwarded-for' },
+      'SWITCHYARD_TRUSTED_PROXY_HEADER: requires SWITCHYARD_TRUSTED_PROXIES',
+    ],
     [{ SWITCHYARD_JWT_SECRET: 'short' }, 'SWITCHYARD_JWT_SECRET: must be at least 32 bytes (got 5)'],
     [
       { SWITCHYARD_JWT_ALGORITHMS: 'RS256' },
@@ -265,5 +270,28 @@ describe('loadConfig errors name the bad key', () => {
     expect(failure(['--config', kid])).toBe(`auth.secret.k1 in ${kid}: must be at least 32 bytes (got 5)`);
     const json = writeConfig('broken.json', '{ "port": ');
     expect(failure(['--config', json])).toMatch(new RegExp(`^--config: ${json} is not valid JSON`));
+  });
+});
+
+describe('loadConfig: the cluster (Redis)', () => {
+  it('takes redis.url from SWITCHYARD_REDIS_URL, --redis-url or the config file, and history room policies from the file', () => {
+    expect(load([], { SWITCHYARD_REDIS_URL: 'redis://10.0.0.5:6379' }).redis).toEqual({ url: 'redis://10.0.0.5:6379' });
+    expect(load(['--redis-url', 'rediss://cache:6380/2', '--redis-max-queue', '500']).redis).toEqual({
+      url: 'rediss://cache:6380/2',
+      maxQueue: 500,
+    });
+    const file = writeConfig('cluster.json', {
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'chat' },
+      rooms: [{ pattern: 'hist:*', history: { size: 100, ttlSec: 300 } }],
+    });
+    const options = load(['--config', file]);
+    expect(options.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'chat' });
+    expect(options.rooms).toEqual([{ pattern: 'hist:*', history: { size: 100, ttlSec: 300 } }]);
+  });
+
+  it('refuses a URL that is not redis:// and a history policy out of range, naming the key', () => {
+    expect(failure([], { SWITCHYARD_REDIS_URL: 'http://x' })).toMatch(/^SWITCHYARD_REDIS_URL: expected a Redis URL/);
+    const file = writeConfig('bad-history.json', { rooms: [{ pattern: 'h:*', history: { size: 0, ttlSec: 10 } }] });
+    expect(failure(['--config', file])).toMatch(/rooms\.0\.history\.size/);
   });
 });

@@ -1,5 +1,6 @@
 import type { ServerOptions } from '../options.js';
 import { resolveKeySet } from '../auth/key-set.js';
+import { OriginPolicy } from '../protection/origin.js';
 import { ConfigError } from './config-error.js';
 import { CONFIG_FILE_SPEC, OPTION_SPECS } from './option-specs.js';
 import {
@@ -101,6 +102,15 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
     throw new ConfigError(describeSetting(setting), `must differ from the main port (${String(port)})`);
   }
 
+  const proxyHeader = merged.get('trustedProxyHeader');
+  if (proxyHeader !== undefined && merged.get('trustedProxies') === undefined) {
+    throw new ConfigError(
+      describeSetting(proxyHeader),
+      'requires SWITCHYARD_TRUSTED_PROXIES (--trusted-proxies, trustedProxies): without it any client that ' +
+        'reaches the server directly chooses its own IP and escapes the per-IP limit',
+    );
+  }
+
   // Port and host first: the lines an operator looks for in `check-config`.
   const { port: _port, host, ...rest } = options;
   return {
@@ -108,7 +118,11 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
     origins: new Map([...merged].map(([path, setting]) => [path, describeSetting(setting)])),
     hasKey,
     ...(file !== undefined ? { configFile: file.path } : {}),
-    warnings: unknownVariables(env),
+    // The same warnings createServer() logs, so `check-config` shows them before anything runs.
+    warnings: [
+      ...unknownVariables(env),
+      ...new OriginPolicy(options['allowedOrigins'] as string[] | undefined).warnings(),
+    ],
   };
 }
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { AuthOptions, LimitOptions, ServerOptions } from '../options.js';
+import type { AuthOptions, LimitOptions, RedisOptions, ServerOptions } from '../options.js';
 import { OPTION_SPECS } from './option-specs.js';
 import { isAddressOrRange, isOrigin } from './values.js';
 
 // Options set only in code (objects, functions) or only in the config file (`rooms`).
-type CodeOnly = 'app' | 'logger' | 'authorize' | 'metricsSink' | 'rooms' | 'auth' | 'limits';
+type CodeOnly = 'app' | 'logger' | 'authorize' | 'metricsSink' | 'rooms' | 'auth' | 'limits' | 'redis';
 
 // Adding an option to ServerOptions fails this file's typecheck until it has an environment
 // variable and a flag (OPTION_SPECS) or is listed as code-only above.
@@ -41,12 +41,18 @@ const EVERY_LIMIT = {
   messageBurst: 'limits.messageBurst',
   maxRoomsPerConnection: 'limits.maxRoomsPerConnection',
   maxRoomNameLength: 'limits.maxRoomNameLength',
+  maxConnections: 'limits.maxConnections',
   maxConnectionsPerUser: 'limits.maxConnectionsPerUser',
   maxConnectionsPerIp: 'limits.maxConnectionsPerIp',
   idleTimeoutSec: 'limits.idleTimeoutSec',
   heartbeatMs: 'limits.heartbeatMs',
   maxHttpBodyBytes: 'limits.maxHttpBodyBytes',
 } satisfies { [K in keyof LimitOptions]-?: `limits.${K}` };
+const EVERY_REDIS_OPTION = {
+  url: 'redis.url',
+  prefix: 'redis.prefix',
+  maxQueue: 'redis.maxQueue',
+} satisfies { [K in keyof RedisOptions]-?: `redis.${K}` };
 
 describe('OPTION_SPECS', () => {
   it('covers every option of ServerOptions that is not code-only', () => {
@@ -55,6 +61,7 @@ describe('OPTION_SPECS', () => {
       ...Object.values(EVERY_OPTION),
       ...Object.values(EVERY_AUTH_OPTION),
       ...Object.values(EVERY_LIMIT),
+      ...Object.values(EVERY_REDIS_OPTION),
     ]) {
       expect(keys, key).toContain(key);
     }

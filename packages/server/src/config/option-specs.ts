@@ -3,6 +3,7 @@ import { CODEC_NAMES } from '@switchyard/protocol';
 import { JWT_ALGORITHMS } from '../auth/algorithms.js';
 import {
   addressOrRange,
+  redisUrl,
   boolean,
   integer,
   keyed,
@@ -214,6 +215,28 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     summary: 'seconds to wait for sockets on shutdown',
   },
   {
+    key: 'redis.url',
+    env: 'SWITCHYARD_REDIS_URL',
+    flag: 'redis-url',
+    type: redisUrl,
+    secret: true,
+    summary: 'join a cluster through this Redis (unset: a single node in memory)',
+  },
+  {
+    key: 'redis.prefix',
+    env: 'SWITCHYARD_REDIS_PREFIX',
+    flag: 'redis-prefix',
+    type: text('a key prefix'),
+    summary: 'prefix of the Redis keys and channels of this cluster [switchyard]',
+  },
+  {
+    key: 'redis.maxQueue',
+    env: 'SWITCHYARD_REDIS_MAX_QUEUE',
+    flag: 'redis-max-queue',
+    type: integer(1, 10_000_000),
+    summary: 'messages held for other nodes while Redis is unreachable [10000]',
+  },
+  {
     key: 'logLevel',
     env: 'SWITCHYARD_LOG_LEVEL',
     flag: 'log-level',
@@ -251,7 +274,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     flag: 'message-burst',
     type: integer(1, 10_000_000),
     default: 200,
-    summary: 'burst above the rate',
+    summary: 'messages allowed back to back (bucket size, not added to the rate)',
   },
   {
     key: 'limits.maxRoomsPerConnection',
@@ -268,6 +291,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     type: integer(1, 4096),
     default: 128,
     summary: 'longest room name, characters',
+  },
+  {
+    key: 'limits.maxConnections',
+    env: 'SWITCHYARD_MAX_CONNECTIONS',
+    flag: 'max-connections',
+    type: integer(0, 10_000_000),
+    summary: 'open connections in the server (0: no cap; default: descriptor limit minus a reserve)',
   },
   {
     key: 'limits.maxConnectionsPerUser',

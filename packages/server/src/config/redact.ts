@@ -19,6 +19,7 @@ function hide(
 export function redactConfig(options: ServerOptions): ServerOptions {
   const copy: ServerOptions = { ...options };
   if (options.apiKey !== undefined) copy.apiKey = REDACTED;
+  if (options.redis !== undefined) copy.redis = { ...options.redis, url: redactUrl(options.redis.url) };
   if (options.auth !== undefined) {
     const auth = { ...options.auth };
     const secret = hide(options.auth.secret);
@@ -28,4 +29,16 @@ export function redactConfig(options: ServerOptions): ServerOptions {
     copy.auth = auth;
   }
   return copy;
+}
+
+/** A URL with its password (if any) replaced by {@link REDACTED}. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = REDACTED;
+    return url.toString();
+  } catch {
+    return REDACTED;
+  }
 }

@@ -99,9 +99,9 @@ export function isOrigin(value: string): boolean {
   }
 }
 
-/** An exact origin such as `https://app.example.com`. */
-export const origin = z.string().refine(isOrigin, {
-  error: 'expected origins such as https://app.example.com (scheme://host[:port], no path, no trailing slash)',
+/** An exact origin such as `https://app.example.com`, or `*` (every origin; warned about at start-up). */
+export const origin = z.string().refine((value) => value === '*' || isOrigin(value), {
+  error: 'expected origins such as https://app.example.com (scheme://host[:port], no path, no trailing slash) or *',
 });
 
 /** A PEM value. Literal `\n` sequences become newlines, for environments that cannot hold them. */
@@ -137,3 +137,20 @@ export function isAddressOrRange(value: string): boolean {
 export const addressOrRange = z.string().refine(isAddressOrRange, {
   error: 'expected IP addresses or CIDR ranges such as 10.0.0.0/8',
 });
+
+/** True for a `redis://` or `rediss://` URL with a host. */
+export function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A Redis URL such as `redis://10.0.0.5:6379`. */
+export const redisUrl: ValueType = {
+  fromString: (raw) => raw.trim(),
+  schema: z.string().refine(isRedisUrl, { error: 'expected a Redis URL such as redis://127.0.0.1:6379' }),
+  syntax: 'URL',
+};

@@ -5,7 +5,7 @@ import { tooLarge } from './body.js';
 import type { HttpApiFacade } from './facade.js';
 import { HttpApiError } from './http-error.js';
 import { API_PREFIX, matchRoute, type ApiRoute } from './routes.js';
-import { parseDisconnect, parseJsonBody, parsePublish } from './validate.js';
+import { parseDisconnect, parseHistoryQuery, parseJsonBody, parsePublish } from './validate.js';
 
 /** What the transport copies out of a request before any body arrives. */
 export interface ApiRequestHead {
@@ -13,6 +13,8 @@ export interface ApiRequestHead {
   readonly method: string;
   /** URL path without the query string. */
   readonly path: string;
+  /** The raw query string, without `?` ('' or absent: none). */
+  readonly query?: string | undefined;
   /** The raw `Authorization` header. Never logged. */
   readonly authorization?: string | undefined;
   /** The raw `Content-Length` header, when present. */
@@ -114,7 +116,7 @@ export class HttpApi {
     try {
       const route = this.#route(head);
       if (body.byteLength > this.#maxBody) throw tooLarge(this.#maxBody);
-      return ok(await this.#dispatch(route, body));
+      return ok(await this.#dispatch(route, body, head.query ?? ''));
     } catch (error) {
       return this.#failure(error, head);
     }
@@ -138,17 +140,25 @@ export class HttpApi {
     return route;
   }
 
-  async #dispatch(route: ApiRoute, body: Uint8Array): Promise<unknown> {
+  async #dispatch(route: ApiRoute, body: Uint8Array, query: string): Promise<unknown> {
     switch (route.kind) {
       case 'publish': {
         const p = parsePublish(parseJsonBody(body), this.#rules);
-        const recipients = await this.#facade.publish(
-          p.room,
-          p.event,
-          p.data,
-          p.key === undefined ? {} : { key: p.key },
-        );
-        return { recipients };
+        const receipt = await this.#facade.publish(p.room, p.event, p.data, p.key === undefined ? {} : { key: p.key });
+        return typeof receipt === 'number' ? { recipients: receipt } : receipt;
+      }
+      case 'history': {
+        const bad = this.#rules.checkName(route.room);
+        if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message);
+        const page = await this.#facade.history?.(route.room, parseHistoryQuery(query));
+        if (page === undefined) {
+          throw new HttpApiError(
+            404,
+            ErrorCode.NOT_FOUND,
+            `room '${route.room}' keeps no history (no room policy with history matches it)`,
+          );
+        }
+        return page;
       }
       case 'disconnect': {
         const { code } = parseDisconnect(parseJsonBody(body));

@@ -9,6 +9,7 @@ export type ApiRoute =
   | { readonly kind: 'publish' }
   | { readonly kind: 'disconnect'; readonly userId: string }
   | { readonly kind: 'presence'; readonly room: string }
+  | { readonly kind: 'history'; readonly room: string }
   | { readonly kind: 'rooms' };
 
 function segment(raw: string): string {
@@ -49,6 +50,11 @@ export function matchRoute(method: string, path: string): ApiRoute {
   if (user?.[1] !== undefined) {
     want('POST');
     return { kind: 'disconnect', userId: segment(user[1]) };
+  }
+  const history = /^\/v1\/rooms\/(.+)\/history$/.exec(path);
+  if (history?.[1] !== undefined) {
+    want('GET');
+    return { kind: 'history', room: segment(history[1]) };
   }
   const presence = /^\/v1\/rooms\/(.+)\/presence$/.exec(path);
   if (presence?.[1] !== undefined) {

@@ -8,6 +8,7 @@ export function createTransportApi(api: HttpApi, clientIp: ClientIpResolver): Tr
   const head = (req: ApiRequest): ApiRequestHead => ({
     method: req.method,
     path: req.path,
+    query: req.query,
     authorization: req.authorization === '' ? undefined : req.authorization,
     contentLength: req.contentLength === '' ? undefined : req.contentLength,
     ip: clientIp.resolve(req.remoteAddress, req.forwardedFor === '' ? undefined : req.forwardedFor),

@@ -1,3 +1,4 @@
+import type { ApiHistoryQuery } from './facade.js';
 import { DEFAULT_MAX_DEPTH, ErrorCode, FORBIDDEN_KEYS, MAX_NAME_LENGTH } from '@switchyard/protocol';
 import type { RoomRules } from '../protection/room-rules.js';
 import { HttpApiError } from './http-error.js';
@@ -105,4 +106,31 @@ export function parseDisconnect(value: unknown): DisconnectBody {
     throw badRequest('code must be an integer between 4000 and 4999');
   }
   return { code };
+}
+
+/** Most messages one history page returns. */
+export const MAX_HISTORY_LIMIT = 1000;
+
+/**
+ * Parses `since`, `limit` and `epoch` of `GET /v1/rooms/:room/history`.
+ * @throws HttpApiError 400 for values that are not what the docs say
+ */
+export function parseHistoryQuery(query: string): ApiHistoryQuery {
+  const params = new URLSearchParams(query);
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = params.get(name);
+    if (raw === null || raw === '') return fallback;
+    const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new HttpApiError(400, ErrorCode.BAD_REQUEST, `${name} must be an integer ${min}-${max}`);
+    }
+    return n;
+  };
+  const since = integer('since', 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = integer('limit', 100, 1, MAX_HISTORY_LIMIT);
+  const epoch = params.get('epoch');
+  if (epoch !== null && (epoch.length === 0 || epoch.length > 256)) {
+    throw new HttpApiError(400, ErrorCode.BAD_REQUEST, 'epoch must be 1-256 characters');
+  }
+  return epoch === null ? { since, limit } : { since, limit, epoch };
 }

@@ -14,6 +14,7 @@ export type UpgradeRejectReason =
   | 'forbidden_origin'
   | 'unsupported_protocol'
   | 'too_many_connections'
+  | 'server_full'
   | 'bad_request'
   | 'shutting_down';
 
@@ -44,6 +45,22 @@ export interface GaugeSource {
   connections(): number;
   rooms(): number;
   subscriptions(): number;
+  /** 1 while the cluster broker's link is up; absent on a single node. */
+  brokerConnected?(): number;
+  /** Messages waiting for the cluster broker; absent on a single node. */
+  brokerQueueDepth?(): number;
+}
+
+/** What the cluster broker reports (a cluster node only). */
+export interface BrokerReport {
+  linkChanged(connected: boolean): void;
+  published(messages: number, bytes: number): void;
+  received(messages: number, bytes: number): void;
+  /** Cross-node copies refused because the broker's queue was full. */
+  dropped(messages: number): void;
+  reconnected(): void;
+  /** Time from writing a message to the broker acknowledging it. */
+  publishLatency(seconds: number): void;
 }
 
 /** The server's reporting seam. */
@@ -71,6 +88,8 @@ export interface ServerMetrics {
   limitRejected(limit: LimitKind): void;
   /** A handler threw something that was not an `RpcError`. */
   handlerError(kind: 'request' | 'event' | 'authorize'): void;
+  /** The cluster broker's reports. */
+  readonly broker: BrokerReport;
   /** Serialises the registry in the Prometheus text format. */
   scrape(): Promise<{ contentType: string; body: string }>;
 }
@@ -91,5 +110,13 @@ export const noopMetrics: ServerMetrics = {
   rateLimited: () => {},
   limitRejected: () => {},
   handlerError: () => {},
+  broker: {
+    linkChanged: () => {},
+    published: () => {},
+    received: () => {},
+    dropped: () => {},
+    reconnected: () => {},
+    publishLatency: () => {},
+  },
   scrape: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
 };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createPrometheusMetrics } from './prometheus.js';
+import { BROKER_METRIC_NAMES, createPrometheusMetrics } from './prometheus.js';
 
 /** The value of one sample line, or undefined when the series is absent. */
 function sample(body: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -76,6 +76,26 @@ describe('createPrometheusMetrics', () => {
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const own = [...families(body)].filter(([name]) => name.startsWith('switchyard_'));
     expect(Object.fromEntries(own)).toEqual(EXPECTED);
+  });
+
+  it('a cluster node also exposes the broker series (a single node does not)', async () => {
+    const metrics = createPrometheusMetrics({ defaultMetrics: false });
+    metrics.setGaugeSource({
+      connections: () => 0,
+      rooms: () => 0,
+      subscriptions: () => 0,
+      brokerConnected: () => 1,
+      brokerQueueDepth: () => 7,
+    });
+    metrics.broker.published(3, 300);
+    metrics.broker.publishLatency(0.0002);
+    const { body } = await metrics.scrape();
+    const own = [...families(body)].map(([name]) => name);
+    for (const name of BROKER_METRIC_NAMES) expect(own, name).toContain(name);
+    expect(body).toMatch(/^switchyard_broker_connected 1$/m);
+    expect(body).toMatch(/^switchyard_broker_queue_depth 7$/m);
+    expect(body).toMatch(/^switchyard_broker_published_total 3$/m);
+    expect(body).toMatch(/^switchyard_broker_published_bytes_total 300$/m);
   });
 
   it('follows the naming rules: _total counters, base units, histograms not summaries, enum labels', async () => {

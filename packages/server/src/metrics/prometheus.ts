@@ -4,6 +4,7 @@ import type { CloseClass, CodecName, EnvelopeType } from '@switchyard/protocol';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Histogram } from 'prom-client';
 import type {
+  BrokerReport,
   CloseReason,
   GaugeSource,
   LimitKind,
@@ -56,6 +57,7 @@ const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
   'forbidden_origin',
   'unsupported_protocol',
   'too_many_connections',
+  'server_full',
   'bad_request',
   'shutting_down',
 ];
@@ -352,10 +354,14 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     () => [publishCell],
   );
 
+  const broker = brokerMetrics(registry);
+
   return {
     setGaugeSource(next) {
       source = next;
+      if (next.brokerConnected !== undefined) broker.gauges(next);
     },
+    broker: broker.report,
     connectionOpened(codec) {
       opened[codec].value++;
     },
@@ -409,6 +415,110 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
       const own = await registry.metrics();
       const body = processMetrics === undefined ? own : `${own}\n${await processMetrics.metrics()}`;
       return { contentType: registry.contentType, body };
+    },
+  };
+}
+
+/** Broker latency: a Redis round trip on a healthy link is well under a millisecond. */
+const BROKER_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5];
+
+/** Series that only a cluster node (one with a broker) exposes. */
+export const BROKER_METRIC_NAMES = [
+  'switchyard_broker_connected',
+  'switchyard_broker_queue_depth',
+  'switchyard_broker_published_total',
+  'switchyard_broker_published_bytes_total',
+  'switchyard_broker_received_total',
+  'switchyard_broker_received_bytes_total',
+  'switchyard_broker_dropped_total',
+  'switchyard_broker_reconnects_total',
+  'switchyard_broker_publish_latency_seconds',
+] as const;
+
+/**
+ * The cluster broker's series, registered only on a cluster node (when the gauge source has a
+ * broker), so a single node never shows a broker that looks down.
+ */
+function brokerMetrics(registry: Registry): { report: BrokerReport; gauges(source: GaugeSource): void } {
+  const published = cell({}, true);
+  const publishedBytes = cell({}, true);
+  const received = cell({}, true);
+  const receivedBytes = cell({}, true);
+  const dropped = cell({}, true);
+  const reconnects = cell({}, true);
+  const latency = new HistogramCell({}, BROKER_BUCKETS);
+  const register = (source: GaugeSource): void => {
+    const counter = (name: string, help: string, c: Cell): void => tallyCounter(registry, name, help, [], () => [c]);
+    const gauge = (name: string, help: string, read: () => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    };
+    gauge('switchyard_broker_connected', 'Whether the link to the cluster broker is up (1) or down (0).', () =>
+      source.brokerConnected === undefined ? 0 : source.brokerConnected(),
+    );
+    gauge(
+      'switchyard_broker_queue_depth',
+      'Messages waiting to be written to or acknowledged by the cluster broker.',
+      () => (source.brokerQueueDepth === undefined ? 0 : source.brokerQueueDepth()),
+    );
+    counter('switchyard_broker_published_total', 'Messages this node published to the cluster broker.', published);
+    counter(
+      'switchyard_broker_published_bytes_total',
+      'Bytes this node published to the cluster broker.',
+      publishedBytes,
+    );
+    counter('switchyard_broker_received_total', 'Messages this node received from the cluster broker.', received);
+    counter(
+      'switchyard_broker_received_bytes_total',
+      'Bytes this node received from the cluster broker.',
+      receivedBytes,
+    );
+    counter(
+      'switchyard_broker_dropped_total',
+      'Cross-node copies refused because the broker queue was full (Redis unreachable or frozen).',
+      dropped,
+    );
+    counter('switchyard_broker_reconnects_total', 'Times the link to the cluster broker came back.', reconnects);
+    histogramCollector(
+      registry,
+      'switchyard_broker_publish_latency_seconds',
+      'Time from writing a message to the cluster broker to its acknowledgement.',
+      [],
+      () => [latency],
+    );
+  };
+  let registered = false;
+  return {
+    report: {
+      linkChanged: () => {},
+      published(messages, bytes) {
+        published.value += messages;
+        publishedBytes.value += bytes;
+      },
+      received(messages, bytes) {
+        received.value += messages;
+        receivedBytes.value += bytes;
+      },
+      dropped(messages) {
+        dropped.value += messages;
+      },
+      reconnected() {
+        reconnects.value++;
+      },
+      publishLatency(seconds) {
+        latency.observe(seconds);
+      },
+    },
+    gauges(source) {
+      if (registered) return;
+      registered = true;
+      register(source);
     },
   };
 }

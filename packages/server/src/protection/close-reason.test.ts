@@ -5,6 +5,7 @@ describe('transportCloseReason', () => {
   it('recognises the transport closing an oversize frame and an idle socket', () => {
     expect(transportCloseReason(1006, 'Received too big message')).toBe('payload_too_large');
     expect(transportCloseReason(1006, 'WebSocket timed out from inactivity')).toBe('idle_timeout');
+    expect(transportCloseReason(1006, 'Received invalid UTF-8')).toBe('protocol_error');
   });
   it('leaves every other close alone', () => {
     expect(transportCloseReason(1006, '')).toBeUndefined();

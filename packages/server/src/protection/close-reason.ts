@@ -5,6 +5,8 @@ import type { CloseReason } from '../metrics/metrics.js';
 const TRANSPORT_REASONS: ReadonlyArray<readonly [RegExp, CloseReason]> = [
   [/too big message/i, 'payload_too_large'],
   [/timed out from inactivity/i, 'idle_timeout'],
+  // uWS validates text frames before the server sees them and cannot be asked to send 1007.
+  [/invalid UTF-8/i, 'protocol_error'],
 ];
 
 /**

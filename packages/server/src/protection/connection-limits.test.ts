@@ -47,4 +47,16 @@ describe('ConnectionLimits', () => {
     const l = new ConnectionLimits({ maxConnectionsPerUser: 0, maxConnectionsPerIp: 0 });
     for (let i = 0; i < 1000; i++) expect(l.tryAcquire('u', 'ip').ok).toBe(true);
   });
+
+  it('caps the whole server first, and frees the slot on release', () => {
+    const l = new ConnectionLimits({ maxConnections: 2, maxConnectionsPerUser: 1, maxConnectionsPerIp: 0 });
+    const a = lease(l.tryAcquire('u1', 'a'));
+    lease(l.tryAcquire('u2', 'b'));
+    expect(l.tryAcquire('u1', 'c')).toEqual({ ok: false, scope: 'server', limit: 2 });
+    expect(l.total).toBe(2);
+    a.release();
+    a.release();
+    expect(l.total).toBe(1);
+    expect(l.tryAcquire('u3', 'c').ok).toBe(true);
+  });
 });

@@ -146,7 +146,11 @@ describe('connection caps at the upgrade', () => {
   });
 
   it('per IP behind a trusted proxy: the right-most hop is the client, forged left entries do not help', async () => {
-    const t = await start({ limits: { maxConnectionsPerIp: 1 }, trustedProxyHeader: 'x-forwarded-for' });
+    const t = await start({
+      limits: { maxConnectionsPerIp: 1 },
+      trustedProxyHeader: 'x-forwarded-for',
+      trustedProxies: ['127.0.0.1'],
+    });
     const a = await connect(t, 'alice', { 'x-forwarded-for': '203.0.113.1' });
     const auth = { authorization: `Bearer ${t.token('bob')}` };
     expect(
@@ -177,19 +181,19 @@ describe('origins', () => {
 });
 
 describe('payload limit', () => {
-  it('is advertised in the welcome; an oversize frame closes the socket (1006) and is counted as payload_too_large', async () => {
+  it('is advertised in the welcome; an oversize frame is closed with 4004 and counted as payload_too_large', async () => {
     const logs = captureLogs();
     const t = await start({ limits: { maxPayload: 1024 }, logger: logs.logger });
     const c = await connect(t, 'alice');
     const welcome = c.received.find((e) => e.t === 'welcome');
     expect(welcome).toMatchObject({ limits: { maxPayload: 1024 } });
     c.sendRaw(JSON.stringify({ t: 'event', event: 'big', data: 'x'.repeat(2000) }), false);
-    expect((await c.closed).code).toBe(1006);
+    expect((await c.closed).code).toBe(4004);
     await until(() => t.server.connectionCount === 0);
     expect(await metricsText(t)).toMatch(
-      /switchyard_connections_closed_total\{class="reconnect",reason="payload_too_large"\} 1/,
+      /switchyard_connections_closed_total\{class="terminal",reason="payload_too_large"\} 1/,
     );
-    expect(logs.events('connection_closed')[0]).toMatchObject({ reason: 'payload_too_large', code: 1006 });
+    expect(logs.events('connection_closed')[0]).toMatchObject({ reason: 'payload_too_large', code: 4004 });
   });
 });
 

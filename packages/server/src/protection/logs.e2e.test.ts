@@ -75,7 +75,7 @@ describe('logs from a server run', () => {
       secrets.push('CONTENT-flood-1');
       expect((await viaQuery.closed).code).toBe(4200);
       viaProtocol.sendRaw(new Uint8Array(4096).fill(0x41), true);
-      expect((await viaProtocol.closed).code).toBe(1006);
+      expect((await viaProtocol.closed).code).toBe(4004);
       viaHeader.sendRaw('{"t":"event","event":"x","data":"CONTENT-badframe-e2e2"', false);
       secrets.push('CONTENT-badframe-e2e2');
       expect((await viaHeader.closed).code).toBe(4000);
@@ -102,7 +102,7 @@ describe('logs from a server run', () => {
     const closes = events('connection_closed');
     expect(closes.map((l) => [l['userId'], l['code'], l['reason']]).sort()).toEqual([
       ['alice', 4000, 'protocol_error'],
-      ['bob', 1006, 'payload_too_large'],
+      ['bob', 4004, 'payload_too_large'],
       ['carol', 4200, 'rate_limited'],
     ]);
     expect(events('upgrade_rejected')).toEqual([

@@ -1,4 +1,4 @@
-import type { RoomPolicy, SlowConsumerPolicy } from '../options.js';
+import type { HistoryPolicy, RoomPolicy, SlowConsumerPolicy } from '../options.js';
 
 /** A room's settings after defaults are applied. */
 export interface ResolvedRoomPolicy {
@@ -8,6 +8,8 @@ export interface ResolvedRoomPolicy {
   readonly clientPublish: boolean;
   /** @default true */
   readonly presence: boolean;
+  /** Unset: the room keeps no history. */
+  readonly history?: Readonly<HistoryPolicy>;
 }
 
 /** Settings for rooms no pattern matches. */
@@ -57,6 +59,22 @@ export function compileRoomPattern(pattern: string): RoomPattern {
 // client cycling through random room names cannot grow memory without bound.
 const CACHE_LIMIT = 10_000;
 
+const MAX_HISTORY_SIZE = 100_000;
+const MAX_HISTORY_TTL_SEC = 604_800;
+
+function checkHistory(history: HistoryPolicy, i: number): HistoryPolicy {
+  const { size, ttlSec } = history;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_HISTORY_SIZE) {
+    throw new TypeError(`rooms[${i}].history.size must be an integer 1-${MAX_HISTORY_SIZE}, got ${String(size)}`);
+  }
+  if (!Number.isInteger(ttlSec) || ttlSec < 1 || ttlSec > MAX_HISTORY_TTL_SEC) {
+    throw new TypeError(
+      `rooms[${i}].history.ttlSec must be an integer 1-${MAX_HISTORY_TTL_SEC}, got ${String(ttlSec)}`,
+    );
+  }
+  return { size, ttlSec };
+}
+
 /** Resolves a room's settings: the first `RoomPolicy` whose pattern matches wins. */
 export class RoomPolicies {
   readonly #compiled: ReadonlyArray<{ readonly re: RoomPattern; readonly policy: ResolvedRoomPolicy }>;
@@ -79,6 +97,7 @@ export class RoomPolicies {
           slowConsumer: p.slowConsumer ?? DEFAULT_ROOM_POLICY.slowConsumer,
           clientPublish: p.clientPublish ?? DEFAULT_ROOM_POLICY.clientPublish,
           presence: p.presence ?? DEFAULT_ROOM_POLICY.presence,
+          ...(p.history === undefined ? {} : { history: Object.freeze({ ...checkHistory(p.history, i) }) }),
         }),
       };
     });

@@ -148,6 +148,11 @@ export class SlowConsumers<T> {
     return out;
   }
 
+  /** True while a connection is paused in `room`: only then does a publish need {@link SlowConsumers.published}. */
+  tracks(room: string): boolean {
+    return this.#streams.has(room);
+  }
+
   /**
    * Accounts for one message published to `room` with an optional conflation `key`. Costs one
    * map lookup unless a connection is paused in the room.

@@ -89,6 +89,8 @@ export interface ApiRequest {
   readonly method: string;
   /** Path without the query string. */
   readonly path: string;
+  /** The query string without `?`, or '' when absent. */
+  readonly query: string;
   /** `Authorization` header, or '' when absent (never log it). */
   readonly authorization: string;
   /** `Content-Length` header, or '' when absent. */
@@ -126,6 +128,7 @@ export interface TransportSettings {
   readonly path: string;
   /** GET routes answered through `handlers.http`. */
   readonly httpRoutes: readonly string[];
+  /** The largest frame the transport reads; larger ones are dropped without a close frame. */
   readonly maxPayload: number;
   readonly maxBackpressure: number;
   readonly idleTimeoutSec: number;
@@ -133,8 +136,14 @@ export interface TransportSettings {
   readonly proxyHeader: string;
 }
 
-/** An HTTP+WebSocket transport bound to one app. */
-export interface Transport {
+/**
+ * An HTTP+WebSocket transport bound to one app. It is built in two steps, so that the parts that
+ * publish to its topics can be composed before the handlers that read them exist: create it,
+ * then {@link Transport.serve} the handlers once.
+ */
+export interface Transport<D = unknown> {
+  /** Installs the WebSocket route and the HTTP routes, driven by `handlers`. Called once, before `listen`. */
+  serve(handlers: TransportHandlers<D>): void;
   /** Publishes to every subscriber of a topic. */
   publish(topic: string, frame: OutgoingFrame, binary: boolean): void;
   numSubscribers(topic: string): number;

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { ApiReply, ApiRequest, TransportApi } from './types.js';
+import { endResponse, isHead, listHeader } from './uws-request.js';
 
 /**
  * Serves one backend HTTP API request on uWebSockets.js, keeping the transport rules: the request
@@ -18,11 +19,13 @@ export function serveApi(
   const request: ApiRequest = {
     method: req.getMethod(),
     path: req.getUrl(),
+    query: req.getQuery() ?? '',
     authorization: req.getHeader('authorization'),
     contentLength: req.getHeader('content-length'),
     remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
-    forwardedFor: proxyHeader === '' ? '' : req.getHeader(proxyHeader),
+    forwardedFor: proxyHeader === '' ? '' : listHeader(req, proxyHeader),
   };
+  const head = isHead(req);
   let done = false;
   res.onAborted(() => {
     done = true;
@@ -33,7 +36,7 @@ export function serveApi(
     res.cork(() => {
       res.writeStatus(statusLine(reply.status));
       for (const [name, value] of Object.entries(reply.headers)) res.writeHeader(name, value);
-      res.end(reply.body, closeConnection);
+      endResponse(res, reply.body, head, closeConnection);
     });
   };
   const fail = (): ApiReply => ({

@@ -39,7 +39,8 @@ afterEach(() => {
 });
 
 async function start(h: TransportHandlers<State>): Promise<number> {
-  const transport = createUwsTransport(h, settings);
+  const transport = createUwsTransport<State>(settings);
+  transport.serve(h);
   const port = await transport.listen('127.0.0.1', 0);
   stops.push(() => transport.stopListening());
   return port;
@@ -258,10 +259,12 @@ describe('listening on a fixed port', () => {
 
   it('refuses a second listener on a busy port instead of sharing it', async () => {
     const port = await freePort();
-    const first = createUwsTransport(handlers(), settings);
+    const first = createUwsTransport<State>(settings);
+    first.serve(handlers());
     await first.listen('127.0.0.1', port);
     stops.push(() => first.stopListening());
-    const second = createUwsTransport(handlers(), settings);
+    const second = createUwsTransport<State>(settings);
+    second.serve(handlers());
     await expect(second.listen('127.0.0.1', port)).rejects.toThrow(`could not listen on 127.0.0.1:${port}`);
   });
 

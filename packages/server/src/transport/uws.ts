@@ -15,6 +15,11 @@
  * 7. `send()` results are reported (0 backpressure, 2 dropped) so the core can count them.
  * 8. `cork()` on the socket whose `message` handler is running calls back directly: uWS has
  *    corked that socket for the handler already.
+ * 9. A list header sent as several lines (`Sec-WebSocket-Protocol`, the proxy header; RFC 7230
+ *    §3.2.2) is read
+ *    whole: `req.getHeader()` returns only the first line, so the lines are joined with `, `.
+ * 10. A HEAD request gets the headers of the GET answer and no body; every GET route is also
+ *    registered for HEAD.
  */
 import uWS from 'uWebSockets.js';
 import type {
@@ -27,6 +32,7 @@ import type {
 } from 'uWebSockets.js';
 import { assertNativeUws } from './uws-guard.js';
 import { serveApi } from './uws-http-api.js';
+import { endResponse, isHead, listHeader } from './uws-request.js';
 import type {
   HttpReply,
   OutgoingFrame,
@@ -122,8 +128,8 @@ function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: st
     query: req.getQuery() ?? '',
     authorization: req.getHeader('authorization'),
     origin: req.getHeader('origin'),
-    protocols: req.getHeader('sec-websocket-protocol'),
-    forwardedFor: proxyHeader === '' ? '' : req.getHeader(proxyHeader),
+    protocols: listHeader(req, 'sec-websocket-protocol'),
+    forwardedFor: proxyHeader === '' ? '' : listHeader(req, proxyHeader),
     remoteAddress: addressDecoder.decode(res.getRemoteAddressAsText()),
     wsKey: req.getHeader('sec-websocket-key'),
     wsVersion: req.getHeader('sec-websocket-version'),
@@ -147,13 +153,14 @@ function answerUpgrade<D>(
   res.end(decision.body);
 }
 
-function writeReply(res: HttpResponse, reply: HttpReply): void {
+function writeReply(res: HttpResponse, reply: HttpReply, head: boolean): void {
   res.cork(() => {
-    res.writeStatus(statusLine(reply.status)).writeHeader('content-type', reply.contentType).end(reply.body);
+    res.writeStatus(statusLine(reply.status)).writeHeader('content-type', reply.contentType);
+    endResponse(res, reply.body, head);
   });
 }
 
-function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: string): void {
+function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: string, head: boolean): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
@@ -168,15 +175,15 @@ function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: s
   if (reply instanceof Promise) {
     reply.then(
       (r) => {
-        if (!aborted) writeReply(res, r);
+        if (!aborted) writeReply(res, r, head);
       },
       () => {
         if (!aborted)
-          writeReply(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' });
+          writeReply(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' }, head);
       },
     );
   } else {
-    writeReply(res, reply);
+    writeReply(res, reply, head);
   }
 }
 
@@ -203,21 +210,68 @@ function listenOn(app: TemplatedApp, host: string, port: number): Promise<us_lis
 }
 
 /**
- * Creates the uWebSockets.js transport. With `app`, routes are added to the caller's app and no
- * catch-all is installed (the caller owns every other path); without it, a new app is created
- * and every other path answers 404.
+ * Creates the uWebSockets.js transport; its routes are installed by `serve(handlers)`. With `app`,
+ * routes are added to the caller's app and no catch-all is installed (the caller owns every other
+ * path); without it, a new app is created and every other path answers 404.
  * @throws TransportUnavailableError when uWebSockets.js is the JavaScript fallback.
  */
-export function createUwsTransport<D>(
-  handlers: TransportHandlers<D>,
-  settings: TransportSettings,
-  app?: UwsApp,
-): Transport {
+export function createUwsTransport<D>(settings: TransportSettings, app?: UwsApp): Transport<D> {
   assertNativeUws(uWS);
   const ownsApp = app === undefined;
   const theApp = app ?? uWS.App();
   const listenSockets: us_listen_socket[] = [];
+  let served: TransportHandlers<D> | undefined;
+  const handlersOf = (): TransportHandlers<D> => {
+    if (served === undefined) throw new Error('the transport serves no handlers yet: call serve() first');
+    return served;
+  };
 
+  return {
+    serve: (handlers) => {
+      if (served !== undefined) throw new Error('serve() was already called');
+      served = handlers;
+      installRoutes(theApp, ownsApp, handlers, settings);
+    },
+    publish: (topic, frame, binary) => {
+      theApp.publish(topic, frame, binary);
+    },
+    numSubscribers: (topic) => theApp.numSubscribers(topic),
+    listen: async (host, port) => {
+      handlersOf();
+      const token = await listenOn(theApp, host, port);
+      listenSockets.push(token);
+      return uWS.us_socket_local_port(token as never);
+    },
+    listenSideHttp: async (host, port, routes) => {
+      const handlers = handlersOf();
+      const side = uWS.App();
+      for (const route of routes) {
+        side.get(route, (res) => serveHttp(handlers, res, route, false));
+        side.head(route, (res) => serveHttp(handlers, res, route, true));
+      }
+      side.any('/*', (res, req) => {
+        const head = isHead(req);
+        res.cork(() => {
+          res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8');
+          endResponse(res, 'not found', head);
+        });
+      });
+      const token = await listenOn(side, host, port);
+      listenSockets.push(token);
+      return uWS.us_socket_local_port(token as never);
+    },
+    stopListening: () => {
+      for (const token of listenSockets.splice(0)) uWS.us_listen_socket_close(token);
+    },
+  };
+}
+
+function installRoutes<D>(
+  theApp: TemplatedApp,
+  ownsApp: boolean,
+  handlers: TransportHandlers<D>,
+  settings: TransportSettings,
+): void {
   theApp.ws<UserData<D>>(settings.path, {
     maxPayloadLength: settings.maxPayload,
     maxBackpressure: settings.maxBackpressure,
@@ -277,7 +331,8 @@ export function createUwsTransport<D>(
   });
 
   for (const route of settings.httpRoutes) {
-    theApp.get(route, (res) => serveHttp(handlers, res, route));
+    theApp.get(route, (res) => serveHttp(handlers, res, route, false));
+    theApp.head(route, (res) => serveHttp(handlers, res, route, true));
   }
   const api = handlers.api;
   if (api !== undefined) {
@@ -288,39 +343,11 @@ export function createUwsTransport<D>(
       // uWS hands the WebSocket route only GETs with a 24-character key; anything else for that
       // path is a broken handshake, which deserves a 400 rather than a 404.
       const broken = req.getUrl() === settings.path;
+      const head = isHead(req);
       res.cork(() => {
-        res
-          .writeStatus(statusLine(broken ? 400 : 404))
-          .writeHeader('content-type', 'text/plain; charset=utf-8')
-          .end(broken ? 'invalid WebSocket handshake' : 'not found');
+        res.writeStatus(statusLine(broken ? 400 : 404)).writeHeader('content-type', 'text/plain; charset=utf-8');
+        endResponse(res, broken ? 'invalid WebSocket handshake' : 'not found', head);
       });
     });
   }
-
-  return {
-    publish: (topic, frame, binary) => {
-      theApp.publish(topic, frame, binary);
-    },
-    numSubscribers: (topic) => theApp.numSubscribers(topic),
-    listen: async (host, port) => {
-      const token = await listenOn(theApp, host, port);
-      listenSockets.push(token);
-      return uWS.us_socket_local_port(token as never);
-    },
-    listenSideHttp: async (host, port, routes) => {
-      const side = uWS.App();
-      for (const route of routes) side.get(route, (res) => serveHttp(handlers, res, route));
-      side.any('/*', (res) => {
-        res.cork(() => {
-          res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8').end('not found');
-        });
-      });
-      const token = await listenOn(side, host, port);
-      listenSockets.push(token);
-      return uWS.us_socket_local_port(token as never);
-    },
-    stopListening: () => {
-      for (const token of listenSockets.splice(0)) uWS.us_listen_socket_close(token);
-    },
-  };
 }

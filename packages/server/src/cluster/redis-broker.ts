@@ -1,0 +1,381 @@
+import { ErrorReply } from '@redis/client';
+import type { Logger } from '../log.js';
+import { encodeBatch, forEachBatched } from './batch.js';
+import type { Broker, BrokerListener, BrokerMetrics } from './broker.js';
+import { createRedisConnection, type RedisConnection } from './redis-connection.js';
+
+/** Options of {@link createRedisBroker}. */
+export interface RedisBrokerOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Starts every channel name, so several clusters can share one Redis. @default 'switchyard' */
+  prefix?: string;
+  /** This node's id, unique in the cluster (logs only; messages carry their own origin). */
+  nodeId: string;
+  /** Messages queued while the link is down plus those awaiting acknowledgement; past it, publish refuses. @default 10000 */
+  maxQueue?: number;
+  metrics?: BrokerMetrics;
+  logger?: Logger;
+}
+
+/** Largest envelope one PUBLISH carries, bytes (a single larger message travels alone). */
+const MAX_BATCH_BYTES = 64 * 1024;
+/** How long close() waits for queued publishes to be acknowledged, milliseconds. */
+const CLOSE_DRAIN_MS = 1_000;
+
+/** One PUBLISH: the messages of one turn for one channel. */
+interface Batch {
+  readonly channel: string;
+  readonly payload: Buffer;
+  readonly count: number;
+  /** Which write this is; 0 once a lost link voided the write (its late rejection is ignored). */
+  attempt: number;
+  writtenAt: number;
+}
+
+/** Messages published to one channel during the current event-loop turn. */
+interface Turn {
+  readonly messages: Uint8Array[];
+  bytes: number;
+}
+
+/**
+ * Creates the Redis broker: nodes started with the same Redis URL and prefix form one cluster.
+ *
+ * Two connections: one for commands (PUBLISH) and one subscriber, whose payloads stay bytes
+ * (buffer mode). One channel per room, `<prefix>:room:<room>`, subscribed while the node has
+ * local members, and one control channel, `<prefix>:control`, that every node subscribes to.
+ * The messages one node publishes to one channel in one event-loop turn travel as a single
+ * PUBLISH (see batch.ts), so a burst costs Redis and every receiver one message, not one per publish.
+ *
+ * Delivery: in publish order per node and channel. While the link is down (either connection),
+ * publishes queue and are written in order when it returns; a publish whose acknowledgement was
+ * lost with the link is written again, so across a broken link a message can arrive twice but is
+ * never dropped from the queue unannounced. The queue holds at most `maxQueue` messages, counting
+ * those written but not yet acknowledged (a frozen Redis keeps the TCP link up and acknowledges
+ * nothing); past that, `publish` returns false and `metrics.dropped` counts. Messages other nodes
+ * published while this node's subscriber was away are lost (Redis pub/sub keeps nothing): the
+ * listener's `resubscribed(rooms)` names the rooms concerned.
+ *
+ * Reconnects forever with capped, jittered backoff; subscriptions come back by themselves after a
+ * reconnect or a `CLIENT KILL TYPE pubsub`.
+ *
+ * Not supported yet: Redis Cluster and its sharded pub/sub. Use a single Redis (optionally with
+ * replicas behind a failover-aware TCP proxy).
+ * @example
+ * const broker = createRedisBroker({ url: 'redis://127.0.0.1:6379', nodeId: 'node-a' });
+ * await broker.start(listener);
+ */
+export function createRedisBroker(options: RedisBrokerOptions): Broker {
+  return new RedisBroker(options);
+}
+
+class RedisBroker implements Broker {
+  readonly clustered = true;
+  readonly #prefix: string;
+  readonly #controlChannel: string;
+  readonly #maxQueue: number;
+  readonly #metrics: BrokerMetrics | undefined;
+  readonly #logger: Logger | undefined;
+  readonly #nodeId: string;
+  readonly #commands: RedisConnection;
+  readonly #subscriber: RedisConnection;
+  #listener: BrokerListener | undefined;
+
+  /** Rooms this node wants, and the handler each is subscribed with. */
+  readonly #rooms = new Map<string, (message: Buffer) => void>();
+  readonly #turn = new Map<string, Turn>();
+  #flushTimer: NodeJS.Immediate | undefined;
+  /** Batches in order; the first `#written` of them (from `#head`) are written and unacknowledged. */
+  #queue: (Batch | undefined)[] = [];
+  #head = 0;
+  #written = 0;
+  #attempts = 0;
+  #depth = 0;
+  #refusing = false;
+  #drained: (() => void) | undefined;
+
+  #commandsUp = false;
+  #subscriberUp = false;
+  #connected = false;
+  /** The subscriber lost its link since it was last up: its rooms must be reported on return. */
+  #subscriberLost = false;
+  #started = false;
+  #closed = false;
+
+  constructor(options: RedisBrokerOptions) {
+    this.#prefix = options.prefix ?? 'switchyard';
+    this.#controlChannel = `${this.#prefix}:control`;
+    this.#maxQueue = options.maxQueue ?? 10_000;
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#nodeId = options.nodeId;
+    const base = { url: options.url, ...(options.logger ? { logger: options.logger } : {}) };
+    this.#commands = createRedisConnection({ ...base, role: 'commands', failFast: true });
+    // Subscribe commands issued while the link is down wait for it (the offline queue) rather than fail.
+    this.#subscriber = createRedisConnection({ ...base, role: 'subscriber', failFast: false });
+    this.#watch();
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  get queueDepth(): number {
+    return this.#depth;
+  }
+
+  async start(listener: BrokerListener): Promise<void> {
+    if (this.#listener !== undefined) throw new Error('broker already started');
+    this.#listener = listener;
+    await Promise.all([this.#commands.connect(), this.#subscriber.connect()]);
+    await this.#subscriber.subscribe(this.#controlChannel, (message: Buffer) => this.#receiveControl(message), true);
+    this.#started = true;
+    this.#commandsUp = this.#commands.isReady;
+    this.#subscriberUp = this.#subscriber.isReady;
+    this.#updateLink();
+  }
+
+  publish(room: string, message: Uint8Array): boolean {
+    return this.#enqueue(`${this.#prefix}:room:${room}`, message);
+  }
+
+  publishControl(message: Uint8Array): boolean {
+    return this.#enqueue(this.#controlChannel, message);
+  }
+
+  async subscribe(room: string): Promise<void> {
+    if (this.#closed || this.#rooms.has(room)) return;
+    const handler = (message: Buffer): void => this.#receiveRoom(room, message);
+    this.#rooms.set(room, handler);
+    const subscribed = this.#subscriber.subscribe(this.#roomChannel(room), handler, true);
+    // While the link is down the room is recorded and subscribed when it returns (then reported
+    // through resubscribed()); a join must not wait for an outage to end.
+    if (!this.#subscriberUp) {
+      subscribed.catch(() => {});
+      return;
+    }
+    try {
+      await subscribed;
+    } catch (error) {
+      // The link dropped mid-subscribe: the room is subscribed again when it returns.
+      this.#logger?.debug({ room, err: (error as Error).message }, 'room subscribe deferred to reconnect');
+    }
+  }
+
+  async unsubscribe(room: string): Promise<void> {
+    const handler = this.#rooms.get(room);
+    if (handler === undefined) return;
+    this.#rooms.delete(room);
+    if (this.#closed) return;
+    try {
+      await this.#subscriber.unsubscribe(this.#roomChannel(room), handler, true);
+    } catch {
+      // The link dropped: the room is no longer wanted, so it is not subscribed again.
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flush();
+    if (this.#depth > 0 && this.#connected) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_DRAIN_MS);
+        this.#drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    if (this.#depth > 0) {
+      this.#logger?.warn({ node: this.#nodeId, messages: this.#depth }, 'broker closed with unsent messages');
+      this.#metrics?.dropped(this.#depth);
+    }
+    this.#queue = [];
+    this.#head = this.#written = this.#depth = 0;
+    this.#commands.destroy();
+    this.#subscriber.destroy();
+    if (this.#connected) {
+      this.#connected = false;
+      this.#metrics?.linkChanged(false);
+    }
+  }
+
+  #roomChannel(room: string): string {
+    return `${this.#prefix}:room:${room}`;
+  }
+
+  #enqueue(channel: string, message: Uint8Array): boolean {
+    if (this.#closed || this.#depth >= this.#maxQueue) {
+      this.#metrics?.dropped(1);
+      if (!this.#refusing) {
+        this.#refusing = true;
+        this.#logger?.warn({ node: this.#nodeId, maxQueue: this.#maxQueue }, 'broker queue full, refusing publishes');
+      }
+      return false;
+    }
+    const turn = this.#turn.get(channel);
+    if (turn === undefined) this.#turn.set(channel, { messages: [message], bytes: message.byteLength });
+    else {
+      turn.messages.push(message);
+      turn.bytes += message.byteLength;
+    }
+    this.#depth++;
+    this.#flushTimer ??= setImmediate(() => this.#flush());
+    return true;
+  }
+
+  /** Packs this turn's messages into batches, queues them and writes what the link allows. */
+  #flush(): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
+    this.#flushTimer = undefined;
+    for (const [channel, turn] of this.#turn) {
+      if (turn.bytes <= MAX_BATCH_BYTES) {
+        this.#queue.push(this.#batch(channel, turn.messages, turn.bytes));
+        continue;
+      }
+      let start = 0;
+      let bytes = 0;
+      for (let i = 0; i < turn.messages.length; i++) {
+        const size = turn.messages[i]!.byteLength;
+        if (i > start && bytes + size > MAX_BATCH_BYTES) {
+          this.#queue.push(this.#batch(channel, turn.messages.slice(start, i), bytes));
+          start = i;
+          bytes = 0;
+        }
+        bytes += size;
+      }
+      this.#queue.push(this.#batch(channel, turn.messages.slice(start), bytes));
+    }
+    this.#turn.clear();
+    this.#writeWaiting();
+  }
+
+  #batch(channel: string, messages: readonly Uint8Array[], bytes: number): Batch {
+    return { channel, payload: encodeBatch(messages, bytes), count: messages.length, attempt: 0, writtenAt: 0 };
+  }
+
+  #writeWaiting(): void {
+    if (!this.#connected) return;
+    for (let i = this.#head + this.#written; i < this.#queue.length; i++) this.#write(this.#queue[i]!);
+  }
+
+  #write(batch: Batch): void {
+    const attempt = ++this.#attempts;
+    batch.attempt = attempt;
+    batch.writtenAt = performance.now();
+    this.#written++;
+    this.#commands.sendCommand(['PUBLISH', batch.channel, batch.payload]).then(
+      () => this.#settled(batch, true),
+      (error: unknown) => this.#failed(batch, attempt, error),
+    );
+  }
+
+  /** Replies arrive in write order, so the settled batch is the oldest written one. */
+  #settled(batch: Batch, acknowledged: boolean): void {
+    if (this.#queue[this.#head] !== batch) return;
+    this.#queue[this.#head] = undefined;
+    this.#head++;
+    this.#written--;
+    this.#depth -= batch.count;
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (acknowledged) {
+      this.#metrics?.published(batch.count, batch.payload.byteLength);
+      this.#metrics?.publishLatency((performance.now() - batch.writtenAt) / 1000);
+    }
+    if (this.#refusing && this.#depth < this.#maxQueue) {
+      this.#refusing = false;
+      this.#logger?.info({ node: this.#nodeId }, 'broker queue accepting publishes again');
+    }
+    if (this.#depth === 0) this.#drained?.();
+  }
+
+  #failed(batch: Batch, attempt: number, error: unknown): void {
+    if (this.#closed || batch.attempt !== attempt) return;
+    if (error instanceof ErrorReply) {
+      // Redis answered with an error (out of memory, for example): retrying would not help.
+      this.#logger?.warn({ node: this.#nodeId, err: error.message, messages: batch.count }, 'redis refused a publish');
+      this.#metrics?.dropped(batch.count);
+      this.#settled(batch, false);
+      return;
+    }
+    // The link dropped: every written batch is written again, in order, when it returns.
+    for (let i = this.#head; i < this.#head + this.#written; i++) this.#queue[i]!.attempt = 0;
+    this.#written = 0;
+  }
+
+  #receiveRoom(room: string, payload: Buffer): void {
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    try {
+      const count = forEachBatched(payload, (message) => listener.roomMessage(room, message));
+      this.#metrics?.received(count, payload.byteLength);
+    } catch (error) {
+      this.#logger?.warn({ room, err: (error as Error).message }, 'malformed broker message dropped');
+    }
+  }
+
+  #receiveControl(payload: Buffer): void {
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    try {
+      const count = forEachBatched(payload, (message) => listener.controlMessage(message));
+      this.#metrics?.received(count, payload.byteLength);
+    } catch (error) {
+      this.#logger?.warn({ err: (error as Error).message }, 'malformed broker control message dropped');
+    }
+  }
+
+  #watch(): void {
+    const commandsState = (): void => {
+      this.#commandsUp = this.#commands.isReady;
+      this.#updateLink();
+    };
+    for (const event of ['ready', 'error', 'reconnecting', 'end']) this.#commands.on(event, commandsState);
+    const subscriberDown = (): void => {
+      if (this.#subscriberUp) this.#subscriberLost = true;
+      this.#subscriberUp = this.#subscriber.isReady;
+      this.#updateLink();
+    };
+    for (const event of ['error', 'reconnecting', 'end']) this.#subscriber.on(event, subscriberDown);
+    this.#subscriber.on('ready', () => void this.#subscriberReady());
+  }
+
+  async #subscriberReady(): Promise<void> {
+    if (!this.#started || this.#closed) return;
+    if (this.#subscriberLost) {
+      // node-redis subscribes again whatever it had confirmed; a subscribe that was in flight when
+      // the link dropped was not confirmed, so every wanted room is offered again (a no-op for
+      // the confirmed ones).
+      const rooms = [...this.#rooms.keys()];
+      await Promise.all(
+        rooms.map((room) =>
+          this.#subscriber.subscribe(this.#roomChannel(room), this.#rooms.get(room)!, true).catch(() => {}),
+        ),
+      );
+      if (this.#closed || !this.#subscriber.isReady) return;
+      this.#subscriberLost = false;
+      this.#subscriberUp = true;
+      this.#updateLink();
+      this.#metrics?.reconnected();
+      this.#listener?.resubscribed(rooms.filter((room) => this.#rooms.has(room)));
+      return;
+    }
+    this.#subscriberUp = this.#subscriber.isReady;
+    this.#updateLink();
+  }
+
+  #updateLink(): void {
+    if (!this.#started || this.#closed) return;
+    const connected = this.#commandsUp && this.#subscriberUp;
+    if (connected === this.#connected) return;
+    this.#connected = connected;
+    this.#metrics?.linkChanged(connected);
+    this.#listener?.linkChanged(connected);
+    if (connected) this.#writeWaiting();
+  }
+}

@@ -1,0 +1,53 @@
+import type { Codec, ServerEnvelope } from '@switchyard/protocol';
+import type { ServerConnection } from '../connection.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import { presenceTopic } from '../topics.js';
+import type { Transport } from '../transport/types.js';
+
+/** A user's presence change in a room, as members that asked for presence receive it. */
+export interface PresenceChange {
+  readonly room: string;
+  readonly change: 'join' | 'leave';
+  readonly userId: string;
+  /** The user's connections in the room after the change (cluster-wide in a cluster). */
+  readonly connections: number;
+}
+
+function frameBytes(frame: string | Uint8Array): number {
+  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+}
+
+/**
+ * Sends presence changes to this node's members of a room that asked for presence: one topic per
+ * wire format, one encode per format with subscribers.
+ */
+export class PresenceFanOut {
+  readonly #transport: Transport;
+  readonly #codecs: readonly Codec[];
+  readonly #metrics: ServerMetrics;
+
+  constructor(transport: Transport, codecs: readonly Codec[], metrics: ServerMetrics) {
+    this.#transport = transport;
+    this.#codecs = codecs;
+    this.#metrics = metrics;
+  }
+
+  /**
+   * Announces `change`; `except` (the member whose join caused it, which learns about itself from
+   * its join reply) does not receive it.
+   */
+  announce(change: PresenceChange, except?: ServerConnection): void {
+    const envelope: ServerEnvelope = { t: 'presence', ...change };
+    for (const codec of this.#codecs) {
+      const topic = presenceTopic(codec, change.room);
+      let count = this.#transport.numSubscribers(topic);
+      const skip = except !== undefined && except.codecImpl === codec && except.roomFlags.get(change.room)?.presence;
+      if (skip === true) count -= 1;
+      if (count <= 0) continue;
+      const frame = codec.encode(envelope);
+      if (skip === true) except!.socket.publish(topic, frame, codec.binary);
+      else this.#transport.publish(topic, frame, codec.binary);
+      this.#metrics.messageSent(codec.name, 'presence', frameBytes(frame), count);
+    }
+  }
+}
