@@ -21,15 +21,13 @@ describe('riskySettings', () => {
     const warnings = riskySettings({
       port: 9001,
       apiKey: 'short-but-valid-key',
-      trustedProxyHeader: 'x-forwarded-for',
       auth: { secret: 's'.repeat(32), allowAnonymous: true },
     });
-    expect(warnings).toHaveLength(6);
+    expect(warnings).toHaveLength(5);
     expect(warnings[0]).toContain('/metrics is served on the public port 9001');
     expect(warnings[1]).toContain('apiKey has 19 characters');
     expect(warnings[2]).toContain('allowedOrigins is unset');
     expect(warnings[3]).toContain('auth.allowQueryToken is on');
     expect(warnings[4]).toContain('auth.allowAnonymous is on');
-    expect(warnings[5]).toContain('trustedProxyHeader is set without trustedProxies');
   });
 });

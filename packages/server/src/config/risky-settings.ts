@@ -32,9 +32,5 @@ export function riskySettings(options: ServerOptions): string[] {
     );
   if (options.auth?.allowAnonymous === true)
     warnings.push('auth.allowAnonymous is on: anyone can connect without a token');
-  if (options.trustedProxyHeader !== undefined && (options.trustedProxies ?? []).length === 0)
-    warnings.push(
-      `trustedProxyHeader is set without trustedProxies: a client reaching the server directly picks its own IP with ${options.trustedProxyHeader}; list your proxies' addresses (SWITCHYARD_TRUSTED_PROXIES)`,
-    );
   return warnings;
 }
