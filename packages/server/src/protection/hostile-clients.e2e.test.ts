@@ -339,7 +339,7 @@ describe('descriptor exhaustion (item 1)', () => {
     const base = await new Promise<string>((resolve, reject) => {
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
-        const match = /listening on (\S+) /.exec(stderr);
+        const match = /connect: ws:\/\/(\S+)\/ws/.exec(stderr);
         if (match?.[1] !== undefined && stderr.includes('descriptor limit')) resolve(match[1]);
       });
       child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
