@@ -243,6 +243,8 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   });
   metrics.setGaugeSource({
     ...hubGauges(() => hub),
+    historyMessages: () => history.usage.messages,
+    historyBytes: () => history.usage.bytes,
     ...(engine === undefined
       ? {}
       : { brokerConnected: () => (broker.connected ? 1 : 0), brokerQueueDepth: () => broker.queueDepth }),

@@ -32,6 +32,8 @@ const CATCH_UP_MS = 2_000;
  */
 export class ClusterRoomHistory implements RoomHistory {
   readonly deferSubscribe = true;
+  /** Redis keeps the messages: this process holds none. */
+  readonly usage = { messages: 0, bytes: 0 };
   readonly #d: ClusterRoomHistoryDeps;
 
   constructor(deps: ClusterRoomHistoryDeps) {

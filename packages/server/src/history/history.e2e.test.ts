@@ -215,6 +215,10 @@ describe('rooms with history', () => {
       ],
     });
     expect((await get('/v1/rooms/plain/history')).status).toBe(404);
+    // What is held for recovery is visible in /metrics.
+    const scrape = (await t.server.metrics.scrape()).body;
+    expect(scrape).toMatch(/^switchyard_history_messages 5$/m);
+    expect(scrape).toMatch(/^switchyard_history_bytes [1-9]\d*$/m);
     expect((await get('/v1/rooms/hist:h/history?limit=0')).status).toBe(400);
     expect((await get('/v1/rooms/hist:h/history?since=-1')).status).toBe(400);
     expect((await get(`/v1/rooms/hist:h/history?epoch=other`)).json).toMatchObject({ complete: false });

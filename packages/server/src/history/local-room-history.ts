@@ -2,7 +2,7 @@ import type { Codec, PushEnvelope } from '@switchyard/protocol';
 import type { ApiHistoryPage, ApiHistoryQuery } from '../http-api/facade.js';
 import type { HistoryPolicy } from '../options.js';
 import { EncodedPush } from '../publish/encoded-push.js';
-import type { HistoryStore } from './history.js';
+import type { HistoryStore, HistoryUsage } from './history.js';
 import { pageMessages, type HistoryPublish, type JoinHistory, type RoomHistory } from './room-history.js';
 
 /**
@@ -45,6 +45,10 @@ export class LocalRoomHistory implements RoomHistory {
   page(room: string, policy: HistoryPolicy, query: ApiHistoryQuery): ApiHistoryPage {
     const page = this.#store.page(room, policy, query.since, query.limit, query.epoch);
     return { room, ...page.position, complete: page.complete, messages: pageMessages(page.entries) };
+  }
+
+  get usage(): HistoryUsage {
+    return this.#store.usage;
   }
 
   firstSkipped(room: string, skipped: number): number | undefined {

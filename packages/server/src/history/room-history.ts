@@ -3,6 +3,7 @@ import type { ServerConnection } from '../connection.js';
 import type { ApiHistoryPage, ApiHistoryQuery } from '../http-api/facade.js';
 import type { HistoryPolicy } from '../options.js';
 import type { EncodedPush } from '../publish/encoded-push.js';
+import type { HistoryUsage } from './history.js';
 
 /** How a push to a room with history is delivered. */
 export type HistoryPublish =
@@ -45,6 +46,8 @@ export interface RoomHistory {
   page(room: string, policy: HistoryPolicy, query: ApiHistoryQuery): ApiHistoryPage | Promise<ApiHistoryPage>;
   /** The first offset of `skipped` messages that end at the room's latest, for a slow consumer's `GAP`. */
   firstSkipped(room: string, skipped: number): number | undefined;
+  /** What this process holds for recovery (nothing when the history lives in Redis). */
+  readonly usage: HistoryUsage;
   close(): void | Promise<void>;
 }
 

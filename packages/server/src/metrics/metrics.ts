@@ -74,6 +74,10 @@ export interface GaugeSource {
   brokerConnected?(): number;
   /** Messages waiting for the cluster broker; absent on a single node. */
   brokerQueueDepth?(): number;
+  /** Messages kept for recovery by rooms with history, in this process (0 when history lives in Redis). */
+  historyMessages?(): number;
+  /** Bytes of those messages (their frames in the canonical wire format). */
+  historyBytes?(): number;
 }
 
 /** What the cluster broker reports (a cluster node only). */

@@ -35,6 +35,8 @@ const EXPECTED: Record<string, string> = {
   switchyard_connections: 'gauge',
   switchyard_rooms: 'gauge',
   switchyard_subscriptions: 'gauge',
+  switchyard_history_messages: 'gauge',
+  switchyard_history_bytes: 'gauge',
   switchyard_build_info: 'gauge',
   switchyard_connections_opened_total: 'counter',
   switchyard_connections_closed_total: 'counter',

@@ -266,6 +266,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   liveGauge('switchyard_subscriptions', 'Room memberships (connection-room pairs) on this server.', (s) =>
     s.subscriptions(),
   );
+  liveGauge('switchyard_history_messages', 'Messages kept in memory for recovery by rooms with history.', (s) =>
+    s.historyMessages === undefined ? 0 : s.historyMessages(),
+  );
+  liveGauge('switchyard_history_bytes', 'Bytes of the messages kept in memory for recovery (canonical frames).', (s) =>
+    s.historyBytes === undefined ? 0 : s.historyBytes(),
+  );
   liveGauge('switchyard_users', 'Distinct users with at least one open connection on this server.', (s) => s.users());
   liveGauge('switchyard_slow_consumers', 'Connections paused as slow consumers right now.', () => slowNow.connections);
   liveGauge(
