@@ -35,14 +35,14 @@ describe('recovery against the real server', () => {
     room.onJoin((info) => joins.push({ recovered: info.recovered, rejoined: info.rejoined }));
     await room.ready();
     t.server.to('hist:feed').emit('message', { n: 1 });
-    await waitFor(() => received.length === 1, 10_000);
+    await waitFor(() => received.length === 1, 'the first message', 10_000);
 
     // 1012: the server restarts the connection; the client reconnects on its own.
     t.server.disconnectUser('reader', 1012);
     for (let n = 2; n <= 6; n++) t.server.to('hist:feed').emit('message', { n });
-    await waitFor(() => joins.length === 2, 10_000);
+    await waitFor(() => joins.length === 2, 'the rejoin', 10_000);
     t.server.to('hist:feed').emit('message', { n: 7 });
-    await waitFor(() => received.length >= 7, 10_000);
+    await waitFor(() => received.length >= 7, 'every message', 10_000);
     expect(received).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(joins).toEqual([
       { recovered: false, rejoined: false },
