@@ -37,7 +37,7 @@ import { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { BackpressureWatch } from './protection/backpressure-watch.js';
 import { ClusterPresenceReader, LocalPresenceReader, type PresenceReader } from './rooms/presence-reader.js';
 import { runClientPublish } from './publish/client-publish.js';
-import type { EncodedPush } from './publish/encoded-push.js';
+import { frameBytes, type EncodedPush } from './publish/encoded-push.js';
 import { Publisher } from './publish/publisher.js';
 import { WireFormats } from './publish/wire-formats.js';
 import { DeferredQueue } from './publish-queue.js';
@@ -63,10 +63,6 @@ export const WS_PATH = '/ws';
 // traffic × interval); uWS drops silently past twice maxBackpressure, so the interval bounds the
 // traffic rate at which every skipped message is counted.
 const BACKPRESSURE_CHECK_MS = 100;
-
-function frameBytes(frame: string | Uint8Array): number {
-  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
-}
 
 /** A server's mutable lifecycle flags, shared by the parts that answer differently while it closes. */
 export interface ServerState {

@@ -1,3 +1,4 @@
+import { frameBytes } from './publish/encoded-push.js';
 import {
   CloseCode,
   ErrorCode,
@@ -321,7 +322,7 @@ export class ServerConnection implements Connection {
     if (this.closed) return false;
     // Corking batches the write into one syscall when called from timers or promise callbacks.
     const result = corkedSend(this.#socket, frame, this.codecImpl.binary);
-    const bytes = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+    const bytes = frameBytes(frame);
     this.#host.metrics.messageSent(this.codec, kind, bytes, 1);
     if (result === 'backpressure') {
       this.#host.metrics.sendBackpressure('backpressure');

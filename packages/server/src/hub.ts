@@ -12,7 +12,7 @@ import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
 import type { RoomHistory } from './history/room-history.js';
 import type { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { presenceTopic, roomTopic } from './topics.js';
-import type { EncodedPush } from './publish/encoded-push.js';
+import { frameBytes, type EncodedPush } from './publish/encoded-push.js';
 import type { Transport } from './transport/types.js';
 
 /** What the hub is built from. */
@@ -64,10 +64,6 @@ export interface RoomInfo {
   readonly members: number;
   /** Connections in the room. */
   readonly connections: number;
-}
-
-function frameBytes(frame: string | Uint8Array): number {
-  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
 }
 
 /**

@@ -71,3 +71,8 @@ export class EncodedPush {
     return frame;
   }
 }
+
+/** Bytes a frame takes on the wire: UTF-8 length of a text frame, length of a binary one. */
+export function frameBytes(frame: Frame): number {
+  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+}

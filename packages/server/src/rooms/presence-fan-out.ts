@@ -1,6 +1,7 @@
 import type { Codec, ServerEnvelope } from '@switchyard/protocol';
 import type { ServerConnection } from '../connection.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
+import { frameBytes } from '../publish/encoded-push.js';
 import { presenceTopic } from '../topics.js';
 import type { RoomTraffic } from '../protection/backpressure-watch.js';
 import type { Transport } from '../transport/types.js';
@@ -12,10 +13,6 @@ export interface PresenceChange {
   readonly userId: string;
   /** The user's connections in the room after the change (cluster-wide in a cluster). */
   readonly connections: number;
-}
-
-function frameBytes(frame: string | Uint8Array): number {
-  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
 }
 
 /**
