@@ -5,9 +5,12 @@ import { createClient } from '@redis/client';
 import { jsonV2Codec, type ServerEnvelope } from '@switchyard/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signToken } from '../auth/index.js';
-import { RawClient } from '../test-support/raw-client.js';
+import { eventually as poll, RawClient } from '../test-support/raw-client.js';
 import { startTestRedis, type TestRedis } from '../test-support/redis-server.js';
 import { startTestServer, type TestServer } from '../testing/index.js';
+
+const eventually = (what: string, check: () => boolean | Promise<boolean>, ms = 10000): Promise<void> =>
+  poll(what, check, ms);
 
 // What a user is promised when Redis fails, proven with a private redis-server that these tests
 // kill, freeze and restart (never the machine's service). docs/scaling.md states the same promises.
@@ -44,14 +47,6 @@ async function connect(node: TestServer, user: string): Promise<RawClient> {
   const c = await RawClient.connect(node.url, { token: node.token(user), codec: jsonV2Codec });
   clients.push(c);
   return c;
-}
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const status = async (node: TestServer, path: string): Promise<number> =>

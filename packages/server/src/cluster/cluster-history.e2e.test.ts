@@ -46,14 +46,6 @@ async function join(c: RawClient, room: string, since?: { offset: number; epoch:
   return (reply as Extract<ServerEnvelope, { t: 'reply'; ok: true }>).data as JoinData;
 }
 
-async function waitPushes(c: RawClient, room: string, count: number): Promise<void> {
-  const deadline = Date.now() + 8000;
-  while (c.pushes(room).length < count) {
-    if (Date.now() > deadline) throw new Error(`expected ${count} pushes in ${room}, got ${c.pushes(room).length}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('rooms with history in a cluster', () => {
   it('numbers every message once for the whole cluster, whichever node publishes, in the same order everywhere', async () => {
     const { a, b } = await cluster();
@@ -73,12 +65,12 @@ describe('rooms with history in a cluster', () => {
       body: JSON.stringify({ room: 'hist:room', event: 'm', data: 'http' }),
     });
     expect(await res.json()).toEqual({ recipients: 1, offset: 4, epoch: joined.epoch });
-    for (const c of [onA, onB]) await waitPushes(c, 'hist:room', 4);
+    for (const c of [onA, onB]) await c.waitPushes('hist:room', 4, 8000);
     const seen = (c: RawClient) => c.pushes('hist:room').map((p) => [p.offset, p.epoch, p.data]);
     expect(seen(onA).map(([o]) => o)).toEqual([1, 2, 3, 4]);
     expect(seen(onA)).toEqual(seen(onB));
     // The publishing client does not get its own message back.
-    await waitPushes(sender, 'hist:room', 3);
+    await sender.waitPushes('hist:room', 3, 8000);
     expect(sender.pushes('hist:room').map((p) => p.data)).not.toContain('client');
   }, 30_000);
 
@@ -89,10 +81,10 @@ describe('rooms with history in a cluster', () => {
     const joined = await join(reader, 'hist:r');
     await join(writer, 'hist:r');
     b.server.to('hist:r').emit('m', 1);
-    await waitPushes(reader, 'hist:r', 1);
+    await reader.waitPushes('hist:r', 1, 8000);
     reader.ws.terminate();
     for (let i = 2; i <= 6; i++) b.server.to('hist:r').emit('m', i);
-    await waitPushes(writer, 'hist:r', 6);
+    await writer.waitPushes('hist:r', 6, 8000);
     // Back on node A, which has no member of the room left: it subscribes anew and still recovers.
     const again = await connect(a, 'reader');
     const started = Date.now();
@@ -100,7 +92,7 @@ describe('rooms with history in a cluster', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     expect(result).toEqual({ room: 'hist:r', recovered: true, offset: 6, epoch: joined.epoch });
     a.server.to('hist:r').emit('m', 7);
-    await waitPushes(again, 'hist:r', 6);
+    await again.waitPushes('hist:r', 6, 8000);
     expect(again.pushes('hist:r').map((p) => p.offset)).toEqual([2, 3, 4, 5, 6, 7]);
   }, 30_000);
 
@@ -109,7 +101,7 @@ describe('rooms with history in a cluster', () => {
     const c = await connect(a, 'c');
     const before = await join(c, 'hist:e');
     b.server.to('hist:e').emit('m', 1);
-    await waitPushes(c, 'hist:e', 1);
+    await c.waitPushes('hist:e', 1, 8000);
     await redis.kill();
     await redis.restart();
     const d = await connect(b, 'd');

@@ -2,8 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { jsonCodec, jsonV2Codec, type Codec, type ServerEnvelope } from '@switchyard/protocol';
 import { msgpackCodec, msgpackV2Codec } from '@switchyard/protocol/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient } from '../test-support/raw-client.js';
+import { eventually as poll, RawClient } from '../test-support/raw-client.js';
 import { startTestServer, type TestServer } from '../testing/index.js';
+
+const eventually = (what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> =>
+  poll(what, check, ms);
 
 // Two real nodes on the machine's Redis, each cluster under a prefix of its own (the service is
 // shared: nothing here flushes or stops it). Fault cases with a private redis-server are in
@@ -49,13 +52,6 @@ async function api(node: TestServer, method: string, path: string, body?: unknow
 const isPush = (event: string) => (e: ServerEnvelope) => e.t === 'push' && e.event === event;
 
 /** Waits until `check` holds, polling; fails with `what` after `ms`. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('a cluster of two nodes on Redis', () => {
   it('delivers client publishes, server emits and HTTP publishes to members on the other node, in every wire format', async () => {

@@ -49,14 +49,6 @@ async function publishHttp(t: TestServer, room: string, data: unknown) {
   return (await res.json()) as { recipients: number; offset?: number; epoch?: string };
 }
 
-async function waitPushes(c: RawClient, room: string, count: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (c.pushes(room).length < count) {
-    if (Date.now() > deadline) throw new Error(`expected ${count} pushes in ${room}, got ${c.pushes(room).length}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('rooms with history', () => {
   it('pushes carry offset and epoch in every wire format; other rooms carry neither', async () => {
     const t = await start();
@@ -71,13 +63,13 @@ describe('rooms with history', () => {
     t.server.to('hist:a').emit('m', 2);
     t.server.to('plain').emit('m', 3);
     for (const c of [v2, v1, mp]) {
-      await waitPushes(c, 'hist:a', 2);
+      await c.waitPushes('hist:a', 2, 5000);
       expect(c.pushes('hist:a').map((p) => [p.offset, p.epoch])).toEqual([
         [1, joined.epoch],
         [2, joined.epoch],
       ]);
     }
-    await waitPushes(v2, 'plain', 1);
+    await v2.waitPushes('plain', 1, 5000);
     expect(v2.pushes('plain')[0]).toEqual({ t: 'push', event: 'm', data: 3, room: 'plain' });
   });
 
@@ -89,7 +81,7 @@ describe('rooms with history', () => {
     await join(sender, 'hist:r');
     // From a client, a server emit and the HTTP API: one stream.
     sender.send({ t: 'publish', room: 'hist:r', event: 'm', data: 'c1' });
-    await waitPushes(first, 'hist:r', 1);
+    await first.waitPushes('hist:r', 1, 5000);
     const last = first.pushes('hist:r')[0]!;
     first.ws.terminate();
     // A client publish leaves in the next batch: wait for its acknowledgement to fix the order.
@@ -103,7 +95,7 @@ describe('rooms with history', () => {
     const result = await join(again, 'hist:r', { offset: last.offset!, epoch: last.epoch! });
     expect(result).toEqual({ room: 'hist:r', recovered: true, offset: 4, epoch: joined.epoch });
     t.server.to('hist:r').emit('m', 'live5');
-    await waitPushes(again, 'hist:r', 4);
+    await again.waitPushes('hist:r', 4, 5000);
     expect(again.pushes('hist:r').map((p) => [p.offset, p.data])).toEqual([
       [2, 'c2'],
       [3, 's3'],
@@ -122,7 +114,7 @@ describe('rooms with history', () => {
     const c1 = await connect(t1, 'u');
     const before = await join(c1, 'hist:x');
     t1.server.to('hist:x').emit('m', 1);
-    await waitPushes(c1, 'hist:x', 1);
+    await c1.waitPushes('hist:x', 1, 5000);
     await t1.close();
     servers.splice(servers.indexOf(t1), 1);
 
@@ -147,13 +139,13 @@ describe('rooms with history', () => {
     const c = await connect(t, 'm');
     const joined = await join(c, 'hist:again');
     for (let i = 1; i <= 3; i++) t.server.to('hist:again').emit('m', i);
-    await waitPushes(c, 'hist:again', 3);
+    await c.waitPushes('hist:again', 3, 5000);
     const result = await join(c, 'hist:again', { offset: 1, epoch: joined.epoch! });
     expect(result).toMatchObject({ recovered: true, offset: 3 });
-    await waitPushes(c, 'hist:again', 5);
+    await c.waitPushes('hist:again', 5, 5000);
     expect(c.pushes('hist:again').map((p) => p.offset)).toEqual([1, 2, 3, 2, 3]);
     t.server.to('hist:again').emit('m', 4);
-    await waitPushes(c, 'hist:again', 6);
+    await c.waitPushes('hist:again', 6, 5000);
     expect(c.pushes('hist:again').at(-1)?.offset).toBe(4);
   });
 
@@ -187,7 +179,7 @@ describe('rooms with history', () => {
     expect(before.every((p) => p.offset! < gap.offset!)).toBe(true);
     const recovered = await join(slow, 'slow:feed', { offset: gap.offset! - 1, epoch: joined.epoch! });
     expect(recovered).toMatchObject({ recovered: true, offset: published });
-    await waitPushes(slow, 'slow:feed', before.length + (published - gap.offset! + 1));
+    await slow.waitPushes('slow:feed', before.length + (published - gap.offset! + 1), 5000);
     const offsetsAfter = slow
       .pushes('slow:feed')
       .slice(before.length)

@@ -127,6 +127,15 @@ export class RawClient {
     return this.received.filter((e): e is Extract<ServerEnvelope, { t: 'push' }> => e.t === 'push' && e.room === room);
   }
 
+  /** Waits until at least `count` pushes of `room` arrived. */
+  async waitPushes(room: string, count: number, timeoutMs = 5000): Promise<void> {
+    await eventually(
+      `${count} pushes in ${room} (got ${this.pushes(room).length})`,
+      () => this.pushes(room).length >= count,
+      timeoutMs,
+    );
+  }
+
   close(code = 1000): Promise<CloseEvent> {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code);
     return this.closed;
@@ -159,3 +168,16 @@ export function upgradeStatus(
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
