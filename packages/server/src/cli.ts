@@ -13,7 +13,7 @@ import {
 } from './config/index.js';
 import { demoInstructions, planServe } from './config/embedded-default.js';
 import { formatConfigFlags } from './config/help.js';
-import type { ServerOptions } from './options.js';
+import type { ServerOptions } from './config/options.js';
 import { connectionsForDescriptors, readDescriptorLimit } from './protection/descriptor-limit.js';
 import { connectableHost, listeningLine } from './config/listening-line.js';
 import { riskySettings } from './config/risky-settings.js';

@@ -1,32 +1,32 @@
 import { CloseCode, ErrorCode, type CodecName } from '@switchyard/protocol';
 import { createTokenVerifier, type TokenVerifier } from './auth/index.js';
-import type { AuthorizeHook } from './authorize.js';
-import { ClientDispatcher, type HandlerContext, type QueuedPublish } from './client-messages.js';
+import type { AuthorizeHook } from './rooms/authorize.js';
+import { ClientDispatcher, type HandlerContext, type QueuedPublish } from './session/client-messages.js';
 import type { Broker } from './cluster/broker.js';
 import { BrokerOutbox } from './cluster/cluster-outbox.js';
 import { ClusterInbox } from './cluster/cluster-inbox.js';
 import { ClusterMembership } from './cluster/cluster-membership.js';
 import { createRedisEngine, type ClusterEngine } from './cluster/create-cluster.js';
 import { LocalBroker } from './cluster/local-broker.js';
-import { ConnectionIds } from './connection-id.js';
-import { ServerConnection } from './connection.js';
-import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http-routes.js';
-import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http-api/index.js';
-import type { ApiPublishReceipt } from './http-api/facade.js';
-import { HttpApiError } from './http-api/http-error.js';
+import { ConnectionIds } from './upgrade/connection-id.js';
+import { ServerConnection } from './session/connection.js';
+import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http/health-routes.js';
+import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http/index.js';
+import type { ApiPublishReceipt } from './http/facade.js';
+import { HttpApiError } from './http/http-error.js';
 import { LocalRoomHistory } from './history/local-room-history.js';
 import { MemoryHistory } from './history/memory-history.js';
 import type { RoomHistory } from './history/room-history.js';
 import { ClusterRoomHistory } from './cluster/cluster-room-history.js';
 import { RecentPushes } from './cluster/recent-pushes.js';
-import { Hub } from './hub.js';
-import { RoomRegistry } from './rooms.js';
+import { Hub } from './rooms/hub.js';
+import { RoomRegistry } from './rooms/room-registry.js';
 import type { Logger } from './log.js';
-import { hubGauges } from './hub-gauges.js';
-import { InboundRequests } from './inbound-requests.js';
+import { hubGauges } from './rooms/hub-gauges.js';
+import { InboundRequests } from './session/inbound-requests.js';
 import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createPrometheusMetrics } from './metrics/prometheus.js';
-import type { ServerOptions } from './options.js';
+import type { ServerOptions } from './config/options.js';
 import { ClientIpResolver } from './protection/client-ip.js';
 import { ConnectionLimits } from './protection/connection-limits.js';
 import { OriginPolicy } from './protection/origin.js';
@@ -40,9 +40,9 @@ import { runClientPublish } from './publish/client-publish.js';
 import { frameBytes, type EncodedPush } from './publish/encoded-push.js';
 import { Publisher } from './publish/publisher.js';
 import { WireFormats } from './publish/wire-formats.js';
-import { DeferredQueue } from './publish-queue.js';
-import { resolveOptions, type ResolvedOptions } from './resolve-options.js';
-import { Router } from './router.js';
+import { DeferredQueue } from './publish/publish-queue.js';
+import { resolveOptions, type ResolvedOptions } from './config/resolve-options.js';
+import { Router } from './session/router.js';
 import type { DisconnectInfo } from './server-types.js';
 import {
   onSocketClose,
@@ -51,10 +51,10 @@ import {
   transportFrameLimit,
   welcomeLimits,
   type SocketEventDeps,
-} from './socket-events.js';
+} from './session/socket-events.js';
 import type { Transport, TransportHandlers } from './transport/types.js';
 import { createUwsTransport } from './transport/uws.js';
-import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade.js';
+import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade/upgrade.js';
 
 /** The WebSocket endpoint. */
 export const WS_PATH = '/ws';

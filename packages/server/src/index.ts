@@ -1,11 +1,11 @@
 export { createServer, WS_PATH } from './server.js';
 export type { SwitchyardServer, RequestContext, DisconnectInfo, ServerEvents } from './server-types.js';
-export type { Connection, ServerRequestOptions, JoinOptions } from './connection.js';
-export type { BroadcastOperator, EmitOptions, UserOperator } from './broadcast.js';
-export type { AuthorizeHook, AuthorizeContext, RoomAction } from './authorize.js';
-export type { RoomInfo } from './hub.js';
-export type { Parser, HandlerOptions } from './router.js';
-export type { ServerOptions, AuthOptions, LimitOptions, RoomPolicy, SlowConsumerPolicy } from './options.js';
+export type { Connection, ServerRequestOptions, JoinOptions } from './session/connection.js';
+export type { BroadcastOperator, EmitOptions, UserOperator } from './publish/broadcast.js';
+export type { AuthorizeHook, AuthorizeContext, RoomAction } from './rooms/authorize.js';
+export type { RoomInfo } from './rooms/hub.js';
+export type { Parser, HandlerOptions } from './session/router.js';
+export type { ServerOptions, AuthOptions, LimitOptions, RoomPolicy, SlowConsumerPolicy } from './config/options.js';
 export type {
   ServerMetrics,
   GaugeSource,
@@ -23,8 +23,8 @@ export type {
 export { noopMetrics } from './metrics/metrics.js';
 export { createPrometheusMetrics } from './metrics/prometheus.js';
 export { createLogger, type Logger } from './log.js';
-export { HEALTH_PATH, READY_PATH, METRICS_PATH } from './http-routes.js';
-export { InvalidOptionsError } from './resolve-options.js';
+export { HEALTH_PATH, READY_PATH, METRICS_PATH } from './http/health-routes.js';
+export { InvalidOptionsError } from './config/resolve-options.js';
 export { TransportUnavailableError } from './transport/uws-guard.js';
 export type { UwsApp } from './transport/uws.js';
 export { signToken, AuthError, type Principal, type AuthFailureReason } from './auth/index.js';

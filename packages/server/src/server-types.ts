@@ -8,13 +8,13 @@ import type {
   RequestOut,
   RequestsOf,
 } from '@switchyard/protocol';
-import type { AuthorizeHook } from './authorize.js';
-import type { BroadcastOperator, UserOperator } from './broadcast.js';
-import type { Connection, JoinOptions } from './connection.js';
-import type { RoomInfo } from './hub.js';
+import type { AuthorizeHook } from './rooms/authorize.js';
+import type { BroadcastOperator, UserOperator } from './publish/broadcast.js';
+import type { Connection, JoinOptions } from './session/connection.js';
+import type { RoomInfo } from './rooms/hub.js';
 import type { Logger } from './log.js';
 import type { CloseReason, ServerMetrics } from './metrics/metrics.js';
-import type { HandlerOptions } from './router.js';
+import type { HandlerOptions } from './session/router.js';
 
 /** What a request or event handler knows about its caller. */
 export interface RequestContext<C extends Contract = AnyContract> {

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Connection } from './connection.js';
+import type { Connection } from './session/connection.js';
 import { createServer } from './server.js';
 
 interface ChatContract {

@@ -259,7 +259,7 @@ describe('unencodable handler results', () => {
     const t = await startTestServer();
     try {
       t.server.onRequest('big', () => 10n);
-      let conn: import('./connection.js').Connection | undefined;
+      let conn: import('./session/connection.js').Connection | undefined;
       t.server.on('connection', (c) => (conn = c));
       const c = await RawClient.connect(t.url, { token: t.token('x') });
       expect(await c.call((id) => ({ t: 'request', id, name: 'big' }))).toMatchObject({

@@ -1,16 +1,16 @@
 import { CloseCode, NoticeCode, type AnyContract, type Contract, type PresenceSnapshot } from '@switchyard/protocol';
-import type { AuthorizeHook } from './authorize.js';
-import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator } from './broadcast.js';
-import type { HandlerContext } from './client-messages.js';
+import type { AuthorizeHook } from './rooms/authorize.js';
+import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator } from './publish/broadcast.js';
+import type { HandlerContext } from './session/client-messages.js';
 import { compose, isReady, type ServerParts } from './compose.js';
 import type { RoomSummary } from './rooms/presence-reader.js';
-import { isSendableCloseCode, type Connection, type JoinOptions } from './connection.js';
-import { METRICS_PATH } from './http-routes.js';
-import type { RoomInfo } from './hub.js';
+import { isSendableCloseCode, type Connection, type JoinOptions } from './session/connection.js';
+import { METRICS_PATH } from './http/health-routes.js';
+import type { RoomInfo } from './rooms/hub.js';
 import { createLogger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
-import type { ServerOptions } from './options.js';
-import type { HandlerOptions } from './router.js';
+import type { ServerOptions } from './config/options.js';
+import type { HandlerOptions } from './session/router.js';
 import { ServerLifecycle, type SwitchyardServer } from './server-types.js';
 
 export { WS_PATH } from './compose.js';

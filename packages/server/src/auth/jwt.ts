@@ -1,6 +1,6 @@
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { AuthOptions } from '../options.js';
+import type { AuthOptions } from '../config/options.js';
 import { ConfigError } from '../config/config-error.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './algorithms.js';
 import { AuthError } from './auth-error.js';

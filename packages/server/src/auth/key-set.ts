@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import type { AuthOptions } from '../options.js';
+import type { AuthOptions } from '../config/options.js';
 import { ConfigError } from '../config/config-error.js';
 import {
   EC_CURVES,

@@ -1,5 +1,5 @@
 import { NoticeCode } from '@switchyard/protocol';
-import type { Hub } from '../hub.js';
+import type { Hub } from '../rooms/hub.js';
 import type { Logger } from '../log.js';
 import { EncodedPush } from '../publish/encoded-push.js';
 import type { WireFormats } from '../publish/wire-formats.js';

@@ -1,7 +1,7 @@
-import type { ServerConnection } from '../connection.js';
-import type { PresenceHooks, RoomWatcher } from '../hub.js';
+import type { ServerConnection } from '../session/connection.js';
+import type { PresenceHooks, RoomWatcher } from '../rooms/hub.js';
 import type { Logger } from '../log.js';
-import type { JoinChange, LeaveChange } from '../rooms.js';
+import type { JoinChange, LeaveChange } from '../rooms/room-registry.js';
 import type { PresenceChange, PresenceFanOut } from '../rooms/presence-fan-out.js';
 import type { Broker } from './broker.js';
 import type { ClusterPresence } from './presence.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { PushEnvelope, StreamPosition } from '@switchyard/protocol';
-import type { ServerConnection } from '../connection.js';
-import type { ApiHistoryPage, ApiHistoryQuery } from '../http-api/facade.js';
+import type { ServerConnection } from '../session/connection.js';
+import type { ApiHistoryPage, ApiHistoryQuery } from '../http/facade.js';
 import { pageMessages, type HistoryPublish, type JoinHistory, type RoomHistory } from '../history/room-history.js';
-import type { HistoryPolicy } from '../options.js';
+import type { HistoryPolicy } from '../config/options.js';
 import { EncodedPush } from '../publish/encoded-push.js';
 import { formatId, type WireFormats } from '../publish/wire-formats.js';
 import type { RecentPushes } from './recent-pushes.js';

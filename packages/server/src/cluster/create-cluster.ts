@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
-import type { RedisOptions } from '../options.js';
+import type { RedisOptions } from '../config/options.js';
 import type { Broker, BrokerMetrics } from './broker.js';
 import type { ClusterPresence } from './presence.js';
 import { createRedisBroker } from './redis-broker.js';

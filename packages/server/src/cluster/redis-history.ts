@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StreamPosition } from '@switchyard/protocol';
 import type { Logger } from '../log.js';
-import type { HistoryPolicy } from '../options.js';
+import type { HistoryPolicy } from '../config/options.js';
 import { createRedisConnection, type RedisConnection } from './redis-connection.js';
 
 /** Options of {@link createRedisHistory}. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerOptions } from '../options.js';
+import type { ServerOptions } from './options.js';
 import type { LoadedConfig } from './load-config.js';
 
 /** What `switchyard serve` runs with, after applying the embedded default. */

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../resolve-options.js';
+import { resolveOptions } from './resolve-options.js';
 import { ConfigError } from './config-error.js';
 import { loadConfig, loadConfigDetailed } from './load-config.js';
 

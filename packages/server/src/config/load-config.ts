@@ -1,4 +1,4 @@
-import type { ServerOptions } from '../options.js';
+import type { ServerOptions } from './options.js';
 import { resolveKeySet } from '../auth/key-set.js';
 import { OriginPolicy } from '../protection/origin.js';
 import { ConfigError } from './config-error.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { AuthOptions, LimitOptions, RedisOptions, ServerOptions } from '../options.js';
+import type { AuthOptions, LimitOptions, RedisOptions, ServerOptions } from './options.js';
 import { OPTION_SPECS } from './option-specs.js';
 import { isAddressOrRange, isOrigin } from './values.js';
 

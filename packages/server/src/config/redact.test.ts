@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerOptions } from '../options.js';
+import type { ServerOptions } from './options.js';
 import { REDACTED, redactConfig } from './redact.js';
 
 describe('redactConfig', () => {

@@ -1,4 +1,4 @@
-import type { ServerOptions } from '../options.js';
+import type { ServerOptions } from './options.js';
 
 /** What a secret is replaced with. */
 export const REDACTED = '[redacted]';

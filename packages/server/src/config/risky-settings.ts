@@ -1,4 +1,4 @@
-import type { ServerOptions } from '../options.js';
+import type { ServerOptions } from './options.js';
 
 /** Minimum API key length below which `check-config` calls the key weak. */
 export const STRONG_API_KEY_LENGTH = 32;

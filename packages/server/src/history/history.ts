@@ -1,5 +1,5 @@
 import type { StreamPosition } from '@switchyard/protocol';
-import type { HistoryPolicy } from '../options.js';
+import type { HistoryPolicy } from '../config/options.js';
 import type { EncodedPush } from '../publish/encoded-push.js';
 
 /** What a recovery read found. */

@@ -1,6 +1,6 @@
 import type { Codec, PushEnvelope } from '@switchyard/protocol';
-import type { ApiHistoryPage, ApiHistoryQuery } from '../http-api/facade.js';
-import type { HistoryPolicy } from '../options.js';
+import type { ApiHistoryPage, ApiHistoryQuery } from '../http/facade.js';
+import type { HistoryPolicy } from '../config/options.js';
 import { EncodedPush } from '../publish/encoded-push.js';
 import type { HistoryStore, HistoryUsage } from './history.js';
 import { pageMessages, type HistoryPublish, type JoinHistory, type RoomHistory } from './room-history.js';

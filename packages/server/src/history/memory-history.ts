@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { StreamPosition } from '@switchyard/protocol';
-import type { HistoryPolicy } from '../options.js';
+import type { HistoryPolicy } from '../config/options.js';
 import type { EncodedPush } from '../publish/encoded-push.js';
 import type { HistoryPage, HistoryRead, HistoryStore, HistoryUsage } from './history.js';
 

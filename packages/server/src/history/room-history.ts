@@ -1,7 +1,7 @@
 import type { PushEnvelope, StreamPosition } from '@switchyard/protocol';
-import type { ServerConnection } from '../connection.js';
-import type { ApiHistoryPage, ApiHistoryQuery } from '../http-api/facade.js';
-import type { HistoryPolicy } from '../options.js';
+import type { ServerConnection } from '../session/connection.js';
+import type { ApiHistoryPage, ApiHistoryQuery } from '../http/facade.js';
+import type { HistoryPolicy } from '../config/options.js';
 import type { EncodedPush } from '../publish/encoded-push.js';
 import type { HistoryUsage } from './history.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROOM_POLICY, RoomPolicies, compileRoomPattern } from './room-policy.js';
-import type { SlowConsumerPolicy } from '../options.js';
+import type { SlowConsumerPolicy } from '../config/options.js';
 
 describe('compileRoomPattern', () => {
   it('* matches any run of characters, including none and slashes', () => {

@@ -1,4 +1,4 @@
-import type { HistoryPolicy, RoomPolicy, SlowConsumerPolicy } from '../options.js';
+import type { HistoryPolicy, RoomPolicy, SlowConsumerPolicy } from '../config/options.js';
 
 /** A room's settings after defaults are applied. */
 export interface ResolvedRoomPolicy {

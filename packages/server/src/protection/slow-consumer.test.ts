@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SlowConsumerPolicy } from '../options.js';
+import type { SlowConsumerPolicy } from '../config/options.js';
 import { SlowConsumers } from './slow-consumer.js';
 
 function setup(policies: Record<string, SlowConsumerPolicy>, maxLatestKeys = 100) {

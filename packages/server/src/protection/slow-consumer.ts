@@ -1,4 +1,4 @@
-import type { SlowConsumerPolicy } from '../options.js';
+import type { SlowConsumerPolicy } from '../config/options.js';
 import { LatestValues, type ConflatedEntry } from './conflation.js';
 
 /** Per-connection slow-consumer state; create one per connection with {@link SlowConsumers.newConsumer}. */

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@switchyard/protocol';
-import type { QueuedPublish } from '../client-messages.js';
+import type { QueuedPublish } from '../session/client-messages.js';
 import type { Logger } from '../log.js';
 import type { PublishOutcome, Publisher } from './publisher.js';
 

@@ -1,8 +1,8 @@
 import type { PushEnvelope, StreamPosition } from '@switchyard/protocol';
 import type { RoomHistory } from '../history/room-history.js';
 import type { RoomPolicies } from '../protection/room-policy.js';
-import type { ServerConnection } from '../connection.js';
-import type { Hub } from '../hub.js';
+import type { ServerConnection } from '../session/connection.js';
+import type { Hub } from '../rooms/hub.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import { EncodedPush } from './encoded-push.js';

@@ -1,8 +1,8 @@
 import type { Codec, ServerEnvelope } from '@switchyard/protocol';
-import type { ServerConnection } from '../connection.js';
+import type { ServerConnection } from '../session/connection.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import { frameBytes } from '../publish/encoded-push.js';
-import { presenceTopic } from '../topics.js';
+import { presenceTopic } from '../publish/topics.js';
 import type { RoomTraffic } from '../protection/backpressure-watch.js';
 import type { Transport } from '../transport/types.js';
 

@@ -1,6 +1,6 @@
 import type { PresenceSnapshot } from '@switchyard/protocol';
 import type { ClusterPresence } from '../cluster/presence.js';
-import type { Hub } from '../hub.js';
+import type { Hub } from './hub.js';
 
 /** One room and how many distinct users are in it. */
 export interface RoomSummary {

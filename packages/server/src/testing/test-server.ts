@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AnyContract, Contract } from '@switchyard/protocol';
 import { signToken } from '../auth/index.js';
 import { createLogger } from '../log.js';
-import type { ServerOptions } from '../options.js';
+import type { ServerOptions } from '../config/options.js';
 import { createServer, type SwitchyardServer } from '../server.js';
 
 /** Options of {@link startTestServer}: server options plus the HS256 secret to use. */

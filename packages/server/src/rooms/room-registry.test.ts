@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoomRegistry } from './rooms.js';
+import { RoomRegistry } from './room-registry.js';
 
 const member = (userId: string) => ({ userId });
 

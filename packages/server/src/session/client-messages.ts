@@ -10,18 +10,18 @@ import {
   type StreamPosition,
   type RequestId,
 } from '@switchyard/protocol';
-import { AuthError, type TokenVerifier } from './auth/index.js';
-import { createRoomMatcher, type AuthorizeContext, type AuthorizeHook, type RoomAction } from './authorize.js';
+import { AuthError, type TokenVerifier } from '../auth/index.js';
+import { createRoomMatcher, type AuthorizeContext, type AuthorizeHook, type RoomAction } from '../rooms/authorize.js';
 import type { ServerConnection } from './connection.js';
-import type { Hub } from './hub.js';
-import type { Logger } from './log.js';
-import type { ServerMetrics } from './metrics/metrics.js';
-import type { RoomPolicies } from './protection/room-policy.js';
-import type { RoomRuleViolation, RoomRules } from './protection/room-rules.js';
-import type { DeferredQueue } from './publish-queue.js';
+import type { Hub } from '../rooms/hub.js';
+import type { Logger } from '../log.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import type { RoomPolicies } from '../protection/room-policy.js';
+import type { RoomRuleViolation, RoomRules } from '../protection/room-rules.js';
+import type { DeferredQueue } from '../publish/publish-queue.js';
 import type { RequestResult, Router } from './router.js';
-import type { PresenceReader } from './rooms/presence-reader.js';
-import type { RoomHistory } from './history/room-history.js';
+import type { PresenceReader } from '../rooms/presence-reader.js';
+import type { RoomHistory } from '../history/room-history.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {

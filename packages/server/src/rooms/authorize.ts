@@ -1,5 +1,5 @@
-import { compileRoomPattern, type RoomPattern } from './protection/room-policy.js';
-import type { Connection } from './connection.js';
+import { compileRoomPattern, type RoomPattern } from '../protection/room-policy.js';
+import type { Connection } from '../session/connection.js';
 
 /** What a client asks to do with a room. */
 export type RoomAction = 'join' | 'publish' | 'presence';

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK } from '@switchyard/protocol';
 import { msgpackCodec } from '@switchyard/protocol/msgpack';
-import { signToken } from './auth/index.js';
-import { createServer } from './server.js';
-import { startTestServer, type TestServer } from './testing/index.js';
-import { RawClient, sleep, upgradeStatus } from './test-support/raw-client.js';
+import { signToken } from '../auth/index.js';
+import { createServer } from '../server.js';
+import { startTestServer, type TestServer } from '../testing/index.js';
+import { RawClient, sleep, upgradeStatus } from '../test-support/raw-client.js';
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = (): number => Math.floor(Date.now() / 1000);

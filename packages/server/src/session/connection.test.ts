@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RpcError } from '@switchyard/protocol';
 import { msgpackCodec } from '@switchyard/protocol/msgpack';
 import type { Connection } from './connection.js';
-import { startTestServer, type TestServer } from './testing/index.js';
-import { RawClient, sleep } from './test-support/raw-client.js';
+import { startTestServer, type TestServer } from '../testing/index.js';
+import { RawClient, sleep } from '../test-support/raw-client.js';
 
 describe('server-to-client requests', () => {
   let t: TestServer;

@@ -1,4 +1,4 @@
-import { frameBytes } from './publish/encoded-push.js';
+import { frameBytes } from '../publish/encoded-push.js';
 import {
   CloseCode,
   ErrorCode,
@@ -17,13 +17,13 @@ import {
   type ServerRequestsOf,
 } from '@switchyard/protocol';
 import type { DeadlineWheel } from './deadline-wheel.js';
-import type { CloseReason, ServerMetrics } from './metrics/metrics.js';
+import type { CloseReason, ServerMetrics } from '../metrics/metrics.js';
 import { PendingRequests } from './pending-requests.js';
-import type { ConnectionLease } from './protection/connection-limits.js';
-import { RateLimiter } from './protection/rate-limit-policy.js';
-import type { SlowConsumerState } from './protection/slow-consumer.js';
+import type { ConnectionLease } from '../protection/connection-limits.js';
+import { RateLimiter } from '../protection/rate-limit-policy.js';
+import type { SlowConsumerState } from '../protection/slow-consumer.js';
 import type { InboundRequests } from './inbound-requests.js';
-import type { TransportSocket } from './transport/types.js';
+import type { TransportSocket } from '../transport/types.js';
 
 /** Options of {@link Connection.request}. */
 export interface ServerRequestOptions {

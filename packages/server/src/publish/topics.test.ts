@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { jsonCodec, jsonV2Codec, type Codec, type Envelope } from '@switchyard/protocol';
 import { msgpackCodec, msgpackV2Codec } from '@switchyard/protocol/msgpack';
-import { ServerConnection } from './connection.js';
-import { Hub } from './hub.js';
-import { EncodedPush } from './publish/encoded-push.js';
-import { PresenceFanOut } from './rooms/presence-fan-out.js';
-import { noopMetrics, type ServerMetrics } from './metrics/metrics.js';
-import { RoomPolicies } from './protection/room-policy.js';
-import { SlowConsumers } from './protection/slow-consumer.js';
+import { ServerConnection } from '../session/connection.js';
+import { Hub } from '../rooms/hub.js';
+import { EncodedPush } from './encoded-push.js';
+import { PresenceFanOut } from '../rooms/presence-fan-out.js';
+import { noopMetrics, type ServerMetrics } from '../metrics/metrics.js';
+import { RoomPolicies } from '../protection/room-policy.js';
+import { SlowConsumers } from '../protection/slow-consumer.js';
 import { presenceTopic, roomTopic } from './topics.js';
-import type { OutgoingFrame, SendResult, Transport, TransportSocket } from './transport/types.js';
+import type { OutgoingFrame, SendResult, Transport, TransportSocket } from '../transport/types.js';
 
 // A fake topic transport: enough to check that fan-out is topic publishes, one encode per codec.
 class FakeTransport implements Transport {

@@ -1,19 +1,19 @@
 import type { Codec, PresenceSnapshot } from '@switchyard/protocol';
 import { NoticeCode, CloseCode } from '@switchyard/protocol';
-import type { ConnectionHost, ServerConnection } from './connection.js';
-import { DeadlineWheel } from './deadline-wheel.js';
-import type { InboundRequests } from './inbound-requests.js';
-import type { Logger } from './log.js';
-import type { ServerMetrics } from './metrics/metrics.js';
-import type { RoomPolicies } from './protection/room-policy.js';
-import type { SlowConsumers } from './protection/slow-consumer.js';
-import type { RoomTraffic } from './protection/backpressure-watch.js';
-import { RoomRegistry, type JoinChange, type LeaveChange } from './rooms.js';
-import type { RoomHistory } from './history/room-history.js';
-import type { PresenceFanOut } from './rooms/presence-fan-out.js';
-import { presenceTopic, roomTopic } from './topics.js';
-import { frameBytes, type EncodedPush } from './publish/encoded-push.js';
-import type { Transport } from './transport/types.js';
+import type { ConnectionHost, ServerConnection } from '../session/connection.js';
+import { DeadlineWheel } from '../session/deadline-wheel.js';
+import type { InboundRequests } from '../session/inbound-requests.js';
+import type { Logger } from '../log.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import type { RoomPolicies } from '../protection/room-policy.js';
+import type { SlowConsumers } from '../protection/slow-consumer.js';
+import type { RoomTraffic } from '../protection/backpressure-watch.js';
+import { RoomRegistry, type JoinChange, type LeaveChange } from './room-registry.js';
+import type { RoomHistory } from '../history/room-history.js';
+import type { PresenceFanOut } from './presence-fan-out.js';
+import { presenceTopic, roomTopic } from '../publish/topics.js';
+import { frameBytes, type EncodedPush } from '../publish/encoded-push.js';
+import type { Transport } from '../transport/types.js';
 
 /** What the hub is built from. */
 export interface HubDeps {

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonCodec, type Codec } from '@switchyard/protocol';
 import { msgpackCodec } from '@switchyard/protocol/msgpack';
-import type { Connection } from './connection.js';
-import { startTestServer, type TestServer } from './testing/index.js';
-import { RawClient, sleep } from './test-support/raw-client.js';
+import type { Connection } from '../session/connection.js';
+import { startTestServer, type TestServer } from '../testing/index.js';
+import { RawClient, sleep } from '../test-support/raw-client.js';
 
 const codecs: [string, Codec][] = [
   ['json', jsonCodec],

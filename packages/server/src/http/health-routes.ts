@@ -1,5 +1,5 @@
-import type { ServerMetrics } from './metrics/metrics.js';
-import type { HttpReply } from './transport/types.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import type { HttpReply } from '../transport/types.js';
 
 /** Liveness: 200 while the process runs. */
 export const HEALTH_PATH = '/healthz';

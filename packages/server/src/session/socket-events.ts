@@ -1,13 +1,13 @@
 import { CloseCode, ProtocolError, closeClass, type Limits, type WelcomeEnvelope } from '@switchyard/protocol';
 import type { ClientDispatcher } from './client-messages.js';
 import type { ServerConnection } from './connection.js';
-import type { Hub } from './hub.js';
-import { logsAt, type Logger } from './log.js';
-import type { ServerMetrics } from './metrics/metrics.js';
-import { transportCloseReason } from './protection/close-reason.js';
-import type { ResolvedLimits } from './resolve-options.js';
-import type { DisconnectInfo } from './server-types.js';
-import type { SocketState } from './upgrade.js';
+import type { Hub } from '../rooms/hub.js';
+import { logsAt, type Logger } from '../log.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import { transportCloseReason } from '../protection/close-reason.js';
+import type { ResolvedLimits } from '../config/resolve-options.js';
+import type { DisconnectInfo } from '../server-types.js';
+import type { SocketState } from '../upgrade/upgrade.js';
 
 /** What the socket lifecycle reads and reports to. */
 export interface SocketEventDeps {

@@ -9,8 +9,8 @@ import {
 } from '@switchyard/protocol';
 import { msgpackCodec, msgpackV2Codec } from '@switchyard/protocol/msgpack';
 import type { Connection } from './connection.js';
-import { startTestServer, type TestServer } from './testing/index.js';
-import { RawClient } from './test-support/raw-client.js';
+import { startTestServer, type TestServer } from '../testing/index.js';
+import { RawClient } from '../test-support/raw-client.js';
 
 // Protocol versions 1 and 2 differ only in the push encoding; a server serves both for each
 // codec, and members of one room on any mix of wire formats receive every message. Each client

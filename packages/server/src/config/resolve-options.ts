@@ -1,6 +1,6 @@
 import type { CodecName } from '@switchyard/protocol';
 import type { AuthOptions, ServerOptions } from './options.js';
-import { connectionsForDescriptors, readDescriptorLimit } from './protection/descriptor-limit.js';
+import { connectionsForDescriptors, readDescriptorLimit } from '../protection/descriptor-limit.js';
 
 /** Limits with every default filled in. */
 export interface ResolvedLimits {

@@ -1,8 +1,8 @@
 import type { CodecName } from '@switchyard/protocol';
-import type { AuthorizeHook } from './authorize.js';
-import type { Logger } from './log.js';
-import type { ServerMetrics } from './metrics/metrics.js';
-import type { UwsApp } from './transport/uws.js';
+import type { AuthorizeHook } from '../rooms/authorize.js';
+import type { Logger } from '../log.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import type { UwsApp } from '../transport/uws.js';
 
 /**
  * Options of `createServer()`. Every field has a default; `switchyard serve` fills them from

@@ -1,5 +1,5 @@
 import { ErrorCode, type ClientEnvelope, type ReplyEnvelope, type RequestId } from '@switchyard/protocol';
-import type { AnsweredKind, OperationKind, ServerMetrics } from './metrics/metrics.js';
+import type { AnsweredKind, OperationKind, ServerMetrics } from '../metrics/metrics.js';
 
 /** What the tracker needs of a connection: a way to send the `TIMEOUT` reply. */
 export interface Replier {

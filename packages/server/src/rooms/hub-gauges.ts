@@ -1,6 +1,6 @@
 import type { CodecName } from '@switchyard/protocol';
 import type { Hub } from './hub.js';
-import type { FormatCount, GaugeSource } from './metrics/metrics.js';
+import type { FormatCount, GaugeSource } from '../metrics/metrics.js';
 
 /**
  * The live counts `/metrics` reads from a hub. Counts that have a structure of their own (rooms,

@@ -1,7 +1,7 @@
 import type { AnyContract, Contract, NameOf, PushesOf } from '@switchyard/protocol';
-import type { Connection } from './connection.js';
-import { ServerConnection } from './connection.js';
-import type { Publisher } from './publish/publisher.js';
+import type { Connection } from '../session/connection.js';
+import { ServerConnection } from '../session/connection.js';
+import type { Publisher } from './publisher.js';
 
 /**
  * An immutable broadcast target: every `to()` and `except()` returns a new operator, so a

@@ -1,18 +1,18 @@
 import type { Codec } from '@switchyard/protocol';
-import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from './auth/index.js';
-import type { ConnectionInit, ServerConnection } from './connection.js';
+import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from '../auth/index.js';
+import type { ConnectionInit, ServerConnection } from '../session/connection.js';
 import type { ConnectionIds } from './connection-id.js';
-import { logsAt, type Logger } from './log.js';
-import type { ServerMetrics, UpgradeRejectReason } from './metrics/metrics.js';
+import { logsAt, type Logger } from '../log.js';
+import type { ServerMetrics, UpgradeRejectReason } from '../metrics/metrics.js';
 import { negotiateSubprotocol } from './negotiate.js';
-import type { ClientIpResolver } from './protection/client-ip.js';
-import type { ConnectionLimits } from './protection/connection-limits.js';
-import { checkHandshake, type HandshakeRefusal } from './protection/handshake.js';
-import type { OriginPolicy } from './protection/origin.js';
-import type { SlowConsumers } from './protection/slow-consumer.js';
-import type { EncodedPush } from './publish/encoded-push.js';
-import type { ResolvedOptions } from './resolve-options.js';
-import type { UpgradeDecision, UpgradeRequest } from './transport/types.js';
+import type { ClientIpResolver } from '../protection/client-ip.js';
+import type { ConnectionLimits } from '../protection/connection-limits.js';
+import { checkHandshake, type HandshakeRefusal } from '../protection/handshake.js';
+import type { OriginPolicy } from '../protection/origin.js';
+import type { SlowConsumers } from '../protection/slow-consumer.js';
+import type { EncodedPush } from '../publish/encoded-push.js';
+import type { ResolvedOptions } from '../config/resolve-options.js';
+import type { UpgradeDecision, UpgradeRequest } from '../transport/types.js';
 
 /** Per-socket state kept in the transport's user data. */
 export interface SocketState {
