@@ -234,3 +234,29 @@ export const ENVELOPE_TYPES = [
   'pong',
   'notice',
 ] as const satisfies readonly EnvelopeType[];
+
+/** The kinds a client may send, in the order of §2 of the spec. */
+export const CLIENT_ENVELOPE_TYPES = [
+  'event',
+  'request',
+  'reply',
+  'join',
+  'leave',
+  'publish',
+  'presence-get',
+  'refresh',
+  'ping',
+  'pong',
+] as const satisfies readonly ClientEnvelope['t'][];
+
+/** The kinds a server may send. */
+export const SERVER_ENVELOPE_TYPES = [
+  'welcome',
+  'request',
+  'reply',
+  'push',
+  'presence',
+  'notice',
+  'ping',
+  'pong',
+] as const satisfies readonly ServerEnvelope['t'][];

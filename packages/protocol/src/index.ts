@@ -3,7 +3,7 @@ export * from './error-codes.js';
 export * from './close-codes.js';
 export * from './errors.js';
 export type * from './envelope.js';
-export { ENVELOPE_TYPES } from './envelope.js';
+export { CLIENT_ENVELOPE_TYPES, ENVELOPE_TYPES, SERVER_ENVELOPE_TYPES } from './envelope.js';
 export type * from './contract.js';
 export type * from './codec.js';
 export type { CodecOptions } from './frame-size.js';

@@ -1,4 +1,5 @@
 import type { ClientEnvelope, Envelope, Limits, PushEnvelope, ReplyEnvelope, ServerEnvelope } from './envelope.js';
+import { CLIENT_ENVELOPE_TYPES, SERVER_ENVELOPE_TYPES } from './envelope.js';
 import { isErrorCode, isNoticeCode } from './error-codes.js';
 import { ProtocolError } from './errors.js';
 import {
@@ -32,19 +33,8 @@ export interface ValidateOptions {
 type Fields = Record<string, unknown>;
 type Builder = (o: Fields, t: string) => Envelope;
 
-const CLIENT_KINDS = new Set([
-  'event',
-  'request',
-  'reply',
-  'join',
-  'leave',
-  'publish',
-  'presence-get',
-  'refresh',
-  'ping',
-  'pong',
-]);
-const SERVER_KINDS = new Set(['welcome', 'request', 'reply', 'push', 'presence', 'notice', 'ping', 'pong']);
+const CLIENT_KINDS: ReadonlySet<string> = new Set(CLIENT_ENVELOPE_TYPES);
+const SERVER_KINDS: ReadonlySet<string> = new Set(SERVER_ENVELOPE_TYPES);
 
 /**
  * Builds a `push` from its fields (already checked for depth and keys): the one set of push

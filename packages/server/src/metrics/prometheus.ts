@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { CODEC_NAMES, ENVELOPE_TYPES, ErrorCode } from '@switchyard/protocol';
+import {
+  CLIENT_ENVELOPE_TYPES,
+  CODEC_NAMES,
+  ENVELOPE_TYPES,
+  ErrorCode,
+  SERVER_ENVELOPE_TYPES,
+} from '@switchyard/protocol';
 import type { CloseClass, CodecName, EnvelopeType } from '@switchyard/protocol';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Histogram } from 'prom-client';
@@ -41,19 +47,8 @@ export interface PrometheusMetricsOptions {
 
 // Envelope kinds each direction can carry (envelope.ts): these series start at 0 so that rate()
 // has a baseline from the first scrape; any other kind still counts, its series appears on first use.
-const RECEIVED_KINDS = [
-  'event',
-  'request',
-  'reply',
-  'join',
-  'leave',
-  'publish',
-  'presence-get',
-  'refresh',
-  'ping',
-  'pong',
-] as const;
-const SENT_KINDS = ['welcome', 'request', 'reply', 'push', 'presence', 'notice', 'ping', 'pong'] as const;
+const RECEIVED_KINDS = CLIENT_ENVELOPE_TYPES;
+const SENT_KINDS = SERVER_ENVELOPE_TYPES;
 const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
   'missing_token',
   'invalid_token',
