@@ -379,7 +379,7 @@ export class ServerConnection implements Connection {
 
   close(code: number = CloseCode.NORMAL, reason = ''): void {
     if (!isSendableCloseCode(code))
-      throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
+      throw new RangeError(`close code ${code} cannot be sent (use 1000-1003, 1007-1014 or 3000-4999)`);
     this.end(code, reason, code === CloseCode.KICKED ? 'kicked' : undefined);
   }
 
