@@ -4,7 +4,7 @@ import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator
 import type { HandlerContext } from './session/client-messages.js';
 import { compose, isReady, type ServerParts } from './compose.js';
 import type { RoomSummary } from './rooms/presence-reader.js';
-import { isSendableCloseCode, type Connection, type JoinOptions } from './session/connection.js';
+import { assertSendableCloseCode, type Connection, type JoinOptions } from './session/connection.js';
 import { METRICS_PATH } from './http/health-routes.js';
 import type { RoomInfo } from './rooms/hub.js';
 import { createLogger } from './log.js';
@@ -175,9 +175,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
   }
 
   disconnectUser(userId: string, code: number = CloseCode.KICKED): number {
-    if (!isSendableCloseCode(code)) {
-      throw new RangeError(`close code ${code} cannot be sent (use 1000, 1001, 1011-1014 or 3000-4999)`);
-    }
+    assertSendableCloseCode(code);
     return this.#parts.disconnectUser(userId, code);
   }
 

@@ -378,8 +378,7 @@ export class ServerConnection implements Connection {
   }
 
   close(code: number = CloseCode.NORMAL, reason = ''): void {
-    if (!isSendableCloseCode(code))
-      throw new RangeError(`close code ${code} cannot be sent (use 1000-1003, 1007-1014 or 3000-4999)`);
+    assertSendableCloseCode(code);
     this.end(code, reason, code === CloseCode.KICKED ? 'kicked' : undefined);
   }
 
@@ -450,6 +449,13 @@ export function isSendableCloseCode(code: number): boolean {
     code === 1013 ||
     code === 1014
   );
+}
+
+/** Throws a `RangeError` naming the accepted ranges unless {@link isSendableCloseCode}. */
+export function assertSendableCloseCode(code: number): void {
+  if (!isSendableCloseCode(code)) {
+    throw new RangeError(`close code ${code} cannot be sent (use 1000-1003, 1007-1014 or 3000-4999)`);
+  }
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {
