@@ -6,7 +6,7 @@ import { requests } from './requests.mjs';
 
 const SCENARIOS = { pubsub, requests, storm, idle, idleRooms };
 
-process.on('message', async (msg) => {
+async function run(msg) {
   try {
     const fn = SCENARIOS[msg.scenario];
     if (!fn) throw new Error(`unknown scenario ${msg.scenario}`);
@@ -15,5 +15,6 @@ process.on('message', async (msg) => {
   } catch (err) {
     process.send({ ok: false, error: String(err?.stack ?? err) });
   }
-});
+}
+process.on('message', (msg) => void run(msg));
 process.send({ ready: true });

@@ -21,7 +21,7 @@ if (args['redis-url']) {
 const quitRedis = () => redisClients.forEach((c) => void c.quit().catch(() => {}));
 io.on('connection', (socket) => {
   socket.on('join', (room, ack) => {
-    socket.join(room);
+    void socket.join(room);
     if (typeof ack === 'function') ack(true);
   });
   // io.to(room) (not socket.to) keeps Socket.IO on its uWS fast publish path.

@@ -28,13 +28,13 @@ setInterval(() => {
   jobs.inc(kept > 0 ? 1 : 0);
 }, 100);
 
-const server = createServer(async (req, res) => {
+const server = createServer((req, res) => {
   if (req.url !== '/metrics') {
     res.writeHead(404).end();
     return;
   }
   res.writeHead(200, { 'content-type': registry.contentType });
-  res.end(await registry.metrics());
+  void registry.metrics().then((text) => res.end(text));
 }).listen(0, '127.0.0.1', () => {
   appendFileSync(args.state, `OTHER_TARGET=127.0.0.1:${server.address().port}\n`);
 });

@@ -113,7 +113,7 @@ const esc = (s) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>'
 
 function chart(series, unit) {
   const values = series.flatMap((s) => s.points.map(([, v]) => v)).filter(Number.isFinite);
-  let lo = Math.min(0, ...values);
+  const lo = Math.min(0, ...values);
   let hi = Math.max(...values, 0);
   if (hi === lo) hi = lo + 1;
   hi += (hi - lo) * 0.08;

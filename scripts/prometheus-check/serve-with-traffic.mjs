@@ -233,11 +233,13 @@ async function api(key) {
 }
 every(500, () => {
   did.httpOk++;
-  api(API_KEY).then((status) => status === 200 || console.error(`serve-with-traffic: API answered ${status}`));
+  void api(API_KEY).then((status) => status === 200 || console.error(`serve-with-traffic: API answered ${status}`));
 });
 every(2000, () => {
   did.httpBadKey++;
-  api('not-the-key').then((status) => status === 401 || console.error(`serve-with-traffic: bad key got ${status}`));
+  void api('not-the-key').then(
+    (status) => status === 401 || console.error(`serve-with-traffic: bad key got ${status}`),
+  );
 });
 // Slow consumers: join a firehose room and stop reading for 6 s, then read for 2 s, leave and
 // come back. Big publishes fill their send buffers. In `firehose` (policy close) they get closed

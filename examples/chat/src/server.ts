@@ -12,7 +12,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { createServer, RpcError, signToken } from '@switchyard/server';
-import { LOBBY, MAX_TEXT, type ChatContract } from './contract.js';
+import { MAX_TEXT, type ChatContract } from './contract.js';
 
 /** A running chat: its page URL and how to stop it. */
 export interface RunningChat {

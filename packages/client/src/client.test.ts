@@ -152,9 +152,9 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     let n = 0;
     connect({
       token: undefined,
-      getToken: async () => {
-        if (++n === 1) throw new Error('token endpoint down');
-        return `t${n}`;
+      getToken: () => {
+        if (++n === 1) return Promise.reject(new Error('token endpoint down'));
+        return Promise.resolve(`t${n}`);
       },
     });
     await waitFor(() => client.status === 'reconnecting', 'reconnecting');
@@ -428,9 +428,7 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     client.handle('deny', () => {
       throw new RpcError('FORBIDDEN', 'nope');
     });
-    client.handle('crash', async () => {
-      throw new Error('secret detail');
-    });
+    client.handle('crash', () => Promise.reject(new Error('secret detail')));
     connection.send({ t: 'request', id: 1, name: 'double', data: 21 });
     connection.send({ t: 'request', id: 2, name: 'deny' });
     connection.send({ t: 'request', id: 3, name: 'crash' });

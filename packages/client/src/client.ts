@@ -325,7 +325,7 @@ class SwitchyardClient {
     try {
       frame = this.#encode(build(id));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const reply = this.#pending.wait(id, frame, timeoutMs, options.retry === true, onReply);
@@ -339,7 +339,7 @@ class SwitchyardClient {
       frame = this.#encode(envelope);
     } catch (error) {
       // The caller's bug (too large, not encodable): left loud even when nobody awaits.
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     const sent = new Promise<void>((resolve, reject) => {
       this.#dispatch('queue', { frame, sent: resolve, fail: reject, live: () => true });

@@ -2,7 +2,7 @@
  * The part of a WebSocket the client uses. The browser's `WebSocket`, Node 22's global
  * `WebSocket` and the `ws` package all satisfy it, so the client never imports a runtime.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the DOM, undici and `ws` each declare their own event and socket types. */
 export interface WebSocketLike {
   /** `'arraybuffer'` makes binary frames arrive as `ArrayBuffer` everywhere. */
   binaryType: any;
@@ -21,6 +21,7 @@ export interface WebSocketLike {
    */
   on?(event: 'unexpected-response', listener: (request: any, response: any) => void): unknown;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** A WebSocket constructor: `globalThis.WebSocket` or `ws`'s default export. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;

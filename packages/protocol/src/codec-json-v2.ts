@@ -28,7 +28,7 @@ export function createJsonV2Codec(options: CodecOptions = {}): Codec {
     encode(envelope: Envelope): Frame {
       return envelope.t === 'push' ? JSON.stringify(compactPush(envelope)) : v1.encode(envelope);
     },
-    decodeFromClient: v1.decodeFromClient,
+    decodeFromClient: (frame, isBinary) => v1.decodeFromClient(frame, isBinary),
     decodeFromServer(frame: Frame | ArrayBuffer, isBinary: boolean): ServerEnvelope {
       const value = parse(toText(frame, isBinary, maxBytes));
       if (Array.isArray(value)) return expandPush(value, maxDepth, false);

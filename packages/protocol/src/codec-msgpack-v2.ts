@@ -28,7 +28,7 @@ export function createMsgpackV2Codec(options: CodecOptions = {}): Codec {
     encode(envelope: Envelope): Frame {
       return envelope.t === 'push' ? packValue(compactPush(envelope)) : v1.encode(envelope);
     },
-    decodeFromClient: v1.decodeFromClient,
+    decodeFromClient: (frame, isBinary) => v1.decodeFromClient(frame, isBinary),
     decodeFromServer(frame: Frame | ArrayBuffer, isBinary: boolean): ServerEnvelope {
       const value = decode(frame, isBinary, maxBytes, maxDepth);
       // The scan already checked depth and keys.

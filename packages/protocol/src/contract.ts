@@ -10,8 +10,7 @@
  *   serverRequests: { 'client:ping': { in: { n: number }; out: { n: number } } }; // server -> client
  * }
  */
-// `any`, not `unknown`: user interfaces are not assignable to Record<string, unknown>.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- `any`, not `unknown`: user interfaces are not assignable to Record<string, unknown>. */
 export interface Contract {
   /** Client→server fire-and-forget events: name → payload. */
   events?: Record<string, any>;
@@ -31,13 +30,14 @@ export interface AnyContract {
   serverRequests: Record<string, { in: any; out: any }>;
 }
 
-// A section the contract leaves out is an empty map: no names are allowed there.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+/* eslint-disable @typescript-eslint/no-empty-object-type -- a section the contract leaves out is an empty map: no names are allowed there. */
 type Section<C, K extends keyof Contract> = C extends { [P in K]: infer S }
   ? S extends Record<string, any>
     ? S
     : {}
   : {};
+/* eslint-enable @typescript-eslint/no-empty-object-type */
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Client→server event map of a contract. */
 export type EventsOf<C extends Contract> = Section<C, 'events'>;

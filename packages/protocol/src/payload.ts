@@ -19,8 +19,8 @@ function refuseScalar(value: unknown, field: string): void {
     case 'string':
     case 'number':
     case 'boolean':
-    // `undefined` can only come from in-process callers; both encoders drop or nil it, as JSON does.
     case 'undefined':
+      // `undefined` can only come from in-process callers; both encoders drop or nil it, as JSON does.
       return;
     default:
       throw new ProtocolError('INVALID_FIELD', `${field} contains a ${typeof value}`);

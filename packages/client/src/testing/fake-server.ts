@@ -35,7 +35,7 @@ export class FakeConnection {
     this.socket = socket;
     this.offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     socket.on('message', (data) => {
-      const envelope = JSON.parse(String(data)) as ClientEnvelope;
+      const envelope = JSON.parse((data as Buffer).toString()) as ClientEnvelope;
       if (envelope.t === 'pong' && typeof envelope.ts === 'number' && envelope.ts < -1e9) {
         this.#markers.add(envelope.ts);
         return;

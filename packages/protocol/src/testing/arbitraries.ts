@@ -101,7 +101,7 @@ export function clientEnvelope(data: fc.Arbitrary<unknown> = jsonData): fc.Arbit
       token: fc.string({ minLength: 1, maxLength: 300 }),
     }),
     pingPong(),
-  ) as fc.Arbitrary<ClientEnvelope>;
+  );
 }
 
 /** Every kind a server sends, with `data` drawn from `data`. */
@@ -140,5 +140,5 @@ export function serverEnvelope(data: fc.Arbitrary<unknown> = jsonData): fc.Arbit
       { message: anyText, room, missed: count, offset: count },
     ),
     pingPong(),
-  ) as fc.Arbitrary<ServerEnvelope>;
+  );
 }
