@@ -282,7 +282,7 @@ describe('switchyard serve', () => {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url);
       socket.once('message', (data) =>
-        resolve({ socket, welcome: JSON.parse(String(data)) as Record<string, unknown> }),
+        resolve({ socket, welcome: JSON.parse((data as Buffer).toString()) as Record<string, unknown> }),
       );
       socket.once('error', reject);
     });

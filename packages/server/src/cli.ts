@@ -193,7 +193,8 @@ function signWithPrivateKey(
       lastError = error;
     }
   }
-  if (lastError !== undefined && !(lastError instanceof ConfigError && lastError.key === 'signToken')) throw lastError;
+  if (lastError !== undefined && !(lastError instanceof ConfigError && lastError.key === 'signToken'))
+    throw lastError as Error;
   return signToken(claims, { ...common, privateKey });
 }
 

@@ -1,4 +1,4 @@
-import { CloseCode, ErrorCode, type CodecName } from '@switchyard/protocol';
+import { CloseCode, ErrorCode } from '@switchyard/protocol';
 import { createTokenVerifier, type TokenVerifier } from './auth/index.js';
 import type { AuthorizeHook } from './rooms/authorize.js';
 import { ClientDispatcher, type HandlerContext, type QueuedPublish } from './session/client-messages.js';
@@ -162,7 +162,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   });
 
   // Rooms, over the transport's topics
-  const formats = new WireFormats(resolved.codecs as readonly CodecName[], limits.maxPayload);
+  const formats = new WireFormats(resolved.codecs, limits.maxPayload);
   const transport = createUwsTransport<SocketState>(
     {
       path: WS_PATH,

@@ -34,12 +34,15 @@ export interface DisconnectInfo {
   readonly reason: CloseReason;
 }
 
-/** Listeners of `server.on()`. */
+/**
+ * Listeners of `server.on()`. A listener may be async: a throw or a rejection is logged, any other
+ * result is ignored.
+ */
 export interface ServerEvents<C extends Contract = AnyContract> {
   /** A connection opened (after `welcome` was sent). */
-  connection: (conn: Connection<C>) => void;
+  connection: (conn: Connection<C>) => unknown;
   /** A connection closed; it already left every room. */
-  disconnect: (conn: Connection<C>, info: DisconnectInfo) => void;
+  disconnect: (conn: Connection<C>, info: DisconnectInfo) => unknown;
 }
 
 /** A Switchyard server. Create one with `createServer()`. */

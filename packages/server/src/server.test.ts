@@ -37,7 +37,7 @@ describe('requests and events', () => {
     c.call((id) => (data === undefined ? { t: 'request', id, name } : { t: 'request', id, name, data }));
 
   it('answers with the handler result, sync or async, and passes the caller context', async () => {
-    t.server.onRequest('echo', (ctx, data) => ({ data, user: ctx.userId, conn: ctx.conn.id }));
+    t.server.onRequest('echo', (ctx, data: unknown) => ({ data, user: ctx.userId, conn: ctx.conn.id }));
     t.server.onRequest('later', async () => {
       await sleep(10);
       return 42;
@@ -49,7 +49,7 @@ describe('requests and events', () => {
       data: { data: { x: 1 }, user: 'alice', conn: welcome.connectionId },
     });
     expect(await request('later')).toMatchObject({ ok: true, data: 42 });
-    expect(await request('nothing')).toEqual({ t: 'reply', id: expect.any(Number), ok: true });
+    expect(await request('nothing')).toEqual({ t: 'reply', id: expect.any(Number) as unknown, ok: true });
   });
 
   it('answers NOT_FOUND for unknown names, prototype names included', async () => {
@@ -63,9 +63,7 @@ describe('requests and events', () => {
     t.server.onRequest('deny', () => {
       throw new RpcError('FORBIDDEN', 'moderators only');
     });
-    t.server.onRequest('boom', async () => {
-      throw new Error('db password is hunter2');
-    });
+    t.server.onRequest('boom', () => Promise.reject(new Error('db password is hunter2')));
     expect(await request('deny')).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN', message: 'moderators only' },
@@ -132,12 +130,8 @@ describe('requests and events', () => {
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      t.server.on('connection', async () => {
-        throw new Error('listener failed on connect');
-      });
-      t.server.on('disconnect', async () => {
-        throw new Error('listener failed on disconnect');
-      });
+      t.server.on('connection', () => Promise.reject(new Error('listener failed on connect')));
+      t.server.on('disconnect', () => Promise.reject(new Error('listener failed on disconnect')));
       const other = await RawClient.connect(t.url, { token: t.token('bob') });
       await other.close();
       for (let i = 0; i < 50 && !log.text().includes('listener failed on disconnect'); i++) await sleep(20);

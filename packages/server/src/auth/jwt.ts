@@ -237,7 +237,7 @@ export interface SignTokenOptions {
 export function signToken(claims: TokenClaims, options: SignTokenOptions): string {
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new ConfigError('sub', 'expected a non-empty string');
   const { key, algorithm } = signingKey(options);
-  const signOptions: jwt.SignOptions = { algorithm: algorithm as jwt.Algorithm };
+  const signOptions: jwt.SignOptions = { algorithm };
   if (options.expiresIn !== undefined)
     signOptions.expiresIn = options.expiresIn as NonNullable<jwt.SignOptions['expiresIn']>;
   if (options.kid !== undefined) signOptions.keyid = options.kid;

@@ -126,7 +126,7 @@ describe('a cluster when Redis fails', () => {
     const [a, b] = await cluster(redis, 2, randomBytes(32).toString('hex'), maxQueue);
     const receiver = await connect(b!, 'bob');
     await receiver.join('f');
-    await a!.server.to('f').emit('warm', 0);
+    a!.server.to('f').emit('warm', 0);
     await receiver.next((e) => e.t === 'push' && e.event === 'warm');
 
     redis.pause();
@@ -174,7 +174,7 @@ describe('a cluster when Redis fails', () => {
     children.push(child);
     const port = await new Promise<number>((resolve, reject) => {
       let text = '';
-      child.stderr!.on('data', (chunk: Buffer) => {
+      child.stderr.on('data', (chunk: Buffer) => {
         text += chunk.toString();
         const match = /:(\d+)\b.*\/ws/.exec(text);
         if (match) resolve(Number(match[1]));

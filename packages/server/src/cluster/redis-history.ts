@@ -216,8 +216,9 @@ class RedisHistoryStore implements RedisHistory {
     return this.#read(room, policy, since, epoch ?? '', limit);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#redis.destroy();
+    return Promise.resolve();
   }
 
   async #read(

@@ -23,6 +23,8 @@ function describe(summary: string, fallback: unknown): string {
       ? 'on'
       : fallback === false
         ? 'off'
-        : String(fallback);
+        : typeof fallback === 'string'
+          ? fallback
+          : JSON.stringify(fallback);
   return `${summary} [${shown}]`;
 }

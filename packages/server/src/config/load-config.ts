@@ -70,7 +70,7 @@ export function loadConfig(sources: ConfigSources): ServerOptions {
 export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedConfig {
   const file = configFilePath(argv, env, cwd);
   const fromFile = file === undefined ? undefined : fileLayer(file);
-  const layers: Layer[] = [fromFile?.layer ?? new Map(), envLayer(env, cwd), flagLayer(argv, cwd)];
+  const layers: Layer[] = [fromFile?.layer ?? new Map<string, Setting>(), envLayer(env, cwd), flagLayer(argv, cwd)];
 
   const merged = new Map<string, Setting>();
   for (const layer of layers) for (const [path, setting] of layer) merged.set(path, setting);

@@ -96,9 +96,7 @@ function flagValues(argv: readonly string[]): Record<string, string | boolean | 
   });
   const result: Record<string, string | boolean | undefined> = {};
   for (const [name, value] of Object.entries(values)) {
-    result[name] = Array.isArray(value)
-      ? (value.at(-1) as string | boolean | undefined)
-      : (value as string | boolean | undefined);
+    result[name] = Array.isArray(value) ? (value.at(-1) as string | boolean | undefined) : value;
   }
   return result;
 }

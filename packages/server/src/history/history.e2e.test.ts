@@ -35,7 +35,7 @@ type Reply = Extract<ServerEnvelope, { t: 'reply' }>;
 type JoinData = { room: string; recovered?: boolean; offset?: number; epoch?: string };
 
 async function join(c: RawClient, room: string, since?: { offset: number; epoch: string }): Promise<JoinData> {
-  const reply = (await c.call((id) => ({ t: 'join', id, room, ...(since ? { since } : {}) }))) as Reply;
+  const reply = await c.call((id) => ({ t: 'join', id, room, ...(since ? { since } : {}) }));
   expect(reply.ok).toBe(true);
   return (reply as Extract<Reply, { ok: true }>).data as JoinData;
 }
@@ -56,7 +56,7 @@ describe('rooms with history', () => {
     const v1 = await connect(t, 'b', jsonCodec);
     const mp = await connect(t, 'c', msgpackV2Codec);
     const joined = await join(v2, 'hist:a');
-    expect(joined).toEqual({ room: 'hist:a', offset: 0, epoch: expect.any(String) });
+    expect(joined).toEqual({ room: 'hist:a', offset: 0, epoch: expect.any(String) as unknown });
     for (const c of [v1, mp]) await join(c, 'hist:a');
     await join(v2, 'plain');
     t.server.to('hist:a').emit('m', 1);
@@ -89,7 +89,7 @@ describe('rooms with history', () => {
     expect(ack.ok).toBe(true);
     t.server.to('hist:r').emit('m', 's3');
     const viaHttp = await publishHttp(t, 'hist:r', 'h4');
-    expect(viaHttp).toEqual({ recipients: 1, offset: expect.any(Number), epoch: joined.epoch });
+    expect(viaHttp).toEqual({ recipients: 1, offset: expect.any(Number) as unknown, epoch: joined.epoch });
 
     const again = await connect(t, 'reader');
     const result = await join(again, 'hist:r', { offset: last.offset!, epoch: last.epoch! });
@@ -103,7 +103,7 @@ describe('rooms with history', () => {
       [5, 'live5'],
     ]);
     // The reply came before the first recovered push.
-    const replyAt = again.received.findIndex((e) => e.t === 'reply' && (e as Reply).ok && 'data' in e);
+    const replyAt = again.received.findIndex((e) => e.t === 'reply' && e.ok && 'data' in e);
     const firstPushAt = again.received.findIndex((e) => e.t === 'push');
     expect(replyAt).toBeLessThan(firstPushAt);
   });
@@ -199,7 +199,7 @@ describe('rooms with history', () => {
     expect(page.json).toEqual({
       room: 'hist:h',
       offset: 5,
-      epoch: expect.any(String),
+      epoch: expect.any(String) as unknown,
       complete: true,
       messages: [
         { offset: 3, event: 'm', data: { i: 3 } },

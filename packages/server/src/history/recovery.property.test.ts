@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { jsonV2Codec, type ServerEnvelope } from '@switchyard/protocol';
+import { jsonV2Codec } from '@switchyard/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../test-support/raw-client.js';
 import { startTestRedis, type TestRedis } from '../test-support/redis-server.js';

@@ -171,5 +171,5 @@ export const noopMetrics: ServerMetrics = {
     reconnected: () => {},
     publishLatency: () => {},
   },
-  scrape: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
+  scrape: () => Promise.resolve({ contentType: 'text/plain; version=0.0.4', body: '' }),
 };

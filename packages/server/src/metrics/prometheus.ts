@@ -114,7 +114,6 @@ const ANSWERED_KINDS = [
   'presence-get',
   'refresh',
 ] as const satisfies readonly AnsweredKind[];
-const OPERATION_KINDS = ['join', 'publish', 'presence-get'] as const satisfies readonly OperationKind[];
 const ERROR_CODES = Object.values(ErrorCode);
 /**
  * The codes the server itself answers each kind with: these series start at 0. Any other code
@@ -128,14 +127,6 @@ const EXPECTED_ERRORS: Readonly<Record<AnsweredKind, readonly ErrorCode[]>> = {
   'presence-get': [ErrorCode.FORBIDDEN, ErrorCode.BAD_REQUEST, ErrorCode.RATE_LIMITED],
   refresh: [ErrorCode.UNAUTHORIZED, ErrorCode.RATE_LIMITED],
 };
-const HTTP_ROUTES = [
-  'publish',
-  'disconnect',
-  'presence',
-  'history',
-  'rooms',
-  'other',
-] as const satisfies readonly HttpApiRoute[];
 
 /**
  * A counter whose hot path is `cell.value += n`. prom-client's own `inc()` hashes and validates
@@ -178,7 +169,7 @@ function histogramCollector(
     type: 'histogram',
     labelNames,
     aggregator: 'sum',
-    get: async () => {
+    get: () => {
       const values: Array<{ metricName: string; labels: Record<string, string>; value: number }> = [];
       for (const c of cells()) {
         const { buckets, sum, count } = c.snapshot();
@@ -187,7 +178,7 @@ function histogramCollector(
         values.push({ metricName: `${name}_sum`, labels: { ...c.labels }, value: sum });
         values.push({ metricName: `${name}_count`, labels: { ...c.labels }, value: count });
       }
-      return { name, help, type: 'histogram', values, aggregator: 'sum' };
+      return Promise.resolve({ name, help, type: 'histogram', values, aggregator: 'sum' });
     },
     reset: () => {
       for (const c of cells()) c.reset();

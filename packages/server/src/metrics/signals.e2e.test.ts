@@ -87,7 +87,7 @@ describe('operator signals over a real server', () => {
 
   it('counts reply errors by kind and code, call latency, empty-room publishes and deliveries by kind', async () => {
     const t = await start({ authorize: (_ctx, action, room) => !(action === 'join' && room === 'secret') });
-    t.server.onRequest('echo', (_ctx, data) => data);
+    t.server.onRequest('echo', (_ctx, data: unknown) => data);
     const c = await connect(t, 'alice');
     expect((await c.join('secret')).ok).toBe(false);
     expect((await c.join('lobby')).ok).toBe(true);

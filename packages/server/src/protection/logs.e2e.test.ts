@@ -22,7 +22,7 @@ describe('logs from a server run', () => {
       apiKey: API_KEY,
       limits: { maxPayload: 2048, messagesPerSecond: 5, messageBurst: 5, maxRoomsPerConnection: 1 },
     });
-    t.server.onRequest('echo', (_ctx, data) => data);
+    t.server.onRequest('echo', (_ctx, data: unknown) => data);
     t.server.onEvent('note', () => {});
     const secrets: string[] = [API_KEY];
     const remember = (token: string) => {

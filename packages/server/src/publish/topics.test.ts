@@ -22,8 +22,8 @@ class FakeTransport implements Transport {
     return this.topics.get(topic)?.size ?? 0;
   }
   serve(): void {}
-  listen = async () => 0;
-  listenSideHttp = async () => 0;
+  listen = () => Promise.resolve(0);
+  listenSideHttp = () => Promise.resolve(0);
   stopListening(): void {}
 }
 
@@ -99,7 +99,7 @@ function setup() {
     metrics,
     logger: console as never,
     policies,
-    slow: slow as never,
+    slow,
     presenceFanOut: new PresenceFanOut(transport, codecs, metrics),
   });
   let n = 0;
@@ -240,7 +240,7 @@ describe('slow consumer catch-up on topics', () => {
       metrics: noopMetrics,
       logger: console as never,
       policies: new RoomPolicies([{ pattern: '*', slowConsumer: 'latest' }]),
-      slow: slow as never,
+      slow,
       presenceFanOut: new PresenceFanOut(transport, codecs, noopMetrics),
     });
     const socket = new FillingSocket(transport, 1000);

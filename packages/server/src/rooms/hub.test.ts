@@ -312,7 +312,7 @@ describe('slow consumers', () => {
       for (const other of others) await other.close();
       socket.resume();
       const gap = await slow.next((e) => e.t === 'notice' && e.code === 'GAP', 10_000);
-      expect(gap).toMatchObject({ t: 'notice', code: 'GAP', room: 'ticker:1', missed: expect.any(Number) });
+      expect(gap).toMatchObject({ t: 'notice', code: 'GAP', room: 'ticker:1', missed: expect.any(Number) as unknown });
       expect((gap as { missed: number }).missed).toBeGreaterThanOrEqual(6);
       // Resubscribed: new messages arrive again.
       expect(t.server.to('ticker:1').emit('small', 1)).toBe(1);

@@ -60,7 +60,7 @@ export class PresenceFanOut {
       if (skip === true) count -= 1;
       if (count <= 0) continue;
       const frame = codec.encode(envelope);
-      if (skip === true) except!.socket.publish(topic, frame, codec.binary);
+      if (skip === true) except.socket.publish(topic, frame, codec.binary);
       else this.#transport.publish(topic, frame, codec.binary);
       this.#metrics.messageSent(codec.name, 'presence', frameBytes(frame), count);
       this.#traffic?.published(change.room);

@@ -39,7 +39,7 @@ describe('server-to-client requests', () => {
   it('rejects with TIMEOUT when the client does not answer, and DISCONNECTED when it leaves', async () => {
     const c = await RawClient.connect(t.url, { token: t.token('bob') });
     const conn = conns[0]!;
-    const error = await conn.request('client:slow', {}, { timeoutMs: 100 }).catch((e: unknown) => e);
+    const error: unknown = await conn.request('client:slow', {}, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcError);
     expect(error).toMatchObject({ code: 'TIMEOUT' });
     const orphan = conn.request('client:never', {}, { timeoutMs: 10_000 });
@@ -96,7 +96,7 @@ describe('token expiry and in-band refresh', () => {
   it('closes with 4100 shortly after exp without a refresh', async () => {
     const c = await RawClient.connect(t.url, { token: t.token('alice', {}, { expiresIn: 1 }) });
     const welcome = c.received[0];
-    expect(welcome).toMatchObject({ t: 'welcome', expiresAt: expect.any(Number) });
+    expect(welcome).toMatchObject({ t: 'welcome', expiresAt: expect.any(Number) as unknown });
     const closed = await c.closed;
     expect(closed.code).toBe(4100);
   }, 10_000);
@@ -104,7 +104,7 @@ describe('token expiry and in-band refresh', () => {
   it('keeps the connection after a refresh for the same user', async () => {
     const c = await RawClient.connect(t.url, { token: t.token('alice', {}, { expiresIn: 1 }) });
     const reply = await c.call((id) => ({ t: 'refresh', id, token: t.token('alice', {}, { expiresIn: 3600 }) }));
-    expect(reply).toMatchObject({ ok: true, data: { expiresAt: expect.any(Number) } });
+    expect(reply).toMatchObject({ ok: true, data: { expiresAt: expect.any(Number) as unknown } });
     const bad = await c.call((id) => ({ t: 'refresh', id, token: 'garbage' }));
     expect(bad).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
     await sleep(2300);

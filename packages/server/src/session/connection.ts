@@ -289,7 +289,7 @@ export class ServerConnection implements Connection {
     } else {
       if (!rooms.delete(room)) return false;
       // Back to one room: keep its name, drop the Set.
-      if (rooms.size === 1) this.#rooms = rooms.values().next().value as string;
+      if (rooms.size === 1) this.#rooms = rooms.values().next().value;
     }
     const presence = this.#presenceRooms;
     if (presence?.delete(room) === true && presence.size === 0) this.#presenceRooms = undefined;

@@ -45,11 +45,10 @@ describe('DeadlineWheel', () => {
 
   it('lets a callback reschedule its item into a later slot', () => {
     const fired: number[] = [];
-    let wheel: DeadlineWheel<string> | undefined;
-    wheel = new DeadlineWheel<string>({
+    const wheel: DeadlineWheel<string> = new DeadlineWheel<string>({
       onDue: (x) => {
         fired.push(Date.now());
-        if (fired.length === 1) wheel?.schedule(x, Date.now() + 2_000);
+        if (fired.length === 1) wheel.schedule(x, Date.now() + 2_000);
       },
     });
     const start = Date.now();

@@ -12,9 +12,7 @@ describe('Router', () => {
     router.onRequest('rpc', () => {
       throw new RpcError('LIMIT_EXCEEDED', 'too many');
     });
-    router.onRequest('bug', async () => {
-      throw new TypeError('secret detail');
-    });
+    router.onRequest('bug', () => Promise.reject(new TypeError('secret detail')));
     router.onRequest('parsed', (_c, d) => d, { parse: undefined } as never);
     expect(await router.request('me', 'ok', 1)).toEqual({ ok: true, data: 'me:1' });
     expect(await router.request('me', 'rpc', 1)).toEqual({
@@ -77,9 +75,7 @@ describe('Router', () => {
     router.onEvent('sync', () => {
       throw new Error('a');
     });
-    router.onEvent('async', async () => {
-      throw new Error('b');
-    });
+    router.onEvent('async', () => Promise.reject(new Error('b')));
     router.event(null, 'sync', 1);
     router.event(null, 'async', 1);
     await new Promise((res) => setImmediate(res));

@@ -240,7 +240,7 @@ export function createUwsTransport<D>(settings: TransportSettings, app?: UwsApp)
       handlersOf();
       const token = await listenOn(theApp, host, port);
       listenSockets.push(token);
-      return uWS.us_socket_local_port(token as never);
+      return uWS.us_socket_local_port(token);
     },
     listenSideHttp: async (host, port, routes) => {
       const handlers = handlersOf();
@@ -258,7 +258,7 @@ export function createUwsTransport<D>(settings: TransportSettings, app?: UwsApp)
       });
       const token = await listenOn(side, host, port);
       listenSockets.push(token);
-      return uWS.us_socket_local_port(token as never);
+      return uWS.us_socket_local_port(token);
     },
     stopListening: () => {
       for (const token of listenSockets.splice(0)) uWS.us_listen_socket_close(token);

@@ -222,7 +222,7 @@ describe('upgrade: RS256 server', () => {
     const closed = await startTestServer();
     try {
       const c = await RawClient.connect(open.url);
-      expect(c.received[0]).toMatchObject({ t: 'welcome', userId: expect.stringMatching(/^anonymous:/) });
+      expect(c.received[0]).toMatchObject({ t: 'welcome', userId: expect.stringMatching(/^anonymous:/) as unknown });
       await c.close();
       expect((await upgradeStatus(closed.url)).status).toBe(401);
       expect((await upgradeStatus(`${open.url}`, bearer('garbage'))).status).toBe(401);
