@@ -5,24 +5,28 @@
 // Starts its own redis-server on a free port. Needs the server built (npx turbo run build).
 //
 //   node benchmarks/cluster-broker.mjs [--messages 20000] [--per-turn 1,10,50] [--frame 100]
+//     [--dist DIR]   (a packages/server/dist to measure instead of this checkout's, for before/after pairs)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const server = new URL('../packages/server/dist/cluster/', import.meta.url);
-const { createRedisBroker } = await import(new URL('redis-broker.js', server).href);
-const { encodeClusterMessage, decodeClusterMessage } = await import(new URL('wire.js', server).href);
 
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '20000' },
     'per-turn': { type: 'string', default: '1,10,50' },
     frame: { type: 'string', default: '100' },
+    dist: { type: 'string' },
   },
 });
+const server = values.dist
+  ? pathToFileURL(`${resolvePath(values.dist)}/cluster/`)
+  : new URL('../packages/server/dist/cluster/', import.meta.url);
+const { createRedisBroker } = await import(new URL('redis-broker.js', server).href);
+const { encodeClusterMessage, decodeClusterMessage } = await import(new URL('wire.js', server).href);
 const total = Number(values.messages);
 const perTurnList = values['per-turn'].split(',').map(Number);
 const frame = new Uint8Array(Number(values.frame)).fill(0x61);
@@ -103,7 +107,10 @@ async function run(perTurn, receive) {
 }
 
 console.log(
-  `# cluster broker: ${total} messages, ${frame.byteLength} B frames, node ${process.version}, ${os.cpus()[0]?.model} x${os.cpus().length}`,
+  `# cluster broker${values.dist ? ` (${values.dist})` : ''}: ${total} messages, ${frame.byteLength} B frames, node ${process.version}, ${os.cpus()[0]?.model} x${os.cpus().length}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
 );
 console.log('messages per turn | side              | node CPU per message | messages/s');
 try {

@@ -2,15 +2,18 @@
 # Checks Switchyard's metrics, dashboard and alert rules with a real Prometheus
 # (docs/metrics.md#dashboard-and-alerts):
 #   1. promtool check rules + promtool test rules on docs/prometheus/alerts.yml;
-#   2. a real server under real WebSocket traffic: promtool check metrics on a live /metrics scrape;
+#   2. a real server under real WebSocket traffic, a cluster member on a private redis-server (so the
+#      broker series and the dashboard's Broker row have data; the driver drops its subscriber link
+#      every 10 s): promtool check metrics on a live /metrics scrape;
 #   3. a real Prometheus scraping that server beside an unrelated Node.js service (the same nodejs_*
 #      and process_* names) and itself evaluates every query of docs/grafana/switchyard.json and
 #      every alert rule: each returns data, only Switchyard series, and the values match what the
 #      traffic driver did (scripts/prometheus-check/dashboard-queries.mjs);
 #   4. the dashboard's main panels are drawn from the real query results to a PNG with headless
 #      Chromium (PROMETHEUS_CHECK_IMAGE=path also writes it there, e.g. docs/grafana/switchyard-dashboard.png).
-# Needs a built repo (npx turbo run build), Debian's prometheus package (prometheus, promtool) and
-# chromium.
+# Needs a built repo (npx turbo run build), Debian's prometheus package (prometheus, promtool),
+# redis-server and chromium. PROMETHEUS_CHECK_REDIS_URL=redis://host:port uses that Redis instead of
+# starting one: it must be private to the check, whose driver kills its pub/sub clients.
 # Bounded in time (PROMETHEUS_CHECK_TIMEOUT_SEC, default 240); stops everything it started;
 # exits non-zero on any failure.
 set -euo pipefail
@@ -30,6 +33,7 @@ need prometheus
 need node
 need timeout
 need chromium
+[[ -n "${PROMETHEUS_CHECK_REDIS_URL:-}" ]] || need redis-server
 [[ -f packages/server/dist/index.js ]] || fail "packages/server/dist is missing: run npx turbo run build first"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/switchyard-prometheus-check.XXXXXX")"
@@ -57,11 +61,31 @@ timeout 60 promtool check rules docs/prometheus/alerts.yml
 say "promtool test rules (each alert fires on synthetic series)"
 timeout 120 promtool test rules docs/prometheus/alerts.test.yml
 
-say "starting a Switchyard server with traffic"
-node scripts/prometheus-check/serve-with-traffic.mjs --state "$work/server.env" --max-sec "$limit" >"$work/server.log" 2>&1 &
+free_port() {
+  node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+redis_url="${PROMETHEUS_CHECK_REDIS_URL:-}"
+if [[ -z "$redis_url" ]]; then
+  redis_port="$(free_port)"
+  mkdir -p "$work/redis"
+  say "starting a private redis-server on 127.0.0.1:$redis_port"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/redis" >"$work/redis.log" 2>&1 &
+  pids+=("$!")
+  until grep -q 'Ready to accept connections' "$work/redis.log"; do
+    kill -0 "${pids[-1]}" 2>/dev/null || fail "redis-server exited early"
+    check_time
+    sleep 0.1
+  done
+  redis_url="redis://127.0.0.1:$redis_port"
+fi
+
+say "starting a Switchyard cluster member on $redis_url with traffic"
+node scripts/prometheus-check/serve-with-traffic.mjs --state "$work/server.env" --max-sec "$limit" --redis-url "$redis_url" >"$work/server.log" 2>&1 &
 pids+=("$!")
+server_pid="$!"
 until [[ -s "$work/server.env" ]]; do
-  kill -0 "${pids[0]}" 2>/dev/null || fail "the server exited early"
+  kill -0 "$server_pid" 2>/dev/null || fail "the server exited early"
   check_time
   sleep 0.2
 done
@@ -71,8 +95,9 @@ source "$work/server.env" # METRICS_TARGET=host:port, METRICS_PATH=/metrics, DRI
 say "starting an unrelated Node.js service with prom-client's process metrics"
 node scripts/prometheus-check/other-service.mjs --state "$work/other.env" --max-sec "$limit" >"$work/other.log" 2>&1 &
 pids+=("$!")
+other_pid="$!"
 until [[ -s "$work/other.env" ]]; do
-  kill -0 "${pids[1]}" 2>/dev/null || fail "the unrelated service exited early"
+  kill -0 "$other_pid" 2>/dev/null || fail "the unrelated service exited early"
   check_time
   sleep 0.2
 done
@@ -88,11 +113,10 @@ node --input-type=module -e '
   process.stdout.write(await res.text());
 ' "http://$METRICS_TARGET$METRICS_PATH" >"$work/scrape.txt"
 grep -q '^switchyard_connections_opened_total' "$work/scrape.txt" || fail "the scrape has no Switchyard metrics"
+grep -q '^switchyard_broker_connected 1$' "$work/scrape.txt" || fail "the scrape shows no connected cluster broker"
 timeout 60 promtool check metrics <"$work/scrape.txt"
 
-prom_port="$(node -e '
-  const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
-')"
+prom_port="$(free_port)"
 cat >"$work/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -153,5 +177,5 @@ if [[ -n "${PROMETHEUS_CHECK_IMAGE:-}" ]]; then
   say "wrote $PROMETHEUS_CHECK_IMAGE"
 fi
 
-kill -0 "${pids[0]}" 2>/dev/null || fail "the server died during the check"
+kill -0 "$server_pid" 2>/dev/null || fail "the server died during the check"
 say "OK"

@@ -9,7 +9,9 @@
 //   - an alert rule is unhealthy or not evaluated, or its expression without thresholds returns
 //     series of another target (or no data, unless it needs more history than the run has);
 //   - open connections, users, publishes, HTTP API calls, hung requests in flight, or drops while
-//     a consumer is still paused differ from the driver's own record at the sample's scrape time.
+//     a consumer is still paused differ from the driver's own record at the sample's scrape time;
+//   - on a cluster member (the driver started with --redis-url): the broker link, its reconnects
+//     (one per subscriber link the driver killed) or its publish rate disagree with the driver.
 // Used by scripts/prometheus-check.sh; it waits for the targets and data itself.
 //
 // usage: node dashboard-queries.mjs --prometheus URL --dashboard FILE --rules FILE --driver URL
@@ -199,10 +201,10 @@ for (const rule of loaded) {
 const sel = `job="${JOB}"`;
 /** The driver's snapshots within 250 ms of `t` (ms). */
 async function driverAround(t) {
-  const { history, hungRequests } = await (await fetch(args.driver)).json();
+  const { history, hungRequests, cluster } = await (await fetch(args.driver)).json();
   const near = history.filter((s) => Math.abs(s.t - t) <= 250);
   if (near.length === 0) throw new Error(`the driver has no record around ${new Date(t).toISOString()}`);
-  return { near, history, hungRequests };
+  return { near, history, hungRequests, cluster };
 }
 const within = (v, lo, hi) => v >= lo - 1e-9 && v <= hi + 1e-9;
 const span = (near, f) => [Math.min(...near.map(f)), Math.max(...near.map(f))];
@@ -211,7 +213,7 @@ const matched = [];
 async function compareNow() {
   const time = Date.now() / 1000 - 1;
   const scrapedAt = (await scalar(`timestamp(up{${sel}})`, time)) * 1000;
-  const { near, history, hungRequests } = await driverAround(scrapedAt);
+  const { near, history, hungRequests, cluster } = await driverAround(scrapedAt);
   const checks = [
     [
       'open connections',
@@ -244,6 +246,7 @@ async function compareNow() {
       hungRequests,
     ],
   ];
+  if (cluster) checks.push(...brokerChecks(near, history, scrapedAt));
   for (const [what, expr, lo, hi] of checks) {
     const v = await scalar(expr, time);
     if (!within(v, lo, hi)) failures.push(`${what}: Prometheus ${v}, the driver ${lo}…${hi} (${expr})`);
@@ -257,7 +260,36 @@ async function compareNow() {
     if (Math.abs(promRate - driverRate) > 0.1 * driverRate)
       failures.push(`publish rate: Prometheus ${promRate.toFixed(1)}/s, the driver ${driverRate.toFixed(1)}/s`);
     else matched.push(`publish rate ${promRate.toFixed(1)}/s (driver ${driverRate.toFixed(1)}/s)`);
+    // Room publishes cross the broker too (with presence changes beside them): the broker's publish
+    // rate is at least the part of the clients' publish rate the server accepted (most of it).
+    if (cluster) {
+      const brokerRate = await scalar(`sum(rate(switchyard_broker_published_total{${sel}}[20s]))`, time);
+      if (brokerRate < 0.5 * driverRate)
+        failures.push(
+          `broker publish rate: Prometheus ${brokerRate.toFixed(1)}/s, the driver published ${driverRate.toFixed(1)}/s`,
+        );
+      else matched.push(`broker publish rate ${brokerRate.toFixed(1)}/s`);
+    }
   }
+}
+
+/**
+ * The driver kills the node's Redis subscriber link every 10 s: the link gauge may read 0 only
+ * shortly after a kill, and the reconnect counter counts every kill older than the reconnect
+ * backoff (at most 2 s) and none the driver has not made yet.
+ */
+function brokerChecks(near, history, scrapedAt) {
+  const killedRecently = near.some((s) => s.lastRedisKill > 0 && s.t - s.lastRedisKill < 3000);
+  const before = history.filter((s) => s.t <= scrapedAt - 3000).at(-1);
+  return [
+    ['broker link up', `sum(switchyard_broker_connected{${sel}})`, killedRecently ? 0 : 1, 1],
+    [
+      'broker reconnects',
+      `sum(switchyard_broker_reconnects_total{${sel}})`,
+      before?.redisKills ?? 0,
+      span(near, (s) => s.redisKills)[1],
+    ],
+  ];
 }
 
 async function rangeOf(expr, start, end) {

@@ -41,6 +41,9 @@ const MAIN = [
   'Slow consumers paused',
   'Bytes buffered for slow consumers',
   'HTTP API requests',
+  'Broker link',
+  'Broker messages',
+  'Broker publish latency',
   'Event-loop delay',
   'Memory',
 ];

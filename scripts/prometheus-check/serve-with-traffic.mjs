@@ -10,12 +10,16 @@
 // at that sample's scrape time. Writes METRICS_TARGET, METRICS_PATH and DRIVER_URL to the --state
 // file once listening. Runs until SIGTERM or --max-sec. Used by scripts/prometheus-check.sh;
 // loopback only.
+// With --redis-url (a private Redis: the driver kills its pub/sub clients) the server is a cluster
+// member, so the broker series move too: its room pushes, presence and HTTP publishes go through
+// Redis, and every 10 s the driver drops the node's subscriber link with `CLIENT KILL TYPE pubsub`
+// (recorded as `redisKills`), which the node must count as a reconnect.
 //
-// usage: node serve-with-traffic.mjs --state FILE [--max-sec 240]
+// usage: node serve-with-traffic.mjs --state FILE [--max-sec 240] [--redis-url redis://127.0.0.1:PORT]
 import { createHmac, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { connect as connectTcp, createServer as createNetServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, jsonCodec } from '@switchyard/protocol';
 import { msgpackCodec } from '@switchyard/protocol/msgpack';
@@ -23,8 +27,13 @@ import { createServer } from '@switchyard/server';
 import { WebSocket } from 'ws';
 
 const { values: args } = parseArgs({
-  options: { state: { type: 'string' }, 'max-sec': { type: 'string', default: '240' } },
+  options: {
+    state: { type: 'string' },
+    'max-sec': { type: 'string', default: '240' },
+    'redis-url': { type: 'string' },
+  },
 });
+const REDIS_URL = args['redis-url'];
 if (!args.state) {
   console.error('usage: serve-with-traffic.mjs --state FILE [--max-sec N]');
   process.exit(2);
@@ -64,6 +73,7 @@ const server = createServer({
   // Small limits so protection metrics move under modest traffic.
   limits: { maxBackpressure: 64 * 1024, messagesPerSecond: 100, messageBurst: 100 },
   rooms: [{ pattern: 'drop:*', slowConsumer: 'drop' }],
+  ...(REDIS_URL ? { redis: { url: REDIS_URL, prefix: `prometheus-check-${randomBytes(4).toString('hex')}` } } : {}),
 });
 server.onRequest('echo', (_ctx, data) => data);
 server.onRequest('hang', () => new Promise(() => {}));
@@ -108,6 +118,9 @@ const did = {
   hung: 0,
   /** Whether the drop-policy slow consumer is not reading, and since when (ms since epoch). */
   dropPausedSince: 0,
+  /** Times the node's Redis subscriber link was killed, and when last (ms since epoch). */
+  redisKills: 0,
+  lastRedisKill: 0,
 };
 const history = [];
 function snapshot() {
@@ -279,11 +292,40 @@ client(msgpackCodec, 'firehose', {
     }),
 });
 
+/** `CLIENT KILL TYPE pubsub` on a raw socket; resolves with how many clients Redis closed. */
+function killSubscribers(redisUrl) {
+  const { hostname, port } = new URL(redisUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(Number(port || 6379), hostname, () => socket.write('CLIENT KILL TYPE pubsub\r\n'));
+    socket.setTimeout(2000, () => socket.destroy(new Error('no reply to CLIENT KILL')));
+    socket.once('data', (reply) => {
+      socket.end();
+      const killed = /^:(\d+)\r\n/.exec(reply.toString('latin1'));
+      if (killed) resolve(Number(killed[1]));
+      else reject(new Error(`CLIENT KILL answered ${JSON.stringify(reply.toString('latin1'))}`));
+    });
+    socket.once('error', reject);
+  });
+}
+// The broker's link drops and comes back: the reconnect counter and the link gauge move.
+if (REDIS_URL) {
+  every(10_000, () => {
+    killSubscribers(REDIS_URL).then(
+      (killed) => {
+        if (killed === 0) return;
+        did.redisKills++;
+        did.lastRedisKill = Date.now();
+      },
+      (error) => console.error(`serve-with-traffic: ${error.message}`),
+    );
+  });
+}
+
 timers.push(setInterval(snapshot, 50));
 const driverPort = await freePort();
 const driver = createHttpServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ hungRequests: HUNG_REQUESTS, history }));
+  res.end(JSON.stringify({ hungRequests: HUNG_REQUESTS, cluster: Boolean(REDIS_URL), history }));
 }).listen(driverPort, HOST);
 
 writeFileSync(

@@ -1,8 +1,8 @@
 import { WireError, WireErrorCode } from './wire.js';
 
 /**
- * The broker's envelope: the messages one node published to one channel in one event-loop turn,
- * carried by a single engine publish.
+ * The broker's envelope: the messages one node published to one channel in one synchronous run
+ * (a publish batch, a handler), carried by a single engine publish.
  *
  * ```
  * batch = version:u8 (= 1) (length:u32be bytes)+

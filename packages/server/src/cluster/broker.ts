@@ -27,8 +27,8 @@ export interface Broker {
   /** Connects and subscribes the control channel; `listener` hears everything from then on. */
   start(listener: BrokerListener): Promise<void>;
   /**
-   * Sends `message` to every node subscribed to `room`; publishes of one event-loop turn are
-   * pipelined. `false`: refused because the outgoing queue is full (documented overflow). Never throws.
+   * Sends `message` to every node subscribed to `room`; publishes of one synchronous run are
+   * batched and written at its end (a microtask), without waiting for a later event-loop turn. `false`: refused because the outgoing queue is full (documented overflow). Never throws.
    */
   publish(room: string, message: Uint8Array): boolean;
   /** Same, on the control channel every node subscribes to. */

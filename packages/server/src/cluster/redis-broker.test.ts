@@ -175,7 +175,7 @@ describe('redis broker', () => {
     a.broker.publish('r', bytes('in flight 1'));
     a.broker.publish('r', bytes('in flight 2'));
     expect(a.broker.queueDepth).toBe(2);
-    // Give the flush (next turn) and the socket write time to happen: Redis is frozen, so both
+    // Give the flush and the socket write time to happen: Redis is frozen, so both
     // messages sit written and unacknowledged when it dies.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(a.broker.queueDepth).toBe(2);

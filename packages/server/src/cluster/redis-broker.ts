@@ -33,7 +33,7 @@ interface Batch {
   writtenAt: number;
 }
 
-/** Messages published to one channel during the current event-loop turn. */
+/** Messages published to one channel since the last flush (one synchronous run of the caller). */
 interface Turn {
   readonly messages: Uint8Array[];
   bytes: number;
@@ -45,8 +45,12 @@ interface Turn {
  * Two connections: one for commands (PUBLISH) and one subscriber, whose payloads stay bytes
  * (buffer mode). One channel per room, `<prefix>:room:<room>`, subscribed while the node has
  * local members, and one control channel, `<prefix>:control`, that every node subscribes to.
- * The messages one node publishes to one channel in one event-loop turn travel as a single
- * PUBLISH (see batch.ts), so a burst costs Redis and every receiver one message, not one per publish.
+ * The messages one node publishes to one channel in one synchronous run (a publish batch, a
+ * handler) travel as a single PUBLISH (see batch.ts), so a burst costs Redis and every receiver one
+ * message, not one per publish. They are flushed in a microtask, at the end of that run, rather
+ * than in a later event-loop turn: at a moderate rate every publish is its own turn, and a
+ * `setImmediate` hop would cost each one a loop iteration of its own before node-redis writes it
+ * (which it does in a `setImmediate` of its own, one write for every command of the turn).
  *
  * Delivery: in publish order per node and channel. While the link is down (either connection),
  * publishes queue and are written in order when it returns; a publish whose acknowledgement was
@@ -59,8 +63,8 @@ interface Turn {
  *
  * `start()` resolves once both connections are up, retrying while Redis is unreachable. The broker
  * then reconnects forever with capped, jittered backoff; subscriptions come back by themselves after
- * a reconnect or a `CLIENT KILL TYPE pubsub`. `publish` reads the message at the end of the current
- * event-loop turn: do not reuse its buffer.
+ * a reconnect or a `CLIENT KILL TYPE pubsub`. `publish` reads the message in a microtask after the
+ * caller's synchronous run: do not reuse its buffer.
  *
  * Delivery to other nodes is at most once while their subscriber is away and at least once across
  * this node's own broken link; anything stronger (offsets, history) belongs above this seam.
@@ -90,7 +94,8 @@ class RedisBroker implements Broker {
   /** Rooms this node wants, and the handler each is subscribed with. */
   readonly #rooms = new Map<string, (message: Buffer) => void>();
   readonly #turn = new Map<string, Turn>();
-  #flushTimer: NodeJS.Immediate | undefined;
+  #flushScheduled = false;
+  readonly #flushNow = (): void => this.#flush();
   /** Batches in order; the first `#written` of them (from `#head`) are written and unacknowledged. */
   #queue: (Batch | undefined)[] = [];
   #head = 0;
@@ -228,14 +233,16 @@ class RedisBroker implements Broker {
       turn.bytes += message.byteLength;
     }
     this.#depth++;
-    this.#flushTimer ??= setImmediate(() => this.#flush());
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flushNow);
+    }
     return true;
   }
 
-  /** Packs this turn's messages into batches, queues them and writes what the link allows. */
+  /** Packs the pending messages into batches, queues them and writes what the link allows. */
   #flush(): void {
-    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
-    this.#flushTimer = undefined;
+    this.#flushScheduled = false;
     for (const [channel, turn] of this.#turn) {
       if (turn.bytes <= MAX_BATCH_BYTES) {
         this.#queue.push(this.#batch(channel, turn.messages, turn.bytes));

@@ -4,14 +4,15 @@ import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, jsonCodec } from '@switchyard/pr
 import type { ClientEnvelope, Codec, ServerEnvelope } from '@switchyard/protocol';
 import { msgpackCodec } from '@switchyard/protocol/msgpack';
 import { WebSocket } from 'ws';
+import { startTestRedis, type TestRedis } from '../test-support/redis-server.js';
 import { startTestServer } from '../testing/index.js';
-import { BROKER_METRIC_NAMES } from './prometheus.js';
 
 /**
  * Keeps docs/grafana/switchyard.json, docs/prometheus/alerts.yml and docs/metrics.md in step with
  * the code: every metric and label their queries use must exist in a live `/metrics` scrape of a
- * real server that has seen real traffic. No Prometheus needed (scripts/prometheus-check.sh
- * evaluates the same queries with a real one).
+ * real server that has seen real traffic. The server is a cluster member on a private
+ * `redis-server`, so the Broker row and the broker alerts are checked too. No Prometheus needed
+ * (scripts/prometheus-check.sh evaluates the same queries with a real one).
  */
 
 const docs = (path: string): string => readFileSync(new URL(`../../../../docs/${path}`, import.meta.url), 'utf8');
@@ -262,12 +263,18 @@ describe('dashboard scoping and import', () => {
   });
 });
 
-describe('dashboard, alerts and docs against a live scrape', () => {
+describe('dashboard, alerts and docs against a live scrape of a cluster member', () => {
   let body = '';
+  let redis: TestRedis | undefined;
 
   beforeAll(async () => {
-    body = await scrapeAfterTraffic();
+    redis = await startTestRedis();
+    body = await scrapeAfterTraffic(redis.url);
   }, 60_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
 
   it('every dashboard query uses metrics and labels the server exposes', () => {
     const scrape = parseExposition(body);
@@ -280,11 +287,7 @@ describe('dashboard, alerts and docs against a live scrape', () => {
   });
 
   it('docs/metrics.md documents exactly the Switchyard metrics the server exposes', () => {
-    // A single node is scraped here; the broker's series exist only on cluster nodes (prometheus.test.ts).
-    const exposed = [
-      ...[...parseExposition(body).types.keys()].filter((n) => n.startsWith('switchyard_')),
-      ...BROKER_METRIC_NAMES,
-    ].sort();
+    const exposed = [...parseExposition(body).types.keys()].filter((n) => n.startsWith('switchyard_')).sort();
     const documented = [
       ...new Set([...docs('metrics.md').matchAll(/^\| `(switchyard_[a-z_]+)` \|/gm)].map((m) => m[1]!)),
     ].sort();
@@ -326,6 +329,14 @@ describe('dashboard, alerts and docs against a live scrape', () => {
     expect(value('switchyard_connections')).toBe(1);
     expect(value('switchyard_rooms')).toBe(1);
     expect(value('switchyard_subscriptions')).toBe(1);
+    // The room push, the HTTP publish and the presence changes crossed Redis and came back.
+    expect(value('switchyard_broker_connected')).toBe(1);
+    expect(value('switchyard_broker_published_total')).toBeGreaterThanOrEqual(2);
+    expect(value('switchyard_broker_received_total')).toBeGreaterThanOrEqual(2);
+    expect(value('switchyard_broker_publish_latency_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value('switchyard_broker_queue_depth')).toBe(0);
+    expect(value('switchyard_broker_dropped_total')).toBe(0);
+    expect(value('switchyard_broker_reconnects_total')).toBe(0);
   });
 });
 
@@ -387,8 +398,8 @@ const reply =
 
 const API_KEY = 'dashboard-test-api-key';
 
-async function scrapeAfterTraffic(): Promise<string> {
-  const t = await startTestServer({ apiKey: API_KEY });
+async function scrapeAfterTraffic(redisUrl: string): Promise<string> {
+  const t = await startTestServer({ apiKey: API_KEY, redis: { url: redisUrl } });
   try {
     // The runtime row groups GC pauses by kind, which needs at least one collection observed
     // since the server's metrics started: short-lived garbage well past the young generation.
@@ -428,13 +439,15 @@ async function scrapeAfterTraffic(): Promise<string> {
     bob.ws.close(1000);
     await closed;
 
-    // The server handles bob's close on its own schedule: scrape until it has.
+    // The server handles bob's close on its own schedule, and Redis acknowledges the presence
+    // change it publishes a moment later: scrape until both have happened.
     for (let attempt = 0; ; attempt++) {
       const res = await fetch(`${t.httpUrl}/metrics`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await res.text();
-      if (/^switchyard_connections 1$/m.test(text) || attempt === 50) {
+      const settled = /^switchyard_connections 1$/m.test(text) && /^switchyard_broker_queue_depth 0$/m.test(text);
+      if (settled || attempt === 50) {
         alice.ws.close(1000);
         return text;
       }
