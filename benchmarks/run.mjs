@@ -55,6 +55,8 @@ if (args.contenders) {
   for (const s of Object.values(P)) {
     // An explicitly listed contender also joins the idle-rooms scenario (e.g. metrics off).
     if (s === P.idleRooms) s.contenders = [...keep].filter((c) => CONTENDERS[c]);
+    // Fan-out runs every single-node contender; a listed opt-in one joins it too.
+    else if (s === P.fanout) s.contenders = [...keep].filter((c) => CONTENDERS[c] && !CONTENDERS[c].cluster);
     else if (s.contenders) s.contenders = s.contenders.filter((c) => keep.has(c));
     if (s.variants) s.variants = s.variants.filter((v) => keep.has(v.contender));
   }
@@ -106,6 +108,7 @@ async function session(contenderId, cfg, auth, env) {
   const args2 = [...c.args, ...serverExtra];
   const nodeFlags = (tag) => [
     ...serverNodeFlags,
+    ...(c.nodeFlags ?? []),
     ...(args.profile && c.script.endsWith('switchyard.mjs')
       ? [
           '--cpu-prof',

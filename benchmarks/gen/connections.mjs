@@ -148,6 +148,8 @@ export async function idleRooms(cfg) {
     heapPerConnection: per(after.heapUsedBytes, base.heapUsedBytes),
     externalPerConnection: per(after.externalBytes, base.externalBytes),
     heapBaseBytes: base.heapUsedBytes,
+    newSpaceBaseBytes: base.spaceSizes?.new_space,
+    newSpaceBytes: after.spaceSizes?.new_space,
     heapBytes: after.heapUsedBytes,
     idleCpuPct: cpu.serverCpuPct,
     idleCpuS: cpu.serverCpuS,

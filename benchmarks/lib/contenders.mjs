@@ -41,6 +41,18 @@ export const CONTENDERS = {
     protocol: 'switchyard-json',
     auth: 'hs256',
   },
+  // The young-generation cap docs/server.md suggests for many idle connections (`nodeFlags` are
+  // Node/V8 flags of this contender's process only); compared with 'switchyard-json' in the same run.
+  'switchyard-json-semi4': {
+    label: 'Switchyard JSON, --max-semi-space-size=4',
+    script: 'servers/switchyard.mjs',
+    args: [],
+    nodeFlags: ['--max-semi-space-size=4'],
+    protocol: 'switchyard-json',
+    auth: 'hs256',
+    // Only when named with `--contenders`.
+    optIn: true,
+  },
   'uws-raw': { label: 'raw uWS', script: 'servers/uws-raw.mjs', args: [], protocol: 'uws-raw', auth: null },
   'uws-raw-defer': {
     label: 'raw uWS, deferred publish',
@@ -89,8 +101,8 @@ export const CONTENDERS = {
   },
 };
 
-/** Contenders that run as one process (every scenario but the cluster one). */
-export const SINGLE_NODE = Object.keys(CONTENDERS).filter((id) => !CONTENDERS[id].cluster);
+/** Contenders that run as one process (every scenario but the cluster one), opt-in ones aside. */
+export const SINGLE_NODE = Object.keys(CONTENDERS).filter((id) => !CONTENDERS[id].cluster && !CONTENDERS[id].optIn);
 
 /** The Switchyard contenders (their ids start with `switchyard`). */
 export const isSwitchyard = (id) => id.startsWith('switchyard');

@@ -76,6 +76,8 @@ export function installMemoryProbe() {
       externalBytes: m.external,
       arrayBuffersBytes: m.arrayBuffers,
       spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size])),
+      // What each space holds reserved (new space: both semi-spaces), which RSS follows.
+      spaceSizes: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])),
     };
     const dir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
     if (dir) reading.snapshot = v8.writeHeapSnapshot(join(dir, `${process.pid}-${seq}.heapsnapshot`));

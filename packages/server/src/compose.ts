@@ -457,7 +457,7 @@ async function publishReceipt(
 
 /** Closes every connection of `userId` on this node; returns how many. */
 export function disconnectLocalUser(hub: Hub, userId: string, code: number): number {
-  const conns = [...(hub.users.get(userId) ?? [])];
+  const conns = hub.userConnections(userId);
   for (const conn of conns) conn.end(code, 'disconnected by the server', 'kicked');
   return conns.length;
 }

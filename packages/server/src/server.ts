@@ -167,7 +167,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
   }
 
   userConnections(userId: string): Connection[] {
-    return [...(this.#parts.hub.users.get(userId) ?? [])];
+    return this.#parts.hub.userConnections(userId);
   }
 
   get connectionCount(): number {

@@ -78,10 +78,10 @@ export class ClusterInbox implements BrokerListener {
     if (message === undefined || message.origin === this.#d.nodeId) return;
     switch (message.kind) {
       case 'user-push': {
-        const conns = this.#d.hub.users.get(message.userId);
-        if (conns === undefined) return;
+        const conns = this.#d.hub.userConnections(message.userId);
+        if (conns.length === 0) return;
         const push = this.#fromFrame(undefined, undefined, message.format, message.frame);
-        this.#d.hub.sendToEach([...conns], push);
+        this.#d.hub.sendToEach(conns, push);
         return;
       }
       case 'disconnect-user':

@@ -48,6 +48,23 @@ describe('ConnectionLimits', () => {
     for (let i = 0; i < 1000; i++) expect(l.tryAcquire('u', 'ip').ok).toBe(true);
   });
 
+  it('keeps no per-user or per-IP counters while those limits are off', () => {
+    const l = new ConnectionLimits({ maxConnectionsPerUser: 0, maxConnectionsPerIp: 0 });
+    const leases = Array.from({ length: 100 }, (_, i) => lease(l.tryAcquire(`u${i}`, `10.0.0.${i}`)));
+    expect(l.trackedKeys).toBe(0);
+    expect(l.total).toBe(100);
+    for (const held of leases) held.release();
+    expect(l.total).toBe(0);
+  });
+
+  it('counts per IP only when the IP limit is on', () => {
+    const l = new ConnectionLimits({ maxConnectionsPerUser: 0, maxConnectionsPerIp: 2 });
+    const a = lease(l.tryAcquire('u1', 'a'));
+    expect([l.ipCount('a'), l.userCount('u1')]).toEqual([1, 0]);
+    a.release();
+    expect(l.trackedKeys).toBe(0);
+  });
+
   it('caps the whole server first, and frees the slot on release', () => {
     const l = new ConnectionLimits({ maxConnections: 2, maxConnectionsPerUser: 1, maxConnectionsPerIp: 0 });
     const a = lease(l.tryAcquire('u1', 'a'));

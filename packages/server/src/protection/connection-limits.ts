@@ -24,7 +24,9 @@ export type AcquireResult =
 /**
  * Counts open connections in the server, per user id and per client IP. The upgrade acquires a
  * lease before opening the socket (refusal: 503 or 429) and the close handler releases it.
- * Counters of a key are deleted when they reach zero, so memory follows the live connections.
+ * Counters of a key are deleted when they reach zero, so memory follows the live connections, and
+ * a per-user or per-IP count is kept only while its limit is on (both are off by default: a map
+ * entry per idle connection that nothing reads).
  */
 export class ConnectionLimits {
   readonly #maxTotal: number;
@@ -51,10 +53,12 @@ export class ConnectionLimits {
     if (this.#maxIp > 0 && ipCount >= this.#maxIp) return { ok: false, scope: 'ip', limit: this.#maxIp };
     const userCount = this.#perUser.get(userId) ?? 0;
     if (this.#maxUser > 0 && userCount >= this.#maxUser) return { ok: false, scope: 'user', limit: this.#maxUser };
-    this.#perIp.set(ip, ipCount + 1);
-    this.#perUser.set(userId, userCount + 1);
+    const perIp = this.#maxIp > 0 ? this.#perIp : undefined;
+    const perUser = this.#maxUser > 0 ? this.#perUser : undefined;
+    perIp?.set(ip, ipCount + 1);
+    perUser?.set(userId, userCount + 1);
     this.#total.count++;
-    return { ok: true, lease: new Lease(this.#total, this.#perUser, this.#perIp, userId, ip) };
+    return { ok: true, lease: new Lease(this.#total, perUser, perIp, userId, ip) };
   }
 
   /** Open connections in the server. */
@@ -62,12 +66,12 @@ export class ConnectionLimits {
     return this.#total.count;
   }
 
-  /** Open connections of a user. */
+  /** Open connections of a user (0 while the per-user limit is off). */
   userCount(userId: string): number {
     return this.#perUser.get(userId) ?? 0;
   }
 
-  /** Open connections from an IP. */
+  /** Open connections from an IP (0 while the per-IP limit is off). */
   ipCount(ip: string): number {
     return this.#perIp.get(ip) ?? 0;
   }
@@ -78,7 +82,8 @@ export class ConnectionLimits {
   }
 }
 
-function decrement(map: Map<string, number>, key: string): void {
+function decrement(map: Map<string, number> | undefined, key: string): void {
+  if (map === undefined) return;
   const n = (map.get(key) ?? 0) - 1;
   if (n <= 0) map.delete(key);
   else map.set(key, n);
@@ -87,16 +92,16 @@ function decrement(map: Map<string, number>, key: string): void {
 // A small object instead of a closure and its context: one lives as long as each connection.
 class Lease implements ConnectionLease {
   readonly #total: { count: number };
-  readonly #perUser: Map<string, number>;
-  readonly #perIp: Map<string, number>;
+  readonly #perUser: Map<string, number> | undefined;
+  readonly #perIp: Map<string, number> | undefined;
   readonly #userId: string;
   readonly #ip: string;
   #held = true;
 
   constructor(
     total: { count: number },
-    perUser: Map<string, number>,
-    perIp: Map<string, number>,
+    perUser: Map<string, number> | undefined,
+    perIp: Map<string, number> | undefined,
     userId: string,
     ip: string,
   ) {

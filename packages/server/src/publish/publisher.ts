@@ -136,7 +136,7 @@ export class Publisher {
 
   /** Hands a direct push for `userId` to this node's connections of that user. */
   userFromCluster(userId: string, push: EncodedPush): number {
-    const conns = this.#hub.users.get(userId);
-    return conns === undefined ? 0 : this.#hub.sendToEach([...conns], push);
+    const conns = this.#hub.userConnections(userId);
+    return conns.length === 0 ? 0 : this.#hub.sendToEach(conns, push);
   }
 }

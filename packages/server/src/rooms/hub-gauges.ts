@@ -13,7 +13,7 @@ export function hubGauges(hub: () => Hub): GaugeSource {
     connections: () => hub().connections.size,
     rooms: () => hub().registry.size,
     subscriptions: () => hub().registry.subscriptions,
-    users: () => hub().users.size,
+    users: () => hub().userCount,
     connectionsByFormat: () => {
       const formats = new Map<string, { codec: CodecName; protocol: number; connections: number }>();
       for (const conn of hub().connections.values()) {

@@ -3,7 +3,7 @@ import { jsonCodec, type Codec } from '@switchyard/protocol';
 import { msgpackCodec } from '@switchyard/protocol/msgpack';
 import type { Connection } from '../session/connection.js';
 import { startTestServer, type TestServer } from '../testing/index.js';
-import { RawClient, sleep } from '../test-support/raw-client.js';
+import { RawClient, eventually, sleep } from '../test-support/raw-client.js';
 
 const codecs: [string, Codec][] = [
   ['json', jsonCodec],
@@ -253,6 +253,25 @@ describe('users, presence and listings', () => {
     expect((await b2.closed).code).toBe(4002);
     await carol.call((id) => ({ t: 'presence-get', id, room: 'team' }));
     expect(carol.received.filter((e) => e.t === 'push')).toEqual([]);
+  });
+
+  it("a user's connections are found while they go from one to three and back to none", async () => {
+    const count = (user: string) => t.server.userConnections(user).length;
+    const a = await connect('dana');
+    expect(count('dana')).toBe(1);
+    const b = await connect('dana');
+    await connect('dana', msgpackCodec);
+    expect(count('dana')).toBe(3);
+    expect(t.server.toUser('dana').emit('n', 1)).toBe(3);
+    await b.close();
+    await eventually('two connections of dana', () => count('dana') === 2);
+    expect(t.server.toUser('dana').emit('n', 2)).toBe(2);
+    await a.close();
+    await eventually('one connection of dana', () => count('dana') === 1);
+    expect(t.server.toUser('dana').emit('n', 3)).toBe(1);
+    expect(t.server.disconnectUser('dana')).toBe(1);
+    await eventually('no connection of dana', () => count('dana') === 0);
+    expect(t.server.toUser('dana').emit('n', 4)).toBe(0);
   });
 });
 

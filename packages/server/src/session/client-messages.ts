@@ -70,6 +70,8 @@ function idOf(envelope: ClientEnvelope): RequestId | undefined {
   return 'id' in envelope ? envelope.id : undefined;
 }
 
+const ALLOW_ALL_ROOMS = createRoomMatcher(undefined);
+
 /**
  * Handles decoded client envelopes. Everything that needs an answer gets exactly one reply;
  * authorization hooks may be asynchronous, so the connection is re-checked after each await.
@@ -266,6 +268,8 @@ export class ClientDispatcher {
   }
 
   #matcher(conn: ServerConnection): (room: string) => boolean {
+    // A token without a `rooms` claim restricts nothing: one shared matcher, no entry per connection.
+    if (conn.roomClaim === undefined) return ALLOW_ALL_ROOMS;
     const cached = this.#matchers.get(conn);
     if (cached && cached.claim === conn.roomClaim) return cached.test;
     const test = createRoomMatcher(conn.roomClaim);

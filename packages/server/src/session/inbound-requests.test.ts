@@ -133,4 +133,27 @@ describe('InboundRequests', () => {
       ['completed', 'client_to_server', 'disconnected'],
     ]);
   });
+
+  it('keeps nothing for a connection once its requests are answered, late TIMEOUT replies included', () => {
+    const tracker = new InboundRequests({ metrics: recorder().metrics, timeoutMs: 100 });
+    const a = connection(tracker);
+    const b = connection(tracker);
+    tracker.received(a.conn, { t: 'join', id: 1, room: 'r' });
+    tracker.received(a.conn, { t: 'request', id: 2, name: 'slow' });
+    tracker.received(b.conn, { t: 'request', id: 1, name: 'echo' });
+    expect(tracker.trackedConnections).toBe(2);
+    a.conn.send(ok(1));
+    b.conn.send(ok(1));
+    expect(tracker.trackedConnections).toBe(1);
+    vi.advanceTimersByTime(100); // a's request 2 is answered TIMEOUT; its late reply is still expected
+    expect(a.sent.map((r) => r.ok)).toEqual([true, false]);
+    expect(tracker.trackedConnections).toBe(1);
+    expect(a.conn.send(ok(2))).toBe(false);
+    expect(tracker.trackedConnections).toBe(0);
+    // Tracked again from scratch on the next request, and forgotten at close.
+    tracker.received(a.conn, { t: 'request', id: 3, name: 'echo' });
+    expect(tracker.pending(a.conn)).toBe(1);
+    tracker.closed(a.conn);
+    expect(tracker.trackedConnections).toBe(0);
+  });
 });
