@@ -35,6 +35,7 @@ import { RoomRules } from './protection/room-rules.js';
 import { SlowConsumers } from './protection/slow-consumer.js';
 import { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { BackpressureWatch } from './protection/backpressure-watch.js';
+import { DeferredTopics } from './publish/deferred-topics.js';
 import { ClusterPresenceReader, LocalPresenceReader, type PresenceReader } from './rooms/presence-reader.js';
 import { runClientPublish } from './publish/client-publish.js';
 import { frameBytes, type EncodedPush } from './publish/encoded-push.js';
@@ -178,6 +179,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     options.app,
   );
   const registry = new RoomRegistry<ServerConnection>();
+  const topics = new DeferredTopics(transport);
   // Send buffers are read where room traffic went, never in a sweep over every connection.
   const roomTraffic = new BackpressureWatch<ServerConnection>({
     intervalMs: BACKPRESSURE_CHECK_MS,
@@ -234,6 +236,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     roomTraffic,
     registry,
     history,
+    topics,
     requests: new InboundRequests({ metrics, timeoutMs: limits.requestTimeoutMs }),
     ...(membership === undefined ? {} : { rooms: membership, presence: membership }),
   });
@@ -256,7 +259,8 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     return disconnectLocalUser(hub, userId, code);
   };
   const publishes = new DeferredQueue<QueuedPublish>(
-    (item) => runClientPublish(publisher, logger, item),
+    // The batch runs outside uWS callbacks: its room pushes need not wait for another one.
+    (item) => topics.directly(() => runClientPublish(publisher, logger, item)),
     (err) => logger.error({ event: 'publish_failed', err }, 'publish failed'),
   );
 

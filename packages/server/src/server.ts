@@ -96,6 +96,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     const { state, transport, publishes, hub } = this.#parts;
     state.shuttingDown = true;
     publishes.flush();
+    hub.flushPushes();
     for (const conn of [...hub.connections.values()]) {
       conn.send({ t: 'notice', code: NoticeCode.SHUTDOWN, message: 'server shutting down' });
       conn.end(CloseCode.GOING_AWAY, 'server shutting down', 'shutdown');
