@@ -81,6 +81,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
         port: bound,
         descriptorLimit: descriptorLimit === Number.POSITIVE_INFINITY ? 'unlimited' : descriptorLimit,
         maxConnections: options.limits.maxConnections,
+        maxBufferedBytes: options.limits.maxBufferedBytes,
       },
       'listening',
     );

@@ -8,6 +8,7 @@ import type { ServerMetrics } from '../metrics/metrics.js';
 import type { RoomPolicies } from '../protection/room-policy.js';
 import type { SlowConsumers } from '../protection/slow-consumer.js';
 import type { RoomTraffic } from '../protection/backpressure-watch.js';
+import type { BufferBudget } from '../protection/buffer-budget.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './room-registry.js';
 import type { RoomHistory } from '../history/room-history.js';
 import type { PresenceFanOut } from './presence-fan-out.js';
@@ -39,6 +40,8 @@ export interface HubDeps {
   readonly presence?: PresenceHooks;
   /** Client requests waiting for a reply; absent: untracked. */
   readonly requests?: InboundRequests;
+  /** The server-wide cap on send-buffered bytes: told of every buffer read. */
+  readonly buffers?: BufferBudget<ServerConnection>;
   /** Where room pushes are published, in one batch per turn; unset: a batch of its own. */
   readonly topics?: TopicPublisher;
 }
@@ -108,6 +111,7 @@ export class Hub implements ConnectionHost {
   remove(conn: ServerConnection): void {
     for (const room of conn.roomNames()) this.leave(conn, room);
     this.#deps.slow.closed(conn.slow);
+    this.#deps.buffers?.forget(conn);
     this.requests?.closed(conn);
     this.connections.delete(conn.id);
     const set = this.users.get(conn.userId);
@@ -261,6 +265,8 @@ export class Hub implements ConnectionHost {
     if (conn.closed) return;
     const slow = this.#deps.slow;
     const buffered = conn.socket.bufferedAmount();
+    this.#deps.buffers?.record(conn, buffered);
+    if (conn.closed) return;
     if (slow.isPaused(conn.slow)) {
       if (slow.canResume(conn.slow, buffered)) this.#resume(conn);
       return;
