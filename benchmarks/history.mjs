@@ -8,42 +8,15 @@
 // Prints one JSON line of results and a short table. Figures depend on the machine's load: read
 // the load average it prints, and repeat when in doubt.
 import { loadavg } from 'node:os';
-import WebSocket from 'ws';
-import { hs256 } from './lib/jwt.mjs';
+import { call, open } from './lib/ws-client.mjs';
 import { cpuSeconds } from './lib/proc.mjs';
 import { startServer } from './lib/spawn.mjs';
 
-const SECRET = 'switchyard-bench-secret-0123456789abcdef';
 const SUBSCRIBERS = 100;
 const MESSAGES = 20_000;
 const STORM = Number(process.env.STORM ?? 1000);
 const MISSED = 100;
 const serverCore = Number(process.env.SERVER_CORE ?? 0);
-
-function open(port, user) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['switchyard.v2.json'], {
-      headers: { authorization: `Bearer ${hs256(SECRET, user)}` },
-      perMessageDeflate: false,
-    });
-    ws.once('error', reject);
-    ws.once('message', () => resolve(ws)); // welcome
-  });
-}
-
-function call(ws, envelope) {
-  return new Promise((resolve) => {
-    const onMessage = (raw) => {
-      const e = JSON.parse(String(raw));
-      if (e.t === 'reply' && e.id === envelope.id) {
-        ws.off('message', onMessage);
-        resolve(e);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify(envelope));
-  });
-}
 
 async function fanOut(port, pid, room) {
   const subs = [];

@@ -38,6 +38,19 @@ const server = createServer({
   },
 });
 server.onRequest('echo', (_ctx, data) => data);
+// `count` emits to `room` in one request handler (server-emit-burst.mjs): `inside` the handler,
+// after an `await` in it, or `later` from a setImmediate (the shape off uWS's per-handler fan-out cliff).
+server.onRequest('burst', async (_ctx, { room, count, mode }) => {
+  const emitAll = () => {
+    for (let i = 0; i < count; i++) server.to(room).emit('b', { i });
+  };
+  if (mode === 'later') setImmediate(emitAll);
+  else if (mode === 'await') {
+    await Promise.resolve();
+    emitAll();
+  } else emitAll();
+  return count;
+});
 const { port } = await server.listen(0);
 announce(port);
 exitOnSignal(() => {

@@ -35,6 +35,8 @@ import { RoomRules } from './protection/room-rules.js';
 import { SlowConsumers } from './protection/slow-consumer.js';
 import { PresenceFanOut } from './rooms/presence-fan-out.js';
 import { BackpressureWatch } from './protection/backpressure-watch.js';
+import { DeferredTopics } from './publish/deferred-topics.js';
+import { BufferBudget } from './protection/buffer-budget.js';
 import { ClusterPresenceReader, LocalPresenceReader, type PresenceReader } from './rooms/presence-reader.js';
 import { runClientPublish } from './publish/client-publish.js';
 import { frameBytes, type EncodedPush } from './publish/encoded-push.js';
@@ -178,6 +180,19 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     options.app,
   );
   const registry = new RoomRegistry<ServerConnection>();
+  const topics = new DeferredTopics(transport);
+  const buffers = new BufferBudget<ServerConnection>({
+    maxBytes: limits.maxBufferedBytes,
+    read: (conn) => conn.socket.bufferedAmount(),
+    shed: (conn) => {
+      logger.warn(
+        { event: 'buffer_cap_reached', connectionId: conn.id, maxBufferedBytes: limits.maxBufferedBytes },
+        'send buffers over limits.maxBufferedBytes: closing the connection furthest behind',
+      );
+      metrics.slowConsumerClosed();
+      conn.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
+    },
+  });
   // Send buffers are read where room traffic went, never in a sweep over every connection.
   const roomTraffic = new BackpressureWatch<ServerConnection>({
     intervalMs: BACKPRESSURE_CHECK_MS,
@@ -234,6 +249,8 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     roomTraffic,
     registry,
     history,
+    topics,
+    buffers,
     requests: new InboundRequests({ metrics, timeoutMs: limits.requestTimeoutMs }),
     ...(membership === undefined ? {} : { rooms: membership, presence: membership }),
   });
@@ -241,6 +258,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     ...hubGauges(() => hub),
     historyMessages: () => history.usage.messages,
     historyBytes: () => history.usage.bytes,
+    bufferedBytes: () => buffers.total,
     ...(engine === undefined
       ? {}
       : { brokerConnected: () => (broker.connected ? 1 : 0), brokerQueueDepth: () => broker.queueDepth }),
@@ -256,7 +274,8 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     return disconnectLocalUser(hub, userId, code);
   };
   const publishes = new DeferredQueue<QueuedPublish>(
-    (item) => runClientPublish(publisher, logger, item),
+    // The batch runs outside uWS callbacks: its room pushes need not wait for another one.
+    (item) => topics.directly(() => runClientPublish(publisher, logger, item)),
     (err) => logger.error({ event: 'publish_failed', err }, 'publish failed'),
   );
 

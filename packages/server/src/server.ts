@@ -81,6 +81,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
         port: bound,
         descriptorLimit: descriptorLimit === Number.POSITIVE_INFINITY ? 'unlimited' : descriptorLimit,
         maxConnections: options.limits.maxConnections,
+        maxBufferedBytes: options.limits.maxBufferedBytes,
       },
       'listening',
     );
@@ -96,6 +97,7 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     const { state, transport, publishes, hub } = this.#parts;
     state.shuttingDown = true;
     publishes.flush();
+    hub.flushPushes();
     for (const conn of [...hub.connections.values()]) {
       conn.send({ t: 'notice', code: NoticeCode.SHUTDOWN, message: 'server shutting down' });
       conn.end(CloseCode.GOING_AWAY, 'server shutting down', 'shutdown');

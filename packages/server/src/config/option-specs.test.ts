@@ -37,6 +37,7 @@ const EVERY_AUTH_OPTION = {
 const EVERY_LIMIT = {
   maxPayload: 'limits.maxPayload',
   maxBackpressure: 'limits.maxBackpressure',
+  maxBufferedBytes: 'limits.maxBufferedBytes',
   messagesPerSecond: 'limits.messagesPerSecond',
   messageBurst: 'limits.messageBurst',
   maxRoomsPerConnection: 'limits.maxRoomsPerConnection',

@@ -261,6 +261,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     summary: 'per-socket send buffer limit, bytes',
   },
   {
+    key: 'limits.maxBufferedBytes',
+    env: 'SWITCHYARD_MAX_BUFFERED_BYTES',
+    flag: 'max-buffered-bytes',
+    type: integer(0, 1_099_511_627_776),
+    summary:
+      'bytes all send buffers may hold, then the furthest behind close with 4201 (0: no cap; default: 1/8 of memory, at least 64 MiB)',
+  },
+  {
     key: 'limits.messagesPerSecond',
     env: 'SWITCHYARD_MESSAGES_PER_SECOND',
     flag: 'messages-per-second',

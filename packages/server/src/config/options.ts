@@ -68,6 +68,12 @@ export interface LimitOptions {
   maxPayload?: number;
   /** Per-socket send buffer limit, bytes. @default 1048576 */
   maxBackpressure?: number;
+  /**
+   * Bytes all send buffers together may hold; past it the connections furthest behind (largest
+   * buffers first) are closed with 4201 until the total is back under it. 0: no cap. Unset: 1/8
+   * of the system's memory, at least 64 MiB (docs/limits.md). @default derived
+   */
+  maxBufferedBytes?: number;
   /** Sustained messages per second per connection (token bucket rate; 0 disables). @default 100 */
   messagesPerSecond?: number;
   /**

@@ -3,7 +3,7 @@ import { InvalidOptionsError, resolveOptions } from './resolve-options.js';
 
 describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
-    const r = resolveOptions({}, { descriptorLimit: 1024 });
+    const r = resolveOptions({}, { descriptorLimit: 1024, totalMemory: 8 * 1024 ** 3 });
     expect(r).toMatchObject({
       host: '127.0.0.1',
       port: 9001,
@@ -17,6 +17,7 @@ describe('resolveOptions', () => {
     expect(r.limits).toEqual({
       maxPayload: 65_536,
       maxBackpressure: 1_048_576,
+      maxBufferedBytes: 1024 ** 3,
       messagesPerSecond: 100,
       messageBurst: 200,
       maxRoomsPerConnection: 100,
@@ -29,6 +30,16 @@ describe('resolveOptions', () => {
       requestTimeoutMs: 0,
     });
     expect(resolveOptions({ auth: { secret: 's' } }).host).toBe('0.0.0.0');
+  });
+
+  it('caps send buffers at 1/8 of memory, at least 64 MiB, unless set (0: no cap)', () => {
+    const limits = (l: { maxBufferedBytes?: number }, totalMemory: number) =>
+      resolveOptions({ limits: l }, { descriptorLimit: 1024, totalMemory }).limits.maxBufferedBytes;
+    expect(limits({}, 16 * 1024 ** 3)).toBe(2 * 1024 ** 3);
+    expect(limits({}, 256 * 1024 ** 2)).toBe(64 * 1024 ** 2);
+    expect(limits({ maxBufferedBytes: 0 }, 16 * 1024 ** 3)).toBe(0);
+    expect(limits({ maxBufferedBytes: 5_000_000 }, 16 * 1024 ** 3)).toBe(5_000_000);
+    expect(() => limits({ maxBufferedBytes: -1 }, 16 * 1024 ** 3)).toThrow(/maxBufferedBytes/);
   });
 
   it('refuses out-of-range values', () => {

@@ -1,11 +1,14 @@
 import type { CodecName } from '@switchyard/protocol';
 import type { AuthOptions, ServerOptions } from './options.js';
+import { totalmem } from 'node:os';
 import { connectionsForDescriptors, readDescriptorLimit } from '../protection/descriptor-limit.js';
 
 /** Limits with every default filled in. */
 export interface ResolvedLimits {
   readonly maxPayload: number;
   readonly maxBackpressure: number;
+  /** Server-wide cap on send-buffered bytes (0: none), derived from the system's memory unless set. */
+  readonly maxBufferedBytes: number;
   readonly messagesPerSecond: number;
   readonly messageBurst: number;
   readonly maxRoomsPerConnection: number;
@@ -47,6 +50,13 @@ export const TRUSTED_PROXIES_REQUIRED =
   'chooses its own IP (and escapes the per-IP limit). List the addresses or CIDR ranges of your proxies, ' +
   "for example trustedProxies: ['10.0.0.0/8']";
 
+const MIN_DERIVED_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+/** The default of `limits.maxBufferedBytes`: 1/8 of the system's memory, at least 64 MiB. */
+export function bufferedBytesForMemory(totalMemory: number): number {
+  return Math.max(MIN_DERIVED_BUFFERED_BYTES, Math.floor(totalMemory / 8));
+}
+
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 0) throw new InvalidOptionsError(`${name} must be a non-negative integer, got ${v}`);
@@ -55,19 +65,27 @@ function nonNegativeInt(name: string, value: number | undefined, fallback: numbe
 
 /**
  * Fills in the defaults of {@link ServerOptions} and validates ranges. The process's descriptor
- * limit (read when not given) sets the default of `limits.maxConnections`.
+ * limit (read when not given) sets the default of `limits.maxConnections`, the system's memory
+ * that of `limits.maxBufferedBytes`.
  */
 export function resolveOptions(
   options: ServerOptions,
-  process: { readonly descriptorLimit: number | undefined } = { descriptorLimit: readDescriptorLimit() },
+  process: { readonly descriptorLimit: number | undefined; readonly totalMemory?: number } = {
+    descriptorLimit: readDescriptorLimit(),
+  },
 ): ResolvedOptions {
-  const { descriptorLimit } = process;
+  const { descriptorLimit, totalMemory = totalmem() } = process;
   const auth = options.auth ?? {};
   const hasKey = auth.secret !== undefined || auth.publicKey !== undefined;
   const l = options.limits ?? {};
   const limits: ResolvedLimits = {
     maxPayload: nonNegativeInt('limits.maxPayload', l.maxPayload, 65_536),
     maxBackpressure: nonNegativeInt('limits.maxBackpressure', l.maxBackpressure, 1_048_576),
+    maxBufferedBytes: nonNegativeInt(
+      'limits.maxBufferedBytes',
+      l.maxBufferedBytes,
+      bufferedBytesForMemory(totalMemory),
+    ),
     messagesPerSecond: nonNegativeInt('limits.messagesPerSecond', l.messagesPerSecond, 100),
     messageBurst: nonNegativeInt('limits.messageBurst', l.messageBurst, 200),
     maxRoomsPerConnection: nonNegativeInt('limits.maxRoomsPerConnection', l.maxRoomsPerConnection, 100),

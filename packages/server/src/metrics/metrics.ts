@@ -78,6 +78,8 @@ export interface GaugeSource {
   historyMessages?(): number;
   /** Bytes of those messages (their frames in the canonical wire format). */
   historyBytes?(): number;
+  /** Bytes in every connection's send buffer, as last read (what `limits.maxBufferedBytes` caps). */
+  bufferedBytes?(): number;
 }
 
 /** What the cluster broker reports (a cluster node only). */

@@ -59,6 +59,7 @@ const EXPECTED: Record<string, string> = {
   switchyard_connections_by_protocol: 'gauge',
   switchyard_slow_consumers: 'gauge',
   switchyard_slow_consumer_buffered_bytes: 'gauge',
+  switchyard_buffered_bytes: 'gauge',
   switchyard_requests_in_flight: 'gauge',
   switchyard_backpressure_replays_total: 'counter',
   switchyard_reply_errors_total: 'counter',
@@ -196,6 +197,7 @@ describe('createPrometheusMetrics', () => {
           { codec: 'msgpack', protocol: 2, connections: 2 },
         ],
         slowConsumers: () => ({ connections: 1, bufferedBytes: 70_000 }),
+        bufferedBytes: () => 250_000,
       }),
     );
     let { body } = await metrics.scrape();
@@ -209,7 +211,8 @@ describe('createPrometheusMetrics', () => {
       sample(body, 'switchyard_connections_by_protocol', { codec: 'msgpack', protocol: '2' }),
       sample(body, 'switchyard_slow_consumers'),
       sample(body, 'switchyard_slow_consumer_buffered_bytes'),
-    ]).toEqual([3, 2, 5, 2, 1, 0, 2, 1, 70_000]);
+      sample(body, 'switchyard_buffered_bytes'),
+    ]).toEqual([3, 2, 5, 2, 1, 0, 2, 1, 70_000, 250_000]);
     connections = 1;
     ({ body } = await metrics.scrape());
     expect(sample(body, 'switchyard_connections')).toBe(1);

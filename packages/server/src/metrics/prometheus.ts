@@ -258,6 +258,11 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   liveGauge('switchyard_history_bytes', 'Bytes of the messages kept in memory for recovery (canonical frames).', (s) =>
     s.historyBytes === undefined ? 0 : s.historyBytes(),
   );
+  liveGauge(
+    'switchyard_buffered_bytes',
+    'Bytes waiting in the send buffers of all connections, as last read (capped by limits.maxBufferedBytes).',
+    (s) => (s.bufferedBytes === undefined ? 0 : s.bufferedBytes()),
+  );
   liveGauge('switchyard_users', 'Distinct users with at least one open connection on this server.', (s) => s.users());
   liveGauge('switchyard_slow_consumers', 'Connections paused as slow consumers right now.', () => slowNow.connections);
   liveGauge(

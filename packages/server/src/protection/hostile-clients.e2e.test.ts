@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signToken } from '../auth/index.js';
-import { RawClient, upgradeStatus } from '../test-support/raw-client.js';
+import { RawClient, sleep, upgradeStatus } from '../test-support/raw-client.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../testing/index.js';
 
 const servers: TestServer[] = [];
@@ -411,4 +411,69 @@ describe('the spec, kept exact (item 12)', () => {
     expect(reply.ok).toBe(true);
     expect(await member.next((e) => e.t === 'push')).toMatchObject({ event: 'hi', room: 'lobby' });
   });
+});
+
+describe('clients that never read (item 5)', () => {
+  const CHUNK = 'x'.repeat(10_000);
+  const MiB = 1024 * 1024;
+
+  async function bufferedBytes(t: TestServer): Promise<number> {
+    const line = (await t.server.metrics.scrape()).body
+      .split('\n')
+      .find((l) => l.startsWith('switchyard_buffered_bytes '));
+    return Number(line?.split(' ').pop() ?? Number.NaN);
+  }
+
+  /** Emits ~200 KB to `room` every 50 ms (a timer, like any server-side feed) until `done()`. */
+  async function feed(t: TestServer, room: string, sent: Map<string, number>, done: () => Promise<boolean>) {
+    const started = Date.now();
+    while (!(await done())) {
+      if (Date.now() - started > 30_000) throw new Error(`feeding ${room} never got there`);
+      for (let i = 0; i < 20; i++) {
+        const seq = sent.get(room) ?? 0;
+        sent.set(room, seq + 1);
+        t.server.to(room).emit('feed', { seq, pad: CHUNK });
+      }
+      await sleep(50);
+    }
+  }
+
+  it('past limits.maxBufferedBytes, closes the one furthest behind with 4201 and keeps the others', async () => {
+    // One connection's own limit is far away: only the server-wide cap can act.
+    const t = await start({ limits: { maxBackpressure: 16 * MiB, maxBufferedBytes: 3 * MiB } });
+    const readers = new Map<string, RawClient>();
+    for (const user of ['a', 'b', 'c']) {
+      const c = await connect(t, t.token(user));
+      expect((await c.join(user)).ok).toBe(true);
+      (c.ws as unknown as { _socket: net.Socket })._socket.pause();
+      readers.set(user, c);
+    }
+    const closed = new Map<string, number>();
+    t.server.on('disconnect', (conn, info) => void closed.set(conn.userId, info.code));
+    const sent = new Map<string, number>();
+    // b falls furthest behind, then c, then a, which pushes the total over the cap.
+    await feed(t, 'b', sent, async () => (await bufferedBytes(t)) >= 1.5 * MiB);
+    const afterB = await bufferedBytes(t);
+    await feed(t, 'c', sent, async () => (await bufferedBytes(t)) >= afterB + 0.6 * MiB);
+    expect(closed.size).toBe(0);
+    await feed(t, 'a', sent, async () => closed.size > 0);
+
+    expect([...closed]).toEqual([['b', 4201]]);
+    expect(await bufferedBytes(t)).toBeLessThanOrEqual(3 * MiB);
+    expect(t.server.connectionCount).toBe(2);
+    const scraped = (await t.server.metrics.scrape()).body;
+    expect(scraped).toMatch(/switchyard_connections_closed_total\{class="slow",reason="slow_consumer"\} 1/);
+    // The others read again and get every message of their rooms; b learns why it was closed.
+    for (const user of ['a', 'b', 'c']) (readers.get(user)!.ws as unknown as { _socket: net.Socket })._socket.resume();
+    expect((await readers.get('b')!.closed).code).toBe(4201);
+    for (const user of ['a', 'c']) {
+      const c = readers.get(user)!;
+      await c.waitPushes(user, sent.get(user)!, 20_000);
+      expect(c.pushes(user).map((p) => (p.data as { seq: number }).seq)).toEqual(
+        Array.from({ length: sent.get(user)! }, (_, i) => i),
+      );
+      expect((await c.call((id) => ({ t: 'presence-get', id, room: user }))).ok).toBe(true);
+    }
+    expect(closed.size).toBe(1);
+  }, 120_000);
 });

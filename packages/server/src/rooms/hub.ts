@@ -8,12 +8,14 @@ import type { ServerMetrics } from '../metrics/metrics.js';
 import type { RoomPolicies } from '../protection/room-policy.js';
 import type { SlowConsumers } from '../protection/slow-consumer.js';
 import type { RoomTraffic } from '../protection/backpressure-watch.js';
+import type { BufferBudget } from '../protection/buffer-budget.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './room-registry.js';
 import type { RoomHistory } from '../history/room-history.js';
 import type { PresenceFanOut } from './presence-fan-out.js';
 import { presenceTopic, roomTopic } from '../publish/topics.js';
 import { frameBytes, type EncodedPush } from '../publish/encoded-push.js';
 import type { Transport } from '../transport/types.js';
+import { DeferredTopics, type TopicPublisher } from '../publish/deferred-topics.js';
 
 /** What the hub is built from. */
 export interface HubDeps {
@@ -38,6 +40,10 @@ export interface HubDeps {
   readonly presence?: PresenceHooks;
   /** Client requests waiting for a reply; absent: untracked. */
   readonly requests?: InboundRequests;
+  /** The server-wide cap on send-buffered bytes: told of every buffer read. */
+  readonly buffers?: BufferBudget<ServerConnection>;
+  /** Where room pushes are published, in one batch per turn; unset: a batch of its own. */
+  readonly topics?: TopicPublisher;
 }
 
 /** Hears when a room starts and stops having local members. */
@@ -82,9 +88,11 @@ export class Hub implements ConnectionHost {
   // One coarse schedule for every connection's token expiry instead of timers per connection.
   readonly expiry = new DeadlineWheel<ServerConnection>({ onDue: (conn) => conn.expiryDue() });
   readonly #deps: HubDeps;
+  readonly #topics: TopicPublisher;
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
+    this.#topics = deps.topics ?? new DeferredTopics(deps.transport);
     this.registry = deps.registry ?? new RoomRegistry<ServerConnection>();
     this.metrics = deps.metrics;
     this.requests = deps.requests;
@@ -114,6 +122,7 @@ export class Hub implements ConnectionHost {
   remove(conn: ServerConnection): void {
     for (const room of conn.roomNames()) this.leave(conn, room);
     this.#deps.slow.closed(conn.slow);
+    this.#deps.buffers?.forget(conn);
     this.requests?.closed(conn);
     this.connections.delete(conn.id);
     const entry = this.#users.get(conn.userId);
@@ -131,6 +140,8 @@ export class Hub implements ConnectionHost {
   join(conn: ServerConnection, room: string, presence: boolean, subscribe = true): void {
     const policy = this.#deps.policies.resolve(room);
     const wantsPresence = presence && policy.presence;
+    // Pushes emitted before the join go to the members of that moment, not to the newcomer.
+    this.#topics.flush();
     if (conn.inRoom(room)) {
       if (wantsPresence && !conn.wantsPresence(room)) {
         conn.enablePresence(room);
@@ -150,6 +161,7 @@ export class Hub implements ConnectionHost {
   /** Starts the room's pushes for a member joined with `subscribe: false` (unless it is paused as a slow consumer). */
   subscribeRoom(conn: ServerConnection, room: string): void {
     if (conn.closed || !conn.inRoom(room) || conn.slow.paused?.has(room) === true) return;
+    this.#topics.flush();
     conn.socket.subscribe(roomTopic(conn.codecImpl, room));
   }
 
@@ -164,6 +176,7 @@ export class Hub implements ConnectionHost {
   /** Removes `conn` from `room`; false when it was not a member. */
   leave(conn: ServerConnection, room: string): boolean {
     if (!conn.removeRoom(room)) return false;
+    this.#topics.flush();
     conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
     conn.socket.unsubscribe(presenceTopic(conn.codecImpl, room));
     this.#deps.slow.left(conn.slow, room);
@@ -218,8 +231,7 @@ export class Hub implements ConnectionHost {
       if (skipSender) count -= 1;
       if (count <= 0) continue;
       const frame = push.frame(codec);
-      if (skipSender) except.socket.publish(topic, frame, codec.binary);
-      else this.#deps.transport.publish(topic, frame, codec.binary);
+      this.#topics.publish(topic, frame, codec.binary, skipSender ? except.socket : undefined);
       this.#deps.metrics.messageSent(codec.name, 'push', frameBytes(frame), count);
       delivered += count;
     }
@@ -229,6 +241,8 @@ export class Hub implements ConnectionHost {
   }
 
   #fanOutExcept(room: string, push: EncodedPush, excluded: ReadonlySet<ServerConnection>): number {
+    // Sent one by one at once: earlier room pushes still waiting for their batch go first.
+    this.#topics.flush();
     let delivered = 0;
     for (const conn of this.registry.members(room)) {
       if (excluded.has(conn) || conn.closed || conn.slow.paused?.has(room) === true) continue;
@@ -250,6 +264,11 @@ export class Hub implements ConnectionHost {
     return delivered;
   }
 
+  /** Issues the room pushes still waiting for their batch (on shutdown). */
+  flushPushes(): void {
+    this.#topics.flush();
+  }
+
   /**
    * Applies the slow-consumer policy to a connection whose send buffer is over the limit:
    * close it (4201), or pause its room subscriptions until it drains.
@@ -258,6 +277,8 @@ export class Hub implements ConnectionHost {
     if (conn.closed) return;
     const slow = this.#deps.slow;
     const buffered = conn.socket.bufferedAmount();
+    this.#deps.buffers?.record(conn, buffered);
+    if (conn.closed) return;
     if (slow.isPaused(conn.slow)) {
       if (slow.canResume(conn.slow, buffered)) this.#resume(conn);
       return;
@@ -269,10 +290,12 @@ export class Hub implements ConnectionHost {
       conn.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
       return;
     }
+    this.#topics.flush();
     for (const room of rooms) conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
   }
 
   #resume(conn: ServerConnection): void {
+    this.#topics.flush();
     for (const catchup of this.#deps.slow.resume(conn.slow)) {
       const { room } = catchup;
       if (!conn.inRoom(room)) continue;
