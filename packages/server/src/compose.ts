@@ -11,7 +11,7 @@ import { LocalBroker } from './cluster/local-broker.js';
 import { ConnectionIds } from './upgrade/connection-id.js';
 import { ServerConnection } from './session/connection.js';
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http/health-routes.js';
-import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http/index.js';
+import { createTransportApi, HttpApi } from './http/index.js';
 import type { ApiPublishReceipt } from './http/facade.js';
 import { HttpApiError } from './http/http-error.js';
 import { LocalRoomHistory } from './history/local-room-history.js';
@@ -278,7 +278,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   });
   const httpApi = new HttpApi({
     apiKey: options.apiKey,
-    maxBodyBytes: options.limits?.maxHttpBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes: limits.maxHttpBodyBytes,
     roomRules,
     log: logger,
     metrics,

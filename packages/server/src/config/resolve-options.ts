@@ -1,6 +1,8 @@
 import type { CodecName } from '@switchyard/protocol';
-import type { AuthOptions, ServerOptions } from './options.js';
+import type { AuthOptions, LimitOptions, ServerOptions } from './options.js';
 import { connectionsForDescriptors, readDescriptorLimit } from '../protection/descriptor-limit.js';
+import { ConfigError } from './config-error.js';
+import { validateServerOptions } from './validate-options.js';
 
 /** Limits with every default filled in. */
 export interface ResolvedLimits {
@@ -16,6 +18,8 @@ export interface ResolvedLimits {
   readonly maxConnectionsPerIp: number;
   readonly idleTimeoutSec: number;
   readonly heartbeatMs: number;
+  /** Largest backend HTTP API body, bytes. */
+  readonly maxHttpBodyBytes: number;
   readonly requestTimeoutMs: number;
 }
 
@@ -36,77 +40,59 @@ export interface ResolvedOptions {
   readonly descriptorLimit: number | undefined;
 }
 
-/** Thrown by `createServer()` when an option is out of range. */
-export class InvalidOptionsError extends Error {
-  override readonly name = 'InvalidOptionsError';
-}
-
-/** Why `trustedProxyHeader` alone is refused; shared with the CLI's configuration check. */
-export const TRUSTED_PROXIES_REQUIRED =
-  'trustedProxyHeader requires trustedProxies: without it any client that reaches the server directly ' +
-  'chooses its own IP (and escapes the per-IP limit). List the addresses or CIDR ranges of your proxies, ' +
-  "for example trustedProxies: ['10.0.0.0/8']";
-
-function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 0) throw new InvalidOptionsError(`${name} must be a non-negative integer, got ${v}`);
-  return v;
-}
+/**
+ * Thrown by `createServer()` when an option is out of range.
+ * @deprecated Every bad option is a {@link ConfigError} now; this is the same class under its old name.
+ */
+export const InvalidOptionsError = ConfigError;
+/** @deprecated Use {@link ConfigError}. */
+export type InvalidOptionsError = ConfigError;
 
 /**
- * Fills in the defaults of {@link ServerOptions} and validates ranges. The process's descriptor
- * limit (read when not given) sets the default of `limits.maxConnections`.
+ * Validates {@link ServerOptions} with the schema the CLI uses (`validate-options.ts`) and fills
+ * in the defaults of `OPTION_SPECS`. The process's descriptor limit (read when not given) sets
+ * the default of `limits.maxConnections`.
+ * @throws ConfigError naming the option path, with source `option`.
  */
 export function resolveOptions(
   options: ServerOptions,
   process: { readonly descriptorLimit: number | undefined } = { descriptorLimit: readDescriptorLimit() },
 ): ResolvedOptions {
   const { descriptorLimit } = process;
-  const auth = options.auth ?? {};
+  // Every option with a default is set from here on: OPTION_SPECS is the one place defaults live.
+  const filled = validateServerOptions(options);
+  const auth = filled.auth as Required<Pick<AuthOptions, DefaultedAuth>> & AuthOptions;
   const hasKey = auth.secret !== undefined || auth.publicKey !== undefined;
-  const l = options.limits ?? {};
+  const l = filled.limits as Required<Omit<LimitOptions, 'maxConnections'>> & LimitOptions;
   const limits: ResolvedLimits = {
-    maxPayload: nonNegativeInt('limits.maxPayload', l.maxPayload, 65_536),
-    maxBackpressure: nonNegativeInt('limits.maxBackpressure', l.maxBackpressure, 1_048_576),
-    messagesPerSecond: nonNegativeInt('limits.messagesPerSecond', l.messagesPerSecond, 100),
-    messageBurst: nonNegativeInt('limits.messageBurst', l.messageBurst, 200),
-    maxRoomsPerConnection: nonNegativeInt('limits.maxRoomsPerConnection', l.maxRoomsPerConnection, 100),
-    maxRoomNameLength: nonNegativeInt('limits.maxRoomNameLength', l.maxRoomNameLength, 128),
-    maxConnections: nonNegativeInt(
-      'limits.maxConnections',
-      l.maxConnections,
-      connectionsForDescriptors(descriptorLimit),
-    ),
-    maxConnectionsPerUser: nonNegativeInt('limits.maxConnectionsPerUser', l.maxConnectionsPerUser, 0),
-    maxConnectionsPerIp: nonNegativeInt('limits.maxConnectionsPerIp', l.maxConnectionsPerIp, 0),
-    idleTimeoutSec: nonNegativeInt('limits.idleTimeoutSec', l.idleTimeoutSec, 60),
-    heartbeatMs: nonNegativeInt('limits.heartbeatMs', l.heartbeatMs, 25_000),
-    requestTimeoutMs: nonNegativeInt('limits.requestTimeoutMs', l.requestTimeoutMs, 0),
+    maxPayload: l.maxPayload,
+    maxBackpressure: l.maxBackpressure,
+    messagesPerSecond: l.messagesPerSecond,
+    messageBurst: l.messageBurst,
+    maxRoomsPerConnection: l.maxRoomsPerConnection,
+    maxRoomNameLength: l.maxRoomNameLength,
+    maxConnections: l.maxConnections ?? connectionsForDescriptors(descriptorLimit),
+    maxConnectionsPerUser: l.maxConnectionsPerUser,
+    maxConnectionsPerIp: l.maxConnectionsPerIp,
+    idleTimeoutSec: l.idleTimeoutSec,
+    heartbeatMs: l.heartbeatMs,
+    maxHttpBodyBytes: l.maxHttpBodyBytes,
+    requestTimeoutMs: l.requestTimeoutMs,
   };
-  if (limits.maxPayload < 1024) throw new InvalidOptionsError('limits.maxPayload must be at least 1024 bytes');
-  // uWebSockets.js aborts the process (std::terminate) on values outside this range.
-  if (limits.idleTimeoutSec !== 0 && (limits.idleTimeoutSec < 8 || limits.idleTimeoutSec > 960)) {
-    throw new InvalidOptionsError(
-      `limits.idleTimeoutSec must be 0 (off) or between 8 and 960, got ${limits.idleTimeoutSec}`,
-    );
-  }
-  if (options.trustedProxyHeader !== undefined && (options.trustedProxies ?? []).length === 0) {
-    throw new InvalidOptionsError(TRUSTED_PROXIES_REQUIRED);
-  }
-  const codecs = options.codecs ?? ['json', 'msgpack'];
-  if (codecs.length === 0) throw new InvalidOptionsError('codecs must name at least one codec');
   return {
-    host: options.host ?? (hasKey ? '0.0.0.0' : '127.0.0.1'),
-    port: nonNegativeInt('port', options.port, 9001),
+    host: filled.host ?? (hasKey ? '0.0.0.0' : '127.0.0.1'),
+    port: filled.port as number,
     auth,
-    allowQueryToken: auth.allowQueryToken ?? true,
-    allowAnonymous: auth.allowAnonymous ?? false,
-    expiryGraceMs: nonNegativeInt('auth.expiryGraceMs', auth.expiryGraceMs, 1000),
-    codecs,
+    allowQueryToken: auth.allowQueryToken,
+    allowAnonymous: auth.allowAnonymous,
+    expiryGraceMs: auth.expiryGraceMs,
+    codecs: filled.codecs as readonly CodecName[],
     limits,
-    metrics: options.metrics ?? true,
-    metricsPort: options.metricsPort,
-    shutdownGraceMs: nonNegativeInt('shutdownGraceSec', options.shutdownGraceSec, 10) * 1000,
+    metrics: filled.metrics as boolean,
+    metricsPort: filled.metricsPort,
+    shutdownGraceMs: (filled.shutdownGraceSec as number) * 1000,
     descriptorLimit,
   };
 }
+
+type DefaultedAuth = 'allowQueryToken' | 'allowAnonymous' | 'expiryGraceMs' | 'clockToleranceSec';
