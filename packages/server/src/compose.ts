@@ -341,6 +341,10 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     close: (socketState, code, message) => onSocketClose(socketEvents, socketState, code, message),
     http: (path) => answerHttp({ isReady: () => isReady(state), metrics, metricsEnabled: resolved.metrics }, path),
     ...(httpApi.enabled || !state.embedded ? { api: createTransportApi(httpApi, clientIp) } : {}),
+    failed: (where, err, socketState) => {
+      const connectionId = socketState?.conn?.id ?? socketState?.init?.id;
+      logger.error({ event: 'handler_failed', where, connectionId, err }, 'transport handler threw');
+    },
   };
   transport.serve(handlers);
 

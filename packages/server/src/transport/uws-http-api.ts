@@ -14,9 +14,10 @@ export function serveApi(
   api: TransportApi,
   res: HttpResponse,
   req: HttpRequest,
-  statusLine: (status: number) => string,
+  reporting: { statusLine: (status: number) => string; failed: (error: unknown) => void },
   proxyHeader: string,
 ): void {
+  const { statusLine, failed } = reporting;
   const request: ApiRequest = {
     method: req.getMethod(),
     path: req.getUrl(),
@@ -49,7 +50,8 @@ export function serveApi(
   let early: ApiReply | undefined;
   try {
     early = api.head(request);
-  } catch {
+  } catch (error) {
+    failed(error);
     early = fail();
   }
   // Answering before the body arrives: close, or the unread body would be parsed as the next request.
@@ -68,7 +70,10 @@ export function serveApi(
     if (!isLast) return;
     api.handle(request, body.bytes()).then(
       (reply) => write(reply, false),
-      () => write(fail(), false),
+      (error: unknown) => {
+        failed(error);
+        write(fail(), false);
+      },
     );
   });
 }
