@@ -72,8 +72,7 @@ function algorithmsForKey(key: KeyObject, name: string): readonly JwtAlgorithm[]
   const type = key.asymmetricKeyType;
   if (type === 'rsa' || type === 'rsa-pss') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS)
-      throw optionError(name, `RSA keys must have at least ${MIN_RSA_BITS} bits (got ${bits})`);
+    if (bits < MIN_RSA_BITS) throw optionError(name, `RSA keys must have at least ${MIN_RSA_BITS} bits (got ${bits})`);
     return type === 'rsa' ? ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] : ['PS256', 'PS384', 'PS512'];
   }
   if (type === 'ec') {

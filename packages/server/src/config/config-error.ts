@@ -42,6 +42,10 @@ export class ConfigError extends Error {
 }
 
 /** A {@link ConfigError} about the option at `path` (the key is the path itself). */
-export function optionError(path: string, problem: string, details: Omit<ConfigErrorDetails, 'path'> = {}): ConfigError {
+export function optionError(
+  path: string,
+  problem: string,
+  details: Omit<ConfigErrorDetails, 'path'> = {},
+): ConfigError {
   return new ConfigError(path, problem, { ...details, path });
 }

@@ -116,5 +116,7 @@ function relabel(error: unknown, merged: ReadonlyMap<string, Setting>): unknown 
   }
   // Not set by the user (a missing key): say how to set it.
   const names = OPTION_SPECS.filter((spec) => (spec.target ?? spec.key) === error.key).map((spec) => spec.env);
-  return names.length === 0 ? error : new ConfigError(error.key, `${error.problem} (set ${names.join(' or ')})`, details);
+  return names.length === 0
+    ? error
+    : new ConfigError(error.key, `${error.problem} (set ${names.join(' or ')})`, details);
 }

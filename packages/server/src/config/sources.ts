@@ -171,7 +171,11 @@ export function fileLayer(file: { path: string; name: string }): { layer: Layer;
   const result = CONFIG_FILE_SCHEMA.safeParse(json);
   if (!result.success) {
     const { path, problem } = firstIssue(result.error);
-    throw new ConfigError(`${path || '(root)'} in ${file.path}`, problem, { path, source: 'file', cause: result.error });
+    throw new ConfigError(`${path || '(root)'} in ${file.path}`, problem, {
+      path,
+      source: 'file',
+      cause: result.error,
+    });
   }
   const layer: Layer = new Map();
   for (const spec of OPTION_SPECS) {

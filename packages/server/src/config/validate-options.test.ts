@@ -68,7 +68,9 @@ describe('one schema for createServer(), flags, environment and the config file'
   it('refuses the same non-numbers and non-integers everywhere', () => {
     const spec = OPTION_SPECS.find((s) => s.key === 'limits.maxHttpBodyBytes') as OptionSpec;
     const errors = everyPath(spec, 1.5);
-    expect(new Set(Object.values(errors).map((e) => e.problem))).toEqual(new Set(['expected an integer 1024-268435456']));
+    expect(new Set(Object.values(errors).map((e) => e.problem))).toEqual(
+      new Set(['expected an integer 1024-268435456']),
+    );
     expect(thrown(() => resolveOptions({ limits: { maxHttpBodyBytes: 10 } })).message).toBe(
       'limits.maxHttpBodyBytes: expected an integer 1024-268435456',
     );
@@ -155,7 +157,12 @@ describe('ConfigError', () => {
       cause,
     });
     expect(error.message).toBe('--max-payload: expected an integer 1024-268435456');
-    expect(error).toMatchObject({ name: 'ConfigError', key: '--max-payload', path: 'limits.maxPayload', source: 'flag' });
+    expect(error).toMatchObject({
+      name: 'ConfigError',
+      key: '--max-payload',
+      path: 'limits.maxPayload',
+      source: 'flag',
+    });
     expect(error.cause).toBe(cause);
   });
 

@@ -78,7 +78,8 @@ export function buildOptionsSchema(mode: SchemaMode): z.ZodType {
 export function firstIssue(error: z.ZodError): { path: string; problem: string } {
   const issue = error.issues[0];
   const path = (issue?.path ?? []).map(String);
-  if (issue?.code === 'unrecognized_keys') return { path: [...path, issue.keys[0]].join('.'), problem: 'unknown option' };
+  if (issue?.code === 'unrecognized_keys')
+    return { path: [...path, issue.keys[0]].join('.'), problem: 'unknown option' };
   return { path: path.join('.'), problem: issue?.message ?? 'invalid value' };
 }
 

@@ -69,7 +69,10 @@ function checkHistory(history: HistoryPolicy, i: number): HistoryPolicy {
     throw optionError(`rooms.${i}.history.size`, `expected an integer 1-${MAX_HISTORY_SIZE}, got ${String(size)}`);
   }
   if (!Number.isInteger(ttlSec) || ttlSec < 1 || ttlSec > MAX_HISTORY_TTL_SEC) {
-    throw optionError(`rooms.${i}.history.ttlSec`, `expected an integer 1-${MAX_HISTORY_TTL_SEC}, got ${String(ttlSec)}`);
+    throw optionError(
+      `rooms.${i}.history.ttlSec`,
+      `expected an integer 1-${MAX_HISTORY_TTL_SEC}, got ${String(ttlSec)}`,
+    );
   }
   return { size, ttlSec };
 }
