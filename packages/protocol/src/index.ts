@@ -10,5 +10,5 @@ export type { CodecOptions } from './frame-size.js';
 export { createJsonCodec, jsonCodec } from './codec-json.js';
 export { createJsonV2Codec, jsonV2Codec } from './codec-json-v2.js';
 export { validateClientEnvelope, validateServerEnvelope, type ValidateOptions } from './validate.js';
-export { DEFAULT_MAX_DEPTH, FORBIDDEN_KEYS } from './payload.js';
+export { DEFAULT_MAX_DEPTH, FORBIDDEN_KEYS, checkPayload } from './payload.js';
 export { MAX_NAME_LENGTH, MAX_REQUEST_ID, MAX_ROOM_LENGTH, MAX_TOKEN_LENGTH } from './fields.js';

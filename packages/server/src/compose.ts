@@ -11,7 +11,7 @@ import { LocalBroker } from './cluster/local-broker.js';
 import { ConnectionIds } from './upgrade/connection-id.js';
 import { ServerConnection } from './session/connection.js';
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http/health-routes.js';
-import { createTransportApi, DEFAULT_MAX_BODY_BYTES, HttpApi } from './http/index.js';
+import { createTransportApi, HttpApi } from './http/index.js';
 import type { ApiPublishReceipt } from './http/facade.js';
 import { HttpApiError } from './http/http-error.js';
 import { LocalRoomHistory } from './history/local-room-history.js';
@@ -297,7 +297,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   });
   const httpApi = new HttpApi({
     apiKey: options.apiKey,
-    maxBodyBytes: options.limits?.maxHttpBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes: limits.maxHttpBodyBytes,
     roomRules,
     log: logger,
     metrics,
@@ -360,6 +360,10 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     close: (socketState, code, message) => onSocketClose(socketEvents, socketState, code, message),
     http: (path) => answerHttp({ isReady: () => isReady(state), metrics, metricsEnabled: resolved.metrics }, path),
     ...(httpApi.enabled || !state.embedded ? { api: createTransportApi(httpApi, clientIp) } : {}),
+    failed: (where, err, socketState) => {
+      const connectionId = socketState?.conn?.id ?? socketState?.init?.id;
+      logger.error({ event: 'handler_failed', where, connectionId, err }, 'transport handler threw');
+    },
   };
   transport.serve(handlers);
 

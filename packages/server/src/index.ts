@@ -24,12 +24,20 @@ export { noopMetrics } from './metrics/metrics.js';
 export { createPrometheusMetrics } from './metrics/prometheus.js';
 export { createLogger, type Logger } from './log.js';
 export { HEALTH_PATH, READY_PATH, METRICS_PATH } from './http/health-routes.js';
+/** @deprecated Every bad option is a {@link ConfigError}; this is the same class under its old name. */
 export { InvalidOptionsError } from './config/resolve-options.js';
 export { TransportUnavailableError } from './transport/uws-guard.js';
 export type { UwsApp } from './transport/uws.js';
 export { signToken, AuthError, type Principal, type AuthFailureReason } from './auth/index.js';
 export { createTokenVerifier, type TokenVerifier, type TokenClaims, type SignTokenOptions } from './auth/index.js';
-export { loadConfig, redactConfig, ConfigError, type ConfigSources } from './config/index.js';
+export {
+  loadConfig,
+  redactConfig,
+  ConfigError,
+  type ConfigSources,
+  type ConfigSource,
+  type ConfigErrorDetails,
+} from './config/index.js';
 export {
   RpcError,
   ProtocolError,

@@ -1,7 +1,7 @@
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { AuthOptions } from '../config/options.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError, optionError } from '../config/config-error.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './algorithms.js';
 import { AuthError } from './auth-error.js';
 import { resolveKeySet, selectKeys, type KeySet, type VerificationKey } from './key-set.js';
@@ -41,7 +41,7 @@ export function createTokenVerifier(options: AuthOptions): TokenVerifier {
   const keySet = resolveKeySet(options);
   const clockTolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0) {
-    throw new ConfigError('auth.clockToleranceSec', 'expected a number of seconds >= 0');
+    throw optionError('auth.clockToleranceSec', 'expected a number of seconds >= 0');
   }
   const base: jwt.VerifyOptions = { clockTolerance };
   const issuer = toList(options.issuer);

@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import type { AuthOptions } from '../config/options.js';
-import { ConfigError } from '../config/config-error.js';
+import { optionError } from '../config/config-error.js';
 import {
   EC_CURVES,
   HMAC_ALGORITHMS,
@@ -48,8 +48,8 @@ type Named = readonly (readonly [string | undefined, string])[];
 function entries(value: string | Readonly<Record<string, string>>, key: string): Named {
   if (typeof value === 'string') return [[undefined, value]];
   const list = Object.entries(value);
-  if (list.length === 0) throw new ConfigError(key, 'expected at least one key id');
-  for (const [kid] of list) if (kid === '') throw new ConfigError(key, 'key ids must be non-empty');
+  if (list.length === 0) throw optionError(key, 'expected at least one key id');
+  for (const [kid] of list) if (kid === '') throw optionError(key, 'key ids must be non-empty');
   return list;
 }
 
@@ -59,11 +59,11 @@ function label(base: string, kid: string | undefined): string {
 
 function parsePublicKey(pem: string, key: string): KeyObject {
   // A private key would work (Node derives the public half) but has no business on a verifier.
-  if (/PRIVATE KEY-----/.test(pem)) throw new ConfigError(key, 'is a private key; configure the public key only');
+  if (/PRIVATE KEY-----/.test(pem)) throw optionError(key, 'is a private key; configure the public key only');
   try {
     return createPublicKey(pem);
-  } catch {
-    throw new ConfigError(key, 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  } catch (error) {
+    throw optionError(key, 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)', { cause: error });
   }
 }
 
@@ -72,27 +72,26 @@ function algorithmsForKey(key: KeyObject, name: string): readonly JwtAlgorithm[]
   const type = key.asymmetricKeyType;
   if (type === 'rsa' || type === 'rsa-pss') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS)
-      throw new ConfigError(name, `RSA keys must have at least ${MIN_RSA_BITS} bits (got ${bits})`);
+    if (bits < MIN_RSA_BITS) throw optionError(name, `RSA keys must have at least ${MIN_RSA_BITS} bits (got ${bits})`);
     return type === 'rsa' ? ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] : ['PS256', 'PS384', 'PS512'];
   }
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     const match = Object.entries(EC_CURVES).find(([, c]) => c === curve);
     if (match === undefined)
-      throw new ConfigError(name, `unsupported EC curve ${String(curve)} (expected P-256, P-384 or P-521)`);
+      throw optionError(name, `unsupported EC curve ${String(curve)} (expected P-256, P-384 or P-521)`);
     return [match[0] as JwtAlgorithm];
   }
-  throw new ConfigError(name, `unsupported key type ${String(type)} (expected RSA or EC)`);
+  throw optionError(name, `unsupported key type ${String(type)} (expected RSA or EC)`);
 }
 
 function parseAlgorithms(configured: readonly string[]): JwtAlgorithm[] {
-  if (configured.length === 0) throw new ConfigError('auth.algorithms', 'expected at least one algorithm');
+  if (configured.length === 0) throw optionError('auth.algorithms', 'expected at least one algorithm');
   const result: JwtAlgorithm[] = [];
   for (const name of configured) {
-    if (name.toLowerCase() === 'none') throw new ConfigError('auth.algorithms', '"none" is never allowed');
+    if (name.toLowerCase() === 'none') throw optionError('auth.algorithms', '"none" is never allowed');
     if (!isJwtAlgorithm(name)) {
-      throw new ConfigError('auth.algorithms', `unknown algorithm "${name}" (expected ${JWT_ALGORITHMS.join(', ')})`);
+      throw optionError('auth.algorithms', `unknown algorithm "${name}" (expected ${JWT_ALGORITHMS.join(', ')})`);
     }
     if (!result.includes(name)) result.push(name);
   }
@@ -129,16 +128,16 @@ export function resolveKeySet(options: AuthOptions): KeySet {
   const hmac = algorithms.filter(isHmacAlgorithm);
   const asymmetric = algorithms.filter((a) => !isHmacAlgorithm(a));
   if (hmac.length > 0 && secrets.length === 0) {
-    throw new ConfigError('auth.secret', `required by ${hmac.join(', ')} in auth.algorithms`);
+    throw optionError('auth.secret', `required by ${hmac.join(', ')} in auth.algorithms`);
   }
   if (secrets.length > 0 && hmac.length === 0) {
-    throw new ConfigError('auth.secret', `set, but auth.algorithms (${algorithms.join(', ')}) has no HS* algorithm`);
+    throw optionError('auth.secret', `set, but auth.algorithms (${algorithms.join(', ')}) has no HS* algorithm`);
   }
   if (asymmetric.length > 0 && publics.length === 0) {
-    throw new ConfigError('auth.publicKey', `required by ${asymmetric.join(', ')} in auth.algorithms`);
+    throw optionError('auth.publicKey', `required by ${asymmetric.join(', ')} in auth.algorithms`);
   }
   if (publics.length > 0 && asymmetric.length === 0) {
-    throw new ConfigError(
+    throw optionError(
       'auth.publicKey',
       `set, but auth.algorithms (${algorithms.join(', ')}) has no RS*, PS* or ES* algorithm`,
     );
@@ -148,14 +147,14 @@ export function resolveKeySet(options: AuthOptions): KeySet {
   for (const [kid, secret] of secrets) {
     const bytes = Buffer.byteLength(secret, 'utf8');
     if (bytes < MIN_SECRET_BYTES) {
-      throw new ConfigError(label('auth.secret', kid), `must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes})`);
+      throw optionError(label('auth.secret', kid), `must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes})`);
     }
     keys.push({ kid, key: createSecretKey(Buffer.from(secret, 'utf8')), algorithms: hmac });
   }
   for (const { kid, key, name, possible } of publicKeys) {
     const usable = asymmetric.filter((a) => possible.includes(a));
     if (usable.length === 0) {
-      throw new ConfigError(
+      throw optionError(
         name,
         `its key type verifies ${possible.join(', ')}, none of which is in auth.algorithms (${algorithms.join(', ')})`,
       );
@@ -164,7 +163,7 @@ export function resolveKeySet(options: AuthOptions): KeySet {
   }
   for (const algorithm of algorithms) {
     if (!keys.some((k) => k.algorithms.includes(algorithm))) {
-      throw new ConfigError('auth.algorithms', `no configured key can verify ${algorithm}`);
+      throw optionError('auth.algorithms', `no configured key can verify ${algorithm}`);
     }
   }
   return { algorithms, keys, byAlgorithm: indexKeys(algorithms, keys) };

@@ -16,15 +16,12 @@ export function formatConfigFlags(): string {
 }
 
 function describe(summary: string, fallback: unknown): string {
-  if (fallback === undefined) return summary;
-  const shown = Array.isArray(fallback)
-    ? fallback.join(',')
-    : fallback === true
-      ? 'on'
-      : fallback === false
-        ? 'off'
-        : typeof fallback === 'string'
-          ? fallback
-          : JSON.stringify(fallback);
-  return `${summary} [${shown}]`;
+  return fallback === undefined ? summary : `${summary} [${formatDefault(fallback)}]`;
+}
+
+/** A default as `--help` and docs/configuration.md write it: `on`/`off`, lists comma-separated. */
+export function formatDefault(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

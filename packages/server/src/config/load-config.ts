@@ -1,7 +1,9 @@
 import type { ServerOptions } from './options.js';
 import { resolveKeySet } from '../auth/key-set.js';
 import { OriginPolicy } from '../protection/origin.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, optionError } from './config-error.js';
+import { setPath } from './option-paths.js';
+import { combinationProblem, withDefaults } from './validate-options.js';
 import { CONFIG_FILE_SPEC, OPTION_SPECS } from './option-specs.js';
 import {
   configFilePath,
@@ -37,16 +39,6 @@ export interface LoadedConfig {
   readonly warnings: readonly string[];
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    node[part] ??= {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts.at(-1) as string] = value;
-}
-
 function unknownVariables(env: Readonly<Record<string, string | undefined>>): string[] {
   const known = new Set<string>([CONFIG_FILE_SPEC.env, ...OPTION_SPECS.map((s) => s.env)]);
   return Object.keys(env)
@@ -75,13 +67,9 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
   const merged = new Map<string, Setting>();
   for (const layer of layers) for (const [path, setting] of layer) merged.set(path, setting);
 
-  const options: Record<string, unknown> = {};
-  for (const spec of OPTION_SPECS) {
-    if (spec.readsFile === true) continue;
-    const setting = merged.get(spec.key);
-    if (setting !== undefined) setPath(options, spec.key, setting.value);
-    else if (spec.default !== undefined) setPath(options, spec.key, structuredClone(spec.default));
-  }
+  const set: Record<string, unknown> = {};
+  for (const [path, setting] of merged) setPath(set, path, setting.value);
+  const options: Record<string, unknown> = withDefaults(set);
   if (fromFile?.rooms !== undefined) options['rooms'] = fromFile.rooms;
 
   const auth = (options['auth'] ?? {}) as NonNullable<ServerOptions['auth']>;
@@ -96,23 +84,11 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
   }
   options['host'] ??= hasKey ? '0.0.0.0' : '127.0.0.1';
 
-  const port = options['port'];
-  if (options['metricsPort'] !== undefined && options['metricsPort'] === port && port !== 0) {
-    const setting = merged.get('metricsPort') as Setting;
-    throw new ConfigError(describeSetting(setting), `must differ from the main port (${String(port)})`);
-  }
-
-  const proxyHeader = merged.get('trustedProxyHeader');
-  if (proxyHeader !== undefined && merged.get('trustedProxies') === undefined) {
-    throw new ConfigError(
-      describeSetting(proxyHeader),
-      'requires SWITCHYARD_TRUSTED_PROXIES (--trusted-proxies, trustedProxies): without it any client that ' +
-        'reaches the server directly chooses its own IP and escapes the per-IP limit',
-    );
-  }
+  const combination = combinationProblem(options as ServerOptions);
+  if (combination !== undefined) throw relabel(optionError(combination.path, combination.problem), merged);
 
   // Port and host first: the lines an operator looks for in `check-config`.
-  const { port: _port, host, ...rest } = options;
+  const { port, host, ...rest } = options;
   return {
     options: { port, host, ...rest } as ServerOptions,
     origins: new Map([...merged].map(([path, setting]) => [path, describeSetting(setting)])),
@@ -129,12 +105,18 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
 // resolveKeySet names option paths (`auth.secret.k1`); name them the way the user set them.
 function relabel(error: unknown, merged: ReadonlyMap<string, Setting>): unknown {
   if (!(error instanceof ConfigError)) return error;
+  const details = { path: error.path ?? error.key, cause: error.cause ?? error };
   for (const [path, setting] of merged) {
     if (error.key === path || error.key.startsWith(`${path}.`)) {
-      return new ConfigError(describeSetting(setting, error.key.slice(path.length)), error.problem);
+      return new ConfigError(describeSetting(setting, error.key.slice(path.length)), error.problem, {
+        ...details,
+        source: setting.source,
+      });
     }
   }
   // Not set by the user (a missing key): say how to set it.
   const names = OPTION_SPECS.filter((spec) => (spec.target ?? spec.key) === error.key).map((spec) => spec.env);
-  return names.length === 0 ? error : new ConfigError(error.key, `${error.problem} (set ${names.join(' or ')})`);
+  return names.length === 0
+    ? error
+    : new ConfigError(error.key, `${error.problem} (set ${names.join(' or ')})`, details);
 }

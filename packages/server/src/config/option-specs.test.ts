@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AuthOptions, LimitOptions, RedisOptions, ServerOptions } from './options.js';
 import { OPTION_SPECS } from './option-specs.js';
@@ -75,16 +73,6 @@ describe('OPTION_SPECS', () => {
       expect(new Set(names).size).toBe(names.length);
     }
     for (const spec of OPTION_SPECS) expect(spec.env).toBe(`SWITCHYARD_${spec.flag.toUpperCase().replace(/-/g, '_')}`);
-  });
-
-  it('are all documented in docs/configuration.md with their default', () => {
-    const docs = readFileSync(fileURLToPath(new URL('../../../../docs/configuration.md', import.meta.url)), 'utf8');
-    for (const spec of OPTION_SPECS) {
-      const row = docs.split('\n').find((line) => line.startsWith(`| \`${spec.key}\` |`));
-      expect(row, spec.key).toBeDefined();
-      expect(row).toContain(`| \`${spec.env}\` | \`--${spec.flag}\` |`);
-      if (typeof spec.default === 'number') expect(row).toContain(`| \`${spec.default}\` |`);
-    }
   });
 
   it('has defaults that pass their own validation', () => {

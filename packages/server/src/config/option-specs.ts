@@ -288,9 +288,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     key: 'limits.maxRoomsPerConnection',
     env: 'SWITCHYARD_MAX_ROOMS_PER_CONNECTION',
     flag: 'max-rooms-per-connection',
-    type: integer(1, 1_000_000),
+    type: integer(0, 1_000_000),
     default: 100,
-    summary: 'rooms one connection may be in',
+    summary: 'rooms one connection may be in (0: unlimited)',
   },
   {
     key: 'limits.maxRoomNameLength',

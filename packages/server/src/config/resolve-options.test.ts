@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error.js';
 import { InvalidOptionsError, resolveOptions } from './resolve-options.js';
 
 describe('resolveOptions', () => {
@@ -27,6 +28,7 @@ describe('resolveOptions', () => {
       maxConnectionsPerIp: 0,
       idleTimeoutSec: 60,
       heartbeatMs: 25_000,
+      maxHttpBodyBytes: 1_048_576,
       requestTimeoutMs: 0,
     });
     expect(resolveOptions({ auth: { secret: 's' } }).host).toBe('0.0.0.0');
@@ -43,13 +45,15 @@ describe('resolveOptions', () => {
   });
 
   it('refuses out-of-range values', () => {
-    expect(() => resolveOptions({ limits: { maxPayload: -1 } })).toThrow(InvalidOptionsError);
-    expect(() => resolveOptions({ limits: { maxPayload: 10 } })).toThrow(/at least 1024/);
-    expect(() => resolveOptions({ codecs: [] })).toThrow(/at least one codec/);
-    expect(() => resolveOptions({ port: 1.5 })).toThrow(/port/);
+    expect(() => resolveOptions({ limits: { maxPayload: -1 } })).toThrow(ConfigError);
+    expect(() => resolveOptions({ limits: { maxPayload: 10 } })).toThrow(
+      'limits.maxPayload: expected an integer 1024-268435456',
+    );
+    expect(() => resolveOptions({ codecs: [] })).toThrow(/^codecs: expected a comma-separated list/);
+    expect(() => resolveOptions({ port: 1.5 })).toThrow('port: expected an integer 0-65535');
     // uWS would abort the process on these.
-    expect(() => resolveOptions({ limits: { idleTimeoutSec: 4 } })).toThrow(/between 8 and 960/);
-    expect(() => resolveOptions({ limits: { idleTimeoutSec: 961 } })).toThrow(/between 8 and 960/);
+    expect(() => resolveOptions({ limits: { idleTimeoutSec: 4 } })).toThrow(/expected 0 or an integer 8-960/);
+    expect(() => resolveOptions({ limits: { idleTimeoutSec: 961 } })).toThrow(/expected 0 or an integer 8-960/);
     expect(resolveOptions({ limits: { idleTimeoutSec: 0 } }).limits.idleTimeoutSec).toBe(0);
   });
 
@@ -64,12 +68,18 @@ describe('resolveOptions', () => {
   });
 
   it('refuses trustedProxyHeader without trustedProxies: a direct client could choose its IP', () => {
-    expect(() => resolveOptions({ trustedProxyHeader: 'x-forwarded-for' })).toThrow(/requires trustedProxies/);
+    expect(() => resolveOptions({ trustedProxyHeader: 'x-forwarded-for' })).toThrow(
+      /^trustedProxyHeader: requires SWITCHYARD_TRUSTED_PROXIES \(--trusted-proxies, trustedProxies\)/,
+    );
     expect(() => resolveOptions({ trustedProxyHeader: 'x-forwarded-for', trustedProxies: [] })).toThrow(
       InvalidOptionsError,
     );
     expect(() =>
       resolveOptions({ trustedProxyHeader: 'x-forwarded-for', trustedProxies: ['10.0.0.0/8'] }),
     ).not.toThrow();
+  });
+
+  it('keeps InvalidOptionsError as the deprecated name of ConfigError', () => {
+    expect(InvalidOptionsError).toBe(ConfigError);
   });
 });

@@ -1,7 +1,13 @@
 import type { CodecName } from '@switchyard/protocol';
+<<<<<<< HEAD
 import type { AuthOptions, ServerOptions } from './options.js';
 import { totalmem } from 'node:os';
+=======
+import type { AuthOptions, LimitOptions, ServerOptions } from './options.js';
+>>>>>>> config
 import { connectionsForDescriptors, readDescriptorLimit } from '../protection/descriptor-limit.js';
+import { ConfigError } from './config-error.js';
+import { validateServerOptions } from './validate-options.js';
 
 /** Limits with every default filled in. */
 export interface ResolvedLimits {
@@ -19,6 +25,8 @@ export interface ResolvedLimits {
   readonly maxConnectionsPerIp: number;
   readonly idleTimeoutSec: number;
   readonly heartbeatMs: number;
+  /** Largest backend HTTP API body, bytes. */
+  readonly maxHttpBodyBytes: number;
   readonly requestTimeoutMs: number;
 }
 
@@ -39,6 +47,7 @@ export interface ResolvedOptions {
   readonly descriptorLimit: number | undefined;
 }
 
+<<<<<<< HEAD
 /** Thrown by `createServer()` when an option is out of range. */
 export class InvalidOptionsError extends Error {
   override readonly name = 'InvalidOptionsError';
@@ -67,6 +76,21 @@ function nonNegativeInt(name: string, value: number | undefined, fallback: numbe
  * Fills in the defaults of {@link ServerOptions} and validates ranges. The process's descriptor
  * limit (read when not given) sets the default of `limits.maxConnections`, the system's memory
  * that of `limits.maxBufferedBytes`.
+=======
+/**
+ * Thrown by `createServer()` when an option is out of range.
+ * @deprecated Every bad option is a {@link ConfigError} now; this is the same class under its old name.
+ */
+export const InvalidOptionsError = ConfigError;
+/** @deprecated Use {@link ConfigError}. */
+export type InvalidOptionsError = ConfigError;
+
+/**
+ * Validates {@link ServerOptions} with the schema the CLI uses (`validate-options.ts`) and fills
+ * in the defaults of `OPTION_SPECS`. The process's descriptor limit (read when not given) sets
+ * the default of `limits.maxConnections`.
+ * @throws ConfigError naming the option path, with source `option`.
+>>>>>>> config
  */
 export function resolveOptions(
   options: ServerOptions,
@@ -74,11 +98,19 @@ export function resolveOptions(
     descriptorLimit: readDescriptorLimit(),
   },
 ): ResolvedOptions {
+<<<<<<< HEAD
   const { descriptorLimit, totalMemory = totalmem() } = process;
   const auth = options.auth ?? {};
+=======
+  const { descriptorLimit } = process;
+  // Every option with a default is set from here on: OPTION_SPECS is the one place defaults live.
+  const filled = validateServerOptions(options);
+  const auth = filled.auth as Required<Pick<AuthOptions, DefaultedAuth>> & AuthOptions;
+>>>>>>> config
   const hasKey = auth.secret !== undefined || auth.publicKey !== undefined;
-  const l = options.limits ?? {};
+  const l = filled.limits as Required<Omit<LimitOptions, 'maxConnections'>> & LimitOptions;
   const limits: ResolvedLimits = {
+<<<<<<< HEAD
     maxPayload: nonNegativeInt('limits.maxPayload', l.maxPayload, 65_536),
     maxBackpressure: nonNegativeInt('limits.maxBackpressure', l.maxBackpressure, 1_048_576),
     maxBufferedBytes: nonNegativeInt(
@@ -100,31 +132,36 @@ export function resolveOptions(
     idleTimeoutSec: nonNegativeInt('limits.idleTimeoutSec', l.idleTimeoutSec, 60),
     heartbeatMs: nonNegativeInt('limits.heartbeatMs', l.heartbeatMs, 25_000),
     requestTimeoutMs: nonNegativeInt('limits.requestTimeoutMs', l.requestTimeoutMs, 0),
+=======
+    maxPayload: l.maxPayload,
+    maxBackpressure: l.maxBackpressure,
+    messagesPerSecond: l.messagesPerSecond,
+    messageBurst: l.messageBurst,
+    maxRoomsPerConnection: l.maxRoomsPerConnection,
+    maxRoomNameLength: l.maxRoomNameLength,
+    maxConnections: l.maxConnections ?? connectionsForDescriptors(descriptorLimit),
+    maxConnectionsPerUser: l.maxConnectionsPerUser,
+    maxConnectionsPerIp: l.maxConnectionsPerIp,
+    idleTimeoutSec: l.idleTimeoutSec,
+    heartbeatMs: l.heartbeatMs,
+    maxHttpBodyBytes: l.maxHttpBodyBytes,
+    requestTimeoutMs: l.requestTimeoutMs,
+>>>>>>> config
   };
-  if (limits.maxPayload < 1024) throw new InvalidOptionsError('limits.maxPayload must be at least 1024 bytes');
-  // uWebSockets.js aborts the process (std::terminate) on values outside this range.
-  if (limits.idleTimeoutSec !== 0 && (limits.idleTimeoutSec < 8 || limits.idleTimeoutSec > 960)) {
-    throw new InvalidOptionsError(
-      `limits.idleTimeoutSec must be 0 (off) or between 8 and 960, got ${limits.idleTimeoutSec}`,
-    );
-  }
-  if (options.trustedProxyHeader !== undefined && (options.trustedProxies ?? []).length === 0) {
-    throw new InvalidOptionsError(TRUSTED_PROXIES_REQUIRED);
-  }
-  const codecs = options.codecs ?? ['json', 'msgpack'];
-  if (codecs.length === 0) throw new InvalidOptionsError('codecs must name at least one codec');
   return {
-    host: options.host ?? (hasKey ? '0.0.0.0' : '127.0.0.1'),
-    port: nonNegativeInt('port', options.port, 9001),
+    host: filled.host ?? (hasKey ? '0.0.0.0' : '127.0.0.1'),
+    port: filled.port as number,
     auth,
-    allowQueryToken: auth.allowQueryToken ?? true,
-    allowAnonymous: auth.allowAnonymous ?? false,
-    expiryGraceMs: nonNegativeInt('auth.expiryGraceMs', auth.expiryGraceMs, 1000),
-    codecs,
+    allowQueryToken: auth.allowQueryToken,
+    allowAnonymous: auth.allowAnonymous,
+    expiryGraceMs: auth.expiryGraceMs,
+    codecs: filled.codecs as readonly CodecName[],
     limits,
-    metrics: options.metrics ?? true,
-    metricsPort: options.metricsPort,
-    shutdownGraceMs: nonNegativeInt('shutdownGraceSec', options.shutdownGraceSec, 10) * 1000,
+    metrics: filled.metrics as boolean,
+    metricsPort: filled.metricsPort,
+    shutdownGraceMs: (filled.shutdownGraceSec as number) * 1000,
     descriptorLimit,
   };
 }
+
+type DefaultedAuth = 'allowQueryToken' | 'allowAnonymous' | 'expiryGraceMs' | 'clockToleranceSec';

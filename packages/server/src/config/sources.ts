@@ -2,10 +2,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import { ConfigError } from './config-error.js';
-import { CONFIG_FILE_SCHEMA } from './file-schema.js';
+import { ConfigError, type ConfigSource } from './config-error.js';
 import { CONFIG_FILE_SPEC, OPTION_SPECS, type OptionSpec } from './option-specs.js';
+import { getPath } from './option-paths.js';
+import { buildOptionsSchema, firstIssue } from './validate-options.js';
 import { pem } from './values.js';
+
+/** The JSON config file's schema: the options schema in its `file` mode. */
+const CONFIG_FILE_SCHEMA = buildOptionsSchema('file');
 
 /** A value and where it came from. */
 export interface Setting {
@@ -14,6 +18,8 @@ export interface Setting {
   readonly name: string;
   /** The config file, for file settings. */
   readonly file?: string;
+  /** Which kind of source set it. */
+  readonly source: ConfigSource;
 }
 
 /** Settings of one source, by option path (`limits.maxPayload`). */
@@ -24,18 +30,22 @@ export function describeSetting(setting: Pick<Setting, 'name' | 'file'>, suffix 
   return setting.file === undefined ? `${setting.name}${suffix}` : `${setting.name}${suffix} in ${setting.file}`;
 }
 
-function check(spec: OptionSpec, schema: z.ZodType, value: unknown, name: string): unknown {
+function check(spec: OptionSpec, schema: z.ZodType, value: unknown, name: string, source: ConfigSource): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new ConfigError(name, result.error.issues[0]?.message ?? 'invalid value');
+  throw new ConfigError(name, firstIssue(result.error).problem, {
+    path: spec.target ?? spec.key,
+    source,
+    cause: result.error,
+  });
 }
 
-function readText(path: string, name: string): string {
+function readText(path: string, name: string, spec?: OptionSpec, source?: ConfigSource): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError(name, `cannot read ${path} (${code})`);
+    throw new ConfigError(name, `cannot read ${path} (${code})`, { path: spec?.key, source, cause: error });
   }
 }
 
@@ -44,13 +54,19 @@ function targetSpec(spec: OptionSpec): OptionSpec {
 }
 
 /** Reads the file(s) a `readsFile` option points at and checks the content as the target's value. */
-function readReferencedFiles(spec: OptionSpec, value: unknown, base: string, name: string): unknown {
+function readReferencedFiles(
+  spec: OptionSpec,
+  value: unknown,
+  base: string,
+  name: string,
+  source: ConfigSource,
+): unknown {
   const target = targetSpec(spec);
   const load = (path: string, label: string): string => {
-    const raw = readText(resolve(base, path), label);
+    const raw = readText(resolve(base, path), label, spec, source);
     // Secret files usually end with a newline that is not part of the secret; PEM keeps its own.
     const content = target.type === pem ? raw : raw.replace(/\r?\n$/, '');
-    return check(target, target.type.schema, target.type.fromString(content), `${label} (${path})`) as string;
+    return check(target, target.type.schema, target.type.fromString(content), `${label} (${path})`, source) as string;
   };
   if (typeof value === 'string') return load(value, name);
   return Object.fromEntries(
@@ -62,7 +78,10 @@ function put(layer: Layer, spec: OptionSpec, setting: Setting): void {
   const path = spec.target ?? spec.key;
   const previous = layer.get(path);
   if (previous !== undefined) {
-    throw new ConfigError(`${describeSetting(previous)} and ${describeSetting(setting)}`, 'set only one of them');
+    throw new ConfigError(`${describeSetting(previous)} and ${describeSetting(setting)}`, 'set only one of them', {
+      path,
+      source: setting.source,
+    });
   }
   layer.set(path, setting);
 }
@@ -73,9 +92,9 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>, cwd:
   for (const spec of OPTION_SPECS) {
     const raw = env[spec.env];
     if (raw === undefined || raw.trim() === '') continue;
-    let value = check(spec, spec.type.schema, spec.type.fromString(raw), spec.env);
-    if (spec.readsFile === true) value = readReferencedFiles(spec, value, cwd, spec.env);
-    put(layer, spec, { value, name: spec.env });
+    let value = check(spec, spec.type.schema, spec.type.fromString(raw), spec.env, 'env');
+    if (spec.readsFile === true) value = readReferencedFiles(spec, value, cwd, spec.env, 'env');
+    put(layer, spec, { value, name: spec.env, source: 'env' });
   }
   return layer;
 }
@@ -109,11 +128,11 @@ export function flagLayer(argv: readonly string[], cwd: string): Layer {
     const raw = values[spec.flag];
     const name = `--${spec.flag}`;
     if (raw === undefined) continue;
-    if (typeof raw !== 'string') throw new ConfigError(name, 'expected a value');
+    if (typeof raw !== 'string') throw new ConfigError(name, 'expected a value', { path: spec.key, source: 'flag' });
     if (raw.trim() === '') continue;
-    let value = check(spec, spec.type.schema, spec.type.fromString(raw), name);
-    if (spec.readsFile === true) value = readReferencedFiles(spec, value, cwd, name);
-    put(layer, spec, { value, name });
+    let value = check(spec, spec.type.schema, spec.type.fromString(raw), name, 'flag');
+    if (spec.readsFile === true) value = readReferencedFiles(spec, value, cwd, name, 'flag');
+    put(layer, spec, { value, name, source: 'flag' });
   }
   return layer;
 }
@@ -135,15 +154,6 @@ export function configFilePath(
   return undefined;
 }
 
-function getPath(object: unknown, key: string): unknown {
-  let current = object;
-  for (const part of key.split('.')) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
-
 /** Settings from a JSON config file. Relative paths inside it are relative to the file. */
 export function fileLayer(file: { path: string; name: string }): { layer: Layer; rooms: unknown } {
   const text = readText(file.path, file.name);
@@ -151,23 +161,27 @@ export function fileLayer(file: { path: string; name: string }): { layer: Layer;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(file.name, `${file.path} is not valid JSON (${(error as Error).message})`);
+    throw new ConfigError(file.name, `${file.path} is not valid JSON (${(error as Error).message})`, {
+      source: 'file',
+      cause: error,
+    });
   }
   const result = CONFIG_FILE_SCHEMA.safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = (issue?.path ?? []).map(String);
-    if (issue?.code === 'unrecognized_keys') {
-      throw new ConfigError(`${[...path, issue.keys[0]].join('.')} in ${file.path}`, 'unknown option');
-    }
-    throw new ConfigError(`${path.join('.') || '(root)'} in ${file.path}`, issue?.message ?? 'invalid value');
+    const { path, problem } = firstIssue(result.error);
+    throw new ConfigError(`${path || '(root)'} in ${file.path}`, problem, {
+      path,
+      source: 'file',
+      cause: result.error,
+    });
   }
   const layer: Layer = new Map();
   for (const spec of OPTION_SPECS) {
     let value = getPath(result.data, spec.key);
     if (value === undefined) continue;
-    const setting = { name: spec.key, file: file.path };
-    if (spec.readsFile === true) value = readReferencedFiles(spec, value, dirname(file.path), describeSetting(setting));
+    const setting = { name: spec.key, file: file.path, source: 'file' } as const;
+    if (spec.readsFile === true)
+      value = readReferencedFiles(spec, value, dirname(file.path), describeSetting(setting), 'file');
     put(layer, spec, { ...setting, value });
   }
   return { layer, rooms: getPath(result.data, 'rooms') };

@@ -9,6 +9,8 @@ export interface ValueType {
   readonly schema: z.ZodType;
   /** How the value is written in the environment, for docs and usage. */
   readonly syntax: string;
+  /** For integers: the accepted range (`orZero`: 0 is accepted too, meaning "off" or "unlimited"). */
+  readonly range?: { readonly min: number; readonly max: number; readonly orZero: boolean };
 }
 
 /** An integer in `[min, max]`, or `0` too when `orZero` (0 meaning "off"). */
@@ -22,6 +24,7 @@ export function integer(min: number, max: number, orZero = false): ValueType {
     fromString: (raw) => (/^\s*[+-]?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN),
     schema,
     syntax: orZero ? `0 or ${min}-${max}` : `${min}-${max}`,
+    range: { min, max, orZero },
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
 import { ApiKeyCheck, bearer } from './api-key.js';
 
 describe('bearer', () => {
@@ -23,6 +24,6 @@ describe('ApiKeyCheck', () => {
     expect(check.verify(undefined)).toBe(false);
   });
   it('an empty configured key is refused at construction', () => {
-    expect(() => new ApiKeyCheck('')).toThrow(TypeError);
+    expect(() => new ApiKeyCheck('')).toThrow(ConfigError);
   });
 });

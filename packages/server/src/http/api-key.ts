@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { optionError } from '../config/config-error.js';
 
 /**
  * Checks `Authorization: Bearer <key>` against the configured API key in constant time.
@@ -8,9 +9,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export class ApiKeyCheck {
   readonly #digest: Buffer;
 
-  /** @throws TypeError when `apiKey` is empty. */
+  /** @throws ConfigError (`apiKey`) when `apiKey` is empty. */
   constructor(apiKey: string) {
-    if (typeof apiKey !== 'string' || apiKey.length === 0) throw new TypeError('apiKey must be a non-empty string');
+    if (typeof apiKey !== 'string' || apiKey.length === 0) throw optionError('apiKey', 'expected a non-empty string');
     this.#digest = sha256(apiKey);
   }
 

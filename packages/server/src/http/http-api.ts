@@ -62,7 +62,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
  *
  * The transport calls {@link HttpApi.head} as soon as the request line and headers are known —
  * it answers 404 (API off), 401, 404/405 (route) and 413 (declared length) without reading a
- * byte of body — then collects the body with a `BodyCollector(maxBodyBytes)` and calls
+ * byte of body — then collects the body (the transport's `BodyCollector(maxBodyBytes)`) and calls
  * {@link HttpApi.handle}. Every refusal is JSON `{ "error": { "code", "message" } }`.
  */
 export class HttpApi {

@@ -1,5 +1,5 @@
 export { ApiKeyCheck, bearer } from './api-key.js';
-export { BodyCollector, tooLarge } from './body.js';
+export { tooLarge } from './body.js';
 export type { ApiPublishOptions, HttpApiFacade, RoomSummary } from './facade.js';
 export { HttpApiError } from './http-error.js';
 export {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RoomRules } from '../protection/room-rules.js';
 import { HttpApiError } from './http-error.js';
-import { checkData, parseDisconnect, parseJsonBody, parsePublish } from './validate.js';
+import { parseDisconnect, parseJsonBody, parsePublish } from './validate.js';
 
 const rules = new RoomRules({ maxRoomNameLength: 32, maxRoomsPerConnection: 10 });
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -61,13 +61,17 @@ describe('parsePublish', () => {
   });
 });
 
-describe('checkData', () => {
+describe('parsePublish data: the protocol payload check', () => {
   it('refuses prototype keys and deep nesting without recursion', () => {
-    expect(error(() => checkData(JSON.parse('{"a":{"__proto__":{"x":1}}}'))).message).toMatch(/__proto__/);
+    const publish = (data: unknown) => () => parsePublish({ room: 'r', event: 'e', data }, rules);
+    expect(error(publish(JSON.parse('{"a":{"__proto__":{"x":1}}}'))).message).toBe(
+      'data contains the forbidden key "__proto__"',
+    );
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(error(() => checkData(deep)).message).toMatch(/deeper/);
-    expect(() => checkData({ a: [1, { b: 'c' }], n: null })).not.toThrow();
+    expect(error(publish(deep)).message).toMatch(/deeper/);
+    expect(error(publish(deep)).status).toBe(400);
+    expect(() => publish({ a: [1, { b: 'c' }], n: null })()).not.toThrow();
   });
 });
 
@@ -82,5 +86,8 @@ describe('parseDisconnect', () => {
     expect(error(() => parseDisconnect({ code: 4000.5 })).status).toBe(400);
     expect(error(() => parseDisconnect({ reason: 'x' })).status).toBe(400);
     expect(error(() => parseDisconnect('x')).status).toBe(400);
+    expect(error(() => parseDisconnect({ code: 1000 })).message).toBe('code must be an integer between 4000 and 4999');
+    expect(error(() => parseDisconnect({ reason: 'x' })).message).toBe('unknown field "reason"; allowed: code');
+    expect(error(() => parseDisconnect([])).message).toBe('body must be empty or a JSON object { code? }');
   });
 });

@@ -1,5 +1,6 @@
 import type { ApiHistoryQuery } from './facade.js';
-import { DEFAULT_MAX_DEPTH, ErrorCode, FORBIDDEN_KEYS, MAX_NAME_LENGTH } from '@switchyard/protocol';
+import { z } from 'zod';
+import { checkPayload, DEFAULT_MAX_DEPTH, ErrorCode, MAX_NAME_LENGTH, ProtocolError } from '@switchyard/protocol';
 import type { RoomRules } from '../protection/room-rules.js';
 import { HttpApiError } from './http-error.js';
 
@@ -42,70 +43,77 @@ export function parseJsonBody(body: Uint8Array): unknown {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function nameField(field: string): z.ZodString {
+  const empty = `${field} must be a non-empty string`;
+  return z
+    .string({ error: empty })
+    .min(1, { error: empty })
+    .max(MAX_NAME_LENGTH, { error: `${field} is longer than ${MAX_NAME_LENGTH} characters` });
 }
 
-function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) throw badRequest(`unknown field "${key}"; allowed: ${allowed.join(', ')}`);
+// `room` is checked by the room rules the WebSocket side uses, `data` by the protocol's payload check.
+const PUBLISH_BODY = z.strictObject(
+  {
+    room: z.unknown().optional(),
+    event: nameField('event'),
+    data: z.unknown().optional(),
+    key: nameField('key').optional(),
+  },
+  { error: 'body must be a JSON object { room, event, data, key? }' },
+);
+
+const DISCONNECT_BODY = z.strictObject(
+  {
+    code: z
+      .number({ error: 'code must be an integer between 4000 and 4999' })
+      .int({ error: 'code must be an integer between 4000 and 4999' })
+      .min(4000, { error: 'code must be an integer between 4000 and 4999' })
+      .max(4999, { error: 'code must be an integer between 4000 and 4999' })
+      .optional(),
+  },
+  { error: 'body must be empty or a JSON object { code? }' },
+);
+
+/** Parses `value` with `schema`, answering the first problem as a 400 that names the field. */
+function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys' && schema instanceof z.ZodObject) {
+    const allowed = Object.keys(schema.shape as object).join(', ');
+    throw badRequest(`unknown field "${String(issue.keys[0])}"; allowed: ${allowed}`);
   }
+  throw badRequest(issue?.message ?? 'invalid body');
 }
 
 /**
- * Refuses payloads the WebSocket side would refuse from a client: nesting deeper than
- * `DEFAULT_MAX_DEPTH` and prototype keys. Iterative, so hostile nesting cannot overflow the stack.
+ * Refuses payloads the WebSocket side would refuse from a client (the protocol's own check):
+ * nesting deeper than `DEFAULT_MAX_DEPTH`, prototype keys, values JSON cannot carry.
+ * @throws HttpApiError 400
  */
-export function checkData(value: unknown): void {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop() ?? [undefined, 0];
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > DEFAULT_MAX_DEPTH) throw badRequest(`data is nested deeper than ${DEFAULT_MAX_DEPTH} levels`);
-    if (Array.isArray(current)) {
-      for (const item of current) stack.push([item, depth + 1]);
-      continue;
-    }
-    for (const [key, item] of Object.entries(current)) {
-      if (FORBIDDEN_KEYS.has(key)) throw badRequest(`data contains the forbidden key "${key}"`);
-      stack.push([item, depth + 1]);
-    }
+function checkData(value: unknown): void {
+  try {
+    checkPayload(value, DEFAULT_MAX_DEPTH);
+  } catch (error) {
+    if (error instanceof ProtocolError) throw badRequest(error.message);
+    throw error;
   }
-}
-
-function name(body: Record<string, unknown>, field: string, required: boolean): string | undefined {
-  const value = body[field];
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || value.length === 0) throw badRequest(`${field} must be a non-empty string`);
-  if (value.length > MAX_NAME_LENGTH) throw badRequest(`${field} is longer than ${MAX_NAME_LENGTH} characters`);
-  return value;
 }
 
 /** Checks a publish body: `{ room, event, data?, key? }` and nothing else. @throws HttpApiError 400 */
 export function parsePublish(value: unknown, rules: RoomRules): PublishBody {
-  if (!isObject(value)) throw badRequest('body must be a JSON object { room, event, data, key? }');
-  onlyFields(value, ['room', 'event', 'data', 'key']);
-  const bad = rules.checkName(value['room']);
+  const { room, event, data, key } = parseBody(PUBLISH_BODY, value);
+  const bad = rules.checkName(room);
   if (bad !== undefined) throw new HttpApiError(400, ErrorCode.BAD_REQUEST, bad.message, {}, 'room_name');
-  const room = value['room'] as string;
-  const event = name(value, 'event', true) ?? '';
-  const key = name(value, 'key', false);
-  const data = value['data'];
   checkData(data);
-  return key === undefined ? { room, event, data } : { room, event, data, key };
+  return key === undefined ? { room: room as string, event, data } : { room: room as string, event, data, key };
 }
 
 /** Checks a disconnect body: empty, or `{ code? }` with a code in 4000–4999. @throws HttpApiError 400 */
 export function parseDisconnect(value: unknown): DisconnectBody {
   if (value === undefined) return {};
-  if (!isObject(value)) throw badRequest('body must be empty or a JSON object { code? }');
-  onlyFields(value, ['code']);
-  const code = value['code'];
-  if (code === undefined) return {};
-  if (typeof code !== 'number' || !Number.isInteger(code) || code < 4000 || code > 4999) {
-    throw badRequest('code must be an integer between 4000 and 4999');
-  }
-  return { code };
+  const { code } = parseBody(DISCONNECT_BODY, value);
+  return code === undefined ? {} : { code };
 }
 
 /** Most messages one history page returns. */

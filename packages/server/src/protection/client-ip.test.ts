@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
 import { ClientIpResolver, normalizeIp } from './client-ip.js';
 
 describe('normalizeIp', () => {
@@ -63,7 +64,7 @@ describe('ClientIpResolver', () => {
   });
 
   it('rejects invalid trusted proxy entries', () => {
-    expect(() => new ClientIpResolver({ trustedProxies: ['nope'] })).toThrow(TypeError);
+    expect(() => new ClientIpResolver({ trustedProxies: ['nope'] })).toThrow(ConfigError);
     expect(() => new ClientIpResolver({ trustedProxies: ['10.0.0.0/33'] })).toThrow(/prefix/);
   });
 });

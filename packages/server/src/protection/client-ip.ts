@@ -1,4 +1,5 @@
 import { BlockList, SocketAddress, isIP } from 'node:net';
+import { optionError } from '../config/config-error.js';
 
 /** How to find a client's IP; mirrors `trustedProxyHeader` and `trustedProxies` of `ServerOptions`. */
 export interface ClientIpSettings {
@@ -49,7 +50,7 @@ export class ClientIpResolver {
   readonly #header: string | undefined;
   readonly #trusted: BlockList | undefined;
 
-  /** @throws TypeError when a `trustedProxies` entry is not an IP address or CIDR range. */
+  /** @throws ConfigError (`trustedProxies.<i>`) when an entry is not an IP address or CIDR range. */
   constructor(settings: ClientIpSettings = {}) {
     this.#header = settings.trustedProxyHeader?.toLowerCase();
     const proxies = settings.trustedProxies ?? [];
@@ -63,14 +64,14 @@ export class ClientIpResolver {
       const ip = normalizeIp(addr);
       const family = ip === undefined ? 0 : isIP(ip);
       if (ip === undefined || family === 0)
-        throw new TypeError(`trustedProxies[${i}] is not an IP address or CIDR: ${entry}`);
+        throw optionError(`trustedProxies.${i}`, `expected an IP address or CIDR range, got ${entry}`);
       const type = family === 4 ? 'ipv4' : 'ipv6';
       if (prefix === undefined) {
         list.addAddress(ip, type);
       } else {
         const bits = Number(prefix);
         if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
-          throw new TypeError(`trustedProxies[${i}] has an invalid prefix length: ${entry}`);
+          throw optionError(`trustedProxies.${i}`, `invalid prefix length in ${entry}`);
         }
         list.addSubnet(ip, bits, type);
       }

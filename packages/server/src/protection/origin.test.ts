@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
 import { OriginPolicy } from './origin.js';
 
 describe('OriginPolicy', () => {
@@ -40,6 +41,6 @@ describe('OriginPolicy', () => {
   });
 
   it('rejects empty entries', () => {
-    expect(() => new OriginPolicy([' '])).toThrow(TypeError);
+    expect(() => new OriginPolicy([' '])).toThrow(ConfigError);
   });
 });

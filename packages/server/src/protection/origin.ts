@@ -1,3 +1,5 @@
+import { optionError } from '../config/config-error.js';
+
 /**
  * Browser origin allowlist for the WebSocket upgrade.
  *
@@ -15,7 +17,7 @@ export class OriginPolicy {
   readonly #allowed: ReadonlySet<string> | undefined;
   readonly #wildcard: boolean;
 
-  /** @throws TypeError when an entry is not a non-empty string. */
+  /** @throws ConfigError (`allowedOrigins.<i>`) when an entry is not a non-empty string. */
   constructor(allowedOrigins?: readonly string[]) {
     if (allowedOrigins === undefined) {
       this.#allowed = undefined;
@@ -25,7 +27,7 @@ export class OriginPolicy {
     const set = new Set<string>();
     allowedOrigins.forEach((o, i) => {
       if (typeof o !== 'string' || o.trim().length === 0) {
-        throw new TypeError(`allowedOrigins[${i}] must be a non-empty string`);
+        throw optionError(`allowedOrigins.${i}`, 'expected a non-empty string');
       }
       set.add(normalize(o));
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.js';
 import { DEFAULT_ROOM_POLICY, RoomPolicies, compileRoomPattern } from './room-policy.js';
 import type { SlowConsumerPolicy } from '../config/options.js';
 
@@ -67,7 +68,7 @@ describe('RoomPolicies', () => {
   });
 
   it('refuses invalid policies at construction', () => {
-    expect(() => new RoomPolicies([{ pattern: '' }])).toThrow(TypeError);
+    expect(() => new RoomPolicies([{ pattern: '' }])).toThrow(ConfigError);
     expect(() => new RoomPolicies([{ pattern: 'x', slowConsumer: 'bogus' as SlowConsumerPolicy }])).toThrow(
       /slowConsumer/,
     );

@@ -1,3 +1,4 @@
+import { optionError } from '../config/config-error.js';
 import type { HistoryPolicy, RoomPolicy, SlowConsumerPolicy } from '../config/options.js';
 
 /** A room's settings after defaults are applied. */
@@ -65,11 +66,12 @@ const MAX_HISTORY_TTL_SEC = 604_800;
 function checkHistory(history: HistoryPolicy, i: number): HistoryPolicy {
   const { size, ttlSec } = history;
   if (!Number.isInteger(size) || size < 1 || size > MAX_HISTORY_SIZE) {
-    throw new TypeError(`rooms[${i}].history.size must be an integer 1-${MAX_HISTORY_SIZE}, got ${String(size)}`);
+    throw optionError(`rooms.${i}.history.size`, `expected an integer 1-${MAX_HISTORY_SIZE}, got ${String(size)}`);
   }
   if (!Number.isInteger(ttlSec) || ttlSec < 1 || ttlSec > MAX_HISTORY_TTL_SEC) {
-    throw new TypeError(
-      `rooms[${i}].history.ttlSec must be an integer 1-${MAX_HISTORY_TTL_SEC}, got ${String(ttlSec)}`,
+    throw optionError(
+      `rooms.${i}.history.ttlSec`,
+      `expected an integer 1-${MAX_HISTORY_TTL_SEC}, got ${String(ttlSec)}`,
     );
   }
   return { size, ttlSec };
@@ -80,16 +82,14 @@ export class RoomPolicies {
   readonly #compiled: ReadonlyArray<{ readonly re: RoomPattern; readonly policy: ResolvedRoomPolicy }>;
   readonly #cache = new Map<string, ResolvedRoomPolicy>();
 
-  /** @throws TypeError when a pattern is not a non-empty string or a `slowConsumer` value is unknown. */
+  /** @throws ConfigError (`rooms.<i>.pattern`, …) when a pattern is not a non-empty string or a `slowConsumer` value is unknown. */
   constructor(policies: readonly RoomPolicy[] = []) {
     this.#compiled = policies.map((p, i) => {
       if (typeof p.pattern !== 'string' || p.pattern.length === 0) {
-        throw new TypeError(`rooms[${i}].pattern must be a non-empty string`);
+        throw optionError(`rooms.${i}.pattern`, 'expected a room pattern such as chat:*');
       }
       if (p.slowConsumer !== undefined && !SLOW_CONSUMER_POLICIES.has(p.slowConsumer)) {
-        throw new TypeError(
-          `rooms[${i}].slowConsumer must be 'close', 'drop' or 'latest', got ${String(p.slowConsumer)}`,
-        );
+        throw optionError(`rooms.${i}.slowConsumer`, `expected close, drop or latest, got ${String(p.slowConsumer)}`);
       }
       return {
         re: compileRoomPattern(p.pattern),

@@ -66,7 +66,17 @@ export interface HttpReply {
   readonly body: string;
 }
 
-/** Callbacks the transport drives. `D` is the per-socket state the core attaches at upgrade. */
+/** The transport callback in which a handler threw: one per {@link TransportHandlers} method. */
+export type HandlerStage = 'upgrade' | 'open' | 'message' | 'drain' | 'close' | 'http' | 'api';
+
+/**
+ * Callbacks the transport drives. `D` is the per-socket state the core attaches at upgrade.
+ *
+ * Error contract, for every transport (uWebSockets.js, `ws`): an exception thrown by a handler,
+ * or a rejected promise it returned, never escapes into the transport's event loop and is never
+ * dropped. The transport answers what it must (500 to an upgrade or HTTP request), keeps the
+ * socket as it is, and reports the error once through {@link TransportHandlers.failed}.
+ */
 export interface TransportHandlers<D> {
   upgrade(req: UpgradeRequest): UpgradeDecision<D> | Promise<UpgradeDecision<D>>;
   /** The socket is open: the core keeps `socket` inside `data`. */
@@ -81,6 +91,12 @@ export interface TransportHandlers<D> {
   http(path: string): HttpReply | Promise<HttpReply> | undefined;
   /** The backend HTTP API, served under `TransportApi.prefix` when present. */
   readonly api?: TransportApi | undefined;
+  /**
+   * A handler threw in `where`; called once per error. `data` is the socket's state for the
+   * socket stages (`open`, `message`, `drain`, `close`), so the report can name the connection.
+   * Must not throw.
+   */
+  failed(where: HandlerStage, error: unknown, data?: D): void;
 }
 
 /** A backend HTTP API request, copied out of the transport's request synchronously. */

@@ -1,21 +1,23 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { BodyCollector } from './body-collector.js';
 import type { ApiReply, ApiRequest, TransportApi } from './types.js';
 import { endResponse, isHead, listHeader } from './uws-request.js';
 
 /**
  * Serves one backend HTTP API request on uWebSockets.js, keeping the transport rules: the request
  * is copied synchronously, `onAborted` is attached before anything asynchronous, every write is
- * corked and skipped once aborted. The body is collected chunk by chunk (copied: uWS reuses the
- * buffer after `onData` returns) and refused with 413 as soon as it passes the limit, closing
- * the connection so the rest of an oversize body is never read.
+ * corked and skipped once aborted. The body is collected by a {@link BodyCollector} (chunks copied:
+ * uWS reuses the buffer after `onData` returns) and refused with 413 as soon as it passes the
+ * limit, closing the connection so the rest of an oversize body is never read.
  */
 export function serveApi(
   api: TransportApi,
   res: HttpResponse,
   req: HttpRequest,
-  statusLine: (status: number) => string,
+  reporting: { statusLine: (status: number) => string; failed: (error: unknown) => void },
   proxyHeader: string,
 ): void {
+  const { statusLine, failed } = reporting;
   const request: ApiRequest = {
     method: req.getMethod(),
     path: req.getUrl(),
@@ -48,7 +50,8 @@ export function serveApi(
   let early: ApiReply | undefined;
   try {
     early = api.head(request);
-  } catch {
+  } catch (error) {
+    failed(error);
     early = fail();
   }
   // Answering before the body arrives: close, or the unread body would be parsed as the next request.
@@ -57,22 +60,20 @@ export function serveApi(
     return;
   }
 
-  const chunks: Buffer[] = [];
-  let size = 0;
+  const body = new BodyCollector(api.maxBodyBytes);
   res.onData((chunk, isLast) => {
     if (done) return;
-    size += chunk.byteLength;
-    if (size > api.maxBodyBytes) {
-      chunks.length = 0;
+    if (!body.push(chunk)) {
       write(api.tooLarge(request), true);
       return;
     }
-    chunks.push(Buffer.from(chunk.slice(0)));
     if (!isLast) return;
-    const body = Buffer.concat(chunks, size);
-    api.handle(request, body).then(
+    api.handle(request, body.bytes()).then(
       (reply) => write(reply, false),
-      () => write(fail(), false),
+      (error: unknown) => {
+        failed(error);
+        write(fail(), false);
+      },
     );
   });
 }

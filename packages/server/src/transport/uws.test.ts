@@ -20,6 +20,9 @@ function handlers(overrides: Partial<TransportHandlers<State>> = {}): TransportH
     drain: () => {},
     close: () => {},
     http: () => undefined,
+    failed: (where, error) => {
+      throw new Error(`unexpected handler failure in ${where}`, { cause: error });
+    },
     ...overrides,
   };
 }
@@ -47,6 +50,41 @@ async function start(h: TransportHandlers<State>): Promise<number> {
 }
 
 describe('uWS transport rules', () => {
+  it('reports a throwing handler once through failed(), with the socket state, and keeps serving', async () => {
+    const failures: [string, unknown, State | undefined][] = [];
+    let opened: TransportSocket | undefined;
+    const port = await start(
+      handlers({
+        open: (socket) => {
+          opened = socket;
+        },
+        message: (_data, frame) => {
+          if (Buffer.from(frame).toString() === 'boom') throw new Error('message handler broke');
+          opened?.send('still here', false);
+        },
+        http: () => {
+          throw new Error('http handler broke');
+        },
+        failed: (where, error, data) => failures.push([where, error, data]),
+      }),
+    );
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const answer = new Promise((resolve) => ws.once('message', (m) => resolve(String(m))));
+    ws.send('boom');
+    ws.send('fine');
+    // Frames on one socket are handled in order: the answer to the second proves the first was handled.
+    expect(await answer).toBe('still here');
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(res.status).toBe(500);
+    expect(failures.map(([where, error, data]) => [where, (error as Error).message, data])).toEqual([
+      ['message', 'message handler broke', { id: 1 }],
+      ['http', 'http handler broke', undefined],
+    ]);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.close();
+  });
+
   it('never touches a response aborted while an asynchronous upgrade decision was pending', async () => {
     let decided = 0;
     const port = await start(

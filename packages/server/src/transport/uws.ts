@@ -20,6 +20,8 @@
  *    whole: `req.getHeader()` returns only the first line, so the lines are joined with `, `.
  * 10. A HEAD request gets the headers of the GET answer and no body; every GET route is also
  *    registered for HEAD.
+ * 11. A handler that throws (or whose promise rejects) is reported once through
+ *    `handlers.failed(where, error, data)`; nothing escapes into uWS and nothing is dropped.
  */
 import uWS from 'uWebSockets.js';
 import type {
@@ -34,6 +36,7 @@ import { assertNativeUws } from './uws-guard.js';
 import { serveApi } from './uws-http-api.js';
 import { endResponse, isHead, listHeader } from './uws-request.js';
 import type {
+  HandlerStage,
   HttpReply,
   OutgoingFrame,
   SendResult,
@@ -160,6 +163,8 @@ function writeReply(res: HttpResponse, reply: HttpReply, head: boolean): void {
   });
 }
 
+const INTERNAL_ERROR: HttpReply = { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' };
+
 function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: string, head: boolean): void {
   let aborted = false;
   res.onAborted(() => {
@@ -169,17 +174,18 @@ function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: s
   let reply: HttpReply | Promise<HttpReply> | undefined;
   try {
     reply = handlers.http(path) ?? notFound;
-  } catch {
-    reply = { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' };
+  } catch (error) {
+    handlers.failed('http', error);
+    reply = INTERNAL_ERROR;
   }
   if (reply instanceof Promise) {
     reply.then(
       (r) => {
         if (!aborted) writeReply(res, r, head);
       },
-      () => {
-        if (!aborted)
-          writeReply(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' }, head);
+      (error: unknown) => {
+        handlers.failed('http', error);
+        if (!aborted) writeReply(res, INTERNAL_ERROR, head);
       },
     );
   } else {
@@ -266,6 +272,15 @@ export function createUwsTransport<D>(settings: TransportSettings, app?: UwsApp)
   };
 }
 
+/** Runs a socket handler; a throw is reported through `failed`, never into uWS (rule 11). */
+function guarded<D>(handlers: TransportHandlers<D>, where: HandlerStage, data: D, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    handlers.failed(where, error, data);
+  }
+}
+
 function installRoutes<D>(
   theApp: TemplatedApp,
   ownsApp: boolean,
@@ -286,7 +301,8 @@ function installRoutes<D>(
       let decision: UpgradeDecision<D> | Promise<UpgradeDecision<D>>;
       try {
         decision = handlers.upgrade(request);
-      } catch {
+      } catch (error) {
+        handlers.failed('upgrade', error);
         decision = { accept: false, status: 500, body: 'internal error' };
       }
       // A decision made synchronously is written at once, still inside the handler (where uWS
@@ -303,30 +319,35 @@ function installRoutes<D>(
         if (aborted) return;
         res.cork(() => answerUpgrade(res, answer, request.wsKey, extensions, context));
       };
-      decision.then(finish, () => finish({ accept: false, status: 500, body: 'internal error' }));
+      decision.then(finish, (error: unknown) => {
+        handlers.failed('upgrade', error);
+        finish({ accept: false, status: 500, body: 'internal error' });
+      });
     },
     open: (ws) => {
       const userData = ws.getUserData();
       const socket = new UwsSocket(ws);
       userData.socket = socket;
-      handlers.open(socket, userData.data);
+      guarded(handlers, 'open', userData.data, () => handlers.open(socket, userData.data));
     },
     message: (ws, message, isBinary) => {
       const userData = ws.getUserData();
       receiving = userData.socket;
       try {
-        handlers.message(userData.data, message, isBinary);
+        guarded(handlers, 'message', userData.data, () => handlers.message(userData.data, message, isBinary));
       } finally {
         receiving = undefined;
       }
     },
     drain: (ws) => {
-      handlers.drain(ws.getUserData().data);
+      const { data } = ws.getUserData();
+      guarded(handlers, 'drain', data, () => handlers.drain(data));
     },
     close: (ws, code, message) => {
       const userData = ws.getUserData();
       if (userData.socket) userData.socket.closed = true;
-      handlers.close(userData.data, code, Buffer.from(message).toString());
+      const reason = Buffer.from(message).toString();
+      guarded(handlers, 'close', userData.data, () => handlers.close(userData.data, code, reason));
     },
   });
 
@@ -336,7 +357,8 @@ function installRoutes<D>(
   }
   const api = handlers.api;
   if (api !== undefined) {
-    theApp.any(`${api.prefix}*`, (res, req) => serveApi(api, res, req, statusLine, settings.proxyHeader));
+    const failed = (error: unknown): void => handlers.failed('api', error);
+    theApp.any(`${api.prefix}*`, (res, req) => serveApi(api, res, req, { statusLine, failed }, settings.proxyHeader));
   }
   if (ownsApp) {
     theApp.any('/*', (res, req) => {
