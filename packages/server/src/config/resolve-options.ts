@@ -1,10 +1,6 @@
 import type { CodecName } from '@switchyard/protocol';
-<<<<<<< HEAD
-import type { AuthOptions, ServerOptions } from './options.js';
 import { totalmem } from 'node:os';
-=======
 import type { AuthOptions, LimitOptions, ServerOptions } from './options.js';
->>>>>>> config
 import { connectionsForDescriptors, readDescriptorLimit } from '../protection/descriptor-limit.js';
 import { ConfigError } from './config-error.js';
 import { validateServerOptions } from './validate-options.js';
@@ -47,36 +43,6 @@ export interface ResolvedOptions {
   readonly descriptorLimit: number | undefined;
 }
 
-<<<<<<< HEAD
-/** Thrown by `createServer()` when an option is out of range. */
-export class InvalidOptionsError extends Error {
-  override readonly name = 'InvalidOptionsError';
-}
-
-/** Why `trustedProxyHeader` alone is refused; shared with the CLI's configuration check. */
-export const TRUSTED_PROXIES_REQUIRED =
-  'trustedProxyHeader requires trustedProxies: without it any client that reaches the server directly ' +
-  'chooses its own IP (and escapes the per-IP limit). List the addresses or CIDR ranges of your proxies, ' +
-  "for example trustedProxies: ['10.0.0.0/8']";
-
-const MIN_DERIVED_BUFFERED_BYTES = 64 * 1024 * 1024;
-
-/** The default of `limits.maxBufferedBytes`: 1/8 of the system's memory, at least 64 MiB. */
-export function bufferedBytesForMemory(totalMemory: number): number {
-  return Math.max(MIN_DERIVED_BUFFERED_BYTES, Math.floor(totalMemory / 8));
-}
-
-function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 0) throw new InvalidOptionsError(`${name} must be a non-negative integer, got ${v}`);
-  return v;
-}
-
-/**
- * Fills in the defaults of {@link ServerOptions} and validates ranges. The process's descriptor
- * limit (read when not given) sets the default of `limits.maxConnections`, the system's memory
- * that of `limits.maxBufferedBytes`.
-=======
 /**
  * Thrown by `createServer()` when an option is out of range.
  * @deprecated Every bad option is a {@link ConfigError} now; this is the same class under its old name.
@@ -85,12 +51,18 @@ export const InvalidOptionsError = ConfigError;
 /** @deprecated Use {@link ConfigError}. */
 export type InvalidOptionsError = ConfigError;
 
+const MIN_DERIVED_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+/** The default of `limits.maxBufferedBytes`: 1/8 of the system's memory, at least 64 MiB. */
+export function bufferedBytesForMemory(totalMemory: number): number {
+  return Math.max(MIN_DERIVED_BUFFERED_BYTES, Math.floor(totalMemory / 8));
+}
+
 /**
  * Validates {@link ServerOptions} with the schema the CLI uses (`validate-options.ts`) and fills
  * in the defaults of `OPTION_SPECS`. The process's descriptor limit (read when not given) sets
- * the default of `limits.maxConnections`.
+ * the default of `limits.maxConnections`, the system's memory that of `limits.maxBufferedBytes`.
  * @throws ConfigError naming the option path, with source `option`.
->>>>>>> config
  */
 export function resolveOptions(
   options: ServerOptions,
@@ -98,43 +70,16 @@ export function resolveOptions(
     descriptorLimit: readDescriptorLimit(),
   },
 ): ResolvedOptions {
-<<<<<<< HEAD
   const { descriptorLimit, totalMemory = totalmem() } = process;
-  const auth = options.auth ?? {};
-=======
-  const { descriptorLimit } = process;
   // Every option with a default is set from here on: OPTION_SPECS is the one place defaults live.
   const filled = validateServerOptions(options);
   const auth = filled.auth as Required<Pick<AuthOptions, DefaultedAuth>> & AuthOptions;
->>>>>>> config
   const hasKey = auth.secret !== undefined || auth.publicKey !== undefined;
-  const l = filled.limits as Required<Omit<LimitOptions, 'maxConnections'>> & LimitOptions;
+  const l = filled.limits as Required<Omit<LimitOptions, 'maxConnections' | 'maxBufferedBytes'>> & LimitOptions;
   const limits: ResolvedLimits = {
-<<<<<<< HEAD
-    maxPayload: nonNegativeInt('limits.maxPayload', l.maxPayload, 65_536),
-    maxBackpressure: nonNegativeInt('limits.maxBackpressure', l.maxBackpressure, 1_048_576),
-    maxBufferedBytes: nonNegativeInt(
-      'limits.maxBufferedBytes',
-      l.maxBufferedBytes,
-      bufferedBytesForMemory(totalMemory),
-    ),
-    messagesPerSecond: nonNegativeInt('limits.messagesPerSecond', l.messagesPerSecond, 100),
-    messageBurst: nonNegativeInt('limits.messageBurst', l.messageBurst, 200),
-    maxRoomsPerConnection: nonNegativeInt('limits.maxRoomsPerConnection', l.maxRoomsPerConnection, 100),
-    maxRoomNameLength: nonNegativeInt('limits.maxRoomNameLength', l.maxRoomNameLength, 128),
-    maxConnections: nonNegativeInt(
-      'limits.maxConnections',
-      l.maxConnections,
-      connectionsForDescriptors(descriptorLimit),
-    ),
-    maxConnectionsPerUser: nonNegativeInt('limits.maxConnectionsPerUser', l.maxConnectionsPerUser, 0),
-    maxConnectionsPerIp: nonNegativeInt('limits.maxConnectionsPerIp', l.maxConnectionsPerIp, 0),
-    idleTimeoutSec: nonNegativeInt('limits.idleTimeoutSec', l.idleTimeoutSec, 60),
-    heartbeatMs: nonNegativeInt('limits.heartbeatMs', l.heartbeatMs, 25_000),
-    requestTimeoutMs: nonNegativeInt('limits.requestTimeoutMs', l.requestTimeoutMs, 0),
-=======
     maxPayload: l.maxPayload,
     maxBackpressure: l.maxBackpressure,
+    maxBufferedBytes: l.maxBufferedBytes ?? bufferedBytesForMemory(totalMemory),
     messagesPerSecond: l.messagesPerSecond,
     messageBurst: l.messageBurst,
     maxRoomsPerConnection: l.maxRoomsPerConnection,
@@ -146,7 +91,6 @@ export function resolveOptions(
     heartbeatMs: l.heartbeatMs,
     maxHttpBodyBytes: l.maxHttpBodyBytes,
     requestTimeoutMs: l.requestTimeoutMs,
->>>>>>> config
   };
   return {
     host: filled.host ?? (hasKey ? '0.0.0.0' : '127.0.0.1'),

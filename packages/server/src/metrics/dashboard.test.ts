@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, jsonCodec } from '@switchyard/protocol';
 import type { ClientEnvelope, Codec, ServerEnvelope } from '@switchyard/protocol';
 import { msgpackCodec } from '@switchyard/protocol/msgpack';
