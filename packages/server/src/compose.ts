@@ -52,8 +52,9 @@ import {
   welcomeLimits,
   type SocketEventDeps,
 } from './session/socket-events.js';
-import type { Transport, TransportHandlers } from './transport/types.js';
-import { createUwsTransport } from './transport/uws.js';
+import type { Transport, TransportHandlers, TransportSettings } from './transport/types.js';
+import { createNodeHttpHandler, type NodeHttpHandler } from './transport/node-http.js';
+import { createTransport } from './transport/select.js';
 import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade/upgrade.js';
 
 /** The WebSocket endpoint. */
@@ -91,6 +92,8 @@ export interface ServerParts {
   readonly hooks: AuthorizeHook[];
   readonly publishes: DeferredQueue<QueuedPublish>;
   readonly transport: Transport<SocketState>;
+  /** The HTTP routes as a Node request handler, for any Node HTTP framework. */
+  readonly httpHandler: NodeHttpHandler;
   /** Who is where (the whole cluster's answer in a cluster). */
   readonly presence: PresenceReader;
   /** Settles once the cluster link is started (at once on a single node). */
@@ -140,7 +143,11 @@ function createRouter(metrics: ServerMetrics, logger: Logger): Router<HandlerCon
  */
 export function compose(options: ServerOptions, logger: Logger, events: ConnectionEvents): ServerParts {
   const resolved = resolveOptions(options);
-  const state: ServerState = { listening: false, shuttingDown: false, embedded: options.app !== undefined };
+  const state: ServerState = {
+    listening: false,
+    shuttingDown: false,
+    embedded: options.app !== undefined || options.server !== undefined,
+  };
   const metrics = options.metricsSink ?? (resolved.metrics ? createPrometheusMetrics() : noopMetrics);
   const { limits } = resolved;
 
@@ -163,20 +170,18 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // Rooms, over the transport's topics
   const formats = new WireFormats(resolved.codecs as readonly CodecName[], limits.maxPayload);
-  const transport = createUwsTransport<SocketState>(
-    {
-      path: WS_PATH,
-      httpRoutes:
-        resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
-      maxPayload: transportFrameLimit(limits.maxPayload),
-      // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the limit)
-      // decides what happens first.
-      maxBackpressure: limits.maxBackpressure * 2,
-      idleTimeoutSec: limits.idleTimeoutSec,
-      proxyHeader: (options.trustedProxyHeader ?? '').toLowerCase(),
-    },
-    options.app,
-  );
+  const settings: TransportSettings = {
+    path: options.path ?? WS_PATH,
+    httpRoutes:
+      resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
+    maxPayload: transportFrameLimit(limits.maxPayload),
+    // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the limit)
+    // decides what happens first.
+    maxBackpressure: limits.maxBackpressure * 2,
+    idleTimeoutSec: limits.idleTimeoutSec,
+    proxyHeader: (options.trustedProxyHeader ?? '').toLowerCase(),
+  };
+  const transport = createTransport<SocketState>(options, settings);
   const registry = new RoomRegistry<ServerConnection>();
   // Send buffers are read where room traffic went, never in a sweep over every connection.
   const roomTraffic = new BackpressureWatch<ServerConnection>({
@@ -343,6 +348,11 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     ...(httpApi.enabled || !state.embedded ? { api: createTransportApi(httpApi, clientIp) } : {}),
   };
   transport.serve(handlers);
+  const httpHandler = createNodeHttpHandler(handlers, {
+    httpRoutes: settings.httpRoutes,
+    wsPath: settings.path,
+    proxyHeader: settings.proxyHeader,
+  });
 
   const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, recent, relink, logger);
 
@@ -358,6 +368,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     hooks,
     publishes,
     transport,
+    httpHandler,
     presence,
     started,
     disconnectUser,
