@@ -20,7 +20,7 @@
  */
 import http, { type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { askUpgrade, copyUpgradeRequest, refuseUpgrade, splitUrl } from './ask-upgrade.js';
@@ -93,6 +93,10 @@ export function createWsTransport<D>(settings: TransportSettings, options: WsTra
         refuseUpgrade(socket, 404, 'not found');
       return;
     }
+    if (req.rawHeaders.length / 2 > MAX_UPGRADE_HEADERS) {
+      refuseUpgrade(socket, 431, 'too many header fields');
+      return;
+    }
     if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
       refuseUpgrade(socket, 400, 'invalid WebSocket handshake');
       return;
@@ -108,16 +112,17 @@ export function createWsTransport<D>(settings: TransportSettings, options: WsTra
       } finally {
         negotiated = '';
       }
-      // ws refused the handshake on its own (it already answered 400): release the reservation.
-      if (!opened) handlers.close(data, 1006, 'handshake refused');
+      // ws refused the handshake on its own (a socket that already ended, a header it cannot
+      // parse; it answered 400 itself): release what the core reserved.
+      if (!opened) handlers.close(data, 1006, ABANDONED);
     };
     askUpgrade(handlers, copyUpgradeRequest(req, settings.proxyHeader), socket, open, (data) =>
-      handlers.close(data, 1006, 'upgrade aborted'),
+      handlers.close(data, 1006, ABANDONED),
     );
   };
 
   const ownServer = (listener: NodeHttpHandler, upgrades: boolean): HttpServer => {
-    const server = http.createServer((req, res) => listener(req, res));
+    const server = http.createServer(OWN_SERVER_OPTIONS, (req, res) => listener(req, res));
     if (upgrades)
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
     else server.on('upgrade', (_req, socket: Duplex) => refuseUpgrade(socket, 404, 'not found'));
@@ -161,13 +166,23 @@ export function createWsTransport<D>(settings: TransportSettings, options: WsTra
     stopListening: () => {
       idle.stop();
       detach();
-      for (const server of owned.splice(0)) {
-        server.close();
-        server.closeIdleConnections();
-      }
+      // Like closing uWS's listen socket: no new connections, while kept-alive ones still get the
+      // 503s of a shutdown (http.Server#close would also cut the idle ones).
+      for (const server of owned.splice(0)) net.Server.prototype.close.call(server);
     },
   };
 }
+
+// The close reported for an accepted upgrade that never became a socket.
+const ABANDONED = 'upgrade abandoned';
+
+// Node's parser accepts up to 2,000 header lines and drops the rest; an upgrade needs a dozen, and
+// uWS refuses past about 50, so a flood is refused (431) before any work is done for it.
+const MAX_UPGRADE_HEADERS = 50;
+
+// A request whose head has not arrived after 10 s is cut, as uWS cuts an idle HTTP connection
+// (Node's default waits 60 s, checked every 30 s).
+const OWN_SERVER_OPTIONS: http.ServerOptions = { headersTimeout: 10_000, connectionsCheckingInterval: 1_000 };
 
 function listenOn(server: HttpServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
