@@ -5,10 +5,6 @@ import type { TopicMember, WsTopics } from './ws-topics.js';
 import type { WriteBatch } from './ws-write-batch.js';
 import type { OutgoingFrame, SendResult, TransportSocket } from './types.js';
 
-// A socket that was asked to close and does not answer the close frame (a slow consumer whose
-// buffer holds it back, a vanished peer) is cut after this long, so its slot is freed promptly.
-const CLOSE_TIMEOUT_MS = 2_000;
-
 /** What one socket shares with the rest of the transport. */
 export interface WsSocketShared {
   readonly topics: WsTopics<WsSocket>;
@@ -34,12 +30,14 @@ export class WsSocket implements TransportSocket, TopicMember {
   readonly #raw: Duplex;
   readonly #shared: WsSocketShared;
   readonly #topics = new Set<string>();
-  #closeTimer: NodeJS.Timeout | undefined;
+  readonly #ended: (code: number, reason: string) => void;
 
-  constructor(ws: WebSocket, raw: Duplex, shared: WsSocketShared) {
+  /** @param ended called once when the server closes the socket (see {@link WsSocket.end}) */
+  constructor(ws: WebSocket, raw: Duplex, shared: WsSocketShared, ended: (code: number, reason: string) => void) {
     this.#ws = ws;
     this.#raw = raw;
     this.#shared = shared;
+    this.#ended = ended;
   }
 
   get #open(): boolean {
@@ -94,11 +92,17 @@ export class WsSocket implements TransportSocket, TopicMember {
     if (!this.closed) fn();
   }
 
+  /**
+   * Queues the close frame behind what is buffered and reports the close at once, as uWS does:
+   * the core forgets the connection now, nothing more is read or sent, and the peer still gets
+   * every buffered message before the close code. `ws` cuts a peer that never answers the close
+   * frame after 30 s.
+   */
   end(code: number, reason: string): void {
-    if (this.closed || this.#closeTimer !== undefined) return;
+    if (this.closed) return;
     this.#shared.batch.release(this.#raw);
     this.#ws.close(code, reason);
-    this.#closeTimer = setTimeout(() => this.#ws.terminate(), CLOSE_TIMEOUT_MS).unref();
+    this.#ended(code, reason);
   }
 
   /** Cuts the connection without a close frame, reporting `reason` in uWS's words. */
@@ -116,7 +120,6 @@ export class WsSocket implements TransportSocket, TopicMember {
   /** The socket closed: leaves every topic; nothing is sent any more. */
   markClosed(): void {
     this.closed = true;
-    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#shared.batch.release(this.#raw);
     for (const topic of this.#topics) this.#shared.topics.unsubscribe(topic, this);
     this.#topics.clear();

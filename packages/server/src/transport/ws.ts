@@ -25,7 +25,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { askUpgrade, copyUpgradeRequest, refuseUpgrade, splitUrl } from './ask-upgrade.js';
 import { createNodeHttpHandler, type NodeHttpHandler } from './node-http.js';
-import { WsSocket } from './ws-socket.js';
+import { WsSocket, type WsSocketShared } from './ws-socket.js';
 import { WsTopics } from './ws-topics.js';
 import { WriteBatch } from './ws-write-batch.js';
 import type { Transport, TransportHandlers, TransportSettings } from './types.js';
@@ -199,13 +199,21 @@ function openSocket<D>(
   raw: Duplex,
   data: D,
   handlers: TransportHandlers<D>,
-  shared: ConstructorParameters<typeof WsSocket>[2],
+  shared: WsSocketShared,
   sockets: Set<WsSocket>,
 ): void {
   ws.binaryType = 'arraybuffer';
-  const socket = new WsSocket(ws, raw, shared);
+  const closed = (code: number, message: string): void => {
+    if (socket.closed) return;
+    sockets.delete(socket);
+    socket.markClosed();
+    handlers.close(data, code, message);
+  };
+  const socket = new WsSocket(ws, raw, shared, closed);
   sockets.add(socket);
   ws.on('message', (frame: ArrayBuffer, isBinary: boolean) => {
+    // Frames that were already in flight when the server closed the socket are not read.
+    if (socket.closed) return;
     socket.lastSeen = Date.now();
     handlers.message(data, frame, isBinary);
   });
@@ -219,10 +227,8 @@ function openSocket<D>(
     if (!socket.closed) handlers.drain(data);
   });
   ws.on('close', (code: number, reason: Buffer) => {
-    sockets.delete(socket);
-    socket.markClosed();
-    if (socket.ownReason !== '') handlers.close(data, 1006, socket.ownReason);
-    else handlers.close(data, code, reason.toString());
+    if (socket.ownReason !== '') closed(1006, socket.ownReason);
+    else closed(code, reason.toString());
   });
   handlers.open(socket, data);
 }
