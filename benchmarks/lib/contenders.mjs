@@ -41,6 +41,14 @@ export const CONTENDERS = {
     protocol: 'switchyard-json',
     auth: 'hs256',
   },
+  // The same server on the `ws` transport (a Node HTTP server), for apps that attach to their own.
+  'switchyard-ws': {
+    label: 'Switchyard JSON on ws',
+    script: 'servers/switchyard.mjs',
+    args: ['--transport', 'ws'],
+    protocol: 'switchyard-json',
+    auth: 'hs256',
+  },
   'uws-raw': { label: 'raw uWS', script: 'servers/uws-raw.mjs', args: [], protocol: 'uws-raw', auth: null },
   'uws-raw-defer': {
     label: 'raw uWS, deferred publish',
