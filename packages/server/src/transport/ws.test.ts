@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { SUBPROTOCOL_JSON } from '@switchyard/protocol';
@@ -238,6 +240,32 @@ describe('ws transport rules', () => {
 });
 
 describe('choosing the transport', () => {
+  it('serves on ws while uWebSockets.js is its JavaScript fallback, which the uWS transport still refuses', async () => {
+    const script = fileURLToPath(new URL('../test-support/fallback-uws.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, UWS_USE_FALLBACK: '1' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    cleanups.push(() => {
+      child.stdin.end();
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        // The fallback announces itself on stdout first; the script's own line is JSON.
+        const json = out.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'));
+        if (json !== undefined) resolve(json);
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+    const { refused, port } = JSON.parse(line) as { refused: string; port: number };
+    expect(refused).toBe('TransportUnavailableError');
+    const client = await RawClient.connect(`ws://127.0.0.1:${port}/ws`, { token: token('alice') });
+    expect(client.received[0]).toMatchObject({ t: 'welcome', userId: 'alice' });
+    await client.close();
+  });
+
   it('picks ws for a Node server or on request, uws otherwise', () => {
     expect(transportKind({})).toBe('uws');
     expect(transportKind({ transport: 'ws' })).toBe('ws');
