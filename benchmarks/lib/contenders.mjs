@@ -53,6 +53,14 @@ export const CONTENDERS = {
     // Only when named with `--contenders`.
     optIn: true,
   },
+  // The same server on the `ws` transport (a Node HTTP server), for apps that attach to their own.
+  'switchyard-ws': {
+    label: 'Switchyard JSON on ws',
+    script: 'servers/switchyard.mjs',
+    args: ['--transport', 'ws'],
+    protocol: 'switchyard-json',
+    auth: 'hs256',
+  },
   'uws-raw': { label: 'raw uWS', script: 'servers/uws-raw.mjs', args: [], protocol: 'uws-raw', auth: null },
   'uws-raw-defer': {
     label: 'raw uWS, deferred publish',

@@ -65,7 +65,7 @@ function fullOrQuick(quick) {
     requests: {
       reps: quick ? 1 : 3,
       conns: 20,
-      contenders: ['switchyard-json', 'switchyard-msgpack', 'uws-raw', 'sio-uws', 'sio-default'],
+      contenders: ['switchyard-json', 'switchyard-msgpack', 'switchyard-ws', 'uws-raw', 'sio-uws', 'sio-default'],
       rates: (quick ? [1000, 5000, 10000, 20000] : [1000, 2000, 5000, 10000, 15000, 20000]).map((rate) => ({
         rate,
         ...(quick ? { warmMs: 250, measureMs: 1000 } : { warmMs: 1000, measureMs: 4000 }),
@@ -78,7 +78,7 @@ function fullOrQuick(quick) {
       settleMs: quick ? 1000 : 3000,
       // Then RSS again after this much idle time (0: no second reading); see docs/benchmarks.md.
       laterMs: quick ? 0 : 100_000,
-      contenders: ['switchyard-json', 'uws-raw', 'sio-uws', 'sio-default'],
+      contenders: ['switchyard-json', 'switchyard-ws', 'uws-raw', 'sio-uws', 'sio-default'],
     },
     idleRooms: {
       // Not part of quick mode (ten sessions per connection count); run it alone with

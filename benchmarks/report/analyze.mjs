@@ -8,6 +8,7 @@ const SWITCHYARD = [
   'switchyard-json-v1',
   'switchyard-msgpack-v1',
   'switchyard-json-nometrics',
+  'switchyard-ws',
 ];
 const OTHERS = ['uws-raw', 'sio-uws', 'sio-default'];
 

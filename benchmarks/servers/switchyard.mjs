@@ -1,4 +1,4 @@
-// Switchyard as an application embeds it: createServer() with JWT auth, an `echo` request
+// Switchyard as an application embeds it (uWS transport, or `--transport ws`): createServer() with JWT auth, an `echo` request
 // handler, per-connection rate limits off (the load generator publishes far above them).
 // With `--redis-url`, a node of a cluster sharing rooms through that Redis.
 import { createServer } from '@switchyard/server';
@@ -13,6 +13,8 @@ const args = serverArgs({
   'redis-prefix': { type: 'string', default: 'switchyard-bench' },
   // Rooms named `hist:*` keep history (the history scenario); other rooms are unchanged.
   history: { type: 'string', default: 'off' },
+  // `ws`: the same server on the ws transport (its own Node HTTP server).
+  transport: { type: 'string', default: 'uws' },
 });
 
 const auth =
@@ -24,6 +26,7 @@ const auth =
 
 const server = createServer({
   host: '127.0.0.1',
+  transport: args.transport,
   auth,
   metrics: args.metrics === 'on',
   logLevel: 'silent',

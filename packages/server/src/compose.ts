@@ -54,8 +54,9 @@ import {
   welcomeLimits,
   type SocketEventDeps,
 } from './session/socket-events.js';
-import type { Transport, TransportHandlers } from './transport/types.js';
-import { createUwsTransport } from './transport/uws.js';
+import type { Transport, TransportHandlers, TransportSettings } from './transport/types.js';
+import { createNodeHttpHandler, type NodeHttpHandler } from './transport/node-http.js';
+import { createTransport } from './transport/select.js';
 import { timedUpgrade, type SocketState, type UpgradeDeps } from './upgrade/upgrade.js';
 
 /** The WebSocket endpoint. */
@@ -93,6 +94,8 @@ export interface ServerParts {
   readonly hooks: AuthorizeHook[];
   readonly publishes: DeferredQueue<QueuedPublish>;
   readonly transport: Transport<SocketState>;
+  /** The HTTP routes as a Node request handler, for any Node HTTP framework. */
+  readonly httpHandler: NodeHttpHandler;
   /** Who is where (the whole cluster's answer in a cluster). */
   readonly presence: PresenceReader;
   /** Settles once the cluster link is started (at once on a single node). */
@@ -142,7 +145,11 @@ function createRouter(metrics: ServerMetrics, logger: Logger): Router<HandlerCon
  */
 export function compose(options: ServerOptions, logger: Logger, events: ConnectionEvents): ServerParts {
   const resolved = resolveOptions(options);
-  const state: ServerState = { listening: false, shuttingDown: false, embedded: options.app !== undefined };
+  const state: ServerState = {
+    listening: false,
+    shuttingDown: false,
+    embedded: options.app !== undefined || options.server !== undefined,
+  };
   const metrics = options.metricsSink ?? (resolved.metrics ? createPrometheusMetrics() : noopMetrics);
   const { limits } = resolved;
 
@@ -165,20 +172,18 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // Rooms, over the transport's topics
   const formats = new WireFormats(resolved.codecs, limits.maxPayload);
-  const transport = createUwsTransport<SocketState>(
-    {
-      path: WS_PATH,
-      httpRoutes:
-        resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
-      maxPayload: transportFrameLimit(limits.maxPayload),
-      // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the limit)
-      // decides what happens first.
-      maxBackpressure: limits.maxBackpressure * 2,
-      idleTimeoutSec: limits.idleTimeoutSec,
-      proxyHeader: (options.trustedProxyHeader ?? '').toLowerCase(),
-    },
-    options.app,
-  );
+  const settings: TransportSettings = {
+    path: options.path ?? WS_PATH,
+    httpRoutes:
+      resolved.metricsPort === undefined ? [HEALTH_PATH, READY_PATH, METRICS_PATH] : [HEALTH_PATH, READY_PATH],
+    maxPayload: transportFrameLimit(limits.maxPayload),
+    // uWS drops only past twice the limit, so the slow-consumer policy (which acts at the limit)
+    // decides what happens first.
+    maxBackpressure: limits.maxBackpressure * 2,
+    idleTimeoutSec: limits.idleTimeoutSec,
+    proxyHeader: (options.trustedProxyHeader ?? '').toLowerCase(),
+  };
+  const transport = createTransport<SocketState>(options, settings);
   const registry = new RoomRegistry<ServerConnection>();
   const topics = new DeferredTopics(transport);
   const buffers = new BufferBudget<ServerConnection>({
@@ -366,6 +371,11 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     },
   };
   transport.serve(handlers);
+  const httpHandler = createNodeHttpHandler(handlers, {
+    httpRoutes: settings.httpRoutes,
+    wsPath: settings.path,
+    proxyHeader: settings.proxyHeader,
+  });
 
   const started = startCluster(engine, membership, outbox, hub, formats, presenceFanOut, recent, relink, logger);
 
@@ -381,6 +391,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     hooks,
     publishes,
     transport,
+    httpHandler,
     presence,
     started,
     disconnectUser,

@@ -28,6 +28,9 @@ export { HEALTH_PATH, READY_PATH, METRICS_PATH } from './http/health-routes.js';
 export { InvalidOptionsError } from './config/resolve-options.js';
 export { TransportUnavailableError } from './transport/uws-guard.js';
 export type { UwsApp } from './transport/uws.js';
+export type { NodeServer, PerMessageDeflateOptions } from './transport/ws.js';
+export type { NodeHttpHandler } from './transport/node-http.js';
+export type { TransportKind } from './transport/select.js';
 export { signToken, AuthError, type Principal, type AuthFailureReason } from './auth/index.js';
 export { createTokenVerifier, type TokenVerifier, type TokenClaims, type SignTokenOptions } from './auth/index.js';
 export {

@@ -15,6 +15,7 @@ import type { RoomInfo } from './rooms/hub.js';
 import type { Logger } from './log.js';
 import type { CloseReason, ServerMetrics } from './metrics/metrics.js';
 import type { HandlerOptions } from './session/router.js';
+import type { NodeHttpHandler } from './transport/node-http.js';
 
 /** What a request or event handler knows about its caller. */
 export interface RequestContext<C extends Contract = AnyContract> {
@@ -89,6 +90,16 @@ export interface SwitchyardServer<C extends Contract = AnyContract> {
   ): this;
   /** Adds an authorization hook for client joins, publishes and presence reads (all hooks must allow). */
   authorize(hook: AuthorizeHook): this;
+  /**
+   * Switchyard's HTTP routes (`/healthz`, `/readyz`, `/metrics`, the backend API under `/v1/`) as a
+   * Node request handler, to mount in Express (`app.use(handler)`), Fastify, Koa, NestJS or
+   * `node:http`. It answers its own paths and returns true; other requests go to `next` when given,
+   * else get 404. Mount it before body parsers: it reads the API's request bodies itself.
+   * @example
+   * const handler = server.httpHandler();
+   * http.createServer((req, res) => handler(req, res));
+   */
+  httpHandler(): NodeHttpHandler;
   /** Adds a listener. */
   on<E extends keyof ServerEvents<C>>(event: E, listener: ServerEvents<C>[E]): this;
   /** Removes a listener. */

@@ -11,14 +11,16 @@ import { createLogger } from './log.js';
 import type { ServerMetrics } from './metrics/metrics.js';
 import type { ServerOptions } from './config/options.js';
 import type { HandlerOptions } from './session/router.js';
+import type { NodeHttpHandler } from './transport/node-http.js';
 import { ServerLifecycle, type SwitchyardServer } from './server-types.js';
 
 export { WS_PATH } from './compose.js';
 export type { DisconnectInfo, SwitchyardServer, RequestContext } from './server-types.js';
 
 /**
- * Creates a Switchyard server: WebSocket endpoint `/ws` (JWT verified during the upgrade),
- * rooms as uWS topics, requests and events with acknowledgements both ways, `/healthz`,
+ * Creates a Switchyard server: WebSocket endpoint `/ws` (JWT verified during the upgrade) on
+ * uWebSockets.js, or with `server: httpServer` on an existing Node HTTP server through `ws`;
+ * rooms as topics, requests and events with acknowledgements both ways, `/healthz`,
  * `/readyz` and `/metrics`.
  * @throws TransportUnavailableError when uWebSockets.js is its slow JavaScript fallback.
  * @example
@@ -111,6 +113,10 @@ class Server extends ServerLifecycle implements SwitchyardServer {
     await this.#parts.stopCluster();
     state.listening = false;
     this.logger.info({ event: 'closed', remaining: hub.connections.size }, 'server closed');
+  }
+
+  httpHandler(): NodeHttpHandler {
+    return this.#parts.httpHandler;
   }
 
   onRequest(

@@ -4,7 +4,19 @@ import { OPTION_SPECS } from './option-specs.js';
 import { isAddressOrRange, isOrigin } from './values.js';
 
 // Options set only in code (objects, functions) or only in the config file (`rooms`).
-type CodeOnly = 'app' | 'logger' | 'authorize' | 'metricsSink' | 'rooms' | 'auth' | 'limits' | 'redis';
+type CodeOnly =
+  | 'app'
+  | 'transport'
+  | 'server'
+  | 'path'
+  | 'perMessageDeflate'
+  | 'logger'
+  | 'authorize'
+  | 'metricsSink'
+  | 'rooms'
+  | 'auth'
+  | 'limits'
+  | 'redis';
 
 // Adding an option to ServerOptions fails this file's typecheck until it has an environment
 // variable and a flag (OPTION_SPECS) or is listed as code-only above.

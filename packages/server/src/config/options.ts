@@ -3,6 +3,7 @@ import type { AuthorizeHook } from '../rooms/authorize.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import type { UwsApp } from '../transport/uws.js';
+import type { NodeServer, PerMessageDeflateOptions } from '../transport/ws.js';
 
 /**
  * Options of `createServer()`. Every field has a default; `switchyard serve` fills them from
@@ -169,6 +170,27 @@ export interface ServerOptions {
    * `/metrics`), next to your own. Unset: the server creates its own app.
    */
   app?: UwsApp;
+  /**
+   * The WebSocket transport: `'uws'` (uWebSockets.js, the fastest) or `'ws'` (the `ws` library on
+   * a Node HTTP server, for apps that already have one). See docs/server.md for when to choose which.
+   * @default 'ws' when `server` is set, else 'uws'
+   */
+  transport?: 'uws' | 'ws';
+  /**
+   * An existing Node `http.Server` or `https.Server` (Express, Fastify, Koa, NestJS, `node:http`)
+   * to serve the WebSocket endpoint on, through its `upgrade` event; implies `transport: 'ws'`.
+   * The app keeps its port and its routes; mount `server.httpHandler()` for `/healthz`, `/readyz`,
+   * `/metrics` and the HTTP API. The server is then ready without `listen()`.
+   */
+  server?: NodeServer;
+  /** The WebSocket endpoint's path. @default '/ws' */
+  path?: string;
+  /**
+   * Offer permessage-deflate (`ws` transport only; the uWS transport never compresses). Off by
+   * default: compression costs CPU per message and per subscriber, and memory per connection.
+   * @default false
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Logger to write to (pino); unset: a JSON-lines logger on stdout at `logLevel`. */
   logger?: Logger;
   /**

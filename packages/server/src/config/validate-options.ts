@@ -6,7 +6,7 @@ import { getPath, setPath } from './option-paths.js';
 
 /**
  * What a schema checks: `file` is the JSON config file (plus `*File` keys and `$schema`), `server`
- * is what `createServer()` accepts (plus the code-only options: app, logger, hooks, metrics sink).
+ * is what `createServer()` accepts (plus the code-only options: app, logger, hooks, metrics sink, and the transport's: transport, server, path, perMessageDeflate).
  */
 export type SchemaMode = 'file' | 'server';
 
@@ -37,6 +37,10 @@ const CODE_ONLY: Readonly<Record<string, z.ZodType>> = {
   logger: anObject('a pino logger'),
   metricsSink: anObject('a ServerMetrics implementation'),
   authorize: z.custom((value) => typeof value === 'function', { error: 'expected a function' }),
+  transport: z.enum(['uws', 'ws'], { error: "expected 'uws' or 'ws'" }),
+  server: anObject('a Node http.Server or https.Server'),
+  path: z.string().startsWith('/', { error: "expected a path starting with '/'" }),
+  perMessageDeflate: z.union([z.boolean(), anObject('ws permessage-deflate options')]),
 };
 
 function specSchema(spec: OptionSpec): z.ZodType {

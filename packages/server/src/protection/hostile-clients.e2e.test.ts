@@ -10,7 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signToken } from '../auth/index.js';
 import { RawClient, sleep, upgradeStatus } from '../test-support/raw-client.js';
-import { startTestServer, type TestServer, type TestServerOptions } from '../testing/index.js';
+import { startTestServer, testTransport, type TestServer, type TestServerOptions } from '../testing/index.js';
+
+// The uWS transport drops what it refuses without a close frame (1006); `ws` names the reason.
+const ON_UWS = testTransport() === 'uws';
 
 const servers: TestServer[] = [];
 const clients: RawClient[] = [];
@@ -203,19 +206,21 @@ describe('frames the decoder must refuse (item 10)', () => {
     expect(await c.closed).toEqual({ code: 4004, reason: 'TOO_LARGE' });
   });
 
-  it('drops a frame beyond the slack (65 536 bytes past maxPayload) without a close frame', async () => {
+  it('drops a frame beyond the slack (65 536 bytes past maxPayload): 1006 on uWS, 1009 on ws', async () => {
     const t = await start({ limits: { maxPayload: 4096 } });
     const c = await connect(t, t.token('alice'));
+    const closed = new Promise<string>((resolve) => t.server.on('disconnect', (_conn, info) => resolve(info.reason)));
     c.sendRaw(JSON.stringify({ t: 'event', event: 'x', data: 'a'.repeat(4096 + 65_536) }), false);
-    expect((await c.closed).code).toBe(1006);
+    expect((await c.closed).code).toBe(ON_UWS ? 1006 : 1009);
+    expect(await closed).toBe('payload_too_large');
   });
 
-  it('drops a text frame with invalid UTF-8 without a close frame, counted as a protocol error', async () => {
+  it('drops a text frame with invalid UTF-8 (1006 on uWS, 1007 on ws), counted as a protocol error', async () => {
     const t = await start();
     const c = await connect(t, t.token('alice'));
     const closed = new Promise<string>((resolve) => t.server.on('disconnect', (_conn, info) => resolve(info.reason)));
     c.sendRaw(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), false);
-    expect((await c.closed).code).toBe(1006);
+    expect((await c.closed).code).toBe(ON_UWS ? 1006 : 1007);
     expect(await closed).toBe('protocol_error');
   });
 });
@@ -288,15 +293,23 @@ describe('request head size (item 14: the documented limit is what uWS does)', (
     });
   }
 
-  it('accepts a head just under 4 KiB split over two reads, and drops one of 4 KiB', async () => {
+  const head = (total: number): string[] => {
+    const start = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ';
+    const pad = 'a'.repeat(total - start.length - 4);
+    return [start + pad.slice(0, 10), `${pad.slice(10)}\r\n\r\n`];
+  };
+
+  it.runIf(ON_UWS)('uWS: accepts a head just under 4 KiB split over two reads, and drops one of 4 KiB', async () => {
     const t = await start();
-    const head = (total: number): string[] => {
-      const start = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ';
-      const pad = 'a'.repeat(total - start.length - 4);
-      return [start + pad.slice(0, 10), `${pad.slice(10)}\r\n\r\n`];
-    };
     expect(await probe(t.port, head(4000))).toBe('HTTP/1.1 200 OK');
     expect(await probe(t.port, head(4200))).toBe('closed');
+  });
+
+  it.runIf(!ON_UWS)('ws: accepts a split head up to the 16 KiB of Node, and answers 431 past it', async () => {
+    const t = await start();
+    expect(await probe(t.port, head(4200))).toBe('HTTP/1.1 200 OK');
+    expect(await probe(t.port, head(16_000))).toBe('HTTP/1.1 200 OK');
+    expect(await probe(t.port, head(17_000))).toBe('HTTP/1.1 431 Request Header Fields Too Large');
   });
 });
 

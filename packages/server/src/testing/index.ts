@@ -1,1 +1,1 @@
-export { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
+export { startTestServer, testTransport, type TestServer, type TestServerOptions } from './test-server.js';

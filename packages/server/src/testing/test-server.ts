@@ -11,6 +11,17 @@ export type TestServerOptions = ServerOptions & {
   secret?: string;
 };
 
+/**
+ * The transport a test server runs on when the options name none: `SWITCHYARD_TEST_TRANSPORT`
+ * (`uws` or `ws`), so one suite runs against both transports; unset: `uws`.
+ */
+export function testTransport(): 'uws' | 'ws' {
+  const chosen = process.env['SWITCHYARD_TEST_TRANSPORT'];
+  if (chosen === undefined || chosen === '' || chosen === 'uws') return 'uws';
+  if (chosen === 'ws') return 'ws';
+  throw new Error(`SWITCHYARD_TEST_TRANSPORT must be uws or ws, got ${chosen}`);
+}
+
 /** A running server for tests, bound to 127.0.0.1 on a free port. */
 export interface TestServer<C extends Contract = AnyContract> {
   readonly server: SwitchyardServer<C>;
@@ -29,7 +40,8 @@ export interface TestServer<C extends Contract = AnyContract> {
 
 /**
  * Starts a real server on 127.0.0.1, port 0, with an HS256 secret, for integration tests.
- * Logging is silent unless `logLevel` or `logger` is given; Prometheus metrics are on.
+ * Logging is silent unless `logLevel` or `logger` is given; Prometheus metrics are on. The
+ * transport is `options.transport`, else `SWITCHYARD_TEST_TRANSPORT` (see {@link testTransport}).
  * @example
  * const t = await startTestServer();
  * const ws = new WebSocket(t.url, ['switchyard.v2.json'], { headers: { authorization: `Bearer ${t.token('alice')}` } });
@@ -41,7 +53,9 @@ export async function startTestServer<C extends Contract = AnyContract>(
   const { secret: given, ...rest } = options;
   const secret = given ?? options.auth?.secret;
   const hsSecret = typeof secret === 'string' ? secret : randomBytes(32).toString('hex');
+  const transport = rest.transport ?? (rest.server !== undefined || rest.app !== undefined ? undefined : testTransport());
   const server = createServer<C>({
+    ...(transport === undefined ? {} : { transport }),
     ...rest,
     auth: { secret: hsSecret, algorithms: ['HS256'], ...rest.auth },
     logger: rest.logger ?? createLogger(rest.logLevel ?? 'silent'),

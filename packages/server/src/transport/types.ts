@@ -1,6 +1,6 @@
 /**
- * The shapes the server core uses to talk to a WebSocket transport. Nothing here depends on
- * uWebSockets.js: the core and its unit tests see only these interfaces.
+ * The shapes the server core uses to talk to a WebSocket transport (uws.ts or ws.ts). Nothing here
+ * depends on uWebSockets.js or ws: the core and its unit tests see only these interfaces.
  */
 
 /** A frame to send: text (string) or binary (bytes). */
@@ -85,7 +85,10 @@ export interface TransportHandlers<D> {
   message(data: D, frame: ArrayBuffer, isBinary: boolean): void;
   /** The send buffer drained below the limit. */
   drain(data: D): void;
-  /** The socket closed (any reason). `message` is the close reason, or uWS's own text when it closed the socket. */
+  /**
+   * The socket closed (any reason). `message` is the close reason, or the transport's own text
+   * when it closed the socket itself (uWS's words, with code 1006, on both transports).
+   */
   close(data: D, code: number, message: string): void;
   /** Answers the built-in GET routes; `undefined` means 404. */
   http(path: string): HttpReply | Promise<HttpReply> | undefined;
