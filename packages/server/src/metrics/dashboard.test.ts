@@ -388,7 +388,7 @@ const reply =
 const API_KEY = 'dashboard-test-api-key';
 
 async function scrapeAfterTraffic(): Promise<string> {
-  const t = await startTestServer({ apiKey: API_KEY });
+  const t = await startTestServer({ apiKey: API_KEY, rooms: [{ pattern: 'lobby', clientPublish: true }] });
   try {
     // The runtime row groups GC pauses by kind, which needs at least one collection observed
     // since the server's metrics started: short-lived garbage well past the young generation.
