@@ -30,7 +30,9 @@ const server = createServer({
   ...(args['redis-url'] ? { redis: { url: args['redis-url'], prefix: args['redis-prefix'] } } : {}),
   // The load generator publishes from clients: every room is open to client publishing (off by default).
   rooms: [
-    ...(args.history === 'on' ? [{ pattern: 'hist:*', clientPublish: true, history: { size: 1000, ttlSec: 600 } }] : []),
+    ...(args.history === 'on'
+      ? [{ pattern: 'hist:*', clientPublish: true, history: { size: 1000, ttlSec: 600 } }]
+      : []),
     { pattern: '*', clientPublish: true },
   ],
   limits: {

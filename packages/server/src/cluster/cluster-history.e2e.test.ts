@@ -77,7 +77,11 @@ describe('rooms with history in a cluster', () => {
     expect(seen(onA).map(([o]) => o)).toEqual([1, 2, 3, 4]);
     // Through Redis and back, on both wire formats, the client's message names its publisher.
     expect(seen(onA)[0]).toEqual([1, joined.epoch, 'client', 's']);
-    expect(seen(onA).slice(1).map((p) => p[3])).toEqual([undefined, undefined, undefined]);
+    expect(
+      seen(onA)
+        .slice(1)
+        .map((p) => p[3]),
+    ).toEqual([undefined, undefined, undefined]);
     expect(seen(onA)).toEqual(seen(onB));
     // The publishing client does not get its own message back.
     await sender.waitPushes('hist:room', 3, 8000);

@@ -484,4 +484,21 @@ describe('the spec, kept exact (item 12)', () => {
     await member.call((id) => ({ t: 'presence-get', id, room: 'files' }));
     expect(member.pushes('files')).toEqual([]);
   });
+
+  it('carries binary data on a msgpack-only server, from clients and emits alike', async () => {
+    const t = await start({ codecs: ['msgpack'], rooms: [{ pattern: '*', clientPublish: true }] });
+    const member = await connect(t, t.token('a'), { codec: msgpackV2Codec });
+    await member.join('files');
+    const sender = await connect(t, t.token('b'), { codec: msgpackV2Codec });
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(await sender.call((id) => ({ t: 'publish', id, room: 'files', event: 'blob', data: bytes }))).toMatchObject({
+      ok: true,
+    });
+    expect(t.server.to('files').emit('blob', bytes)).toBe(1);
+    await member.waitPushes('files', 2, 5000);
+    expect(member.pushes('files').map((p) => [p.data, p.from])).toEqual([
+      [bytes, 'b'],
+      [bytes, undefined],
+    ]);
+  });
 });
