@@ -32,11 +32,12 @@ export function readStamp(buf, pos, end) {
 
 // The first bytes of a room push of DATA with event `e`, as the subscriber must receive it (the
 // room name follows). Version 2 (what the client speaks) sends a push as the array
-// [event, data, room]; version 1 as the map { t, event, data, room }.
+// [event, data, room, offset, epoch, from]: a client publish carries its publisher in `from`, so
+// it has six elements (0x96), a server emit three (0x93). Version 1 sends the map { t, event, … }.
 function pushPrefix(bin, version) {
   if (version === 1) return null;
   return bin
-    ? Buffer.concat([Buffer.from([0x93]), msgpack('e'), msgpack(DATA)])
+    ? Buffer.concat([Buffer.from([0x96]), msgpack('e'), msgpack(DATA)])
     : Buffer.from(`["e",${DATA_JSON},"room-`);
 }
 

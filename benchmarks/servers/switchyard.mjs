@@ -31,7 +31,13 @@ const server = createServer({
   metrics: args.metrics === 'on',
   logLevel: 'silent',
   ...(args['redis-url'] ? { redis: { url: args['redis-url'], prefix: args['redis-prefix'] } } : {}),
-  ...(args.history === 'on' ? { rooms: [{ pattern: 'hist:*', history: { size: 1000, ttlSec: 600 } }] } : {}),
+  // The load generator publishes from clients: every room is open to client publishing (off by default).
+  rooms: [
+    ...(args.history === 'on'
+      ? [{ pattern: 'hist:*', clientPublish: true, history: { size: 1000, ttlSec: 600 } }]
+      : []),
+    { pattern: '*', clientPublish: true },
+  ],
   limits: {
     messagesPerSecond: 0,
     maxConnectionsPerIp: 0,

@@ -82,21 +82,47 @@ describe('client against the real server', { timeout: 30_000 }, () => {
 
   it("joins a room, publishes with an ack and receives the other member's messages", async () => {
     const alice = connect('alice');
-    const bob = connect('bob');
+    // The room policy keeps clients from publishing; bob's token lets him.
+    const bob = connect('bob', { token: t.token('bob', { publish: ['lobby'] }) });
     const aliceRoom = alice.join('lobby', { presence: true });
     const bobRoom = bob.join('lobby');
     const joined = await aliceRoom.ready();
     expect(joined.room).toBe('lobby');
     await bobRoom.ready();
     const got: string[] = [];
-    aliceRoom.on('message', (m) => got.push(m.text));
+    aliceRoom.on('message', (m, meta) => got.push(`${meta.from}: ${m.text}`));
+    await expect(aliceRoom.publish('message', { text: 'not allowed' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await bobRoom.publish('message', { text: 'hi alice' });
-    await waitFor(() => got.length === 1, 'message', WAIT);
-    expect(got).toEqual(['hi alice']);
+    t.server.to('lobby').emit('message', { text: 'from the server' });
+    await waitFor(() => got.length === 2, 'messages', WAIT);
+    expect(got).toEqual(['bob: hi alice', 'undefined: from the server']);
     const presence = await aliceRoom.presence();
     expect(presence.members.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
     await bobRoom.leave();
     await waitFor(() => t.server.presence('lobby').members.length === 1, 'bob left', WAIT);
+  });
+
+  it('forgets a room a refreshed token revokes, reports FORBIDDEN and does not rejoin it', async () => {
+    let rooms = ['lobby', 'keep'];
+    const client = connect('alice', {
+      token: undefined,
+      // Short-lived tokens: the client refreshes at half their life, two seconds in.
+      getToken: () => t.token('alice', { rooms }, { expiresIn: 4 }),
+    });
+    const errors: unknown[] = [];
+    client.onError((e) => errors.push(e));
+    const refreshed = new Promise<void>((resolve) => client.onNotice((n) => n.code === 'ROOM_REVOKED' && resolve()));
+    await Promise.all([client.join('lobby').ready(), client.join('keep').ready()]);
+    rooms = ['keep'];
+    await refreshed;
+    await waitFor(() => errors.length === 1, 'the revocation reported', WAIT);
+    expect(errors[0]).toMatchObject({ name: 'ClientError', code: 'FORBIDDEN' });
+    expect(String((errors[0] as Error).message)).toContain('lobby');
+    // After a reconnect only the room still allowed is joined again.
+    t.server.disconnectUser('alice', 1012);
+    await waitFor(() => t.server.presence('keep').members.length === 1, 'rejoined keep', WAIT);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.server.presence('lobby').members).toEqual([]);
   });
 
   it('answers server→client requests with a handler', async () => {

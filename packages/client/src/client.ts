@@ -257,19 +257,32 @@ class SwitchyardClient {
         if (code === 'TOKEN_EXPIRING' && this.#getToken) void this.#refresh(this.#session);
         // In a room with history a gap is recovered by rejoining from before it.
         if (code === 'GAP' && offset !== undefined) this.#rooms.get(room as string)?.gap(offset);
+        if (code === 'ROOM_REVOKED') this.#revoked(room as string);
         this.#events.emit('notice', envelope);
         return;
       }
     }
   }
 
-  #onPush({ event, data, room, offset, epoch }: PushEnvelope): void {
+  /** The server left the room for us (a refreshed token no longer allows it): never rejoin it. */
+  #revoked(room: string): void {
+    const handle = this.#rooms.get(room);
+    if (!handle) return;
+    const error = new ClientError('FORBIDDEN', `the refreshed token no longer allows room '${room}'`);
+    handle.revoke(error);
+    this.#error(error);
+  }
+
+  #onPush({ event, data, room, offset, epoch, from }: PushEnvelope): void {
     // No room (a direct push) finds no room handle.
     const handle = this.#rooms.get(room as string);
     // Held while a gap is recovered, or a duplicate: never reaches a listener.
     if (handle && !handle.accept(offset, epoch)) return;
-    const meta: PushMeta =
-      room === undefined ? {} : offset === undefined || epoch === undefined ? { room } : { room, offset, epoch };
+    const meta: PushMeta = {
+      ...(room !== undefined && { room }),
+      ...(offset !== undefined && epoch !== undefined && { offset, epoch }),
+      ...(from !== undefined && { from }),
+    };
     handle?.deliver(event, data, meta);
     this.#pushes.emit(event, data, meta);
   }

@@ -23,7 +23,7 @@ client.close();
 let t: TestServer;
 
 beforeEach(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ rooms: [{ pattern: 'global', clientPublish: true }] });
   t.server.onRequest('sum', (ctx, { a, b }: { a: number; b: number }) => {
     // A room push the client (already joined) receives on its own socket.
     t.server.to('global').emit('note', { text: `hi ${ctx.userId}` });

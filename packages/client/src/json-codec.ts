@@ -45,6 +45,7 @@ function valid(e: Record<string, unknown>): boolean {
     (e['room'] === undefined || typeof e['room'] === 'string') &&
     (e['offset'] === undefined || typeof e['offset'] === 'number') &&
     (e['epoch'] === undefined || typeof e['epoch'] === 'string') &&
+    (e['from'] === undefined || typeof e['from'] === 'string') &&
     (t !== 'reply' || e['ok'] === true || fits(e['error'], { code: 'string', message: 'string' }))
   );
 }
@@ -52,7 +53,7 @@ function valid(e: Record<string, unknown>): boolean {
 /**
  * The client's JSON codec (protocol version 2, text frames, subprotocol `switchyard.v2.json`):
  * `JSON.stringify` out, `JSON.parse` in, with a structural check of the fields the client relies
- * on. A compact push `[event, data, room, offset, epoch]` becomes the push envelope (`null` in
+ * on. A compact push `[event, data, room, offset, epoch, from]` becomes the push envelope (`null` in
  * the room, offset or epoch position means absent). A frame that is not
  * JSON (`SyntaxError`) or lacks those fields (`TypeError`) makes the client close with 4000.
  */
@@ -61,9 +62,9 @@ export const json: ClientCodec = {
   encode: JSON.stringify,
   decodeFromServer(frame: Frame | ArrayBuffer, isBinary: boolean): ServerEnvelope {
     let value: unknown = isBinary ? null : JSON.parse(frame as string);
-    // A null room, offset or epoch (before a later field) means none, as an absent one does.
+    // A null room, offset, epoch or from (before a later field) means none, as an absent one does.
     if (Array.isArray(value)) {
-      const [event, data, room, offset, epoch] = value as unknown[];
+      const [event, data, room, offset, epoch, from] = value as unknown[];
       value = {
         t: 'push',
         event,
@@ -71,6 +72,7 @@ export const json: ClientCodec = {
         room: room ?? undefined,
         offset: offset ?? undefined,
         epoch: epoch ?? undefined,
+        from: from ?? undefined,
       };
     }
     if (!valid(value as Record<string, unknown>)) {

@@ -140,6 +140,14 @@ export class RoomHandle implements Room {
     this.#listeners.emit('', { change, userId, connections }, { room: this.name });
   }
 
+  /** The server left this room for the client (`ROOM_REVOKED`): forget it, fail a pending join. */
+  revoke(error: Error): void {
+    this.#left = true;
+    this.#cancel();
+    this.#host.forget(this);
+    this.#settle?.(error);
+  }
+
   /** The client closed for good: a join still pending fails. */
   abandon(error: Error): void {
     this.#cancel();

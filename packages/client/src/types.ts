@@ -25,6 +25,11 @@ export interface PushMeta {
   readonly offset?: number;
   /** Rooms with history: the stream's generation the offset belongs to. */
   readonly epoch?: string;
+  /**
+   * The user id of the client that published it, set by the server (`anonymous:<connectionId>`
+   * for an anonymous one); absent for messages the server itself sent. No client can forge it.
+   */
+  readonly from?: string;
 }
 
 /** The outcome of one successful join of a room (`room.onJoin`). */
@@ -113,11 +118,11 @@ export interface Client<C extends Contract = AnyContract> {
   join(room: string, options?: JoinOptions): Room<C>;
   /** Listens to status changes; returns the unsubscribe function. */
   onStatus(fn: (event: StatusEvent) => void): () => void;
-  /** Listens to server notices (`GAP`, `TOKEN_EXPIRING`, `SHUTDOWN`). */
+  /** Listens to server notices (`GAP`, `TOKEN_EXPIRING`, `SHUTDOWN`, `ROOM_REVOKED`). */
   onNotice(fn: (notice: NoticeEnvelope) => void): () => void;
   /**
    * Listens to errors that belong to no call: refused tokens (`UNAUTHORIZED`), rejoins given up,
-   * failed refreshes, throwing listeners, bad frames, and the error that ends a session.
+   * rooms a refreshed token revoked (`FORBIDDEN`, with the room forgotten), failed refreshes, throwing listeners, bad frames, and the error that ends a session.
    */
   onError(fn: (error: unknown) => void): () => void;
   /** Connects again after `close()` (or the first time with `autoConnect: false`). */

@@ -64,6 +64,7 @@ const cases = [
     S2C,
     { t: 'push', event: 'tick', data: 4294967296, room: 'ticker:BTC', offset: 42, epoch: 'e7' },
   ],
+  ['room push from a client', S2C, { t: 'push', event: 'message', data: { text: 'hi' }, room: 'lobby', from: 'u1' }],
   ['presence join', S2C, { t: 'presence', room: 'lobby', change: 'join', userId: 'u2', connections: 1 }],
   ['presence leave', S2C, { t: 'presence', room: 'lobby', change: 'leave', userId: 'u2', connections: 0 }],
   ['notice gap', S2C, { t: 'notice', code: 'GAP', room: 'ticker:BTC', missed: 12 }],
@@ -106,6 +107,11 @@ const pushCases = [
     { t: 'push', event: 'message', data: { text: 'b' }, room: 'hist:lobby', offset: 42, epoch: 'k3x9' },
   ],
   ['room push with epoch only', { t: 'push', event: 'tick', data: [1.5, 'x'], room: 'ticker:BTC', epoch: 'e7' }],
+  ['room push from a client', { t: 'push', event: 'message', data: { text: 'hi' }, room: 'lobby', from: 'u1' }],
+  [
+    'history room push from a client',
+    { t: 'push', event: 'message', data: { text: 'b' }, room: 'hist:lobby', offset: 42, epoch: 'k3x9', from: 'u1' },
+  ],
 ];
 const v2 = pushCases.map(([name, envelope, decoded]) => ({
   name,

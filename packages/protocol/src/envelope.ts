@@ -106,6 +106,11 @@ export interface PushEnvelope {
   readonly offset?: number;
   /** Identifies the room stream's generation; offsets restart when it changes (rooms with history, §9). */
   readonly epoch?: string;
+  /**
+   * The user id of the client that published it, set by the server (`anonymous:<connectionId>`
+   * for an anonymous connection); absent for server emits and HTTP publishes. Clients cannot set it.
+   */
+  readonly from?: string;
 }
 
 /** One user present in a room. */

@@ -74,15 +74,23 @@ describe('protocol version 2 codecs', () => {
     expect(compactPush({ t: 'push', event: 'e', room: 'r', offset: 0 })).toEqual(['e', null, 'r', 0]);
   });
 
-  it('ignores elements after epoch, as version 1 ignores unknown fields', () => {
-    expect(jsonV2Codec.decodeFromServer('["e",1,"r",3,"x",{"later":true}]', false)).toEqual({
+  it('ignores elements after from, as version 1 ignores unknown fields', () => {
+    expect(jsonV2Codec.decodeFromServer('["e",1,"r",3,"x","u1",{"later":true}]', false)).toEqual({
       t: 'push',
       event: 'e',
       data: 1,
       room: 'r',
       offset: 3,
       epoch: 'x',
+      from: 'u1',
     });
+  });
+
+  it('writes from at position 5, nulls before it, and refuses a from that is not a string', () => {
+    const push = { t: 'push', event: 'm', data: 'hi', room: 'lobby', from: 'anonymous:c1' } as const;
+    expect(jsonV2Codec.encode(push)).toBe('["m","hi","lobby",null,null,"anonymous:c1"]');
+    expect(jsonV2Codec.decodeFromServer('["m","hi","lobby",null,null,"anonymous:c1"]', false)).toEqual(push);
+    expect(() => jsonV2Codec.decodeFromServer('["m","hi","lobby",null,null,7]', false)).toThrow(/from/);
   });
 
   it('keeps decoding client frames exactly as version 1 (an array from a client is not an envelope)', () => {

@@ -4,12 +4,13 @@ import { checkPayload } from './payload.js';
 import { buildPush } from './validate.js';
 
 // Protocol version 2 differs from version 1 only here: a `push` travels as a positional array
-// `[event, data, room, offset, epoch]` instead of a map, which saves the `t`, `event`, `data` and
+// `[event, data, room, offset, epoch, from]` instead of a map, which saves the `t`, `event`, `data` and
 // `room` keys on the hottest frame of all (a room publish is copied to every member). The other
 // envelope kinds keep their version 1 form. docs/protocol.md §11 is the spec.
 
 /** Positions of the compact push fields. */
-const FIELDS = ['event', 'data', 'room', 'offset', 'epoch'] as const;
+// Fields are only ever appended, never reordered: older decoders ignore trailing elements (§10).
+const FIELDS = ['event', 'data', 'room', 'offset', 'epoch', 'from'] as const;
 
 /**
  * The compact form of a push. Fields after the last present one are left out; a missing field
@@ -17,15 +18,17 @@ const FIELDS = ['event', 'data', 'room', 'offset', 'epoch'] as const;
  */
 export function compactPush(push: PushEnvelope): unknown[] {
   const length =
-    push.epoch !== undefined
-      ? 5
-      : push.offset !== undefined
-        ? 4
-        : push.room !== undefined
-          ? 3
-          : push.data !== undefined
-            ? 2
-            : 1;
+    push.from !== undefined
+      ? 6
+      : push.epoch !== undefined
+        ? 5
+        : push.offset !== undefined
+          ? 4
+          : push.room !== undefined
+            ? 3
+            : push.data !== undefined
+              ? 2
+              : 1;
   const out: unknown[] = [push.event];
   for (let i = 1; i < length; i++) out.push(push[FIELDS[i] as keyof PushEnvelope] ?? null);
   return out;
@@ -47,7 +50,7 @@ export function expandPush(value: readonly unknown[], maxDepth: number, walked: 
     const item = value[i];
     if (item !== null && item !== undefined) fields[FIELDS[i] as string] = item;
   }
-  // Elements after `epoch` are ignored, as unknown fields of a map are (§10).
+  // Elements after `from` are ignored, as unknown fields of a map are (§10).
   return buildPush(fields);
 }
 

@@ -46,6 +46,7 @@ export function buildPush(o: Fields, t = 'push'): PushEnvelope {
   if (has(o, 'room')) out['room'] = str(o, 'room', t, MAX_ROOM_LENGTH);
   if (has(o, 'offset')) out['offset'] = count(o, 'offset', t);
   if (has(o, 'epoch')) out['epoch'] = str(o, 'epoch', t, MAX_NAME_LENGTH);
+  if (has(o, 'from')) out['from'] = str(o, 'from', t, MAX_ROOM_LENGTH);
   return out as unknown as PushEnvelope;
 }
 

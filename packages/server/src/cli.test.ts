@@ -163,6 +163,16 @@ describe('switchyard token', () => {
     expect(principal.rooms).toEqual(['chat:*', 'news']);
     const claims = claimsOf(token);
     expect(Number(claims['exp']) - Number(claims['iat'])).toBe(3600);
+    expect(claims['publish']).toBeUndefined();
+  });
+
+  it('writes the publish claim from --publish', () => {
+    const { code, stdout } = run(['token', '--sub', 'alice', '--publish', 'chat:*, news,'], {
+      SWITCHYARD_JWT_SECRET: SECRET,
+    });
+    expect(code).toBe(0);
+    const principal = createTokenVerifier({ secret: SECRET }).verify(stdout.trim());
+    expect(principal.claims['publish']).toEqual(['chat:*', 'news']);
   });
 
   it('writes the configured issuer and audience, the ttl and the kid', () => {

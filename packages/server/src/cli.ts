@@ -27,6 +27,7 @@ Commands:
   token           Mint a token for the configured key and print it
                     --sub <id>                 user id (required)
                     --rooms <patterns>         comma-separated room patterns, e.g. 'chat:*'
+                    --publish <patterns>       comma-separated room patterns the user may publish to
                     --ttl <duration>           lifetime such as 15m, 1h, 7d, or seconds [1h]; 'none': no exp
                     --kid <id>                 key id (picks the secret when several are configured)
                     --private-key-file <file>  sign RS*/PS*/ES* tokens with this PEM private key
@@ -55,6 +56,7 @@ class UsageError extends Error {
 const TOKEN_FLAGS = {
   sub: { type: 'string' },
   rooms: { type: 'string' },
+  publish: { type: 'string' },
   ttl: { type: 'string' },
   kid: { type: 'string' },
   'private-key-file': { type: 'string' },
@@ -101,17 +103,22 @@ function checkConfig(io: Io, argv: readonly string[]): number {
   return 0;
 }
 
+/** A comma-separated list of room patterns, blanks dropped. */
+function patternList(text: string): string[] {
+  return text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+}
+
 function mintToken(io: Io, argv: readonly string[]): number {
   const { values } = parse(argv, TOKEN_FLAGS);
   if (values.sub === undefined || values.sub === '') throw new UsageError('token: --sub <user id> is required');
   const { options } = load(io, argv);
   const auth = options.auth ?? {};
   const claims: TokenClaims = { sub: values.sub };
-  if (values.rooms !== undefined)
-    claims.rooms = values.rooms
-      .split(',')
-      .map((r) => r.trim())
-      .filter((r) => r !== '');
+  if (values.rooms !== undefined) claims.rooms = patternList(values.rooms);
+  if (values.publish !== undefined) claims.publish = patternList(values.publish);
   const ttl = values.ttl ?? '1h';
   const first = (v: string | readonly string[] | undefined): string | undefined => (typeof v === 'string' ? v : v?.[0]);
   const common = {

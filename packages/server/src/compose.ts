@@ -41,6 +41,7 @@ import { ClusterPresenceReader, LocalPresenceReader, type PresenceReader } from 
 import { runClientPublish } from './publish/client-publish.js';
 import { frameBytes, type EncodedPush } from './publish/encoded-push.js';
 import { Publisher } from './publish/publisher.js';
+import { PublishGate } from './publish/publish-gate.js';
 import { WireFormats } from './publish/wire-formats.js';
 import { DeferredQueue } from './publish/publish-queue.js';
 import { resolveOptions, type ResolvedOptions } from './config/resolve-options.js';
@@ -273,7 +274,8 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
 
   // The one publish path
   const outbox = engine === undefined ? undefined : new BrokerOutbox(broker, engine.nodeId, formats.canonical);
-  const publisher = new Publisher({ hub, metrics, policies, history, outbox, logger });
+  const servesJson = formats.byId('json2') !== undefined;
+  const publisher = new Publisher({ hub, metrics, policies, history, outbox, logger, servesJson });
   const disconnectUser = (userId: string, code: number): number => {
     outbox?.disconnectUser(userId, code);
     return disconnectLocalUser(hub, userId, code);
@@ -295,6 +297,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     rules: roomRules,
     policies,
     publishes,
+    publishGate: new PublishGate(policies, servesJson),
     presence,
     history,
     metrics,

@@ -2,6 +2,7 @@ export { createServer, WS_PATH } from './server.js';
 export type { SwitchyardServer, RequestContext, DisconnectInfo, ServerEvents } from './server-types.js';
 export type { Connection, ServerRequestOptions, JoinOptions } from './session/connection.js';
 export type { BroadcastOperator, EmitOptions, UserOperator } from './publish/broadcast.js';
+export { BinaryDataError } from './publish/binary-data.js';
 export type { AuthorizeHook, AuthorizeContext, RoomAction } from './rooms/authorize.js';
 export type { RoomInfo } from './rooms/hub.js';
 export type { Parser, HandlerOptions } from './session/router.js';

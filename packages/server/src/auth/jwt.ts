@@ -30,8 +30,8 @@ const invalid = (message: string): AuthError => new AuthError('invalid_token', m
 /**
  * Builds a verifier with pinned algorithms. Each key verifies only the algorithms its type
  * allows (see {@link resolveKeySet}); `exp` and `nbf` are checked with `clockToleranceSec`,
- * `iss` and `aud` when configured; `sub` must be a non-empty string and `rooms`, when present,
- * an array of strings.
+ * `iss` and `aud` when configured; `sub` must be a non-empty string and `rooms` and `publish`,
+ * when present, arrays of strings.
  * @throws ConfigError when the options cannot verify anything safely.
  * @example
  * const verifier = createTokenVerifier({ secret: process.env.SWITCHYARD_JWT_SECRET });
@@ -182,9 +182,13 @@ function describe(error: unknown): string {
 
 function toPrincipal(payload: unknown): Principal {
   if (typeof payload !== 'object' || payload === null) throw invalid('invalid token: payload is not an object');
-  const { sub, exp, rooms } = payload as Record<string, unknown>;
+  const { sub, exp, rooms, publish } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || sub === '') throw invalid('invalid token: missing sub');
   if (rooms !== undefined && !isStringArray(rooms)) throw invalid('invalid token: rooms must be an array of strings');
+  if (publish !== undefined && !isStringArray(publish)) {
+    throw invalid('invalid token: publish must be an array of strings');
+  }
+  if (publish !== undefined) Object.freeze(publish);
   // Freeze the freshly parsed payload itself: nothing else holds it, and a frozen spread copy
   // got a hidden class of its own per token once V8's clone cache went megamorphic (~150 B each).
   // The rooms array is frozen in place and shared with the claims rather than copied.
@@ -209,6 +213,8 @@ export interface TokenClaims {
   sub: string;
   /** Room patterns the user may join, for example `['chat:*']`. */
   rooms?: readonly string[];
+  /** Room patterns the user may publish to, whatever the room policy's `clientPublish` says. */
+  publish?: readonly string[];
   [claim: string]: unknown;
 }
 

@@ -36,7 +36,11 @@ async function privateRedis(): Promise<TestRedis> {
 async function cluster(redis: TestRedis, size: number, secret: string, maxQueue?: number): Promise<TestServer[]> {
   const nodes = await Promise.all(
     Array.from({ length: size }, () =>
-      startTestServer({ secret, redis: { url: redis.url, ...(maxQueue === undefined ? {} : { maxQueue }) } }),
+      startTestServer({
+        secret,
+        redis: { url: redis.url, ...(maxQueue === undefined ? {} : { maxQueue }) },
+        rooms: [{ pattern: '*', clientPublish: true }],
+      }),
     ),
   );
   servers.push(...nodes);

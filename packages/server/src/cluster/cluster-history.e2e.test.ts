@@ -26,7 +26,14 @@ async function cluster(): Promise<{ redis: TestRedis; a: TestServer; b: TestServ
   redises.push(redis);
   const secret = randomBytes(32).toString('hex');
   const [a, b] = await Promise.all(
-    [0, 1].map(() => startTestServer({ secret, apiKey: API_KEY, rooms: ROOMS, redis: { url: redis.url } })),
+    [0, 1].map(() =>
+      startTestServer({
+        secret,
+        apiKey: API_KEY,
+        rooms: [{ pattern: 'hist:room', clientPublish: true, history: { size: 100, ttlSec: 300 } }, ...ROOMS],
+        redis: { url: redis.url },
+      }),
+    ),
   );
   servers.push(a!, b!);
   return { redis, a: a!, b: b! };
@@ -66,8 +73,15 @@ describe('rooms with history in a cluster', () => {
     });
     expect(await res.json()).toEqual({ recipients: 1, offset: 4, epoch: joined.epoch });
     for (const c of [onA, onB]) await c.waitPushes('hist:room', 4, 8000);
-    const seen = (c: RawClient) => c.pushes('hist:room').map((p) => [p.offset, p.epoch, p.data]);
+    const seen = (c: RawClient) => c.pushes('hist:room').map((p) => [p.offset, p.epoch, p.data, p.from]);
     expect(seen(onA).map(([o]) => o)).toEqual([1, 2, 3, 4]);
+    // Through Redis and back, on both wire formats, the client's message names its publisher.
+    expect(seen(onA)[0]).toEqual([1, joined.epoch, 'client', 's']);
+    expect(
+      seen(onA)
+        .slice(1)
+        .map((p) => p[3]),
+    ).toEqual([undefined, undefined, undefined]);
     expect(seen(onA)).toEqual(seen(onB));
     // The publishing client does not get its own message back.
     await sender.waitPushes('hist:room', 3, 8000);

@@ -27,7 +27,13 @@ async function cluster(size: number, options: Parameters<typeof startTestServer>
   const prefix = `switchyard-test-${randomUUID()}`;
   const nodes = await Promise.all(
     Array.from({ length: size }, () =>
-      startTestServer({ secret, apiKey: API_KEY, redis: { url: REDIS_URL, prefix }, ...options }),
+      startTestServer({
+        secret,
+        apiKey: API_KEY,
+        redis: { url: REDIS_URL, prefix },
+        rooms: [{ pattern: '*', clientPublish: true }],
+        ...options,
+      }),
     ),
   );
   servers.push(...nodes);
@@ -74,8 +80,13 @@ describe('a cluster of two nodes on Redis', () => {
     // Client publishes leave in the next batch, server emits at once: compare as sets.
     for (const c of [local, ...remote]) {
       await eventually(`three pushes on ${c.codec.subprotocol}`, () => c.pushes('chat').length >= 3);
-      const byEvent = Object.fromEntries(c.pushes('chat').map((p) => [p.event, p.data]));
-      expect(byEvent).toEqual({ 'from-client': { n: 1 }, 'from-server': { n: 2 }, 'from-http': { n: 3 } });
+      const byEvent = Object.fromEntries(c.pushes('chat').map((p) => [p.event, [p.data, p.from]]));
+      // The publisher's user id crosses nodes inside the frame, in every wire format.
+      expect(byEvent).toEqual({
+        'from-client': [{ n: 1 }, 'alice'],
+        'from-server': [{ n: 2 }, undefined],
+        'from-http': [{ n: 3 }, undefined],
+      });
       expect(c.pushes('chat')).toHaveLength(3);
     }
     // The publishing client never gets its own message back, from its node or through Redis.

@@ -44,7 +44,10 @@ export interface RoomPolicy {
   pattern: string;
   /** Slow-consumer policy for matching rooms. @default 'close' */
   slowConsumer?: SlowConsumerPolicy;
-  /** Whether clients may publish to matching rooms. @default true */
+  /**
+   * Whether every member may publish to matching rooms (pushes then carry the publisher's user id
+   * in `from`). Off, only tokens whose `publish` claim names the room may. @default false
+   */
   clientPublish?: boolean;
   /** Send presence changes to members that ask for them. @default true */
   presence?: boolean;

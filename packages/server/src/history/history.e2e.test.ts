@@ -25,8 +25,13 @@ async function start(secret?: string): Promise<TestServer> {
   return t;
 }
 
-async function connect(t: TestServer, user: string, codec = jsonV2Codec): Promise<RawClient> {
-  const c = await RawClient.connect(t.url, { token: t.token(user), codec });
+async function connect(
+  t: TestServer,
+  user: string,
+  codec = jsonV2Codec,
+  claims: Record<string, unknown> = {},
+): Promise<RawClient> {
+  const c = await RawClient.connect(t.url, { token: t.token(user, claims), codec });
   clients.push(c);
   return c;
 }
@@ -75,7 +80,8 @@ describe('rooms with history', () => {
 
   it('a client that rejoins with since gets exactly the missed pushes, in order, before any live one', async () => {
     const t = await start();
-    const sender = await connect(t, 'sender');
+    // The room policy keeps clients from publishing; the sender's token lets it.
+    const sender = await connect(t, 'sender', jsonV2Codec, { publish: ['hist:*'] });
     const first = await connect(t, 'reader');
     const joined = await join(first, 'hist:r');
     await join(sender, 'hist:r');
@@ -96,11 +102,12 @@ describe('rooms with history', () => {
     expect(result).toEqual({ room: 'hist:r', recovered: true, offset: 4, epoch: joined.epoch });
     t.server.to('hist:r').emit('m', 'live5');
     await again.waitPushes('hist:r', 4, 5000);
-    expect(again.pushes('hist:r').map((p) => [p.offset, p.data])).toEqual([
-      [2, 'c2'],
-      [3, 's3'],
-      [4, 'h4'],
-      [5, 'live5'],
+    // The replay keeps who published what: the client's message only carries `from`.
+    expect(again.pushes('hist:r').map((p) => [p.offset, p.data, p.t === 'push' ? p.from : 'not a push'])).toEqual([
+      [2, 'c2', 'sender'],
+      [3, 's3', undefined],
+      [4, 'h4', undefined],
+      [5, 'live5', undefined],
     ]);
     // The reply came before the first recovered push.
     const replyAt = again.received.findIndex((e) => e.t === 'reply' && e.ok && 'data' in e);

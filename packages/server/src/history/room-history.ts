@@ -54,7 +54,8 @@ export interface RoomHistory {
 /** A page's messages in the HTTP API's shape. */
 export function pageMessages(entries: readonly { offset: number; push: EncodedPush }[]): ApiHistoryPage['messages'] {
   return entries.map(({ offset, push }) => {
-    const { event, data } = push.envelope;
-    return data === undefined ? { offset, event } : { offset, event, data };
+    const { event, data, from } = push.envelope;
+    const message = data === undefined ? { offset, event } : { offset, event, data };
+    return from === undefined ? message : { ...message, from };
   });
 }

@@ -31,7 +31,8 @@ export interface ApiHistoryPage {
   readonly epoch: string;
   /** False when messages right after `since` are gone (trimmed, or another epoch): reload state. */
   readonly complete: boolean;
-  readonly messages: readonly { offset: number; event: string; data?: unknown }[];
+  /** `from`: the publishing client's user id, absent for the server's own messages. */
+  readonly messages: readonly { offset: number; event: string; data?: unknown; from?: string }[];
 }
 
 /** One room and how many users are in it. */

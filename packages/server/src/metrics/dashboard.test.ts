@@ -399,7 +399,11 @@ const reply =
 const API_KEY = 'dashboard-test-api-key';
 
 async function scrapeAfterTraffic(redisUrl: string): Promise<string> {
-  const t = await startTestServer({ apiKey: API_KEY, redis: { url: redisUrl } });
+  const t = await startTestServer({
+    apiKey: API_KEY,
+    redis: { url: redisUrl },
+    rooms: [{ pattern: 'lobby', clientPublish: true }],
+  });
   try {
     // The runtime row groups GC pauses by kind, which needs at least one collection observed
     // since the server's metrics started: short-lived garbage well past the young generation.

@@ -86,7 +86,10 @@ describe('operator signals over a real server', () => {
   });
 
   it('counts reply errors by kind and code, call latency, empty-room publishes and deliveries by kind', async () => {
-    const t = await start({ authorize: (_ctx, action, room) => !(action === 'join' && room === 'secret') });
+    const t = await start({
+      authorize: (_ctx, action, room) => !(action === 'join' && room === 'secret'),
+      rooms: [{ pattern: 'lobby', clientPublish: true }],
+    });
     t.server.onRequest('echo', (_ctx, data: unknown) => data);
     const c = await connect(t, 'alice');
     expect((await c.join('secret')).ok).toBe(false);

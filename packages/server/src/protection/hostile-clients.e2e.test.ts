@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signToken } from '../auth/index.js';
+import { jsonV2Codec, type ClientEnvelope } from '@switchyard/protocol';
+import { msgpackV2Codec } from '@switchyard/protocol/msgpack';
+import { BinaryDataError } from '../publish/binary-data.js';
 import { RawClient, sleep, upgradeStatus } from '../test-support/raw-client.js';
 import { startTestServer, testTransport, type TestServer, type TestServerOptions } from '../testing/index.js';
 
@@ -423,6 +426,93 @@ describe('the spec, kept exact (item 12)', () => {
     const reply = await outsider.call((id) => ({ t: 'publish', id, room: 'lobby', event: 'hi', data: 1 }));
     expect(reply.ok).toBe(true);
     expect(await member.next((e) => e.t === 'push')).toMatchObject({ event: 'hi', room: 'lobby' });
+  });
+
+  describe.each([
+    ['json', jsonV2Codec],
+    ['msgpack', msgpackV2Codec],
+  ] as const)('impersonation (%s)', (_name, codec) => {
+    it('refuses a client publish by default: FORBIDDEN, and nothing reaches the room', async () => {
+      const t = await start();
+      const member = await connect(t, t.token('alice'), { codec });
+      await member.join('chat');
+      const forger = await connect(t, t.token('mallory'), { codec });
+      await forger.join('chat');
+      const reply = await forger.call((id) => ({ t: 'publish', id, room: 'chat', event: 'message', data: 'hi' }));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      // Without an id the publish is dropped as silently, and the connection stays open.
+      forger.send({ t: 'publish', room: 'chat', event: 'message', data: 'hi' });
+      await member.call((id) => ({ t: 'presence-get', id, room: 'chat' }));
+      expect(member.pushes('chat')).toEqual([]);
+    });
+
+    it('ignores a forged from: the push names the real publisher, anonymous ones by connection', async () => {
+      const t = await start({
+        rooms: [{ pattern: 'open', clientPublish: true }],
+        auth: { allowAnonymous: true },
+      });
+      const member = await connect(t, t.token('alice'), { codec });
+      await member.join('open');
+      const forger = await connect(t, t.token('mallory'), { codec });
+      const forged = { t: 'publish', room: 'open', event: 'message', data: { text: 'hi' }, from: 'alice', id: 1 };
+      // Sent as raw bytes: the typed envelope has no `from`, a hostile client adds one anyway.
+      forger.sendRaw(codec.encode(forged as unknown as ClientEnvelope) as string | Uint8Array, codec.binary);
+      const push = await member.next((e) => e.t === 'push');
+      expect(push).toMatchObject({ event: 'message', room: 'open', from: 'mallory' });
+      const anonymous = await RawClient.connect(t.url, { codec });
+      clients.push(anonymous);
+      const { connectionId } = anonymous.received[0] as { connectionId: string };
+      anonymous.send({ t: 'publish', room: 'open', event: 'message', data: { from: 'alice' } });
+      const second = await member.next((e) => e.t === 'push' && e !== push);
+      expect(second).toMatchObject({ data: { from: 'alice' }, from: `anonymous:${connectionId}` });
+    });
+  });
+
+  it('lets a token publish only to the rooms its publish claim names, and refuses a malformed claim', async () => {
+    const t = await start();
+    const c = await connect(t, t.token('bot', { publish: ['news:*'] }));
+    expect(await c.call((id) => ({ t: 'publish', id, room: 'news:today', event: 'x' }))).toMatchObject({ ok: true });
+    expect(await c.call((id) => ({ t: 'publish', id, room: 'chat', event: 'x' }))).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    await expect(connect(t, t.token('bot', { publish: 'news:*' }))).rejects.toThrow(/401/);
+  });
+
+  it('refuses binary data from a msgpack client where JSON members may listen: BAD_REQUEST', async () => {
+    const t = await start({ rooms: [{ pattern: '*', clientPublish: true }] });
+    const member = await connect(t, t.token('j'), { codec: jsonV2Codec });
+    await member.join('files');
+    const sender = await connect(t, t.token('m'), { codec: msgpackV2Codec });
+    const reply = await sender.call((id) => ({
+      t: 'publish',
+      id,
+      room: 'files',
+      event: 'blob',
+      data: { name: 'a', bytes: new Uint8Array([1, 2, 3]) },
+    }));
+    expect(reply).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect((reply as { error: { message: string } }).error.message).toContain('data.bytes');
+    expect(() => t.server.to('files').emit('blob', { bytes: Buffer.from('x') })).toThrow(BinaryDataError);
+    await member.call((id) => ({ t: 'presence-get', id, room: 'files' }));
+    expect(member.pushes('files')).toEqual([]);
+  });
+
+  it('carries binary data on a msgpack-only server, from clients and emits alike', async () => {
+    const t = await start({ codecs: ['msgpack'], rooms: [{ pattern: '*', clientPublish: true }] });
+    const member = await connect(t, t.token('a'), { codec: msgpackV2Codec });
+    await member.join('files');
+    const sender = await connect(t, t.token('b'), { codec: msgpackV2Codec });
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(await sender.call((id) => ({ t: 'publish', id, room: 'files', event: 'blob', data: bytes }))).toMatchObject({
+      ok: true,
+    });
+    expect(t.server.to('files').emit('blob', bytes)).toBe(1);
+    await member.waitPushes('files', 2, 5000);
+    expect(member.pushes('files').map((p) => [p.data, p.from])).toEqual([
+      [bytes, 'b'],
+      [bytes, undefined],
+    ]);
   });
 });
 

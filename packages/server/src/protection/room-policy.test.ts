@@ -52,12 +52,13 @@ describe('RoomPolicies', () => {
   it('the first matching pattern wins and unset fields take defaults', () => {
     const p = new RoomPolicies([
       { pattern: 'ticker:BTC*', slowConsumer: 'drop' },
-      { pattern: 'ticker:*', slowConsumer: 'latest', clientPublish: false },
+      { pattern: 'ticker:*', slowConsumer: 'latest', clientPublish: true },
       { pattern: '*', presence: false },
     ]);
-    expect(p.resolve('ticker:BTC-USD')).toEqual({ slowConsumer: 'drop', clientPublish: true, presence: true });
-    expect(p.resolve('ticker:ETH-USD')).toEqual({ slowConsumer: 'latest', clientPublish: false, presence: true });
-    expect(p.resolve('chat')).toEqual({ slowConsumer: 'close', clientPublish: true, presence: false });
+    // Client publishing is off unless a policy opens it.
+    expect(p.resolve('ticker:BTC-USD')).toEqual({ slowConsumer: 'drop', clientPublish: false, presence: true });
+    expect(p.resolve('ticker:ETH-USD')).toEqual({ slowConsumer: 'latest', clientPublish: true, presence: true });
+    expect(p.resolve('chat')).toEqual({ slowConsumer: 'close', clientPublish: false, presence: false });
   });
 
   it('returns the same answer after the cache overflows', () => {

@@ -5,7 +5,7 @@ import type { HistoryPolicy, RoomPolicy, SlowConsumerPolicy } from '../config/op
 export interface ResolvedRoomPolicy {
   /** @default 'close' */
   readonly slowConsumer: SlowConsumerPolicy;
-  /** @default true */
+  /** @default false */
   readonly clientPublish: boolean;
   /** @default true */
   readonly presence: boolean;
@@ -16,7 +16,7 @@ export interface ResolvedRoomPolicy {
 /** Settings for rooms no pattern matches. */
 export const DEFAULT_ROOM_POLICY: ResolvedRoomPolicy = Object.freeze({
   slowConsumer: 'close',
-  clientPublish: true,
+  clientPublish: false,
   presence: true,
 });
 

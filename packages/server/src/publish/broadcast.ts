@@ -20,7 +20,9 @@ export interface BroadcastOperator<C extends Contract = AnyContract> {
   /**
    * Publishes the push; returns how many connections it was handed to. `options.key` is the
    * conflation key: in rooms with the `latest` slow-consumer policy, a member that falls behind
-   * gets only the newest value per (room, event, key) when it catches up.
+   * gets only the newest value per (room, event, key) when it catches up. The push carries no
+   * `from`: members can tell the server's messages from clients' publishes.
+   * @throws BinaryDataError when `data` holds bytes and the server serves JSON (nothing is sent)
    */
   emit<K extends NameOf<PushesOf<C>>>(event: K, data: PushesOf<C>[K], options?: EmitOptions): number;
 }
@@ -33,7 +35,10 @@ export interface EmitOptions {
 
 /** Sends to every connection of one user (direct pushes, no room). */
 export interface UserOperator<C extends Contract = AnyContract> {
-  /** Pushes to each of the user's open connections; returns how many were reached. */
+  /**
+   * Pushes to each of the user's open connections; returns how many were reached.
+   * @throws BinaryDataError when `data` holds bytes and the server serves JSON (nothing is sent)
+   */
   emit<K extends NameOf<PushesOf<C>>>(event: K, data: PushesOf<C>[K]): number;
 }
 
@@ -63,6 +68,7 @@ export class RoomBroadcast implements BroadcastOperator {
   }
 
   emit(event: string, data: unknown, options: EmitOptions = {}): number {
+    this.#publisher.checkEmitData(data);
     const live = this.#except.filter((c) => !c.closed);
     // The common case is one topic publish per wire format (sender-excluding when one connection is
     // left out); several exclusions cannot be expressed with a topic and go member by member.
@@ -94,6 +100,7 @@ export class UserBroadcast implements UserOperator {
   }
 
   emit(event: string, data: unknown): number {
+    this.#publisher.checkEmitData(data);
     return this.#publisher.toUser(this.#userId, event, data);
   }
 }

@@ -6,6 +6,7 @@ import type { PublishOutcome, Publisher } from './publisher.js';
 /**
  * Runs one client publish taken from the deferred queue: publishes it to the room, the sender
  * excluded through its own socket while it is open, and acknowledges it when it carries an id.
+ * The push carries the publisher's user id as `from`, set here and never taken from the client.
  * Data one codec decoded that another cannot encode fails the publish: the sender learns it.
  */
 export function runClientPublish(publisher: Publisher, logger: Logger, item: QueuedPublish): void {
@@ -15,6 +16,7 @@ export function runClientPublish(publisher: Publisher, logger: Logger, item: Que
     outcome = publisher.toRoom(envelope.room, envelope.event, envelope.data, {
       except: conn.closed ? undefined : conn,
       since: item.enqueuedAt,
+      from: conn.userId,
     });
   } catch (err) {
     logger.error({ event: 'publish_failed', connectionId: conn.id, room: envelope.room, err }, 'publish failed');

@@ -5,6 +5,7 @@ import type { ServerConnection } from '../session/connection.js';
 import type { Hub } from '../rooms/hub.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
+import { refuseBinary } from './binary-data.js';
 import { EncodedPush } from './encoded-push.js';
 
 /** Where pushes go beyond this node; unset on a single node. */
@@ -23,6 +24,8 @@ export interface RoomPublishOptions {
   readonly key?: string | undefined;
   /** `performance.now()` when the publish entered the server, for the publish-latency metric. */
   readonly since?: number | undefined;
+  /** The publishing client's user id, carried by the push as `from`; unset for the server's own pushes. */
+  readonly from?: string | undefined;
 }
 
 /** What a room publish did. */
@@ -49,11 +52,14 @@ export interface PublisherDeps {
   readonly history: RoomHistory;
   readonly outbox?: ClusterOutbox | undefined;
   readonly logger: Logger;
+  /** The server serves JSON, which cannot carry binary data: emits holding bytes are refused. */
+  readonly servesJson: boolean;
 }
 
-function pushEnvelope(room: string | undefined, event: string, data: unknown): PushEnvelope {
+function pushEnvelope(room: string | undefined, event: string, data: unknown, from?: string): PushEnvelope {
   if (room === undefined) return data === undefined ? { t: 'push', event } : { t: 'push', event, data };
-  return data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
+  const push: PushEnvelope = data === undefined ? { t: 'push', event, room } : { t: 'push', event, data, room };
+  return from === undefined ? push : { ...push, from };
 }
 
 /**
@@ -68,8 +74,10 @@ export class Publisher {
   readonly #policies: RoomPolicies;
   readonly #history: RoomHistory;
   readonly #logger: Logger;
+  readonly #servesJson: boolean;
 
   constructor(deps: PublisherDeps) {
+    this.#servesJson = deps.servesJson;
     this.#hub = deps.hub;
     this.#metrics = deps.metrics;
     this.#outbox = deps.outbox;
@@ -83,7 +91,7 @@ export class Publisher {
    * @throws what a codec throws for data it cannot encode (nothing was delivered then)
    */
   toRoom(room: string, event: string, data: unknown, options: RoomPublishOptions = {}): PublishOutcome {
-    const envelope = pushEnvelope(room, event, data);
+    const envelope = pushEnvelope(room, event, data, options.from);
     const history = this.#policies.resolve(room).history;
     let push: EncodedPush;
     let position: StreamPosition | undefined;
@@ -111,6 +119,14 @@ export class Publisher {
     const forwarded = this.#outbox === undefined || this.#outbox.room(push);
     if (options.since !== undefined) this.#metrics.publishLatency((performance.now() - options.since) / 1000);
     return position === undefined ? { recipients, forwarded } : { recipients, forwarded, position };
+  }
+
+  /**
+   * Refuses data that a member of this server might receive as JSON, which cannot carry bytes.
+   * @throws BinaryDataError when the server serves JSON and `data` holds binary data
+   */
+  checkEmitData(data: unknown): void {
+    if (this.#servesJson) refuseBinary(data);
   }
 
   /** This node's members of `room`. */

@@ -19,7 +19,8 @@ describe('rooms and fan-out', () => {
     return c;
   };
   beforeEach(async () => {
-    t = await startTestServer();
+    // Rooms open to client publishing (off by default), as a chat's are.
+    t = await startTestServer({ rooms: [{ pattern: '*', clientPublish: true }] });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -95,7 +96,7 @@ describe('rooms and fan-out', () => {
 
   it('refuses joins and publishes outside the token rooms claim, and publishes where clients may not publish', async () => {
     await t.close();
-    t = await startTestServer({ rooms: [{ pattern: 'feed:*', clientPublish: false }] });
+    t = await startTestServer({ rooms: [{ pattern: 'chat:*', clientPublish: true }] });
     const c = await connect('limited', jsonCodec, { rooms: ['chat:*', 'feed:*'] });
     expect(await c.join('chat:1')).toMatchObject({ ok: true });
     expect(await c.join('admin')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -22,6 +22,7 @@ import type { DeferredQueue } from '../publish/publish-queue.js';
 import type { RequestResult, Router } from './router.js';
 import type { PresenceReader } from '../rooms/presence-reader.js';
 import type { RoomHistory } from '../history/room-history.js';
+import type { PublishGate } from '../publish/publish-gate.js';
 
 /** A client publish waiting for the next batch. */
 export interface QueuedPublish {
@@ -46,6 +47,8 @@ export interface DispatchDeps {
   readonly rules: RoomRules;
   readonly policies: RoomPolicies;
   readonly publishes: DeferredQueue<QueuedPublish>;
+  /** Client publishing is opt-in per room or per token, and bytes are refused where JSON members listen. */
+  readonly publishGate: PublishGate;
   /** Who is where: this node's registry, or the cluster's shared membership. */
   readonly presence: PresenceReader;
   /** Rooms with history: join positions and recovery. */
@@ -366,9 +369,15 @@ export class ClientDispatcher {
       if (id !== undefined) replyError(conn, id, bad.code, bad.message);
       return;
     }
+    const refused = this.#d.publishGate.check(conn, envelope);
+    if (refused) {
+      if (id !== undefined) replyError(conn, id, refused.code, refused.message);
+      else this.#d.logger.debug({ event: 'publish_denied', connectionId: conn.id, room }, refused.message);
+      return;
+    }
     const enqueue = (allowed: boolean): void => {
       if (conn.closed) return;
-      if (!allowed || !this.#d.policies.resolve(room).clientPublish) {
+      if (!allowed) {
         if (id !== undefined) replyError(conn, id, ErrorCode.FORBIDDEN, `not allowed to publish to '${room}'`);
         else this.#d.logger.debug({ event: 'publish_denied', connectionId: conn.id, room }, 'publish denied');
         return;

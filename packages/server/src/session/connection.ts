@@ -1,4 +1,5 @@
 import { frameBytes } from '../publish/encoded-push.js';
+import { refuseBinary } from '../publish/binary-data.js';
 import {
   CloseCode,
   ErrorCode,
@@ -60,7 +61,10 @@ export interface Connection<C extends Contract = AnyContract> {
   readonly rooms: ReadonlySet<string>;
   /** True once the connection closed. */
   readonly closed: boolean;
-  /** Sends a direct message (a `push` without `room`); false when it was not sent. */
+  /**
+   * Sends a direct message (a `push` without `room`); false when it was not sent.
+   * @throws BinaryDataError when `data` holds bytes and this connection speaks JSON
+   */
   push<K extends NameOf<PushesOf<C>>>(event: K, data: PushesOf<C>[K]): boolean;
   /**
    * Sends a request the client answers with a handler; resolves with its reply data.
@@ -343,6 +347,8 @@ export class ServerConnection implements Connection {
   }
 
   push(event: string, data: unknown): boolean {
+    // JSON would turn bytes into {"0":1,…}: refuse them rather than change them.
+    if (!this.codecImpl.binary) refuseBinary(data);
     return this.send(data === undefined ? { t: 'push', event } : { t: 'push', event, data });
   }
 

@@ -39,7 +39,7 @@ describe('protocol versions 1 and 2 side by side (real sockets)', () => {
     return cs;
   };
   beforeEach(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ rooms: [{ pattern: 'mixed-*', clientPublish: true }] });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -59,7 +59,7 @@ describe('protocol versions 1 and 2 side by side (real sockets)', () => {
   });
 
   it.each(FORMATS)(
-    'a client publish reaches every other wire format, not the sender (%s sender)',
+    'a client publish reaches every other wire format with its sender in from, not the sender (%s sender)',
     async (_name, codec) => {
       const room = `mixed-${codec.name}-${codec.version}`;
       const others = await members(room);
@@ -71,11 +71,19 @@ describe('protocol versions 1 and 2 side by side (real sockets)', () => {
         await c.next((e) => e.t === 'push' && e.event === 'last');
         const pushes = c.pushes(room);
         expect(pushes.slice(0, 20)).toEqual(
-          Array.from({ length: 20 }, (_, i) => ({ t: 'push', event: 'msg', data: { i, text: 'héllo' }, room })),
+          Array.from({ length: 20 }, (_, i) => ({
+            t: 'push',
+            event: 'msg',
+            data: { i, text: 'héllo' },
+            room,
+            from: 'sender',
+          })),
         );
         // A push without data: absent in version 1, null in version 2 (docs/protocol.md §11).
         expect(pushes[20]).toEqual(
-          c.codec.version === 1 ? { t: 'push', event: 'last', room } : { t: 'push', event: 'last', data: null, room },
+          c.codec.version === 1
+            ? { t: 'push', event: 'last', room, from: 'sender' }
+            : { t: 'push', event: 'last', data: null, room, from: 'sender' },
         );
       }
       await sender.call((id) => ({ t: 'presence-get', id, room }));
@@ -83,7 +91,7 @@ describe('protocol versions 1 and 2 side by side (real sockets)', () => {
     },
   );
 
-  it('server emits, several exclusions, direct pushes and presence reach every wire format', async () => {
+  it('server emits, several exclusions, direct pushes and presence reach every wire format, without from', async () => {
     const conns = new Map<string, Connection>();
     t.server.on('connection', (conn) => void conns.set(conn.userId, conn));
     const watchers = await members('lobby', true);
