@@ -10,7 +10,7 @@ import { startExpressApp } from './express/src/server.js';
 import { startFastifyApp } from './fastify/src/server.js';
 import { startNodeHttpApp } from './node-http/src/server.js';
 
-const stops: (() => Promise<void>)[] = [];
+const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
@@ -36,7 +36,7 @@ describe.each([
     const wsUrl = `${app.url.replace('http', 'ws')}/ws`;
     const alice = createClient({ url: wsUrl, token: await token('alice'), WebSocket });
     const bob = createClient({ url: wsUrl, token: await token('bob'), WebSocket });
-    stops.push(async () => {
+    stops.push(() => {
       alice.close();
       bob.close();
     });
@@ -45,7 +45,7 @@ describe.each([
     room.on('message', (message) => received.push(message as Message));
     await room.ready();
 
-    const ack = await alice.request('chat:send', { room: 'lobby', text: 'hi Bob' }, { timeoutMs: 5_000 });
+    const ack: unknown = await alice.request('chat:send', { room: 'lobby', text: 'hi Bob' }, { timeoutMs: 5_000 });
     expect(ack).toEqual({ sent: true });
     await expect.poll(() => received).toEqual([{ from: 'alice', text: 'hi Bob' }]);
   });

@@ -41,7 +41,14 @@ export async function startExpressApp(port = 3000, host = '127.0.0.1'): Promise<
   });
   // A real app checks its session here; the demo trusts the name.
   app.post('/token', (req, res) => {
-    res.type('text/plain').send(signToken({ sub: String(req.query['name'] ?? 'guest') }, { secret, expiresIn: '1h' }));
+    res
+      .type('text/plain')
+      .send(
+        signToken(
+          { sub: typeof req.query['name'] === 'string' ? req.query['name'] : 'guest' },
+          { secret, expiresIn: '1h' },
+        ),
+      );
   });
 
   await new Promise<void>((resolve) => http.listen(port, host, resolve));

@@ -37,7 +37,7 @@ export async function startFastifyApp(port = 3000, host = '127.0.0.1'): Promise<
     // Switchyard's paths are answered on the raw response; every other request goes on to Fastify.
     if (handler(req.raw, reply.raw, () => done())) reply.hijack();
   });
-  app.get('/hello', async () => 'hello from Fastify');
+  app.get('/hello', () => Promise.resolve('hello from Fastify'));
   // A real app checks its session here; the demo trusts the name.
   app.post<{ Querystring: { name?: string } }>('/token', async (req, reply) => {
     void reply.type('text/plain');

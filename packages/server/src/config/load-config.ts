@@ -84,7 +84,7 @@ export function loadConfigDetailed({ argv, env, cwd }: ConfigSources): LoadedCon
   }
   options['host'] ??= hasKey ? '0.0.0.0' : '127.0.0.1';
 
-  const combination = combinationProblem(options as ServerOptions);
+  const combination = combinationProblem(options);
   if (combination !== undefined) throw relabel(optionError(combination.path, combination.problem), merged);
 
   // Port and host first: the lines an operator looks for in `check-config`.

@@ -80,7 +80,7 @@ function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue?.code === 'unrecognized_keys' && schema instanceof z.ZodObject) {
-    const allowed = Object.keys(schema.shape as object).join(', ');
+    const allowed = Object.keys(schema.shape).join(', ');
     throw badRequest(`unknown field "${String(issue.keys[0])}"; allowed: ${allowed}`);
   }
   throw badRequest(issue?.message ?? 'invalid body');

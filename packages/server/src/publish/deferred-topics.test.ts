@@ -51,6 +51,6 @@ describe('DeferredTopics', () => {
     sender.closed = true;
     topics.publish('t', 'z', false, sender);
     topics.flush();
-    expect(sent.map((s) => `${s.via}:${s.frame}`)).toEqual(['sender:x', 'sender:y', 'app:z']);
+    expect(sent.map((s) => `${s.via}:${String(s.frame)}`)).toEqual(['sender:x', 'sender:y', 'app:z']);
   });
 });

@@ -53,7 +53,8 @@ export async function startTestServer<C extends Contract = AnyContract>(
   const { secret: given, ...rest } = options;
   const secret = given ?? options.auth?.secret;
   const hsSecret = typeof secret === 'string' ? secret : randomBytes(32).toString('hex');
-  const transport = rest.transport ?? (rest.server !== undefined || rest.app !== undefined ? undefined : testTransport());
+  const transport =
+    rest.transport ?? (rest.server !== undefined || rest.app !== undefined ? undefined : testTransport());
   const server = createServer<C>({
     ...(transport === undefined ? {} : { transport }),
     ...rest,

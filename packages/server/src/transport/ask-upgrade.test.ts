@@ -19,7 +19,15 @@ function handlers(
   upgrade: TransportHandlers<number>['upgrade'],
   failed: TransportHandlers<number>['failed'] = () => {},
 ): TransportHandlers<number> {
-  return { upgrade, open: () => {}, message: () => {}, drain: () => {}, close: () => {}, http: () => undefined, failed };
+  return {
+    upgrade,
+    open: () => {},
+    message: () => {},
+    drain: () => {},
+    close: () => {},
+    http: () => undefined,
+    failed,
+  };
 }
 
 describe('splitUrl', () => {
@@ -66,7 +74,7 @@ describe('askUpgrade', () => {
 
     const accepted: string[] = [];
     askUpgrade(
-      handlers(async (): Promise<UpgradeDecision<number>> => ({ accept: true, protocol: 'p', data: 3 })),
+      handlers((): Promise<UpgradeDecision<number>> => Promise.resolve({ accept: true, protocol: 'p', data: 3 })),
       request,
       new PassThrough(),
       (protocol, data) => accepted.push(`${protocol} ${data}`),
@@ -109,7 +117,7 @@ describe('askUpgrade', () => {
     socket.on('data', () => writes++);
     const abandoned: number[] = [];
     askUpgrade(
-      handlers(async (): Promise<UpgradeDecision<number>> => ({ accept: true, protocol: '', data: 9 })),
+      handlers((): Promise<UpgradeDecision<number>> => Promise.resolve({ accept: true, protocol: '', data: 9 })),
       request,
       socket,
       () => {

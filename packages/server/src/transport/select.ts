@@ -16,8 +16,7 @@ type TransportChoice = Pick<ServerOptions, 'transport' | 'server' | 'app' | 'per
  */
 export function transportKind(options: TransportChoice): TransportKind {
   const kind = options.transport ?? (options.server !== undefined ? 'ws' : 'uws');
-  if (kind !== 'uws' && kind !== 'ws')
-    throw optionError('transport', `must be 'uws' or 'ws', got ${String(kind)}`);
+  if (kind !== 'uws' && kind !== 'ws') throw optionError('transport', `must be 'uws' or 'ws', got ${String(kind)}`);
   if (options.server !== undefined && options.app !== undefined)
     throw optionError('server', 'a Node HTTP server and app (a uWebSockets.js app) exclude each other');
   if (kind === 'uws' && options.server !== undefined)

@@ -70,7 +70,7 @@ describe('uWS transport rules', () => {
     );
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
     await new Promise((resolve) => ws.once('open', resolve));
-    const answer = new Promise((resolve) => ws.once('message', (m) => resolve(String(m))));
+    const answer = new Promise((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString())));
     ws.send('boom');
     ws.send('fine');
     // Frames on one socket are handled in order: the answer to the second proves the first was handled.

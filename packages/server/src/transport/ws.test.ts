@@ -39,7 +39,7 @@ describe('attaching to an existing Node HTTP server', () => {
     const switchyard = createServer({ server, path: '/realtime', auth: { secret: SECRET }, logLevel: 'silent' });
     cleanups.push(() => switchyard.close({ graceMs: 500 }));
     expect(switchyard.ready).toBe(true);
-    switchyard.onRequest('echo', (_ctx, data) => data);
+    switchyard.onRequest('echo', (_ctx, data: unknown) => data);
 
     const client = await RawClient.connect(`ws://127.0.0.1:${port}/realtime`, { token: token('alice') });
     expect(await client.call((id) => ({ t: 'request', id, name: 'echo', data: { n: 1 } }))).toMatchObject({
