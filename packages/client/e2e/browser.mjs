@@ -52,7 +52,7 @@ async function main() {
   });
   const script = bundle.outputFiles[0].text;
 
-  const t = await startTestServer();
+  const t = await startTestServer({ rooms: [{ pattern: 'e2e', clientPublish: true }] });
   cleanups.push(() => t.close());
   t.server.onRequest('echo', (ctx, data) => ({ from: ctx.userId, data }));
 
