@@ -72,7 +72,11 @@ const server = createServer({
   logLevel: 'fatal',
   // Small limits so protection metrics move under modest traffic.
   limits: { maxBackpressure: 64 * 1024, messagesPerSecond: 100, messageBurst: 100 },
-  rooms: [{ pattern: 'drop:*', slowConsumer: 'drop' }],
+  // The driver's clients publish to every room it uses; client publishing is opt-in per room.
+  rooms: [
+    { pattern: 'drop:*', slowConsumer: 'drop', clientPublish: true },
+    { pattern: '*', clientPublish: true },
+  ],
   ...(REDIS_URL ? { redis: { url: REDIS_URL, prefix: `prometheus-check-${randomBytes(4).toString('hex')}` } } : {}),
 });
 server.onRequest('echo', (_ctx, data) => data);
