@@ -53,4 +53,16 @@ describe('DeferredTopics', () => {
     topics.flush();
     expect(sent.map((s) => `${s.via}:${String(s.frame)}`)).toEqual(['sender:x', 'sender:y', 'app:z']);
   });
+
+  it('queues a frame for one connection behind the publishes waiting, and only then', async () => {
+    const { sent, transport } = fakes();
+    const topics = new DeferredTopics(transport);
+    expect(topics.behindPending(() => sent.push({ via: 'direct', topic: '', frame: 'x' }))).toBe(false);
+    expect(sent).toEqual([]);
+    topics.publish('t', 'a', false);
+    expect(topics.behindPending(() => sent.push({ via: 'direct', topic: '', frame: 'reply' }))).toBe(true);
+    topics.publish('t', 'b', false);
+    await nextTurn();
+    expect(sent.map((s) => s.frame)).toEqual(['a', 'reply', 'b']);
+  });
 });

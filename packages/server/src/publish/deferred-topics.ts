@@ -6,14 +6,21 @@ export interface TopicPublisher {
   publish(topic: string, frame: OutgoingFrame, binary: boolean, sender?: TransportSocket): void;
   /** Issues every publish still waiting, in order (before a subscription changes, and on shutdown). */
   flush(): void;
+  /**
+   * Queues `send` behind the publishes still waiting and returns true; returns false, without
+   * calling it, when none wait (the caller sends at once).
+   */
+  behindPending(send: () => void): boolean;
 }
 
-interface Pending {
-  readonly topic: string;
-  readonly frame: OutgoingFrame;
-  readonly binary: boolean;
-  readonly sender: TransportSocket | undefined;
-}
+type Pending =
+  | {
+      readonly topic: string;
+      readonly frame: OutgoingFrame;
+      readonly binary: boolean;
+      readonly sender: TransportSocket | undefined;
+    }
+  | { readonly send: () => void };
 
 /**
  * Topic publishes issued from one `setImmediate` batch per event-loop turn, in order.
@@ -25,7 +32,9 @@ interface Pending {
  * every room publish waits for the batch, except those made inside {@link DeferredTopics.directly}
  * (the client publish batch, already outside uWS callbacks). Recipients, metrics and history are decided when
  * the emit is made; only the bytes leave later, so the hub flushes before any subscription
- * changes: whoever was subscribed at the emit receives it, and nobody else.
+ * changes: whoever was subscribed at the emit receives it, and nobody else. A frame for one
+ * connection (a reply, a notice) made while publishes wait joins the batch behind them, so a
+ * handler's emit still arrives before its reply.
  */
 export class DeferredTopics implements TopicPublisher {
   readonly #transport: Transport;
@@ -64,12 +73,21 @@ export class DeferredTopics implements TopicPublisher {
     }
   }
 
+  behindPending(send: () => void): boolean {
+    if (this.#pending.length === 0) return false;
+    this.#pending.push({ send });
+    return true;
+  }
+
   flush(): void {
     this.#scheduled = false;
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     this.#pending = [];
-    for (const p of pending) this.#send(p.topic, p.frame, p.binary, p.sender);
+    for (const p of pending) {
+      if ('send' in p) p.send();
+      else this.#send(p.topic, p.frame, p.binary, p.sender);
+    }
   }
 
   /** Publishes waiting for the batch (for tests). */

@@ -59,4 +59,22 @@ describe('server emits made inside a request handler (real sockets)', () => {
     expect(member.pushes('room').map((p) => p.event)).toEqual(['before', 'after']);
     expect(late.pushes('room').map((p) => p.event)).toEqual(['after']);
   });
+
+  it('a push emitted by a request handler arrives before the reply of that handler', async () => {
+    const server = (t = await startTestServer());
+    server.server.onRequest('say', async (_ctx, text: string) => {
+      server.server.to('room').emit('said', text);
+      await Promise.resolve();
+      server.server.to('room').emit('said', `${text} again`);
+      return 'done';
+    });
+    const member = await connect(server, 'member');
+    expect((await member.join('room')).ok).toBe(true);
+    const reply = await member.call((id) => ({ t: 'request', id, name: 'say', data: 'hi' }));
+    expect(reply).toMatchObject({ ok: true, data: 'done' });
+    const order = member.received
+      .filter((e) => e.t === 'push' || (e.t === 'reply' && e.id === reply.id))
+      .map((e) => (e.t === 'push' ? e.data : e.t));
+    expect(order).toEqual(['hi', 'hi again', 'reply']);
+  });
 });

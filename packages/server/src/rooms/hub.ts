@@ -269,6 +269,10 @@ export class Hub implements ConnectionHost {
     this.#topics.flush();
   }
 
+  behindPushes(send: () => void): boolean {
+    return this.#topics.behindPending(send);
+  }
+
   /**
    * Applies the slow-consumer policy to a connection whose send buffer is over the limit:
    * close it (4201), or pause its room subscriptions until it drains.

@@ -94,6 +94,11 @@ export interface ConnectionHost {
   checkBackpressure(conn: ServerConnection): void;
   /** Sees every reply leave; false drops it (it answers a request already answered `TIMEOUT`). */
   readonly requests?: InboundRequests | undefined;
+  /**
+   * Queues `send` behind the room pushes still waiting for their batch and returns true; false
+   * when none wait. A frame made after a push then arrives after it.
+   */
+  behindPushes(send: () => void): boolean;
 }
 
 /** Everything known about a connection when it opens. */
@@ -324,6 +329,9 @@ export class ServerConnection implements Connection {
   /** Sends an already encoded frame (broadcasts encode once per wire format). */
   sendFrame(frame: string | Uint8Array, kind: ServerEnvelope['t']): boolean {
     if (this.closed) return false;
+    // Room pushes made before this frame (a handler's emit before its reply) leave before it. The
+    // frame counts as sent; its backpressure is handled when it is written.
+    if (this.#host.behindPushes(() => this.sendFrame(frame, kind))) return true;
     // Corking batches the write into one syscall when called from timers or promise callbacks.
     const result = corkedSend(this.#socket, frame, this.codecImpl.binary);
     const bytes = frameBytes(frame);
