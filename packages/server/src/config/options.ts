@@ -1,5 +1,6 @@
 import type { CodecName } from '@switchyard/protocol';
-import type { AuthorizeHook } from '../rooms/authorize.js';
+import type { AuthorizeHook } from '../rooms/authorize-hook.js';
+import type { SlowConsumerPolicy } from '../protection/slow-consumer.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import type { UwsApp } from '../transport/uws.js';
@@ -35,8 +36,7 @@ export interface AuthOptions {
   expiryGraceMs?: number;
 }
 
-/** What to do with a socket whose send buffer is over `maxBackpressure`. */
-export type SlowConsumerPolicy = 'close' | 'drop' | 'latest';
+export type { SlowConsumerPolicy } from '../protection/slow-consumer.js';
 
 /** A room pattern (`*` matches any run of characters) and its settings. */
 export interface RoomPolicy {

@@ -1,5 +1,7 @@
-import type { SlowConsumerPolicy } from '../config/options.js';
 import { LatestValues, type ConflatedEntry } from './conflation.js';
+
+/** What to do with a socket whose send buffer is over `maxBackpressure`. */
+export type SlowConsumerPolicy = 'close' | 'drop' | 'latest';
 
 /** Per-connection slow-consumer state; create one per connection with {@link SlowConsumers.newConsumer}. */
 export interface SlowConsumerState {
