@@ -10,6 +10,7 @@ import { createRedisEngine, type ClusterEngine } from './cluster/create-cluster.
 import { LocalBroker } from './cluster/local-broker.js';
 import { ConnectionIds } from './upgrade/connection-id.js';
 import { ServerConnection } from './session/connection.js';
+import { CorkedWriter } from './session/corked-writer.js';
 import { answerHttp, HEALTH_PATH, METRICS_PATH, READY_PATH } from './http/health-routes.js';
 import { createTransportApi, HttpApi } from './http/index.js';
 import type { ApiPublishReceipt } from './http/facade.js';
@@ -344,6 +345,7 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     metrics,
     logger,
     ids: new ConnectionIds(),
+    writer: new CorkedWriter(),
     isShuttingDown: () => state.shuttingDown,
   };
 

@@ -9,51 +9,8 @@ import { noopMetrics, type ServerMetrics } from '../metrics/metrics.js';
 import { RoomPolicies } from '../protection/room-policy.js';
 import { SlowConsumers } from '../protection/slow-consumer.js';
 import { presenceTopic, roomTopic } from './topics.js';
-import type { OutgoingFrame, SendResult, Transport, TransportSocket } from '../transport/types.js';
-
-// A fake topic transport: enough to check that fan-out is topic publishes, one encode per codec.
-class FakeTransport implements Transport {
-  readonly topics = new Map<string, Set<FakeSocket>>();
-  readonly published: { topic: string; exclude?: FakeSocket }[] = [];
-  publish(topic: string): void {
-    this.published.push({ topic });
-  }
-  numSubscribers(topic: string): number {
-    return this.topics.get(topic)?.size ?? 0;
-  }
-  serve(): void {}
-  listen = () => Promise.resolve(0);
-  listenSideHttp = () => Promise.resolve(0);
-  stopListening(): void {}
-}
-
-class FakeSocket implements TransportSocket {
-  closed = false;
-  readonly sent: OutgoingFrame[] = [];
-  constructor(readonly transport: FakeTransport) {}
-  send(frame: OutgoingFrame): SendResult {
-    this.sent.push(frame);
-    return 'ok';
-  }
-  publish(topic: string): void {
-    this.transport.published.push({ topic, exclude: this });
-  }
-  subscribe(topic: string): void {
-    const set = this.transport.topics.get(topic) ?? new Set();
-    set.add(this);
-    this.transport.topics.set(topic, set);
-  }
-  unsubscribe(topic: string): void {
-    this.transport.topics.get(topic)?.delete(this);
-  }
-  bufferedAmount = () => 0;
-  cork(fn: () => void): void {
-    fn();
-  }
-  end(): void {
-    this.closed = true;
-  }
-}
+import { FakeSocket, FakeTransport, fakeConnectionInit } from '../test-support/fake-transport.js';
+import type { OutgoingFrame, SendResult } from '../transport/types.js';
 
 // A room publish as the publisher makes it: one push, encoded at most once per wire format. The
 // topic publishes leave in the next batch; the flush stands in for it.
@@ -109,21 +66,7 @@ function setup() {
   const connect = (userId: string, codec: Codec) => {
     const socket = new FakeSocket(transport);
     const conn = new ServerConnection(
-      {
-        id: `c${++n}`,
-        userId,
-        claims: {},
-        expiresAt: undefined,
-        roomClaim: undefined,
-        codec,
-        ip: '127.0.0.1',
-        origin: '',
-        messagesPerSecond: 0,
-        messageBurst: 0,
-        expiryGraceMs: 0,
-        lease: { release: () => {} },
-        slow: slow.newConsumer(),
-      },
+      fakeConnectionInit({ id: `c${++n}`, userId, codec, slow: slow.newConsumer() }),
       socket,
       hub,
     );
@@ -248,21 +191,7 @@ describe('slow consumer catch-up on topics', () => {
     });
     const socket = new FillingSocket(transport, 1000);
     const conn = new ServerConnection(
-      {
-        id: 'c1',
-        userId: 'u',
-        claims: {},
-        expiresAt: undefined,
-        roomClaim: undefined,
-        codec: jsonCodec,
-        ip: '127.0.0.1',
-        origin: '',
-        messagesPerSecond: 0,
-        messageBurst: 0,
-        expiryGraceMs: 0,
-        lease: { release: () => {} },
-        slow: slow.newConsumer(),
-      },
+      fakeConnectionInit({ id: 'c1', userId: 'u', codec: jsonCodec, slow: slow.newConsumer() }),
       socket,
       hub,
     );

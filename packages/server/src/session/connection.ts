@@ -3,168 +3,34 @@ import { refuseBinary } from '../publish/binary-data.js';
 import {
   CloseCode,
   ErrorCode,
-  NoticeCode,
   RpcError,
-  type AnyContract,
   type Codec,
   type CodecName,
   type ProtocolVersion,
-  type Contract,
-  type NameOf,
-  type PushesOf,
-  type RequestIn,
-  type RequestOut,
   type ServerEnvelope,
-  type ServerRequestsOf,
 } from '@switchyard/protocol';
-import type { DeadlineWheel } from './deadline-wheel.js';
-import type { CloseReason, ServerMetrics } from '../metrics/metrics.js';
+import type { CloseReason } from '../metrics/metrics.js';
 import { PendingRequests } from './pending-requests.js';
 import type { ConnectionLease } from '../protection/connection-limits.js';
-import { RateLimiter } from '../protection/rate-limit-policy.js';
+import type { RateLimiter } from '../protection/rate-limit-policy.js';
 import type { SlowConsumerState } from '../protection/slow-consumer.js';
-import type { InboundRequests } from './inbound-requests.js';
-import type { TransportSocket } from '../transport/types.js';
+import type { OutgoingFrame, TransportSocket } from '../transport/types.js';
+import type { Connection, JoinOptions, ServerRequestOptions } from './connection-api.js';
+import type { ConnectionInit, RefreshedToken, SessionHost } from './connection-init.js';
+import type { CorkedWriter } from './corked-writer.js';
+import { assertSendableCloseCode, closeFrameReason } from './close-frame.js';
+import { UNLIMITED, controlRate, messageRate } from './message-rates.js';
+import { hasRoom, roomCount, roomList, withRoom, withoutRoom, type RoomSet } from './room-set.js';
+import { TOKEN_EXPIRING_NOTICE, planExpiry } from './token-expiry.js';
 
-/** Options of {@link Connection.request}. */
-export interface ServerRequestOptions {
-  /** Reject with `TIMEOUT` when no reply arrives in time, ms. @default 10000 */
-  timeoutMs?: number;
-}
-
-/** Options of {@link Connection.join}. */
-export interface JoinOptions {
-  /** Also receive `presence` changes for the room. @default false */
-  presence?: boolean;
-}
-
-/**
- * One client connection, as handlers and `server.on('connection')` see it. Every method is safe
- * to call after the connection closed: sends do nothing and requests reject with `DISCONNECTED`.
- */
-export interface Connection<C extends Contract = AnyContract> {
-  /** Server-assigned id, also sent to the client in `welcome`. */
-  readonly id: string;
-  /** The token's `sub` (or an anonymous id). */
-  readonly userId: string;
-  /** The verified token claims. */
-  readonly claims: Readonly<Record<string, unknown>>;
-  /** Token expiry in ms since the epoch, when the token has one. */
-  readonly expiresAt: number | undefined;
-  /** The negotiated codec. */
-  readonly codec: CodecName;
-  /** The negotiated protocol version (`welcome.v`); versions differ only in how `push` is encoded. */
-  readonly protocolVersion: ProtocolVersion;
-  /** Client address (from the trusted proxy header when configured). */
-  readonly ip: string;
-  /** Rooms this connection is in. */
-  readonly rooms: ReadonlySet<string>;
-  /** True once the connection closed. */
-  readonly closed: boolean;
-  /**
-   * Sends a direct message (a `push` without `room`); false when it was not sent.
-   * @throws BinaryDataError when `data` holds bytes and this connection speaks JSON
-   */
-  push<K extends NameOf<PushesOf<C>>>(event: K, data: PushesOf<C>[K]): boolean;
-  /**
-   * Sends a request the client answers with a handler; resolves with its reply data.
-   * Rejects with an `RpcError`: the client's error code, `TIMEOUT`, or `DISCONNECTED`.
-   */
-  request<K extends NameOf<ServerRequestsOf<C>>>(
-    name: K,
-    data: RequestIn<ServerRequestsOf<C>, K>,
-    options?: ServerRequestOptions,
-  ): Promise<RequestOut<ServerRequestsOf<C>, K>>;
-  /** Adds the connection to a room (no authorization: the server is trusted). */
-  join(room: string, options?: JoinOptions): void;
-  /** Removes the connection from a room. */
-  leave(room: string): void;
-  /** Closes the connection with a close code. @default code 1000 */
-  close(code?: number, reason?: string): void;
-}
+export type { Connection, JoinOptions, ServerRequestOptions } from './connection-api.js';
+export type { ConnectionInit, RefreshedToken, SessionHost } from './connection-init.js';
+export { assertSendableCloseCode, isSendableCloseCode } from './close-frame.js';
 
 /** What a connection needs from the server around it. */
-export interface ConnectionHost {
-  readonly metrics: ServerMetrics;
-  /** The shared token-expiry schedule; calls {@link ServerConnection.expiryDue} when due. */
-  readonly expiry: DeadlineWheel<ServerConnection>;
-  join(conn: ServerConnection, room: string, presence: boolean): void;
-  leave(conn: ServerConnection, room: string): void;
-  /** Applies the slow-consumer policy after a send reported backpressure. */
-  checkBackpressure(conn: ServerConnection): void;
-  /** Sees every reply leave; false drops it (it answers a request already answered `TIMEOUT`). */
-  readonly requests?: InboundRequests | undefined;
-  /**
-   * Queues `send` behind the room pushes still waiting for their batch and returns true; false
-   * when none wait. A frame made after a push then arrives after it.
-   */
-  behindPushes(send: () => void): boolean;
-}
-
-/** Everything known about a connection when it opens. */
-export interface ConnectionInit {
-  readonly id: string;
-  readonly userId: string;
-  readonly claims: Readonly<Record<string, unknown>>;
-  readonly expiresAt: number | undefined;
-  readonly roomClaim: readonly string[] | undefined;
-  readonly codec: Codec;
-  readonly ip: string;
-  readonly origin: string;
-  readonly messagesPerSecond: number;
-  readonly messageBurst: number;
-  readonly expiryGraceMs: number;
-  /** The per-user / per-IP slot taken at upgrade; released on close. */
-  readonly lease: ConnectionLease;
-  readonly slow: SlowConsumerState;
-}
+export type ConnectionHost = SessionHost<ServerConnection>;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-// A client that keeps sending after this many RATE_LIMITED answers within the window is closed (4200).
-const RATE_VIOLATIONS_BEFORE_CLOSE = 20;
-const RATE_VIOLATION_WINDOW_MS = 10_000;
-// `ping`, `pong` and unsolicited `reply` frames get a bucket of their own this many times the
-// message rate: generous for any heartbeat, yet a flood is closed long before it pins a core.
-const CONTROL_RATE_FACTOR = 10;
-const EXPIRY_NOTICE_LEAD_MS = 30_000;
-// RFC 6455: a close frame's payload is at most 125 bytes, two of which carry the code.
-const MAX_CLOSE_REASON_BYTES = 123;
-/** Per-room flags of a connection. */
-// One shared cork callback instead of a closure per frame. `cork` runs it synchronously; a
-// nested send (a close callback fired by the native send) is harmless: the slots are read
-// before the native call and the result is written after it returns.
-let corkSocket: TransportSocket | undefined;
-let corkFrame: string | Uint8Array = '';
-let corkBinary = false;
-let corkResult: ReturnType<TransportSocket['send']> = 'closed';
-
-function corkedWrite(): void {
-  corkResult = corkSocket!.send(corkFrame, corkBinary);
-}
-
-function corkedSend(
-  socket: TransportSocket,
-  frame: string | Uint8Array,
-  binary: boolean,
-): ReturnType<TransportSocket['send']> {
-  corkSocket = socket;
-  corkFrame = frame;
-  corkBinary = binary;
-  corkResult = 'closed';
-  socket.cork(corkedWrite);
-  const result = corkResult;
-  corkSocket = undefined;
-  corkFrame = '';
-  return result;
-}
-
-// With the rate limit off a limiter keeps no state (no bucket, so never a violation): one serves all.
-const UNLIMITED = new RateLimiter({
-  messagesPerSecond: 0,
-  messageBurst: 0,
-  maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
-  violationWindowMs: RATE_VIOLATION_WINDOW_MS,
-});
 
 /** The server's side of a connection. Only the server creates these. */
 export class ServerConnection implements Connection {
@@ -176,21 +42,21 @@ export class ServerConnection implements Connection {
   readonly codecImpl: Codec;
   readonly lease: ConnectionLease;
   readonly slow: SlowConsumerState;
-  claims: Readonly<Record<string, unknown>>;
-  expiresAt: number | undefined;
-  roomClaim: readonly string[] | undefined;
   /** Why the server closed this connection, when it did. */
   closeReason: CloseReason | undefined;
+  #claims: Readonly<Record<string, unknown>>;
+  #expiresAt: number | undefined;
+  #roomClaim: readonly string[] | undefined;
   readonly #socket: TransportSocket;
   readonly #host: ConnectionHost;
+  readonly #writer: CorkedWriter;
   readonly #graceMs: number;
   readonly #messagesPerSecond: number;
   readonly #messageBurst: number;
   // Created on first use: most connections never see a server request, a join or a data message.
   #pending: PendingRequests | undefined;
-  // The rooms: one name while the connection is in one room (no collection at all), a Set from
-  // the second. Presence is opt-in, so its set exists only for connections that asked for it.
-  #rooms: string | Set<string> | undefined;
+  // Presence is opt-in, so its set exists only for connections that asked for it.
+  #rooms: RoomSet;
   #presenceRooms: Set<string> | undefined;
   #rate: RateLimiter | undefined;
   #controlRate: RateLimiter | undefined;
@@ -201,9 +67,9 @@ export class ServerConnection implements Connection {
   constructor(init: ConnectionInit, socket: TransportSocket, host: ConnectionHost) {
     this.id = init.id;
     this.userId = init.userId;
-    this.claims = init.claims;
-    this.expiresAt = init.expiresAt;
-    this.roomClaim = init.roomClaim;
+    this.#claims = init.claims;
+    this.#expiresAt = init.expiresAt;
+    this.#roomClaim = init.roomClaim;
     this.codecImpl = init.codec;
     this.ip = init.ip;
     this.origin = init.origin;
@@ -212,6 +78,7 @@ export class ServerConnection implements Connection {
     this.lease = init.lease;
     this.slow = init.slow;
     this.#graceMs = init.expiryGraceMs;
+    this.#writer = init.writer;
     this.#socket = socket;
     this.#host = host;
   }
@@ -225,15 +92,33 @@ export class ServerConnection implements Connection {
     return this.codecImpl.version;
   }
 
+  get claims(): Readonly<Record<string, unknown>> {
+    return this.#claims;
+  }
+
+  get expiresAt(): number | undefined {
+    return this.#expiresAt;
+  }
+
+  /** The token's `rooms` claim: the rooms it may join; `undefined` restricts nothing. */
+  get roomClaim(): readonly string[] | undefined {
+    return this.#roomClaim;
+  }
+
+  /**
+   * Takes the claims, expiry and rooms claim of a refreshed token (verified, for the same user).
+   * Call {@link scheduleExpiry} once the refresh is answered.
+   */
+  refreshToken(token: RefreshedToken): void {
+    this.#claims = token.claims;
+    this.#expiresAt = token.expiresAt;
+    this.#roomClaim = token.rooms;
+  }
+
   /** The per-connection message rate limit. */
   get rate(): RateLimiter {
     if (this.#messagesPerSecond <= 0) return UNLIMITED;
-    return (this.#rate ??= new RateLimiter({
-      messagesPerSecond: this.#messagesPerSecond,
-      messageBurst: this.#messageBurst,
-      maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
-      violationWindowMs: RATE_VIOLATION_WINDOW_MS,
-    }));
+    return (this.#rate ??= messageRate(this.#messagesPerSecond, this.#messageBurst));
   }
 
   /**
@@ -242,30 +127,22 @@ export class ServerConnection implements Connection {
    */
   get controlRate(): RateLimiter {
     if (this.#messagesPerSecond <= 0) return UNLIMITED;
-    return (this.#controlRate ??= new RateLimiter({
-      messagesPerSecond: this.#messagesPerSecond * CONTROL_RATE_FACTOR,
-      messageBurst: this.#messageBurst * CONTROL_RATE_FACTOR,
-      maxViolations: RATE_VIOLATIONS_BEFORE_CLOSE,
-      violationWindowMs: RATE_VIOLATION_WINDOW_MS,
-    }));
+    return (this.#controlRate ??= controlRate(this.#messagesPerSecond, this.#messageBurst));
   }
 
   /** Number of rooms the connection is in. */
   get roomCount(): number {
-    const rooms = this.#rooms;
-    return rooms === undefined ? 0 : typeof rooms === 'string' ? 1 : rooms.size;
+    return roomCount(this.#rooms);
   }
 
   /** True when the connection is in `room`. */
   inRoom(room: string): boolean {
-    const rooms = this.#rooms;
-    return typeof rooms === 'string' ? rooms === room : rooms !== undefined && rooms.has(room);
+    return hasRoom(this.#rooms, room);
   }
 
   /** The rooms the connection is in, as a new array (safe to leave rooms while walking it). */
   roomNames(): string[] {
-    const rooms = this.#rooms;
-    return rooms === undefined ? [] : typeof rooms === 'string' ? [rooms] : [...rooms];
+    return roomList(this.#rooms);
   }
 
   /** True when the connection receives presence changes in `room`. */
@@ -275,11 +152,7 @@ export class ServerConnection implements Connection {
 
   /** Records membership of `room` (the hub calls this; it does not subscribe). */
   addRoom(room: string, presence: boolean): void {
-    const rooms = this.#rooms;
-    if (rooms === undefined) this.#rooms = room;
-    else if (typeof rooms === 'string') {
-      if (rooms !== room) this.#rooms = new Set([rooms, room]);
-    } else rooms.add(room);
+    this.#rooms = withRoom(this.#rooms, room);
     if (presence) this.enablePresence(room);
   }
 
@@ -290,16 +163,9 @@ export class ServerConnection implements Connection {
 
   /** Forgets membership of `room`; false when the connection was not in it. */
   removeRoom(room: string): boolean {
-    const rooms = this.#rooms;
-    if (rooms === undefined) return false;
-    if (typeof rooms === 'string') {
-      if (rooms !== room) return false;
-      this.#rooms = undefined;
-    } else {
-      if (!rooms.delete(room)) return false;
-      // Back to one room: keep its name, drop the Set.
-      if (rooms.size === 1) this.#rooms = rooms.values().next().value;
-    }
+    const rooms = withoutRoom(this.#rooms, room);
+    if (rooms === false) return false;
+    this.#rooms = rooms;
     const presence = this.#presenceRooms;
     if (presence?.delete(room) === true && presence.size === 0) this.#presenceRooms = undefined;
     return true;
@@ -327,22 +193,22 @@ export class ServerConnection implements Connection {
   }
 
   /** Sends an already encoded frame (broadcasts encode once per wire format). */
-  sendFrame(frame: string | Uint8Array, kind: ServerEnvelope['t']): boolean {
+  sendFrame(frame: OutgoingFrame, kind: ServerEnvelope['t']): boolean {
     if (this.closed) return false;
     // Room pushes made before this frame (a handler's emit before its reply) leave before it. The
     // frame counts as sent; its backpressure is handled when it is written.
     if (this.#host.behindPushes(() => this.sendFrame(frame, kind))) return true;
     // Corking batches the write into one syscall when called from timers or promise callbacks.
-    const result = corkedSend(this.#socket, frame, this.codecImpl.binary);
-    const bytes = frameBytes(frame);
-    this.#host.metrics.messageSent(this.codec, kind, bytes, 1);
+    const result = this.#writer.send(this.#socket, frame, this.codecImpl.binary);
+    const metrics = this.#host.metrics;
+    metrics.messageSent(this.codec, kind, frameBytes(frame), 1);
     if (result === 'backpressure') {
-      this.#host.metrics.sendBackpressure('backpressure');
+      metrics.sendBackpressure('backpressure');
       this.#host.checkBackpressure(this);
     }
     if (result === 'dropped') {
-      this.#host.metrics.sendBackpressure('dropped');
-      this.#host.metrics.slowConsumerClosed();
+      metrics.sendBackpressure('dropped');
+      metrics.slowConsumerClosed();
       this.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
       return false;
     }
@@ -400,37 +266,33 @@ export class ServerConnection implements Connection {
   end(code: number, reason: string, why: CloseReason | undefined): void {
     if (this.closed) return;
     this.closeReason ??= why;
-    this.#socket.end(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
+    this.#socket.end(code, closeFrameReason(reason));
   }
 
   /**
    * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice 30 s ahead of
-   * `exp` (at once when less is left, so call this after `welcome` or the refresh reply), then a close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new
-   * expiry. Deadlines are coarse (up to the wheel's resolution late, never early).
+   * `exp` (at once when less is left, so call this after `welcome` or the refresh reply), then a
+   * close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new expiry.
+   * Deadlines are coarse (up to the wheel's resolution late, never early).
    */
   scheduleExpiry(): void {
     const wheel = this.#host.expiry;
     wheel.cancel(this);
-    const expiresAt = this.expiresAt;
+    const expiresAt = this.#expiresAt;
     if (expiresAt === undefined || this.closed) return;
-    const noticeAt = expiresAt - EXPIRY_NOTICE_LEAD_MS;
-    this.#noticeDue = noticeAt > Date.now();
-    // A token with less than the lead time left (at connect or after a refresh) is told so at once.
-    if (!this.#noticeDue) this.#sendExpiring();
-    wheel.schedule(this, this.#noticeDue ? noticeAt : expiresAt + this.#graceMs);
-  }
-
-  #sendExpiring(): void {
-    this.send({ t: 'notice', code: NoticeCode.TOKEN_EXPIRING, message: 'refresh the token in band' });
+    const plan = planExpiry(expiresAt, this.#graceMs, Date.now());
+    this.#noticeDue = plan.noticeAhead;
+    if (!plan.noticeAhead) this.send(TOKEN_EXPIRING_NOTICE);
+    wheel.schedule(this, plan.at);
   }
 
   /** Called by the expiry wheel when this connection's next expiry deadline has passed. */
   expiryDue(): void {
-    const expiresAt = this.expiresAt;
+    const expiresAt = this.#expiresAt;
     if (expiresAt === undefined || this.closed) return;
     if (this.#noticeDue) {
       this.#noticeDue = false;
-      this.#sendExpiring();
+      this.send(TOKEN_EXPIRING_NOTICE);
       this.#host.expiry.schedule(this, expiresAt + this.#graceMs);
       return;
     }
@@ -443,39 +305,4 @@ export class ServerConnection implements Connection {
     this.#host.expiry.cancel(this);
     this.#pending?.rejectAll();
   }
-}
-
-/** True for close codes an endpoint may put in a close frame (RFC 6455 section 7.4). */
-export function isSendableCloseCode(code: number): boolean {
-  if (!Number.isInteger(code)) return false;
-  if (code >= 3000 && code <= 4999) return true;
-  return (
-    code === 1000 ||
-    code === 1001 ||
-    code === 1002 ||
-    code === 1003 ||
-    code === 1007 ||
-    code === 1008 ||
-    code === 1009 ||
-    code === 1010 ||
-    code === 1011 ||
-    code === 1012 ||
-    code === 1013 ||
-    code === 1014
-  );
-}
-
-/** Throws a `RangeError` naming the accepted ranges unless {@link isSendableCloseCode}. */
-export function assertSendableCloseCode(code: number): void {
-  if (!isSendableCloseCode(code)) {
-    throw new RangeError(`close code ${code} cannot be sent (use 1000-1003, 1007-1014 or 3000-4999)`);
-  }
-}
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  let out = Buffer.from(text).subarray(0, maxBytes).toString();
-  // A cut inside a multi-byte character decodes to U+FFFD; drop it.
-  while (out.endsWith('\uFFFD') || Buffer.byteLength(out) > maxBytes) out = out.slice(0, -1);
-  return out;
 }

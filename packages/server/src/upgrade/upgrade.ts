@@ -1,6 +1,8 @@
 import type { Codec } from '@switchyard/protocol';
 import { AuthError, anonymousPrincipal, extractToken, type Principal, type TokenVerifier } from '../auth/index.js';
-import type { ConnectionInit, ServerConnection } from '../session/connection.js';
+import type { ServerConnection } from '../session/connection.js';
+import type { ConnectionInit } from '../session/connection-init.js';
+import type { CorkedWriter } from '../session/corked-writer.js';
 import type { ConnectionIds } from './connection-id.js';
 import { logsAt, type Logger } from '../log.js';
 import type { ServerMetrics, UpgradeRejectReason } from '../metrics/metrics.js';
@@ -35,6 +37,8 @@ export interface UpgradeDeps {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly ids: ConnectionIds;
+  /** The server's one corked writer, handed to every connection. */
+  readonly writer: CorkedWriter;
   isShuttingDown(): boolean;
 }
 
@@ -106,6 +110,7 @@ export function decideUpgrade(deps: UpgradeDeps, req: UpgradeRequest): UpgradeDe
     expiryGraceMs: deps.options.expiryGraceMs,
     lease: acquired.lease,
     slow: deps.slow.newConsumer(),
+    writer: deps.writer,
   };
   return { accept: true, protocol: negotiation.echo, data: { init, conn: undefined } };
 }
