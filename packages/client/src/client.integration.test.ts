@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '@switchyard/server/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from './client.js';
-import type { StatusEvent } from './connection.js';
+import type { StatusEvent } from './connection-machine.js';
 import { ClientError } from './errors.js';
 import { msgpack } from './msgpack.js';
 import type { ClientOptions } from './options.js';

@@ -14,6 +14,24 @@ export const NORMAL_CLOSE: (typeof CloseCode)['NORMAL'] = 1000;
 /** The public connection status. */
 export type Status = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/** A status change, with the close code and reason that caused it. */
+export interface StatusEvent {
+  readonly status: Status;
+  /** The close code behind `reconnecting` or `closed`. */
+  readonly code?: number;
+  /** The close reason behind `reconnecting` or `closed`. */
+  readonly reason?: string;
+  /** With `reconnecting`: milliseconds until the next attempt. */
+  readonly delayMs?: number;
+  /**
+   * With `closed`: true when a terminal close code (4000–4099) ended the session, or a 41xx code
+   * without `getToken` to fetch a new token, or `maxRefusals` refused attempts in a row.
+   */
+  readonly terminal?: boolean;
+  /** With `closed`: true when the session ended because `maxRefusals` attempts in a row were refused. */
+  readonly unauthorized?: boolean;
+}
+
 /** Where the machine is: no socket yet, socket opening, welcomed, waiting to retry, done. */
 export type Phase = 'idle' | 'socket' | 'open' | 'waiting' | 'closed';
 
@@ -49,18 +67,7 @@ export type Effect =
   | { readonly type: 'close-socket'; readonly code: number; readonly reason: string }
   | { readonly type: 'schedule-retry'; readonly delayMs: number }
   | { readonly type: 'cancel-retry' }
-  | {
-      readonly type: 'status';
-      readonly status: Status;
-      readonly code?: number;
-      readonly reason?: string;
-      /** Set with `reconnecting`: how long until the next attempt. */
-      readonly delayMs?: number;
-      /** Set with `closed` after a terminal close code. */
-      readonly terminal?: boolean;
-      /** Set with `closed` when too many attempts in a row were refused for their token. */
-      readonly unauthorized?: boolean;
-    };
+  | ({ readonly type: 'status' } & StatusEvent);
 
 /** Reconnect delays. */
 export interface BackoffConfig {
