@@ -16,9 +16,7 @@ import { joinRetry } from './join-retry.js';
 import { ClientError, endedError } from './errors.js';
 import type { ClientOptions, JoinOptions, RequestOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { PendingRequests } from './pending-requests.js';
 import { RoomHandle, type RoomHost } from './room.js';
-import { SendQueue } from './send-queue.js';
 import { answer, type Handler } from './server-requests.js';
 import { refreshDelay } from './token-refresh.js';
 import type { Client, PushMeta } from './types.js';
@@ -39,7 +37,6 @@ export function createClient<C extends Contract = AnyContract>(options: ClientOp
 class SwitchyardClient {
   readonly #connection: Connection;
   readonly #clock: Clock;
-  readonly #pending: PendingRequests;
   readonly #outbox: Outbox;
   readonly #refreshBeforeMs: number;
   #refreshTimer: TimerHandle;
@@ -61,10 +58,7 @@ class SwitchyardClient {
     const clock = (this.#clock = config.clock);
     this.#token = options.token;
     this.#getToken = options.getToken;
-    this.#pending = new PendingRequests(clock);
-    const queue = new SendQueue(clock, options.queue?.maxSize ?? 100, options.queue?.ttlMs ?? 30_000);
-    const timeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.#outbox = new Outbox(config.codec, this.#pending, queue, timeoutMs, (frame) => this.#connection.send(frame));
+    this.#outbox = new Outbox(config.codec, clock, options, (frame) => this.#connection.send(frame));
     this.#refreshBeforeMs = options.refreshBeforeMs ?? 30_000;
     this.#host = {
       call: (build, mode, callOptions, onReply) => this.#outbox.call(build, mode, callOptions, onReply),
@@ -195,7 +189,7 @@ class SwitchyardClient {
   #onEnvelope(envelope: ServerEnvelope): void {
     switch (envelope.t) {
       case 'reply':
-        this.#pending.settle(envelope);
+        this.#outbox.settle(envelope);
         return;
       case 'request':
         this.#answer(envelope);

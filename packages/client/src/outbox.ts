@@ -1,11 +1,12 @@
 import type { ClientEnvelope, Frame, Limits, ReplyEnvelope } from '@switchyard/protocol';
+import type { Clock } from './clock.js';
 import { ClientError } from './errors.js';
 import type { ClientCodec } from './json-codec.js';
-import type { RequestOptions } from './options.js';
+import type { ClientOptions, RequestOptions } from './options.js';
 import { oversize } from './payload-size.js';
-import type { PendingRequests } from './pending-requests.js';
+import { PendingRequests } from './pending-requests.js';
 import type { SendMode } from './room.js';
-import type { QueuedFrame, SendQueue } from './send-queue.js';
+import { SendQueue, type QueuedFrame } from './send-queue.js';
 
 const noop = (): void => {};
 
@@ -30,18 +31,17 @@ export class Outbox {
   #ended: ClientError | undefined;
 
   /** `send` writes a frame on the welcomed socket and returns false when there is none. */
-  constructor(
-    codec: ClientCodec,
-    pending: PendingRequests,
-    queue: SendQueue,
-    timeoutMs: number,
-    send: (frame: Frame) => boolean,
-  ) {
+  constructor(codec: ClientCodec, clock: Clock, options: ClientOptions, send: (frame: Frame) => boolean) {
     this.#codec = codec;
-    this.#pending = pending;
-    this.#queue = queue;
-    this.#timeoutMs = timeoutMs;
+    this.#pending = new PendingRequests(clock);
+    this.#queue = new SendQueue(clock, options.queue?.maxSize ?? 100, options.queue?.ttlMs ?? 30_000);
+    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
     this.#send = send;
+  }
+
+  /** Settles the request a reply answers. */
+  settle(reply: ReplyEnvelope): void {
+    this.#pending.settle(reply);
   }
 
   /** Why the session ended, until the next `connect()`. */
