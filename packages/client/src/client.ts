@@ -12,7 +12,7 @@ import { connectionConfig } from './connection-config.js';
 import type { Status, StatusEvent } from './connection-machine.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
-import { joinRetry } from './join-retry.js';
+import { backoff } from './backoff.js';
 import { ClientError, endedError } from './errors.js';
 import type { ClientOptions, JoinOptions, RequestOptions } from './options.js';
 import { Outbox } from './outbox.js';
@@ -60,6 +60,8 @@ class SwitchyardClient {
     this.#getToken = options.getToken;
     this.#outbox = new Outbox(config.codec, clock, options, (frame) => this.#connection.send(frame));
     this.#refreshBeforeMs = options.refreshBeforeMs ?? 30_000;
+    const delays = config.backoff;
+    const joinAttempts = options.joinAttempts ?? 5;
     this.#host = {
       call: (build, mode, callOptions, onReply) => this.#outbox.call(build, mode, callOptions, onReply),
       send: (envelope) => this.#outbox.send(envelope),
@@ -67,7 +69,14 @@ class SwitchyardClient {
         if (this.#rooms.get(room.name) === room) this.#rooms.delete(room.name);
       },
       error: (error) => this.#error(error),
-      retry: joinRetry(clock, config.backoff, config.random, options.joinAttempts ?? 5),
+      retry: (fn, failures, slow) => {
+        if (failures >= joinAttempts) return undefined;
+        const delay = slow
+          ? backoff(failures - 1, delays.slowMinDelayMs, delays.slowMaxDelayMs, config.random)
+          : backoff(failures - 1, delays.minDelayMs, delays.maxDelayMs, config.random);
+        const timer = clock.setTimeout(fn, delay);
+        return () => clock.clearTimeout(timer);
+      },
     };
     this.#connection = new Connection(config, {
       welcome: (welcome) => this.#onWelcome(welcome),

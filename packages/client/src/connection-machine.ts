@@ -144,39 +144,51 @@ export function transition(
         );
       return [{ ...state, phase: 'closed', status: 'closed' }, effects];
     }
-    case 'socket-closed': {
-      if (phase !== 'socket' && phase !== 'open') return [state, []];
-      const { code, reason } = event;
-      const refusals = event.refused ? state.refusals + 1 : 0;
-      if (refusals >= maxRefusals) {
-        return [
-          { ...state, phase: 'closed', status: 'closed', refusals },
-          [{ type: 'status', status: 'closed', code, reason, terminal: true, unauthorized: true }],
-        ];
-      }
-      if (code === NORMAL_CLOSE || isTerminalClose(code) || (!canReauthenticate && shouldReauthenticate(code))) {
-        return [
-          { ...state, phase: 'closed', status: 'closed' },
-          [{ type: 'status', status: 'closed', code, reason, terminal: code !== NORMAL_CLOSE }],
-        ];
-      }
-      const slow = shouldReconnectSlowly(code);
-      const delayMs = backoff(
-        state.attempt,
-        slow ? config.slowMinDelayMs : config.minDelayMs,
-        slow ? config.slowMaxDelayMs : config.maxDelayMs,
-        random,
-      );
-      // A socket that failed before the welcome may have been refused for its token (a browser
-      // sees a 401 only as 1006), so the next attempt asks for a fresh one, as after a 41xx close.
-      const refreshToken = shouldReauthenticate(code) || phase === 'socket';
-      return [
-        { phase: 'waiting', status: 'reconnecting', attempt: state.attempt + 1, refreshToken, refusals },
-        [
-          { type: 'status', status: 'reconnecting', code, reason, delayMs },
-          { type: 'schedule-retry', delayMs },
-        ],
-      ];
-    }
+    case 'socket-closed':
+      return socketClosed(state, event, config, random, canReauthenticate, maxRefusals);
   }
+}
+
+/** The socket closed: end the session, or plan the next attempt after a backoff. */
+function socketClosed(
+  state: MachineState,
+  event: Extract<MachineEvent, { type: 'socket-closed' }>,
+  config: BackoffConfig,
+  random: () => number,
+  canReauthenticate: boolean,
+  maxRefusals: number,
+): [MachineState, Effect[]] {
+  const { phase } = state;
+  if (phase !== 'socket' && phase !== 'open') return [state, []];
+  const { code, reason } = event;
+  const refusals = event.refused ? state.refusals + 1 : 0;
+  if (refusals >= maxRefusals) {
+    return [
+      { ...state, phase: 'closed', status: 'closed', refusals },
+      [{ type: 'status', status: 'closed', code, reason, terminal: true, unauthorized: true }],
+    ];
+  }
+  if (code === NORMAL_CLOSE || isTerminalClose(code) || (!canReauthenticate && shouldReauthenticate(code))) {
+    return [
+      { ...state, phase: 'closed', status: 'closed' },
+      [{ type: 'status', status: 'closed', code, reason, terminal: code !== NORMAL_CLOSE }],
+    ];
+  }
+  const slow = shouldReconnectSlowly(code);
+  const delayMs = backoff(
+    state.attempt,
+    slow ? config.slowMinDelayMs : config.minDelayMs,
+    slow ? config.slowMaxDelayMs : config.maxDelayMs,
+    random,
+  );
+  // A socket that failed before the welcome may have been refused for its token (a browser
+  // sees a 401 only as 1006), so the next attempt asks for a fresh one, as after a 41xx close.
+  const refreshToken = shouldReauthenticate(code) || phase === 'socket';
+  return [
+    { phase: 'waiting', status: 'reconnecting', attempt: state.attempt + 1, refreshToken, refusals },
+    [
+      { type: 'status', status: 'reconnecting', code, reason, delayMs },
+      { type: 'schedule-retry', delayMs },
+    ],
+  ];
 }
