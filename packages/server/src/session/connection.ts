@@ -1,14 +1,7 @@
 import { frameBytes } from '../publish/encoded-push.js';
 import { refuseBinary } from '../publish/binary-data.js';
-import {
-  CloseCode,
-  ErrorCode,
-  RpcError,
-  type Codec,
-  type CodecName,
-  type ProtocolVersion,
-  type ServerEnvelope,
-} from '@switchyard/protocol';
+import { CloseCode, ErrorCode, RpcError, type Codec, type CodecName } from '@switchyard/protocol';
+import type { ProtocolVersion, ServerEnvelope } from '@switchyard/protocol';
 import type { CloseReason } from '../metrics/metrics.js';
 import { PendingRequests } from './pending-requests.js';
 import type { ConnectionLease } from '../protection/connection-limits.js';
@@ -105,10 +98,7 @@ export class ServerConnection implements Connection {
     return this.#roomClaim;
   }
 
-  /**
-   * Takes the claims, expiry and rooms claim of a refreshed token (verified, for the same user).
-   * Call {@link scheduleExpiry} once the refresh is answered.
-   */
+  /** Takes a refreshed token's claims, expiry and rooms claim; call {@link scheduleExpiry} after the reply. */
   refreshToken(token: RefreshedToken): void {
     this.#claims = token.claims;
     this.#expiresAt = token.expiresAt;
@@ -270,10 +260,9 @@ export class ServerConnection implements Connection {
   }
 
   /**
-   * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice 30 s ahead of
-   * `exp` (at once when less is left, so call this after `welcome` or the refresh reply), then a
-   * close with `TOKEN_EXPIRED` after the grace period. A refresh reschedules with the new expiry.
-   * Deadlines are coarse (up to the wheel's resolution late, never early).
+   * Schedules the expiry on the server's shared wheel: a `TOKEN_EXPIRING` notice 30 s ahead of `exp` (at once
+   * when less is left, so call this after `welcome` or the refresh reply), then a close with `TOKEN_EXPIRED` after
+   * the grace period. A refresh reschedules. Deadlines are coarse (up to the wheel's resolution late, never early).
    */
   scheduleExpiry(): void {
     const wheel = this.#host.expiry;
