@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createTokenVerifier, signToken } from './auth/index.js';
-import { closeOnSignals } from './cli.js';
+import { closeOnSignals } from './cli-signals.js';
 
 // These tests run the built CLI, as users do: `npx tsc -p packages/server/tsconfig.build.json` first.
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -352,16 +352,28 @@ describe('switchyard serve', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
 
+  // `npm start` builds the server, then runs the built CLI through npm. The build already ran
+  // before the tests (`npm test` builds first), so the tests run the serve half of the script, as
+  // npm runs it (npm, then the shell that `exec`s into node), and check that the script is that.
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const SERVE_COMMAND = 'exec node packages/server/dist/cli.js serve';
+
+  it('`npm start` builds the server and its dependencies, then runs exactly the command these tests run', () => {
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts['start']).toBe(`turbo run build --filter=@switchyard/server... && ${SERVE_COMMAND}`);
+  });
+
   // What a process manager does (SIGTERM to the process it started, npm) and what Ctrl-C in a
   // terminal does (SIGINT to the whole process group, which npm also forwards to its child).
   it.each([
     ['a SIGTERM sent to npm', 'npm'],
     ['a Ctrl-C (SIGINT to the process group)', 'group'],
   ] as const)(
-    '`npm start`: %s shuts the server down gracefully instead of leaving it running',
+    '`npm start` (its serve command under npm): %s shuts the server down gracefully instead of leaving it running',
     async (_name, target) => {
-      const root = fileURLToPath(new URL('../../..', import.meta.url));
-      const npm = spawn('npm', ['start', '--silent'], {
+      const npm = spawn('npm', ['exec', '--silent', '--call', SERVE_COMMAND], {
         cwd: root,
         env: {
           PATH: process.env['PATH'] ?? '',
@@ -381,7 +393,7 @@ describe('switchyard serve', () => {
           const match = /(ws:\/\/\S+\/ws\?token=\S+)/.exec(stderr);
           if (match?.[1] !== undefined) ready(match[1]);
         });
-        void exited.then((code) => fail(new Error(`npm start exited early with ${code}: ${stderr}`)));
+        void exited.then((code) => fail(new Error(`npm exited early with ${code}: ${stderr}`)));
       });
       const base = new URL(url).host;
       const { socket, welcome } = await connect(url);
