@@ -9,8 +9,11 @@ import type { AnsweredKind, DeliveryKind, LimitKind, RequestDirection, UpgradeRe
 
 // Envelope kinds each direction can carry (envelope.ts): these series start at 0 so that rate()
 // has a baseline from the first scrape; any other kind still counts, its series appears on first use.
+/** Kinds of `switchyard_messages_received_total` that start at 0. */
 export const RECEIVED_KINDS = CLIENT_ENVELOPE_TYPES;
+/** Kinds of `switchyard_messages_sent_total` that start at 0. */
 export const SENT_KINDS = SERVER_ENVELOPE_TYPES;
+/** Reasons of `switchyard_upgrade_rejections_total`. */
 export const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
   'missing_token',
   'invalid_token',
@@ -22,8 +25,11 @@ export const UPGRADE_REASONS: readonly UpgradeRejectReason[] = [
   'bad_request',
   'shutting_down',
 ];
+/** Directions of the request series. */
 export const DIRECTIONS: readonly RequestDirection[] = ['client_to_server', 'server_to_client'];
+/** Kinds of `switchyard_handler_errors_total`. */
 export const HANDLER_KINDS = ['request', 'event', 'authorize'] as const;
+/** Limits of `switchyard_limit_rejections_total`. */
 export const LIMIT_KINDS = ['rooms_per_connection', 'room_name', 'http_body'] as const satisfies readonly LimitKind[];
 
 // Bucket bounds come from latencies measured on a loopback server (scripts/metrics-latencies.mjs,
@@ -42,6 +48,7 @@ export const UPGRADE_BUCKETS = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.00
 /** Backend HTTP API calls, from the collected body to the answer. */
 export const HTTP_BUCKETS = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1, 1];
 
+/** Kinds of `switchyard_deliveries_total`. */
 export const DELIVERY_KINDS = [
   'push',
   'reply',
@@ -68,6 +75,7 @@ export const DELIVERY_KIND_OF: Readonly<Record<EnvelopeType, DeliveryKind>> = {
   'presence-get': 'control',
   refresh: 'control',
 };
+/** Kinds of `switchyard_reply_errors_total`. */
 export const ANSWERED_KINDS = [
   'request',
   'join',
@@ -76,6 +84,7 @@ export const ANSWERED_KINDS = [
   'presence-get',
   'refresh',
 ] as const satisfies readonly AnsweredKind[];
+/** Codes of `switchyard_reply_errors_total`. */
 export const ERROR_CODES = Object.values(ErrorCode);
 /**
  * The codes the server itself answers each kind with: these series start at 0. Any other code
