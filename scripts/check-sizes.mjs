@@ -24,18 +24,8 @@ const LONG_FUNCTION = /\/\/\s*long function:\s*\S/;
 const EXCEPTIONS = {
   'packages/protocol/src/msgpack-scan.ts#scanMsgpack': 'not split yet (issue 11)',
   'packages/server/src/auth/key-set.ts#resolveKeySet': 'not split yet (issue 11)',
-  'packages/server/src/cli.ts': 'being split (issue 11)',
-  'packages/server/src/compose.ts': 'being split (issue 11)',
-  'packages/server/src/compose.ts#compose': 'being split (issue 11)',
-  'packages/server/src/config/option-specs.ts': 'being split (issue 11)',
-  'packages/server/src/metrics/prometheus.ts': 'being split (issue 11)',
-  'packages/server/src/metrics/prometheus.ts#createPrometheusMetrics': 'being split (issue 11)',
-  'packages/server/src/metrics/prometheus.ts#brokerMetrics': 'being split (issue 11)',
   'packages/server/src/rooms/hub.ts': 'being split (issue 11)',
   'packages/server/src/transport/node-http.ts#serveApi': 'not split yet (issue 11)',
-  'packages/server/src/transport/uws-http-api.ts#serveApi': 'being split (issue 11)',
-  'packages/server/src/transport/uws.ts': 'being split (issue 11)',
-  'packages/server/src/transport/uws.ts#installRoutes': 'being split (issue 11)',
   'packages/server/src/transport/ws.ts#createWsTransport': 'not split yet (issue 11)',
 };
 

@@ -2,7 +2,8 @@ import { CloseCode, NoticeCode, type AnyContract, type Contract, type PresenceSn
 import type { AuthorizeHook } from './rooms/authorize.js';
 import { RoomBroadcast, UserBroadcast, type BroadcastOperator, type UserOperator } from './publish/broadcast.js';
 import type { HandlerContext } from './session/client-messages.js';
-import { compose, isReady, type ServerParts } from './compose.js';
+import { compose, type ServerParts } from './compose.js';
+import { isReady } from './server-state.js';
 import type { RoomSummary } from './rooms/presence-reader.js';
 import { assertSendableCloseCode, type Connection, type JoinOptions } from './session/connection.js';
 import { METRICS_PATH } from './http/health-routes.js';

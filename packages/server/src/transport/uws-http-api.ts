@@ -3,6 +3,27 @@ import { BodyCollector } from './body-collector.js';
 import type { ApiReply, ApiRequest, TransportApi } from './types.js';
 import { endResponse, isHead, listHeader } from './uws-request.js';
 
+/** Copies what the API reads from the request, synchronously (rule 1 of uws.ts). */
+function copyApiRequest(req: HttpRequest, res: HttpResponse, proxyHeader: string): ApiRequest {
+  return {
+    method: req.getMethod(),
+    path: req.getUrl(),
+    query: req.getQuery() ?? '',
+    authorization: req.getHeader('authorization'),
+    contentLength: req.getHeader('content-length'),
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    forwardedFor: proxyHeader === '' ? '' : listHeader(req, proxyHeader),
+  };
+}
+
+function internalError(): ApiReply {
+  return {
+    status: 500,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: '{"error":{"code":"INTERNAL","message":"internal error"}}',
+  };
+}
+
 /**
  * Serves one backend HTTP API request on uWebSockets.js, keeping the transport rules: the request
  * is copied synchronously, `onAborted` is attached before anything asynchronous, every write is
@@ -18,15 +39,7 @@ export function serveApi(
   proxyHeader: string,
 ): void {
   const { statusLine, failed } = reporting;
-  const request: ApiRequest = {
-    method: req.getMethod(),
-    path: req.getUrl(),
-    query: req.getQuery() ?? '',
-    authorization: req.getHeader('authorization'),
-    contentLength: req.getHeader('content-length'),
-    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
-    forwardedFor: proxyHeader === '' ? '' : listHeader(req, proxyHeader),
-  };
+  const request = copyApiRequest(req, res, proxyHeader);
   const head = isHead(req);
   let done = false;
   res.onAborted(() => {
@@ -41,18 +54,13 @@ export function serveApi(
       endResponse(res, reply.body, head, closeConnection);
     });
   };
-  const fail = (): ApiReply => ({
-    status: 500,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: '{"error":{"code":"INTERNAL","message":"internal error"}}',
-  });
 
   let early: ApiReply | undefined;
   try {
     early = api.head(request);
   } catch (error) {
     failed(error);
-    early = fail();
+    early = internalError();
   }
   // Answering before the body arrives: close, or the unread body would be parsed as the next request.
   if (early !== undefined) {
@@ -72,7 +80,7 @@ export function serveApi(
       (reply) => write(reply, false),
       (error: unknown) => {
         failed(error);
-        write(fail(), false);
+        write(internalError(), false);
       },
     );
   });

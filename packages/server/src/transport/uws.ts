@@ -1,5 +1,6 @@
 /**
- * The only module that imports uWebSockets.js. Rules it keeps (each has a test):
+ * The only module that imports uWebSockets.js (with the `uws-*.ts` beside it: upgrades in
+ * uws-upgrade.ts, the HTTP routes in uws-http.ts and uws-http-api.ts). Rules it keeps (each has a test):
  *
  * 1. Copy everything out of `req` synchronously: it is stack-allocated and invalid after the
  *    handler returns or awaits.
@@ -24,28 +25,17 @@
  *    `handlers.failed(where, error, data)`; nothing escapes into uWS and nothing is dropped.
  */
 import uWS from 'uWebSockets.js';
-import type {
-  HttpRequest,
-  HttpResponse,
-  TemplatedApp,
-  WebSocket,
-  us_listen_socket,
-  us_socket_context_t,
-} from 'uWebSockets.js';
+import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { assertNativeUws } from './uws-guard.js';
-import { serveApi } from './uws-http-api.js';
-import { endResponse, isHead, listHeader } from './uws-request.js';
+import { installHttpRoutes, installSideRoutes } from './uws-http.js';
+import { handleUpgrade, type HeldSocket, type UserData } from './uws-upgrade.js';
 import type {
   HandlerStage,
-  HttpReply,
   OutgoingFrame,
   SendResult,
   Transport,
   TransportHandlers,
   TransportSettings,
-  TransportSocket,
-  UpgradeDecision,
-  UpgradeRequest,
 } from './types.js';
 
 /**
@@ -54,33 +44,10 @@ import type {
  */
 export type UwsApp = TemplatedApp;
 
-interface UserData<D> {
-  readonly data: D;
-  socket: UwsSocket<D> | undefined;
-}
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  200: '200 OK',
-  400: '400 Bad Request',
-  401: '401 Unauthorized',
-  403: '403 Forbidden',
-  404: '404 Not Found',
-  405: '405 Method Not Allowed',
-  413: '413 Payload Too Large',
-  426: '426 Upgrade Required',
-  429: '429 Too Many Requests',
-  500: '500 Internal Server Error',
-  503: '503 Service Unavailable',
-};
-
-function statusLine(status: number): string {
-  return STATUS_TEXT[status] ?? `${status} Status`;
-}
-
 // The socket whose `message` handler is running, if any.
-let receiving: UwsSocket<unknown> | undefined;
+let receiving: HeldSocket | undefined;
 
-class UwsSocket<D> implements TransportSocket {
+class UwsSocket<D> implements HeldSocket {
   readonly #ws: WebSocket<UserData<D>>;
   closed = false;
 
@@ -120,76 +87,6 @@ class UwsSocket<D> implements TransportSocket {
 
   end(code: number, reason: string): void {
     if (!this.closed) this.#ws.end(code, reason);
-  }
-}
-
-const addressDecoder = new TextDecoder();
-
-function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: string): UpgradeRequest {
-  return {
-    path: req.getUrl(),
-    query: req.getQuery() ?? '',
-    authorization: req.getHeader('authorization'),
-    origin: req.getHeader('origin'),
-    protocols: listHeader(req, 'sec-websocket-protocol'),
-    forwardedFor: proxyHeader === '' ? '' : listHeader(req, proxyHeader),
-    remoteAddress: addressDecoder.decode(res.getRemoteAddressAsText()),
-    wsKey: req.getHeader('sec-websocket-key'),
-    wsVersion: req.getHeader('sec-websocket-version'),
-  };
-}
-
-function answerUpgrade<D>(
-  res: HttpResponse,
-  decision: UpgradeDecision<D>,
-  key: string,
-  extensions: string,
-  context: us_socket_context_t,
-): void {
-  if (decision.accept) {
-    const userData: UserData<D> = { data: decision.data, socket: undefined };
-    res.upgrade(userData, key, decision.protocol, extensions, context);
-    return;
-  }
-  res.writeStatus(statusLine(decision.status)).writeHeader('content-type', 'text/plain; charset=utf-8');
-  for (const [name, value] of Object.entries(decision.headers ?? {})) res.writeHeader(name, value);
-  res.end(decision.body);
-}
-
-function writeReply(res: HttpResponse, reply: HttpReply, head: boolean): void {
-  res.cork(() => {
-    res.writeStatus(statusLine(reply.status)).writeHeader('content-type', reply.contentType);
-    endResponse(res, reply.body, head);
-  });
-}
-
-const INTERNAL_ERROR: HttpReply = { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal error' };
-
-function serveHttp<D>(handlers: TransportHandlers<D>, res: HttpResponse, path: string, head: boolean): void {
-  let aborted = false;
-  res.onAborted(() => {
-    aborted = true;
-  });
-  const notFound: HttpReply = { status: 404, contentType: 'text/plain; charset=utf-8', body: 'not found' };
-  let reply: HttpReply | Promise<HttpReply> | undefined;
-  try {
-    reply = handlers.http(path) ?? notFound;
-  } catch (error) {
-    handlers.failed('http', error);
-    reply = INTERNAL_ERROR;
-  }
-  if (reply instanceof Promise) {
-    reply.then(
-      (r) => {
-        if (!aborted) writeReply(res, r, head);
-      },
-      (error: unknown) => {
-        handlers.failed('http', error);
-        if (!aborted) writeReply(res, INTERNAL_ERROR, head);
-      },
-    );
-  } else {
-    writeReply(res, reply, head);
   }
 }
 
@@ -251,17 +148,7 @@ export function createUwsTransport<D>(settings: TransportSettings, app?: UwsApp)
     listenSideHttp: async (host, port, routes) => {
       const handlers = handlersOf();
       const side = uWS.App();
-      for (const route of routes) {
-        side.get(route, (res) => serveHttp(handlers, res, route, false));
-        side.head(route, (res) => serveHttp(handlers, res, route, true));
-      }
-      side.any('/*', (res, req) => {
-        const head = isHead(req);
-        res.cork(() => {
-          res.writeStatus(statusLine(404)).writeHeader('content-type', 'text/plain; charset=utf-8');
-          endResponse(res, 'not found', head);
-        });
-      });
+      installSideRoutes(side, handlers, routes);
       const token = await listenOn(side, host, port);
       listenSockets.push(token);
       return uWS.us_socket_local_port(token);
@@ -295,35 +182,7 @@ function installRoutes<D>(
     idleTimeout: settings.idleTimeoutSec,
     sendPingsAutomatically: true,
     compression: uWS.DISABLED,
-    upgrade: (res, req, context) => {
-      const request = copyUpgradeRequest(req, res, settings.proxyHeader);
-      const extensions = req.getHeader('sec-websocket-extensions');
-      let decision: UpgradeDecision<D> | Promise<UpgradeDecision<D>>;
-      try {
-        decision = handlers.upgrade(request);
-      } catch (error) {
-        handlers.failed('upgrade', error);
-        decision = { accept: false, status: 500, body: 'internal error' };
-      }
-      // A decision made synchronously is written at once, still inside the handler (where uWS
-      // corks), so it needs neither `onAborted` nor closures.
-      if (!(decision instanceof Promise)) {
-        answerUpgrade(res, decision, request.wsKey, extensions, context);
-        return;
-      }
-      let aborted = false;
-      res.onAborted(() => {
-        aborted = true;
-      });
-      const finish = (answer: UpgradeDecision<D>): void => {
-        if (aborted) return;
-        res.cork(() => answerUpgrade(res, answer, request.wsKey, extensions, context));
-      };
-      decision.then(finish, (error: unknown) => {
-        handlers.failed('upgrade', error);
-        finish({ accept: false, status: 500, body: 'internal error' });
-      });
-    },
+    upgrade: (res, req, context) => handleUpgrade(handlers, settings.proxyHeader, res, req, context),
     open: (ws) => {
       const userData = ws.getUserData();
       const socket = new UwsSocket(ws);
@@ -351,25 +210,5 @@ function installRoutes<D>(
     },
   });
 
-  for (const route of settings.httpRoutes) {
-    theApp.get(route, (res) => serveHttp(handlers, res, route, false));
-    theApp.head(route, (res) => serveHttp(handlers, res, route, true));
-  }
-  const api = handlers.api;
-  if (api !== undefined) {
-    const failed = (error: unknown): void => handlers.failed('api', error);
-    theApp.any(`${api.prefix}*`, (res, req) => serveApi(api, res, req, { statusLine, failed }, settings.proxyHeader));
-  }
-  if (ownsApp) {
-    theApp.any('/*', (res, req) => {
-      // uWS hands the WebSocket route only GETs with a 24-character key; anything else for that
-      // path is a broken handshake, which deserves a 400 rather than a 404.
-      const broken = req.getUrl() === settings.path;
-      const head = isHead(req);
-      res.cork(() => {
-        res.writeStatus(statusLine(broken ? 400 : 404)).writeHeader('content-type', 'text/plain; charset=utf-8');
-        endResponse(res, broken ? 'invalid WebSocket handshake' : 'not found', head);
-      });
-    });
-  }
+  installHttpRoutes(theApp, ownsApp, handlers, settings);
 }
