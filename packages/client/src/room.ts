@@ -41,6 +41,8 @@ export class RoomHandle implements Room {
   // Listeners by event name; '' holds the presence listeners (event names are never empty).
   readonly #listeners: Emitter<[unknown, PushMeta]>;
   readonly #joinListeners: Emitter<[JoinInfo]>;
+  readonly #countListeners: Emitter<[number]>;
+  #presenceCount: number | undefined;
   readonly #joined: Promise<JoinResult>;
   readonly #stream = new RoomStream();
   #settle: ((result: JoinResult | Error) => void) | undefined;
@@ -56,6 +58,7 @@ export class RoomHandle implements Room {
     this.#options = options;
     this.#listeners = new Emitter((error) => host.error(error));
     this.#joinListeners = new Emitter((error) => host.error(error));
+    this.#countListeners = new Emitter((error) => host.error(error));
     this.#joined = new Promise((resolve, reject) => {
       this.#settle = (result) => {
         this.#settle = undefined;
@@ -85,7 +88,15 @@ export class RoomHandle implements Room {
       // The join options carry the attempt's `timeoutMs`. The reply is handled as it arrives: the
       // pushes that follow it in the same read (a recovery replay) must see the new position.
       await this.#host.call(
-        (id) => ({ t: 'join', id, room: this.name, ...(presence && { presence }), ...(since && { since }) }),
+        // With presence, ask for member counts too: above the server's presence notice limit
+        // they replace the per-user notices, which older clients simply stop receiving.
+        (id) => ({
+          t: 'join',
+          id,
+          room: this.name,
+          ...(presence && { presence, presenceCount: true }),
+          ...(since && { since }),
+        }),
         'direct',
         this.#options,
         (result) => this.#joinedWith(result as JoinResult),
@@ -109,6 +120,10 @@ export class RoomHandle implements Room {
     if (this.#left) return;
     this.#failures = 0;
     this.#stream.joined(result);
+    const count = result?.presence?.count;
+    // A snapshot without a count lists the members: the room is under the limit.
+    this.#presenceCount = undefined;
+    if (typeof count === 'number') this.#counted(count);
     const info: JoinInfo = { recovered: result?.recovered === true, rejoined: this.#rejoined, result };
     this.#rejoined = true;
     this.#settle?.(result);
@@ -136,8 +151,23 @@ export class RoomHandle implements Room {
   }
 
   /** A presence change for this room arrived. */
-  presenceChanged({ change, userId, connections }: PresenceEnvelope): void {
+  presenceChanged(envelope: PresenceEnvelope): void {
+    if (envelope.change === 'count') return this.#counted(envelope.count);
+    const { change, userId, connections } = envelope;
     this.#listeners.emit('', { change, userId, connections }, { room: this.name });
+  }
+
+  #counted(count: number): void {
+    this.#presenceCount = count;
+    this.#countListeners.emit('', count);
+  }
+
+  get presenceCount(): number | undefined {
+    return this.#presenceCount;
+  }
+
+  onPresenceCount(fn: (count: number) => void): () => void {
+    return this.#countListeners.on('', fn);
   }
 
   /** The server left this room for the client (`ROOM_REVOKED`): forget it, fail a pending join. */

@@ -205,8 +205,6 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
     membersOf: (room) => registry.members(room),
     check: (conn) => conn.checkSendBuffer(),
   });
-  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, () => state.shuttingDown, roomTraffic);
-
   // The cluster, when there is one: the broker carries pushes and user-directed operations, the
   // shared membership answers presence for every node.
   // Set once the cluster starts: the shared membership asks for a rebuild when other nodes reaped this one.
@@ -216,6 +214,13 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
       ? undefined
       : createRedisEngine(options.redis, metrics.broker, logger, () => relink.resync());
   const broker: Broker = engine?.broker ?? new LocalBroker();
+  // Above the notice limit, members get one user count per turn: the cluster's from Redis.
+  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, {
+    closing: () => state.shuttingDown,
+    traffic: roomTraffic,
+    limit: limits.presenceNoticeLimit,
+    users: engine === undefined ? (room) => registry.userCount(room) : (room) => engine.presence.count(room),
+  });
   const recent = new RecentPushes();
   const membership =
     engine === undefined
@@ -270,7 +275,9 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
       : { brokerConnected: () => (broker.connected ? 1 : 0), brokerQueueDepth: () => broker.queueDepth }),
   });
   const presence: PresenceReader =
-    engine === undefined ? new LocalPresenceReader(hub) : new ClusterPresenceReader(engine.presence);
+    engine === undefined
+      ? new LocalPresenceReader(hub, limits.presenceNoticeLimit)
+      : new ClusterPresenceReader(engine.presence, limits.presenceNoticeLimit);
 
   // The one publish path
   const outbox = engine === undefined ? undefined : new BrokerOutbox(broker, engine.nodeId, formats.canonical);

@@ -96,15 +96,8 @@ function setup() {
   };
   const policies = new RoomPolicies();
   const slow = new SlowConsumers<never>({ maxBackpressure: 1 << 20, policyFor: () => 'close' });
-  const hub = new Hub({
-    transport,
-    codecs,
-    metrics,
-    logger: console as never,
-    policies,
-    slow,
-    presenceFanOut: new PresenceFanOut(transport, codecs, metrics),
-  });
+  const presenceFanOut = new PresenceFanOut(transport, codecs, metrics);
+  const hub = new Hub({ transport, codecs, metrics, logger: console as never, policies, slow, presenceFanOut });
   let n = 0;
   const connect = (userId: string, codec: Codec) => {
     const socket = new FakeSocket(transport);
@@ -130,7 +123,7 @@ function setup() {
     hub.add(conn);
     return { conn, socket };
   };
-  return { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect };
+  return { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect, presenceFanOut };
 }
 
 describe('topics', () => {
@@ -201,7 +194,7 @@ describe('Hub fan-out over topics', () => {
   });
 
   it('publishes presence only to presence subscribers, first join and last leave only', () => {
-    const { transport, json, hub, connect } = setup();
+    const { transport, json, hub, connect, presenceFanOut } = setup();
     const watcher = connect('w', json);
     hub.join(watcher.conn, 'lobby', true);
     const a1 = connect('a', json);
@@ -211,6 +204,9 @@ describe('Hub fan-out over topics', () => {
     hub.join(a2.conn, 'lobby', false);
     hub.leave(a1.conn, 'lobby');
     hub.leave(a2.conn, 'lobby');
+    // Presence changes go out once per turn, as one batch.
+    expect(transport.published).toEqual([]);
+    presenceFanOut.flush();
     expect(transport.published).toEqual([{ topic: 'jp:lobby' }, { topic: 'jp:lobby' }]);
     expect(hub.presence('lobby').members).toEqual([{ userId: 'w', connections: 1 }]);
   });
