@@ -40,9 +40,9 @@ export class RoomHandle implements Room {
   readonly #options: JoinOptions;
   // Listeners by event name; '' holds the presence listeners (event names are never empty).
   readonly #listeners: Emitter<[unknown, PushMeta]>;
-  readonly #joinListeners: Emitter<[JoinInfo]>;
-  readonly #countListeners: Emitter<[number]>;
-  #presenceCount: number | undefined;
+  // '' holds the join listeners, 'count' the presence count listeners.
+  readonly #joinListeners: Emitter<[unknown]>;
+  presenceCount: number | undefined;
   readonly #joined: Promise<JoinResult>;
   readonly #stream = new RoomStream();
   #settle: ((result: JoinResult | Error) => void) | undefined;
@@ -58,7 +58,6 @@ export class RoomHandle implements Room {
     this.#options = options;
     this.#listeners = new Emitter((error) => host.error(error));
     this.#joinListeners = new Emitter((error) => host.error(error));
-    this.#countListeners = new Emitter((error) => host.error(error));
     this.#joined = new Promise((resolve, reject) => {
       this.#settle = (result) => {
         this.#settle = undefined;
@@ -120,10 +119,8 @@ export class RoomHandle implements Room {
     if (this.#left) return;
     this.#failures = 0;
     this.#stream.joined(result);
-    const count = result?.presence?.count;
     // A snapshot without a count lists the members: the room is under the limit.
-    this.#presenceCount = undefined;
-    if (typeof count === 'number') this.#counted(count);
+    this.presenceCount = result?.presence?.count;
     const info: JoinInfo = { recovered: result?.recovered === true, rejoined: this.#rejoined, result };
     this.#rejoined = true;
     this.#settle?.(result);
@@ -152,22 +149,17 @@ export class RoomHandle implements Room {
 
   /** A presence change for this room arrived. */
   presenceChanged(envelope: PresenceEnvelope): void {
-    if (envelope.change === 'count') return this.#counted(envelope.count);
+    if (envelope.change === 'count') {
+      this.presenceCount = envelope.count;
+      this.#joinListeners.emit('count', envelope.count);
+      return;
+    }
     const { change, userId, connections } = envelope;
     this.#listeners.emit('', { change, userId, connections }, { room: this.name });
   }
 
-  #counted(count: number): void {
-    this.#presenceCount = count;
-    this.#countListeners.emit('', count);
-  }
-
-  get presenceCount(): number | undefined {
-    return this.#presenceCount;
-  }
-
   onPresenceCount(fn: (count: number) => void): () => void {
-    return this.#countListeners.on('', fn);
+    return this.#joinListeners.on('count', fn as (count: unknown) => void);
   }
 
   /** The server left this room for the client (`ROOM_REVOKED`): forget it, fail a pending join. */
@@ -193,7 +185,7 @@ export class RoomHandle implements Room {
   }
 
   onJoin(fn: (info: JoinInfo) => void): () => void {
-    return this.#joinListeners.on('', fn);
+    return this.#joinListeners.on('', fn as (info: unknown) => void);
   }
 
   publish(event: string, data: unknown, options: PublishOptions = {}): Promise<void> {
