@@ -289,7 +289,7 @@ describe('slow consumer catch-up on topics', () => {
 
 describe('room membership on the connection', () => {
   it('one room, many, and back: membership, presence flags and topics stay in step', () => {
-    const { transport, jsonV2, hub, connect } = setup();
+    const { transport, jsonV2, hub, connect, presenceFanOut } = setup();
     const { conn } = connect('u1', jsonV2);
     const subscribed = (topic: string) => transport.topics.get(topic)?.size ?? 0;
     expect(conn.roomCount).toBe(0);
@@ -303,6 +303,9 @@ describe('room membership on the connection', () => {
     hub.join(conn, 'a', true);
     expect(conn.roomCount).toBe(1);
     expect(conn.wantsPresence('a')).toBe(true);
+    // Subscribed once its own join, queued for this turn's presence batch, has gone out.
+    expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(0);
+    presenceFanOut.flush();
     expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(1);
     for (const room of ['b', 'c']) hub.join(conn, room, false);
     expect(conn.roomNames().sort()).toEqual(['a', 'b', 'c']);

@@ -152,7 +152,7 @@ export class Hub implements ConnectionHost {
     if (conn.inRoom(room)) {
       if (wantsPresence && !conn.wantsPresence(room)) {
         conn.enablePresence(room);
-        conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+        this.#deps.presenceFanOut.subscribe(conn, room);
       }
       return;
     }
@@ -162,7 +162,8 @@ export class Hub implements ConnectionHost {
     if (change !== undefined) this.#presenceJoined(room, conn, change, policy.presence);
     conn.addRoom(room, wantsPresence);
     if (this.#deps.slow.joined(conn.slow, room) && subscribe) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
-    if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+    // After the changes queued this turn before the join: its join reply holds those.
+    if (wantsPresence) this.#deps.presenceFanOut.subscribe(conn, room);
   }
 
   /** Starts the room's pushes for a member joined with `subscribe: false` (unless it is paused as a slow consumer). */
@@ -245,11 +246,12 @@ export class Hub implements ConnectionHost {
   #presenceJoined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void {
     if (this.#deps.presence !== undefined) this.#deps.presence.joined(room, conn, change, announce);
     else if (announce && change.firstForUser) {
-      // Sent after this turn, when the newcomer is subscribed: it is left out (its join reply tells it).
-      this.#deps.presenceFanOut.announce(
-        { room, change: 'join', userId: conn.userId, connections: change.connections },
-        conn,
-      );
+      this.#deps.presenceFanOut.announce({
+        room,
+        change: 'join',
+        userId: conn.userId,
+        connections: change.connections,
+      });
     }
   }
 

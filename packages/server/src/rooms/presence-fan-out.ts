@@ -32,10 +32,11 @@ export interface PresenceFanOutOptions {
   readonly defer?: (flush: () => void) => void;
 }
 
-interface Queued {
-  readonly change: PresenceChange;
-  readonly except: ServerConnection | undefined;
-}
+// A turn's entries for one room, in order: changes, and members to subscribe once the changes
+// queued before them are out (their join reply already holds those).
+type Queued =
+  | { readonly change: PresenceChange; readonly except: ServerConnection | undefined }
+  | { readonly subscriber: ServerConnection };
 
 /**
  * Sends presence changes to this node's members of a room that asked for presence: one topic per
@@ -84,6 +85,16 @@ export class PresenceFanOut {
     else queued.push({ change, except });
   }
 
+  /**
+   * Subscribes `conn` to the room's presence changes from this point of the turn on: at once when
+   * nothing is queued for the room, else after the changes queued so far go out.
+   */
+  subscribe(conn: ServerConnection, room: string): void {
+    const queued = this.#pending.get(room);
+    if (queued === undefined) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+    else queued.push({ subscriber: conn });
+  }
+
   /** Sends the changes queued so far (the turn's batch). */
   flush(): void {
     const pending = this.#pending;
@@ -104,13 +115,16 @@ export class PresenceFanOut {
 
   #send(room: string, queued: readonly Queued[], users: number | undefined): void {
     if (this.#closing()) return;
-    if (users !== undefined && users > this.#limit) {
-      this.#publish(room, { t: 'presence', room, change: 'count', count: users }, presenceCountTopic);
-      return;
+    const counted = users !== undefined && users > this.#limit;
+    for (const entry of queued) {
+      if ('subscriber' in entry) {
+        const conn = entry.subscriber;
+        if (!conn.closed && conn.wantsPresence(room)) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+      } else if (!counted) {
+        this.#publish(room, { t: 'presence', ...entry.change }, presenceTopic, entry.except);
+      }
     }
-    for (const { change, except } of queued) {
-      this.#publish(room, { t: 'presence', ...change }, presenceTopic, except);
-    }
+    if (counted) this.#publish(room, { t: 'presence', room, change: 'count', count: users }, presenceCountTopic);
   }
 
   #publish(room: string, envelope: ServerEnvelope, topicOf: typeof presenceTopic, except?: ServerConnection): void {

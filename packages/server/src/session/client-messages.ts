@@ -8,7 +8,6 @@ import {
   type JoinResult,
   type PresenceSnapshot,
   type PublishEnvelope,
-  type StreamPosition,
   type RequestId,
 } from '@switchyard/protocol';
 import { AuthError, type TokenVerifier } from '../auth/index.js';
