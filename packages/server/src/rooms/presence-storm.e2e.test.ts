@@ -127,11 +127,25 @@ describe('presence in large rooms', () => {
     const expected = members.reduce((sum, _, i) => sum + members.length - 1 - i, 0);
     const total = () => members.reduce((sum, c) => sum + presenceOf(c).length, 0);
     await eventually(`${expected} joins`, () => total() === expected);
+    const published = await presencePublished(t);
+    // One topic publish per join but the first (nobody to tell yet).
+    expect(published).toBe(members.length - 1);
     await t.close();
     await Promise.all(members.map((c) => c.closed));
     expect(total()).toBe(expected);
+    // Nor did the server hand the transport a single presence frame while closing.
+    expect(await presencePublished(t)).toBe(published);
   });
 });
+
+/** Presence frames the server handed to its transport so far (`switchyard_messages_sent_total`). */
+async function presencePublished(t: TestServer): Promise<number> {
+  const { body } = await t.server.metrics.scrape();
+  const lines = body
+    .split('\n')
+    .filter((l) => l.startsWith('switchyard_messages_sent_total{') && l.includes('kind="presence"'));
+  return lines.reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
 
 function countOf(c: RawClient): number | undefined {
   const last = presenceOf(c).at(-1);
