@@ -10,21 +10,14 @@ import { RoomPolicies } from '../protection/room-policy.js';
 import { SlowConsumers } from '../protection/slow-consumer.js';
 import { presenceTopic, roomTopic } from './topics.js';
 import type { OutgoingFrame, SendResult, Transport, TransportSocket } from '../transport/types.js';
+import { TopicTransport } from '../test-support/topic-transport.js';
 
 // A fake topic transport: enough to check that fan-out is topic publishes, one encode per codec.
-class FakeTransport implements Transport {
-  readonly topics = new Map<string, Set<FakeSocket>>();
+class FakeTransport extends TopicTransport<FakeSocket> {
   readonly published: { topic: string; exclude?: FakeSocket }[] = [];
   publish(topic: string): void {
     this.published.push({ topic });
   }
-  numSubscribers(topic: string): number {
-    return this.topics.get(topic)?.size ?? 0;
-  }
-  serve(): void {}
-  listen = () => Promise.resolve(0);
-  listenSideHttp = () => Promise.resolve(0);
-  stopListening(): void {}
 }
 
 class FakeSocket implements TransportSocket {
@@ -39,9 +32,7 @@ class FakeSocket implements TransportSocket {
     this.transport.published.push({ topic, exclude: this });
   }
   subscribe(topic: string): void {
-    const set = this.transport.topics.get(topic) ?? new Set();
-    set.add(this);
-    this.transport.topics.set(topic, set);
+    this.transport.add(topic, this);
   }
   unsubscribe(topic: string): void {
     this.transport.topics.get(topic)?.delete(this);

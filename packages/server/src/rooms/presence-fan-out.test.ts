@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { jsonCodec, type ServerEnvelope } from '@switchyard/protocol';
 import { noopMetrics } from '../metrics/metrics.js';
 import type { ServerConnection } from '../session/connection.js';
-import type { OutgoingFrame, Transport } from '../transport/types.js';
+import type { OutgoingFrame } from '../transport/types.js';
+import { TopicTransport } from '../test-support/topic-transport.js';
 import { presenceCountTopic, presenceTopic } from '../publish/topics.js';
 import { PresenceFanOut, type PresenceFanOutOptions } from './presence-fan-out.js';
 
 // A transport that delivers topic publishes to the members subscribed at that moment, so the
 // order of publishes and subscriptions in a batch shows in what each member received.
-class Members implements Transport {
-  readonly topics = new Map<string, Set<string>>();
+class Members extends TopicTransport<string> {
   readonly received = new Map<string, ServerEnvelope[]>();
   publishes = 0;
   publish(topic: string, frame: OutgoingFrame): void {
@@ -18,18 +18,11 @@ class Members implements Transport {
       this.received.get(name)?.push(jsonCodec.decodeFromServer(frame as string, false));
     }
   }
-  numSubscribers(topic: string): number {
-    return this.topics.get(topic)?.size ?? 0;
-  }
-  serve(): void {}
-  listen = () => Promise.resolve(0);
-  listenSideHttp = () => Promise.resolve(0);
-  stopListening(): void {}
 
   /** A member of `room` with presence (its subscription goes through `fanOut` when given). */
   member(name: string, room: string, fanOut?: PresenceFanOut, counts = false): ServerConnection {
     this.received.set(name, []);
-    const subscribe = (topic: string) => this.topics.set(topic, (this.topics.get(topic) ?? new Set()).add(name));
+    const subscribe = (topic: string) => this.add(topic, name);
     const conn = {
       closed: false,
       codecImpl: jsonCodec,
