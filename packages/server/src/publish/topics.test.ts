@@ -9,7 +9,7 @@ import { noopMetrics, type ServerMetrics } from '../metrics/metrics.js';
 import { RoomPolicies } from '../protection/room-policy.js';
 import { SlowConsumers } from '../protection/slow-consumer.js';
 import { presenceTopic, roomTopic } from './topics.js';
-import type { OutgoingFrame, SendResult, Transport, TransportSocket } from '../transport/types.js';
+import type { OutgoingFrame, SendResult, TransportSocket } from '../transport/types.js';
 import { TopicTransport } from '../test-support/topic-transport.js';
 
 // A fake topic transport: enough to check that fan-out is topic publishes, one encode per codec.

@@ -15,7 +15,7 @@ class Members extends TopicTransport<string> {
   publish(topic: string, frame: OutgoingFrame): void {
     this.publishes++;
     for (const name of this.topics.get(topic) ?? []) {
-      this.received.get(name)?.push(jsonCodec.decodeFromServer(frame as string, false));
+      this.received.get(name)?.push(jsonCodec.decodeFromServer(frame, false));
     }
   }
 
