@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '@switchyard/server/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from './client.js';
-import type { StatusEvent } from './connection.js';
+import type { StatusEvent } from './connection-machine.js';
 import { ClientError } from './errors.js';
 import { msgpack } from './msgpack.js';
 import type { ClientOptions } from './options.js';
@@ -121,7 +121,8 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     // After a reconnect only the room still allowed is joined again.
     t.server.disconnectUser('alice', 1012);
     await waitFor(() => t.server.presence('keep').members.length === 1, 'rejoined keep', WAIT);
-    await new Promise((r) => setTimeout(r, 200));
+    // A request goes out only once every rejoin was answered: a lobby join would be done by now.
+    expect(await client.request('whoami', null)).toBe('alice');
     expect(t.server.presence('lobby').members).toEqual([]);
   });
 
@@ -179,8 +180,10 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     await waitFor(() => client.status === 'reconnecting', 'reconnecting', WAIT);
     expect(seen.find((s) => s.status === 'reconnecting')?.code).toBe(1001);
     // Refused attempts while nothing listens on the port keep the client reconnecting.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = (): number => seen.filter((s) => s.status === 'reconnecting').length;
+    await waitFor(() => refused() >= 3, 'two refused attempts', WAIT);
     expect(client.status).toBe('reconnecting');
+    expect(seen.map((s) => s.status)).not.toContain('closed');
 
     // Offline: these go to the queue.
     const sends = [1, 2, 3, 4, 5].map((n) => client.emit('seq', n));
@@ -210,8 +213,10 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     await waitFor(() => client.status === 'closed', 'closed', WAIT);
     expect(seen.at(-1)).toEqual({ status: 'closed', code: 4002, reason: 'kicked', terminal: true });
     expect(errors.at(-1)).toMatchObject({ code: 'DISCONNECTED', closeCode: 4002 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(t.server.connectionCount).toBe(0);
+    // No retry was planned (a reconnect reports `reconnecting` with the close), and a request
+    // fails at once with the terminal close rather than waiting in the queue for a reconnect.
+    expect(seen.map((s) => s.status)).toEqual(['connecting', 'open', 'closed']);
+    await waitFor(() => t.server.connectionCount === 0, 'server side closed', WAIT);
     await expect(client.request('sum', { a: 1, b: 1 })).rejects.toMatchObject({
       code: 'DISCONNECTED',
       closeCode: 4002,
@@ -280,12 +285,16 @@ describe('client against the real server', { timeout: 30_000 }, () => {
     });
     await opened(client);
     const id = client.welcome?.connectionId;
-    expect(client.welcome?.expiresAt).toBeGreaterThan(Date.now());
-    // Past the first token's exp plus the server's grace: still the same connection.
-    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    const first = client.welcome?.expiresAt ?? 0;
+    expect(first).toBeGreaterThan(Date.now());
+    // The refresh is due at half the first token's life. The server's connection then carries
+    // the new token's expiry, which its expiry timer follows (session/connection.test.ts).
+    const expiry = (): number => t.server.userConnections('alice')[0]?.expiresAt ?? 0;
+    await waitFor(() => expiry() > first + 30_000, 'the refreshed expiry on the server', WAIT);
     expect(calls).toBeGreaterThanOrEqual(1);
     expect(client.status).toBe('open');
     expect(client.welcome?.connectionId).toBe(id);
+    expect(t.server.userConnections('alice').map((c) => c.id)).toEqual([id]);
     expect(await client.request('whoami', null)).toBe('alice');
   }, 15_000);
 

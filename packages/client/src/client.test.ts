@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from './client.js';
 import { systemClock } from './clock.js';
-import type { StatusEvent } from './connection.js';
+import type { StatusEvent } from './connection-machine.js';
 import { ClientError } from './errors.js';
 import type { ClientOptions } from './options.js';
 import { FakeServer, waitFor, type FakeConnection } from './testing/fake-server.js';

@@ -1,33 +1,25 @@
 import {
   type AnyContract,
-  type ClientEnvelope,
   type Contract,
-  type Frame,
-  type Limits,
   type NoticeEnvelope,
   type PushEnvelope,
-  type ReplyEnvelope,
   type RequestEnvelope,
   type ServerEnvelope,
   type WelcomeEnvelope,
 } from '@switchyard/protocol';
-import { backoff } from './backoff.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { DEFAULT_BACKOFF, NORMAL_CLOSE, type Status } from './connection-machine.js';
-import { Connection, type StatusEvent } from './connection.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { connectionConfig } from './connection-config.js';
+import type { Status, StatusEvent } from './connection-machine.js';
+import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
-import { json, type ClientCodec } from './json-codec.js';
-import { ClientError } from './errors.js';
+import { backoff } from './backoff.js';
+import { ClientError, endedError } from './errors.js';
 import type { ClientOptions, JoinOptions, RequestOptions } from './options.js';
-import { checkUrl } from './url.js';
-import { oversize } from './payload-size.js';
-import { PendingRequests } from './pending-requests.js';
-import { RoomHandle, type RoomHost, type SendMode } from './room.js';
-import { SendQueue, type QueuedFrame } from './send-queue.js';
+import { Outbox } from './outbox.js';
+import { RoomHandle, type RoomHost } from './room.js';
 import { answer, type Handler } from './server-requests.js';
 import { refreshDelay } from './token-refresh.js';
 import type { Client, PushMeta } from './types.js';
-import type { WebSocketConstructor } from './web-socket.js';
 
 /**
  * Creates a client and, unless `autoConnect: false`, starts connecting.
@@ -42,14 +34,10 @@ export function createClient<C extends Contract = AnyContract>(options: ClientOp
   return new SwitchyardClient(options) as unknown as Client<C>;
 }
 
-const noop = (): void => {};
-
 class SwitchyardClient {
   readonly #connection: Connection;
-  readonly #codec: ClientCodec;
   readonly #clock: Clock;
-  readonly #pending: PendingRequests;
-  readonly #queue: SendQueue;
+  readonly #outbox: Outbox;
   readonly #refreshBeforeMs: number;
   #refreshTimer: TimerHandle;
   readonly #rooms = new Map<string, RoomHandle>();
@@ -59,38 +47,24 @@ class SwitchyardClient {
   readonly #pushes = new Emitter<[unknown, PushMeta]>((error) => this.#error(error));
   readonly #events = new Emitter<[StatusEvent | NoticeEnvelope]>((error) => this.#error(error));
   readonly #getToken: (() => string | Promise<string>) | undefined;
-  readonly #timeoutMs: number;
   #token: string | undefined;
   #expiresAt: number | undefined;
   #welcome: WelcomeEnvelope | undefined;
-  #limits: Limits | undefined;
   /** Counts welcomes; async work started in one session checks it before acting. */
   #session = 0;
-  /** Welcomed: direct sends (joins, replies, refresh) may go out. */
-  #active = false;
-  /** Rooms rejoined after the welcome: queued sends may go out. */
-  #ready = false;
-  /** Why the session ended (close() or a terminal code): sends reject with it instead of queueing. */
-  #ended: ClientError | undefined;
 
   constructor(options: ClientOptions) {
-    const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WebSocket) throw new TypeError('no WebSocket: pass the WebSocket option');
-    checkUrl(options.url);
-    this.#codec = options.codec === undefined || options.codec === 'json' ? json : options.codec;
-    this.#clock = options.clock ?? systemClock;
+    const config = connectionConfig(options, (fresh) => this.#tokenFor(fresh));
+    const clock = (this.#clock = config.clock);
     this.#token = options.token;
     this.#getToken = options.getToken;
-    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.#pending = new PendingRequests(this.#clock);
-    this.#queue = new SendQueue(this.#clock, options.queue?.maxSize ?? 100, options.queue?.ttlMs ?? 30_000);
+    this.#outbox = new Outbox(config.codec, clock, options, (frame) => this.#connection.send(frame));
     this.#refreshBeforeMs = options.refreshBeforeMs ?? 30_000;
-    const delays = { ...DEFAULT_BACKOFF, ...options.reconnect };
-    const random = options.random ?? Math.random;
+    const delays = config.backoff;
     const joinAttempts = options.joinAttempts ?? 5;
     this.#host = {
-      call: (build, mode, callOptions, onReply) => this.#call(build, mode, callOptions, onReply),
-      send: (envelope) => this.#send(envelope),
+      call: (build, mode, callOptions, onReply) => this.#outbox.call(build, mode, callOptions, onReply),
+      send: (envelope) => this.#outbox.send(envelope),
       forget: (room) => {
         if (this.#rooms.get(room.name) === room) this.#rooms.delete(room.name);
       },
@@ -98,35 +72,21 @@ class SwitchyardClient {
       retry: (fn, failures, slow) => {
         if (failures >= joinAttempts) return undefined;
         const delay = slow
-          ? backoff(failures - 1, delays.slowMinDelayMs, delays.slowMaxDelayMs, random)
-          : backoff(failures - 1, delays.minDelayMs, delays.maxDelayMs, random);
-        const timer = this.#clock.setTimeout(fn, delay);
-        return () => this.#clock.clearTimeout(timer);
+          ? backoff(failures - 1, delays.slowMinDelayMs, delays.slowMaxDelayMs, config.random)
+          : backoff(failures - 1, delays.minDelayMs, delays.maxDelayMs, config.random);
+        const timer = clock.setTimeout(fn, delay);
+        return () => clock.clearTimeout(timer);
       },
     };
-    this.#connection = new Connection(
-      {
-        url: options.url,
-        codec: this.#codec,
-        WebSocket,
-        clock: this.#clock,
-        random,
-        backoff: delays,
-        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-        reauth: !!options.getToken,
-        maxRefusals: options.maxRefusals ?? 10,
-        token: (fresh) => this.#tokenFor(fresh),
-      },
-      {
-        welcome: (welcome) => this.#onWelcome(welcome),
-        envelope: (envelope) => this.#onEnvelope(envelope),
-        down: () => this.#onDown(),
-        status: (event) => this.#onStatus(event),
-        error: (error) => this.#error(error),
-      },
-    );
+    this.#connection = new Connection(config, {
+      welcome: (welcome) => this.#onWelcome(welcome),
+      envelope: (envelope) => this.#onEnvelope(envelope),
+      down: () => this.#onDown(),
+      status: (event) => this.#onStatus(event),
+      error: (error) => this.#error(error),
+    });
     // On the next microtask, so listeners attached right after createClient() see `connecting`.
-    if (options.autoConnect !== false) queueMicrotask(() => this.#ended || this.connect());
+    if (options.autoConnect !== false) queueMicrotask(() => this.#outbox.ended || this.connect());
   }
 
   get status(): Status {
@@ -138,11 +98,11 @@ class SwitchyardClient {
   }
 
   emit(event: string, data: unknown): Promise<void> {
-    return this.#send({ t: 'event', event, data });
+    return this.#outbox.send({ t: 'event', event, data });
   }
 
   request(name: string, data: unknown, options?: RequestOptions): Promise<unknown> {
-    return this.#call((id) => ({ t: 'request', id, name, data }), 'queue', options);
+    return this.#outbox.call((id) => ({ t: 'request', id, name, data }), 'queue', options);
   }
 
   on(event: string, fn: (data: unknown, meta: PushMeta) => void): () => void {
@@ -161,7 +121,7 @@ class SwitchyardClient {
     if (!room) {
       this.#rooms.set(name, (room = new RoomHandle(this.#host, name, options)));
       // Before the welcome, the welcome handler sends every remembered room's join.
-      if (this.#active) void room.join();
+      if (this.#welcome) void room.join();
     }
     return room;
   }
@@ -179,7 +139,7 @@ class SwitchyardClient {
   }
 
   connect(): void {
-    this.#ended = undefined;
+    this.#outbox.restart();
     this.#connection.connect();
   }
 
@@ -210,7 +170,7 @@ class SwitchyardClient {
   async #refresh(session: number): Promise<void> {
     try {
       const token = await (this.#getToken as () => string | Promise<string>)();
-      const reply = (await this.#call((id) => ({ t: 'refresh', id, token }), 'direct')) as
+      const reply = (await this.#outbox.call((id) => ({ t: 'refresh', id, token }), 'direct')) as
         { expiresAt?: number } | undefined;
       if (session !== this.#session) return;
       this.#token = token;
@@ -224,16 +184,13 @@ class SwitchyardClient {
   #onWelcome(welcome: WelcomeEnvelope): void {
     const session = ++this.#session;
     this.#welcome = welcome;
-    this.#limits = welcome.limits;
+    this.#outbox.welcomed(welcome.limits);
     this.#expiresAt = welcome.expiresAt;
-    this.#active = true;
     this.#planRefresh(session);
     // Rooms first, then the queue: a queued publish may need the membership restored.
     const joins = [...this.#rooms.values()].map((room) => room.join());
     const flush = (): void => {
-      if (session !== this.#session || !this.#active) return;
-      this.#ready = true;
-      this.#queue.flush((frame) => oversize(frame, welcome.limits.maxPayload) ?? this.#connection.send(frame));
+      if (session === this.#session && this.#welcome) this.#outbox.flush();
     };
     void Promise.all(joins).then(flush);
   }
@@ -241,7 +198,7 @@ class SwitchyardClient {
   #onEnvelope(envelope: ServerEnvelope): void {
     switch (envelope.t) {
       case 'reply':
-        this.#pending.settle(envelope);
+        this.#outbox.settle(envelope);
         return;
       case 'request':
         this.#answer(envelope);
@@ -291,96 +248,29 @@ class SwitchyardClient {
     answer(
       this.#handlers.get(request.name),
       request,
-      (reply) => this.#encode(reply),
+      (reply) => this.#outbox.encode(reply),
       (error) => this.#error(error),
     ).then(
-      // Offline, the server has already failed its request: the late reply has nowhere to go.
-      (frame) => this.#dispatch('direct', { frame, sent: noop, fail: noop, live: () => true }),
+      (frame) => this.#outbox.reply(frame),
       // Even the error reply cannot be sent (larger than maxPayload): the server's call times out.
       (error: unknown) => this.#error(error),
     );
   }
 
   #onDown(): void {
-    this.#active = this.#ready = false;
     this.#welcome = undefined;
     this.#clock.clearTimeout(this.#refreshTimer);
-    const closed = this.#connection.status === 'closed';
-    const resend = this.#pending.disconnect(this.#ended ?? new ClientError('DISCONNECTED', 'connection lost'), !closed);
-    this.#queue.unshift(resend);
+    this.#outbox.down(this.#connection.status === 'closed');
   }
 
   #onStatus(event: StatusEvent): void {
     this.#events.emit('status', event);
     if (event.status !== 'closed') return;
-    const { code = NORMAL_CLOSE, reason } = event;
-    const error = (this.#ended = event.unauthorized
-      ? new ClientError(
-          'UNAUTHORIZED',
-          `gave up: every attempt was refused (last ${code}${reason ? `: ${reason}` : ''})`,
-          code,
-        )
-      : new ClientError('DISCONNECTED', `connection closed (${code}${reason ? `: ${reason}` : ''})`, code));
-    this.#queue.failAll(error);
+    const error = endedError(event);
+    this.#outbox.end(error);
     for (const room of this.#rooms.values()) room.abandon(error);
     this.#rooms.clear();
     if (event.terminal) this.#error(error, true);
-  }
-
-  #call(
-    build: (id: number) => ClientEnvelope,
-    mode: SendMode,
-    options: RequestOptions = {},
-    onReply?: (data: unknown) => void,
-  ): Promise<unknown> {
-    const id = this.#pending.nextId();
-    let frame: Frame;
-    try {
-      frame = this.#encode(build(id));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    const reply = this.#pending.wait(id, frame, timeoutMs, options.retry === true, onReply);
-    this.#dispatch(mode, this.#pending.queued(id));
-    return reply;
-  }
-
-  #send(envelope: ClientEnvelope): Promise<void> {
-    let frame: Frame;
-    try {
-      frame = this.#encode(envelope);
-    } catch (error) {
-      // The caller's bug (too large, not encodable): left loud even when nobody awaits.
-      return Promise.reject(error);
-    }
-    const sent = new Promise<void>((resolve, reject) => {
-      this.#dispatch('queue', { frame, sent: resolve, fail: reject, live: () => true });
-    });
-    // Fire and forget: a send dropped offline (queue full or expired, session over) must not end
-    // a Node process as an unhandled rejection; a caller that awaits still gets the error.
-    sent.catch(noop);
-    return sent;
-  }
-
-  #dispatch(mode: SendMode, queued: QueuedFrame): void {
-    if ((mode === 'direct' ? this.#active : this.#ready) && this.#connection.send(queued.frame)) queued.sent();
-    else if (mode === 'direct' || this.#ended)
-      queued.fail(this.#ended ?? new ClientError('DISCONNECTED', 'not connected'));
-    else this.#queue.push(queued);
-  }
-
-  /** Encodes, refusing what the server would close the connection for. */
-  #encode(envelope: ClientEnvelope | ReplyEnvelope): Frame {
-    let frame: Frame;
-    try {
-      frame = this.#codec.encode(envelope);
-    } catch (error) {
-      throw new ClientError('BAD_REQUEST', String(error));
-    }
-    const tooLarge = oversize(frame, this.#limits?.maxPayload);
-    if (tooLarge) throw tooLarge;
-    return frame;
   }
 
   /**

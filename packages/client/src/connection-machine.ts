@@ -14,6 +14,24 @@ export const NORMAL_CLOSE: (typeof CloseCode)['NORMAL'] = 1000;
 /** The public connection status. */
 export type Status = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/** A status change, with the close code and reason that caused it. */
+export interface StatusEvent {
+  readonly status: Status;
+  /** The close code behind `reconnecting` or `closed`. */
+  readonly code?: number;
+  /** The close reason behind `reconnecting` or `closed`. */
+  readonly reason?: string;
+  /** With `reconnecting`: milliseconds until the next attempt. */
+  readonly delayMs?: number;
+  /**
+   * With `closed`: true when a terminal close code (4000–4099) ended the session, or a 41xx code
+   * without `getToken` to fetch a new token, or `maxRefusals` refused attempts in a row.
+   */
+  readonly terminal?: boolean;
+  /** With `closed`: true when the session ended because `maxRefusals` attempts in a row were refused. */
+  readonly unauthorized?: boolean;
+}
+
 /** Where the machine is: no socket yet, socket opening, welcomed, waiting to retry, done. */
 export type Phase = 'idle' | 'socket' | 'open' | 'waiting' | 'closed';
 
@@ -49,18 +67,7 @@ export type Effect =
   | { readonly type: 'close-socket'; readonly code: number; readonly reason: string }
   | { readonly type: 'schedule-retry'; readonly delayMs: number }
   | { readonly type: 'cancel-retry' }
-  | {
-      readonly type: 'status';
-      readonly status: Status;
-      readonly code?: number;
-      readonly reason?: string;
-      /** Set with `reconnecting`: how long until the next attempt. */
-      readonly delayMs?: number;
-      /** Set with `closed` after a terminal close code. */
-      readonly terminal?: boolean;
-      /** Set with `closed` when too many attempts in a row were refused for their token. */
-      readonly unauthorized?: boolean;
-    };
+  | ({ readonly type: 'status' } & StatusEvent);
 
 /** Reconnect delays. */
 export interface BackoffConfig {
@@ -137,39 +144,51 @@ export function transition(
         );
       return [{ ...state, phase: 'closed', status: 'closed' }, effects];
     }
-    case 'socket-closed': {
-      if (phase !== 'socket' && phase !== 'open') return [state, []];
-      const { code, reason } = event;
-      const refusals = event.refused ? state.refusals + 1 : 0;
-      if (refusals >= maxRefusals) {
-        return [
-          { ...state, phase: 'closed', status: 'closed', refusals },
-          [{ type: 'status', status: 'closed', code, reason, terminal: true, unauthorized: true }],
-        ];
-      }
-      if (code === NORMAL_CLOSE || isTerminalClose(code) || (!canReauthenticate && shouldReauthenticate(code))) {
-        return [
-          { ...state, phase: 'closed', status: 'closed' },
-          [{ type: 'status', status: 'closed', code, reason, terminal: code !== NORMAL_CLOSE }],
-        ];
-      }
-      const slow = shouldReconnectSlowly(code);
-      const delayMs = backoff(
-        state.attempt,
-        slow ? config.slowMinDelayMs : config.minDelayMs,
-        slow ? config.slowMaxDelayMs : config.maxDelayMs,
-        random,
-      );
-      // A socket that failed before the welcome may have been refused for its token (a browser
-      // sees a 401 only as 1006), so the next attempt asks for a fresh one, as after a 41xx close.
-      const refreshToken = shouldReauthenticate(code) || phase === 'socket';
-      return [
-        { phase: 'waiting', status: 'reconnecting', attempt: state.attempt + 1, refreshToken, refusals },
-        [
-          { type: 'status', status: 'reconnecting', code, reason, delayMs },
-          { type: 'schedule-retry', delayMs },
-        ],
-      ];
-    }
+    case 'socket-closed':
+      return socketClosed(state, event, config, random, canReauthenticate, maxRefusals);
   }
+}
+
+/** The socket closed: end the session, or plan the next attempt after a backoff. */
+function socketClosed(
+  state: MachineState,
+  event: Extract<MachineEvent, { type: 'socket-closed' }>,
+  config: BackoffConfig,
+  random: () => number,
+  canReauthenticate: boolean,
+  maxRefusals: number,
+): [MachineState, Effect[]] {
+  const { phase } = state;
+  if (phase !== 'socket' && phase !== 'open') return [state, []];
+  const { code, reason } = event;
+  const refusals = event.refused ? state.refusals + 1 : 0;
+  if (refusals >= maxRefusals) {
+    return [
+      { ...state, phase: 'closed', status: 'closed', refusals },
+      [{ type: 'status', status: 'closed', code, reason, terminal: true, unauthorized: true }],
+    ];
+  }
+  if (code === NORMAL_CLOSE || isTerminalClose(code) || (!canReauthenticate && shouldReauthenticate(code))) {
+    return [
+      { ...state, phase: 'closed', status: 'closed' },
+      [{ type: 'status', status: 'closed', code, reason, terminal: code !== NORMAL_CLOSE }],
+    ];
+  }
+  const slow = shouldReconnectSlowly(code);
+  const delayMs = backoff(
+    state.attempt,
+    slow ? config.slowMinDelayMs : config.minDelayMs,
+    slow ? config.slowMaxDelayMs : config.maxDelayMs,
+    random,
+  );
+  // A socket that failed before the welcome may have been refused for its token (a browser
+  // sees a 401 only as 1006), so the next attempt asks for a fresh one, as after a 41xx close.
+  const refreshToken = shouldReauthenticate(code) || phase === 'socket';
+  return [
+    { phase: 'waiting', status: 'reconnecting', attempt: state.attempt + 1, refreshToken, refusals },
+    [
+      { type: 'status', status: 'reconnecting', code, reason, delayMs },
+      { type: 'schedule-retry', delayMs },
+    ],
+  ];
 }

@@ -4,72 +4,26 @@ import {
   type Frame,
   type PongEnvelope,
   type ServerEnvelope,
-  type WelcomeEnvelope,
 } from '@switchyard/protocol';
-import type { Clock, TimerHandle } from './clock.js';
+import type { TimerHandle } from './clock.js';
+import type { ConnectionConfig, ConnectionListener } from './connection-config.js';
 import { ClientError } from './errors.js';
 import type { ClientCodec } from './json-codec.js';
 import {
   NORMAL_CLOSE,
   initialState,
   transition,
-  type BackoffConfig,
   type Effect,
   type MachineEvent,
   type MachineState,
   type Status,
 } from './connection-machine.js';
-import type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
+import { closeQuietly, type WebSocketLike } from './web-socket.js';
 
 /** `CloseCode.ABNORMAL`: reported for a socket the client gave up on (no welcome, no heartbeat). */
 const ABNORMAL_CLOSE: (typeof CloseCode)['ABNORMAL'] = 1006;
 /** `CloseCode.PROTOCOL_ERROR`: a frame the client cannot read. */
 const PROTOCOL_ERROR_CLOSE: (typeof CloseCode)['PROTOCOL_ERROR'] = 4000;
-
-/** A status change, with the close code and reason that caused it. */
-export interface StatusEvent {
-  readonly status: Status;
-  /** The close code behind `reconnecting` or `closed`. */
-  readonly code?: number;
-  /** The close reason behind `reconnecting` or `closed`. */
-  readonly reason?: string;
-  /** With `reconnecting`: milliseconds until the next attempt. */
-  readonly delayMs?: number;
-  /**
-   * With `closed`: true when a terminal close code (4000–4099) ended the session, or a 41xx code
-   * without `getToken` to fetch a new token, or `maxRefusals` refused attempts in a row.
-   */
-  readonly terminal?: boolean;
-  /** With `closed`: true when the session ended because `maxRefusals` attempts in a row were refused. */
-  readonly unauthorized?: boolean;
-}
-
-/** What the driver needs. */
-export interface ConnectionConfig {
-  readonly url: string;
-  readonly codec: ClientCodec;
-  readonly WebSocket: WebSocketConstructor;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly backoff: BackoffConfig;
-  readonly connectTimeoutMs: number;
-  /** A fresh token can be fetched: false with a fixed token, so a 41xx close ends the session. */
-  readonly reauth: boolean;
-  /** Attempts in a row refused for their token before the session ends. */
-  readonly maxRefusals: number;
-  /** Returns the token for the next attempt; `fresh` asks for a new one. */
-  readonly token: (fresh: boolean) => string | undefined | Promise<string | undefined>;
-}
-
-/** What the driver reports. */
-export interface ConnectionListener {
-  welcome(welcome: WelcomeEnvelope): void;
-  envelope(envelope: ServerEnvelope): void;
-  /** The welcomed socket is gone (read `status` to see whether the session is over). */
-  down(): void;
-  status(event: StatusEvent): void;
-  error(error: unknown): void;
-}
 
 /**
  * Runs the connection machine: opens sockets, fetches tokens, times out stuck attempts,
@@ -303,14 +257,5 @@ export class Connection {
       socket.onerror = () => {};
     }
     return socket;
-  }
-}
-
-function closeQuietly(socket: WebSocketLike | undefined, code: number, reason: string): void {
-  try {
-    // Close reasons are limited to 123 bytes; 60 characters stay below that in any script.
-    socket?.close(code, reason.slice(0, 60));
-  } catch {
-    // Already closing, or a code the runtime refuses: the socket is abandoned either way.
   }
 }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@switchyard/protocol';
+import { NORMAL_CLOSE, type StatusEvent } from './connection-machine.js';
 
 /**
  * A failed client call, or the end of a session. `code` says why: `TIMEOUT`, `DISCONNECTED`,
@@ -22,4 +23,12 @@ export class ClientError extends Error {
     this.code = code;
     this.closeCode = closeCode;
   }
+}
+
+/** The error a session ended with, from its `closed` status event. */
+export function endedError({ code = NORMAL_CLOSE, reason, unauthorized }: StatusEvent): ClientError {
+  const cause = `${code}${reason ? `: ${reason}` : ''}`;
+  return unauthorized
+    ? new ClientError('UNAUTHORIZED', `gave up: every attempt was refused (last ${cause})`, code)
+    : new ClientError('DISCONNECTED', `connection closed (${cause})`, code);
 }

@@ -13,8 +13,7 @@ import type {
   ServerRequestsOf,
   WelcomeEnvelope,
 } from '@switchyard/protocol';
-import type { Status } from './connection-machine.js';
-import type { StatusEvent } from './connection.js';
+import type { Status, StatusEvent } from './connection-machine.js';
 import type { JoinOptions, PublishOptions, RequestOptions } from './options.js';
 
 /** Where a push came from. */

@@ -25,3 +25,13 @@ export interface WebSocketLike {
 
 /** A WebSocket constructor: `globalThis.WebSocket` or `ws`'s default export. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** Closes a socket, ignoring a runtime that refuses (already closing, or a code it does not allow). */
+export function closeQuietly(socket: WebSocketLike | undefined, code: number, reason: string): void {
+  try {
+    // Close reasons are limited to 123 bytes; 60 characters stay below that in any script.
+    socket?.close(code, reason.slice(0, 60));
+  } catch {
+    // Already closing, or a code the runtime refuses: the socket is abandoned either way.
+  }
+}

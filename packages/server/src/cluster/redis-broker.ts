@@ -1,8 +1,8 @@
-import { ErrorReply } from '@redis/client';
 import type { Logger } from '../log.js';
-import { encodeBatch, forEachBatched } from './batch.js';
+import { forEachBatched } from './batch.js';
 import type { Broker, BrokerListener, BrokerMetrics } from './broker.js';
 import { createRedisConnection, type RedisConnection } from './redis-connection.js';
+import { PublishQueue } from './redis-publish-queue.js';
 
 /** Options of {@link createRedisBroker}. */
 export interface RedisBrokerOptions {
@@ -16,27 +16,6 @@ export interface RedisBrokerOptions {
   maxQueue?: number;
   metrics?: BrokerMetrics;
   logger?: Logger;
-}
-
-/** Largest envelope one PUBLISH carries, bytes (a single larger message travels alone). */
-const MAX_BATCH_BYTES = 64 * 1024;
-/** How long close() waits for queued publishes to be acknowledged, milliseconds. */
-const CLOSE_DRAIN_MS = 1_000;
-
-/** One PUBLISH: the messages of one turn for one channel. */
-interface Batch {
-  readonly channel: string;
-  readonly payload: Buffer;
-  readonly count: number;
-  /** Which write this is; 0 once a lost link voided the write (its late rejection is ignored). */
-  attempt: number;
-  writtenAt: number;
-}
-
-/** Messages published to one channel since the last flush (one synchronous run of the caller). */
-interface Turn {
-  readonly messages: Uint8Array[];
-  bytes: number;
 }
 
 /**
@@ -83,27 +62,15 @@ class RedisBroker implements Broker {
   readonly clustered = true;
   readonly #prefix: string;
   readonly #controlChannel: string;
-  readonly #maxQueue: number;
-  readonly #metrics: BrokerMetrics | undefined;
-  readonly #logger: Logger | undefined;
-  readonly #nodeId: string;
   readonly #commands: RedisConnection;
   readonly #subscriber: RedisConnection;
+  readonly #queue: PublishQueue;
+  readonly #metrics: BrokerMetrics | undefined;
+  readonly #logger: Logger | undefined;
   #listener: BrokerListener | undefined;
 
   /** Rooms this node wants, and the handler each is subscribed with. */
   readonly #rooms = new Map<string, (message: Buffer) => void>();
-  readonly #turn = new Map<string, Turn>();
-  #flushScheduled = false;
-  readonly #flushNow = (): void => this.#flush();
-  /** Batches in order; the first `#written` of them (from `#head`) are written and unacknowledged. */
-  #queue: (Batch | undefined)[] = [];
-  #head = 0;
-  #written = 0;
-  #attempts = 0;
-  #depth = 0;
-  #refusing = false;
-  #drained: (() => void) | undefined;
 
   #commandsUp = false;
   #subscriberUp = false;
@@ -117,14 +84,20 @@ class RedisBroker implements Broker {
   constructor(options: RedisBrokerOptions) {
     this.#prefix = options.prefix ?? 'switchyard';
     this.#controlChannel = `${this.#prefix}:control`;
-    this.#maxQueue = options.maxQueue ?? 10_000;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
-    this.#nodeId = options.nodeId;
     const base = { url: options.url, ...(options.logger ? { logger: options.logger } : {}) };
     this.#commands = createRedisConnection({ ...base, role: 'commands', failFast: true });
     // Subscribe commands issued while the link is down wait for it (the offline queue) rather than fail.
     this.#subscriber = createRedisConnection({ ...base, role: 'subscriber', failFast: false });
+    this.#queue = new PublishQueue({
+      commands: this.#commands,
+      connected: () => this.#connected,
+      maxQueue: options.maxQueue ?? 10_000,
+      nodeId: options.nodeId,
+      metrics: options.metrics,
+      logger: options.logger,
+    });
     this.#watch();
   }
 
@@ -133,7 +106,7 @@ class RedisBroker implements Broker {
   }
 
   get queueDepth(): number {
-    return this.#depth;
+    return this.#queue.depth;
   }
 
   async start(listener: BrokerListener): Promise<void> {
@@ -148,11 +121,11 @@ class RedisBroker implements Broker {
   }
 
   publish(room: string, message: Uint8Array): boolean {
-    return this.#enqueue(`${this.#prefix}:room:${room}`, message);
+    return this.#queue.enqueue(this.#roomChannel(room), message);
   }
 
   publishControl(message: Uint8Array): boolean {
-    return this.#enqueue(this.#controlChannel, message);
+    return this.#queue.enqueue(this.#controlChannel, message);
   }
 
   async subscribe(room: string): Promise<void> {
@@ -189,22 +162,10 @@ class RedisBroker implements Broker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#flush();
-    if (this.#depth > 0 && this.#connected) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, CLOSE_DRAIN_MS);
-        this.#drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    if (this.#depth > 0) {
-      this.#logger?.warn({ node: this.#nodeId, messages: this.#depth }, 'broker closed with unsent messages');
-      this.#metrics?.dropped(this.#depth);
-    }
-    this.#queue = [];
-    this.#head = this.#written = this.#depth = 0;
+    // Without anything to wait for, the connections go in this same turn.
+    const drained = this.#queue.close();
+    if (drained !== undefined) await drained;
+    this.#queue.discard();
     this.#commands.destroy();
     this.#subscriber.destroy();
     if (this.#connected) {
@@ -215,116 +176,6 @@ class RedisBroker implements Broker {
 
   #roomChannel(room: string): string {
     return `${this.#prefix}:room:${room}`;
-  }
-
-  #enqueue(channel: string, message: Uint8Array): boolean {
-    if (this.#closed || this.#depth >= this.#maxQueue) {
-      this.#metrics?.dropped(1);
-      if (!this.#refusing) {
-        this.#refusing = true;
-        this.#logger?.warn({ node: this.#nodeId, maxQueue: this.#maxQueue }, 'broker queue full, refusing publishes');
-      }
-      return false;
-    }
-    const turn = this.#turn.get(channel);
-    if (turn === undefined) this.#turn.set(channel, { messages: [message], bytes: message.byteLength });
-    else {
-      turn.messages.push(message);
-      turn.bytes += message.byteLength;
-    }
-    this.#depth++;
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(this.#flushNow);
-    }
-    return true;
-  }
-
-  /** Packs the pending messages into batches, queues them and writes what the link allows. */
-  #flush(): void {
-    this.#flushScheduled = false;
-    for (const [channel, turn] of this.#turn) {
-      if (turn.bytes <= MAX_BATCH_BYTES) {
-        this.#queue.push(this.#batch(channel, turn.messages, turn.bytes));
-        continue;
-      }
-      let start = 0;
-      let bytes = 0;
-      for (let i = 0; i < turn.messages.length; i++) {
-        const size = turn.messages[i]!.byteLength;
-        if (i > start && bytes + size > MAX_BATCH_BYTES) {
-          this.#queue.push(this.#batch(channel, turn.messages.slice(start, i), bytes));
-          start = i;
-          bytes = 0;
-        }
-        bytes += size;
-      }
-      this.#queue.push(this.#batch(channel, turn.messages.slice(start), bytes));
-    }
-    this.#turn.clear();
-    this.#writeWaiting();
-  }
-
-  #batch(channel: string, messages: readonly Uint8Array[], bytes: number): Batch {
-    return { channel, payload: encodeBatch(messages, bytes), count: messages.length, attempt: 0, writtenAt: 0 };
-  }
-
-  #writeWaiting(): void {
-    if (!this.#connected) return;
-    for (let i = this.#head + this.#written; i < this.#queue.length; i++) this.#write(this.#queue[i]!);
-  }
-
-  #write(batch: Batch): void {
-    const attempt = ++this.#attempts;
-    batch.attempt = attempt;
-    batch.writtenAt = performance.now();
-    this.#written++;
-    let reply: Promise<unknown>;
-    try {
-      reply = this.#commands.sendCommand(['PUBLISH', batch.channel, batch.payload]);
-    } catch (error) {
-      reply = Promise.reject(error);
-    }
-    reply.then(
-      () => this.#settled(batch, true),
-      (error: unknown) => this.#failed(batch, attempt, error),
-    );
-  }
-
-  /** Replies arrive in write order, so the settled batch is the oldest written one. */
-  #settled(batch: Batch, acknowledged: boolean): void {
-    if (this.#queue[this.#head] !== batch) return;
-    this.#queue[this.#head] = undefined;
-    this.#head++;
-    this.#written--;
-    this.#depth -= batch.count;
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    if (acknowledged) {
-      this.#metrics?.published(batch.count, batch.payload.byteLength);
-      this.#metrics?.publishLatency((performance.now() - batch.writtenAt) / 1000);
-    }
-    if (this.#refusing && this.#depth < this.#maxQueue) {
-      this.#refusing = false;
-      this.#logger?.info({ node: this.#nodeId }, 'broker queue accepting publishes again');
-    }
-    if (this.#depth === 0) this.#drained?.();
-  }
-
-  #failed(batch: Batch, attempt: number, error: unknown): void {
-    if (this.#closed || batch.attempt !== attempt) return;
-    if (error instanceof ErrorReply) {
-      // Redis answered with an error (out of memory, for example): retrying would not help.
-      this.#logger?.warn({ node: this.#nodeId, err: error.message, messages: batch.count }, 'redis refused a publish');
-      this.#metrics?.dropped(batch.count);
-      this.#settled(batch, false);
-      return;
-    }
-    // The link dropped: every written batch is written again, in order, when it returns.
-    for (let i = this.#head; i < this.#head + this.#written; i++) this.#queue[i]!.attempt = 0;
-    this.#written = 0;
   }
 
   #receiveRoom(room: string, payload: Buffer, handler: (message: Buffer) => void): void {
@@ -397,6 +248,6 @@ class RedisBroker implements Broker {
     this.#everConnected ||= connected;
     this.#metrics?.linkChanged(connected);
     this.#listener?.linkChanged(connected);
-    if (connected) this.#writeWaiting();
+    if (connected) this.#queue.writeWaiting();
   }
 }
