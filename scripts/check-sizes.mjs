@@ -31,7 +31,6 @@ const EXCEPTIONS = {
   'packages/server/src/metrics/prometheus.ts': 'being split (issue 11)',
   'packages/server/src/metrics/prometheus.ts#createPrometheusMetrics': 'being split (issue 11)',
   'packages/server/src/metrics/prometheus.ts#brokerMetrics': 'being split (issue 11)',
-  'packages/server/src/rooms/hub.ts': 'being split (issue 11)',
   'packages/server/src/session/client-messages.ts': 'being split (issue 11)',
   'packages/server/src/session/client-messages.ts#ClientDispatcher.handle': 'being split (issue 11)',
   'packages/server/src/session/client-messages.ts#ClientDispatcher.#join': 'being split (issue 11)',

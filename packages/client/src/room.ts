@@ -148,14 +148,10 @@ export class RoomHandle implements Room {
   }
 
   /** A presence change for this room arrived. */
-  presenceChanged(envelope: PresenceEnvelope): void {
-    if (envelope.change === 'count') {
-      this.presenceCount = envelope.count;
-      this.#joinListeners.emit('count', envelope.count);
-      return;
-    }
-    const { change, userId, connections } = envelope;
-    this.#listeners.emit('', { change, userId, connections }, { room: this.name });
+  presenceChanged(e: PresenceEnvelope): void {
+    if (e.change === 'count') this.#joinListeners.emit('count', (this.presenceCount = e.count));
+    else
+      this.#listeners.emit('', { change: e.change, userId: e.userId, connections: e.connections }, { room: this.name });
   }
 
   onPresenceCount(fn: (count: number) => void): () => void {
