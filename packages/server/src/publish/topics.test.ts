@@ -9,22 +9,15 @@ import { noopMetrics, type ServerMetrics } from '../metrics/metrics.js';
 import { RoomPolicies } from '../protection/room-policy.js';
 import { SlowConsumers } from '../protection/slow-consumer.js';
 import { presenceTopic, roomTopic } from './topics.js';
-import type { OutgoingFrame, SendResult, Transport, TransportSocket } from '../transport/types.js';
+import type { OutgoingFrame, SendResult, TransportSocket } from '../transport/types.js';
+import { TopicTransport } from '../test-support/topic-transport.js';
 
 // A fake topic transport: enough to check that fan-out is topic publishes, one encode per codec.
-class FakeTransport implements Transport {
-  readonly topics = new Map<string, Set<FakeSocket>>();
+class FakeTransport extends TopicTransport<FakeSocket> {
   readonly published: { topic: string; exclude?: FakeSocket }[] = [];
   publish(topic: string): void {
     this.published.push({ topic });
   }
-  numSubscribers(topic: string): number {
-    return this.topics.get(topic)?.size ?? 0;
-  }
-  serve(): void {}
-  listen = () => Promise.resolve(0);
-  listenSideHttp = () => Promise.resolve(0);
-  stopListening(): void {}
 }
 
 class FakeSocket implements TransportSocket {
@@ -39,9 +32,7 @@ class FakeSocket implements TransportSocket {
     this.transport.published.push({ topic, exclude: this });
   }
   subscribe(topic: string): void {
-    const set = this.transport.topics.get(topic) ?? new Set();
-    set.add(this);
-    this.transport.topics.set(topic, set);
+    this.transport.add(topic, this);
   }
   unsubscribe(topic: string): void {
     this.transport.topics.get(topic)?.delete(this);
@@ -96,15 +87,8 @@ function setup() {
   };
   const policies = new RoomPolicies();
   const slow = new SlowConsumers<never>({ maxBackpressure: 1 << 20, policyFor: () => 'close' });
-  const hub = new Hub({
-    transport,
-    codecs,
-    metrics,
-    logger: console as never,
-    policies,
-    slow,
-    presenceFanOut: new PresenceFanOut(transport, codecs, metrics),
-  });
+  const presenceFanOut = new PresenceFanOut(transport, codecs, metrics);
+  const hub = new Hub({ transport, codecs, metrics, logger: console as never, policies, slow, presenceFanOut });
   let n = 0;
   const connect = (userId: string, codec: Codec) => {
     const socket = new FakeSocket(transport);
@@ -130,7 +114,7 @@ function setup() {
     hub.add(conn);
     return { conn, socket };
   };
-  return { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect };
+  return { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect, presenceFanOut };
 }
 
 describe('topics', () => {
@@ -201,7 +185,7 @@ describe('Hub fan-out over topics', () => {
   });
 
   it('publishes presence only to presence subscribers, first join and last leave only', () => {
-    const { transport, json, hub, connect } = setup();
+    const { transport, json, hub, connect, presenceFanOut } = setup();
     const watcher = connect('w', json);
     hub.join(watcher.conn, 'lobby', true);
     const a1 = connect('a', json);
@@ -211,6 +195,9 @@ describe('Hub fan-out over topics', () => {
     hub.join(a2.conn, 'lobby', false);
     hub.leave(a1.conn, 'lobby');
     hub.leave(a2.conn, 'lobby');
+    // Presence changes go out once per turn, as one batch.
+    expect(transport.published).toEqual([]);
+    presenceFanOut.flush();
     expect(transport.published).toEqual([{ topic: 'jp:lobby' }, { topic: 'jp:lobby' }]);
     expect(hub.presence('lobby').members).toEqual([{ userId: 'w', connections: 1 }]);
   });
@@ -293,7 +280,7 @@ describe('slow consumer catch-up on topics', () => {
 
 describe('room membership on the connection', () => {
   it('one room, many, and back: membership, presence flags and topics stay in step', () => {
-    const { transport, jsonV2, hub, connect } = setup();
+    const { transport, jsonV2, hub, connect, presenceFanOut } = setup();
     const { conn } = connect('u1', jsonV2);
     const subscribed = (topic: string) => transport.topics.get(topic)?.size ?? 0;
     expect(conn.roomCount).toBe(0);
@@ -307,6 +294,9 @@ describe('room membership on the connection', () => {
     hub.join(conn, 'a', true);
     expect(conn.roomCount).toBe(1);
     expect(conn.wantsPresence('a')).toBe(true);
+    // Subscribed once its own join, queued for this turn's presence batch, has gone out.
+    expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(0);
+    presenceFanOut.flush();
     expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(1);
     for (const room of ['b', 'c']) hub.join(conn, room, false);
     expect(conn.roomNames().sort()).toEqual(['a', 'b', 'c']);

@@ -4,10 +4,10 @@ import {
   NoticeCode,
   type ClientEnvelope,
   type ErrorCode as ErrorCodeType,
+  type JoinEnvelope,
   type JoinResult,
   type PresenceSnapshot,
   type PublishEnvelope,
-  type StreamPosition,
   type RequestId,
 } from '@switchyard/protocol';
 import { AuthError, type TokenVerifier } from '../auth/index.js';
@@ -149,7 +149,7 @@ export class ClientDispatcher {
         }
         return;
       case 'join':
-        this.#guard(conn, this.#join(conn, envelope.id, envelope.room, envelope.presence === true, envelope.since));
+        this.#guard(conn, this.#join(conn, envelope, envelope.presence === true));
         return;
       case 'leave':
         conn.leave(envelope.room);
@@ -280,13 +280,8 @@ export class ClientDispatcher {
     return test;
   }
 
-  async #join(
-    conn: ServerConnection,
-    id: RequestId,
-    room: string,
-    presence: boolean,
-    since: StreamPosition | undefined,
-  ): Promise<void> {
+  async #join(conn: ServerConnection, envelope: JoinEnvelope, presence: boolean): Promise<void> {
+    const { id, room, since } = envelope;
     const bad = this.#d.rules.checkJoin(room, conn.roomCount, conn.inRoom(room));
     if (bad) {
       this.#countRule(bad);
@@ -315,7 +310,7 @@ export class ClientDispatcher {
     }
     const policy = this.#d.policies.resolve(room);
     const deferred = policy.history !== undefined && this.#d.history.deferSubscribe;
-    this.#d.hub.join(conn, room, presence, !deferred);
+    this.#d.hub.join(conn, room, presence, !deferred, envelope.presenceCount === true);
     // In a cluster, the reply waits until other nodes' pushes to the room reach this node: a
     // member hears everything published after its join reply.
     const subscribed = this.#d.hub.roomReady(room);
@@ -324,7 +319,7 @@ export class ClientDispatcher {
       if (conn.closed) return;
     }
     let snapshot: PresenceSnapshot | Promise<PresenceSnapshot> | undefined =
-      presence && policy.presence ? this.#d.presence.snapshot(room) : undefined;
+      presence && policy.presence ? this.#d.presence.joinSnapshot(room) : undefined;
     if (snapshot instanceof Promise) {
       snapshot = await snapshot.catch((err: unknown) => {
         // The join itself worked; without the cluster's membership, this node's members answer.
