@@ -24,7 +24,6 @@ const LONG_FUNCTION = /\/\/\s*long function:\s*\S/;
 const EXCEPTIONS = {
   'packages/protocol/src/msgpack-scan.ts#scanMsgpack': 'not split yet (issue 11)',
   'packages/server/src/auth/key-set.ts#resolveKeySet': 'not split yet (issue 11)',
-  'packages/server/src/rooms/hub.ts': 'being split (issue 11)',
   'packages/server/src/transport/node-http.ts#serveApi': 'not split yet (issue 11)',
   'packages/server/src/transport/ws.ts#createWsTransport': 'not split yet (issue 11)',
 };

@@ -14,8 +14,11 @@ const dist = (file: string): string => fileURLToPath(new URL(`../dist/${file}`, 
  * `since` on rejoin, duplicate and gap handling, `onJoin`) and the failure-mode fixes (refused
  * tokens with `maxRefusals`, join retries with backoff, the URL check) added about 1,030 bytes,
  * much of it `#private` names that minifiers keep. The rest is headroom for fixes, not features.
+ * Raised to 6,350 for presence counts in large rooms (issue 14: the join's `presenceCount`, the
+ * count envelope's check in the JSON codec, `onPresenceCount` and `presenceCount`, about 85 bytes),
+ * which the client split had left 13 bytes short of.
  */
-const BUDGET = 6_250;
+const BUDGET = 6_350;
 
 async function bundle(entry: string): Promise<string> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run the build first (npm test does)`);

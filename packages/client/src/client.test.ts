@@ -576,6 +576,26 @@ describe('client against a fake server', { timeout: 20_000 }, () => {
     expect(presence).toEqual([{ change: 'join', userId: 'bob', connections: 1 }]);
   });
 
+  it('asks for member counts with presence and hands them to onPresenceCount', async () => {
+    connect();
+    const connection = await opened();
+    const room = client.join('stadium', { presence: true });
+    const join = await connection.acceptJoin({ presence: { room: 'stadium', members: [], count: 4000 } });
+    expect(join).toMatchObject({ presence: true, presenceCount: true });
+    await room.ready();
+    expect(room.presenceCount).toBe(4000);
+    const counts: number[] = [];
+    const changes: unknown[] = [];
+    room.onPresenceCount((n) => counts.push(n));
+    room.onPresence((p) => changes.push(p));
+    connection.send({ t: 'presence', room: 'stadium', change: 'count', count: 3990 });
+    await waitFor(() => counts.length === 1, 'a count');
+    expect(counts).toEqual([3990]);
+    expect(room.presenceCount).toBe(3990);
+    expect(changes).toEqual([]);
+    expect(client.status).toBe('open');
+  });
+
   it('leaves no timer behind when closed while reconnecting with queued and retryable calls', async () => {
     server.autoWelcome = { expiresAt: clock.now() + 3_600_000 };
     connect({ getToken: () => 'fresh' });

@@ -80,6 +80,12 @@ describe('client JSON codec', () => {
       /invalid server frame/,
     ],
     [
+      'presence count without its count',
+      '{"t":"presence","room":"r","change":"count","userId":"u","connections":1}',
+      false,
+      /invalid server frame/,
+    ],
+    [
       'presence without room',
       '{"t":"presence","change":"join","userId":"u","connections":1}',
       false,

@@ -20,7 +20,7 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   reply: { id: 'number', ok: 'boolean' },
   request: { id: 'number', name: 'string' },
   push: { event: 'string' },
-  presence: { room: 'string', change: 'string', userId: 'string', connections: 'number' },
+  presence: { room: 'string', change: 'string' },
   notice: { code: 'string' },
   ping: {},
   pong: {},
@@ -46,7 +46,9 @@ function valid(e: Record<string, unknown>): boolean {
     (e['offset'] === undefined || typeof e['offset'] === 'number') &&
     (e['epoch'] === undefined || typeof e['epoch'] === 'string') &&
     (e['from'] === undefined || typeof e['from'] === 'string') &&
-    (t !== 'reply' || e['ok'] === true || fits(e['error'], { code: 'string', message: 'string' }))
+    (t !== 'reply' || e['ok'] === true || fits(e['error'], { code: 'string', message: 'string' })) &&
+    (t !== 'presence' ||
+      fits(e, e['change'] === 'count' ? { count: 'number' } : { userId: 'string', connections: 'number' }))
   );
 }
 

@@ -40,7 +40,9 @@ export class RoomHandle implements Room {
   readonly #options: JoinOptions;
   // Listeners by event name; '' holds the presence listeners (event names are never empty).
   readonly #listeners: Emitter<[unknown, PushMeta]>;
-  readonly #joinListeners: Emitter<[JoinInfo]>;
+  // '' holds the join listeners, 'count' the presence count listeners.
+  readonly #joinListeners: Emitter<[unknown]>;
+  presenceCount: number | undefined;
   readonly #joined: Promise<JoinResult>;
   readonly #stream = new RoomStream();
   #settle: ((result: JoinResult | Error) => void) | undefined;
@@ -85,7 +87,15 @@ export class RoomHandle implements Room {
       // The join options carry the attempt's `timeoutMs`. The reply is handled as it arrives: the
       // pushes that follow it in the same read (a recovery replay) must see the new position.
       await this.#host.call(
-        (id) => ({ t: 'join', id, room: this.name, ...(presence && { presence }), ...(since && { since }) }),
+        // With presence, ask for member counts too: above the server's presence notice limit
+        // they replace the per-user notices, which older clients simply stop receiving.
+        (id) => ({
+          t: 'join',
+          id,
+          room: this.name,
+          ...(presence && { presence, presenceCount: true }),
+          ...(since && { since }),
+        }),
         'direct',
         this.#options,
         (result) => this.#joinedWith(result as JoinResult),
@@ -109,6 +119,8 @@ export class RoomHandle implements Room {
     if (this.#left) return;
     this.#failures = 0;
     this.#stream.joined(result);
+    // A snapshot without a count lists the members: the room is under the limit.
+    this.presenceCount = result?.presence?.count;
     const info: JoinInfo = { recovered: result?.recovered === true, rejoined: this.#rejoined, result };
     this.#rejoined = true;
     this.#settle?.(result);
@@ -136,8 +148,14 @@ export class RoomHandle implements Room {
   }
 
   /** A presence change for this room arrived. */
-  presenceChanged({ change, userId, connections }: PresenceEnvelope): void {
-    this.#listeners.emit('', { change, userId, connections }, { room: this.name });
+  presenceChanged(e: PresenceEnvelope): void {
+    if (e.change === 'count') this.#joinListeners.emit('count', (this.presenceCount = e.count));
+    else
+      this.#listeners.emit('', { change: e.change, userId: e.userId, connections: e.connections }, { room: this.name });
+  }
+
+  onPresenceCount(fn: (count: number) => void): () => void {
+    return this.#joinListeners.on('count', fn as (count: unknown) => void);
   }
 
   /** The server left this room for the client (`ROOM_REVOKED`): forget it, fail a pending join. */
@@ -163,7 +181,7 @@ export class RoomHandle implements Room {
   }
 
   onJoin(fn: (info: JoinInfo) => void): () => void {
-    return this.#joinListeners.on('', fn);
+    return this.#joinListeners.on('', fn as (info: unknown) => void);
   }
 
   publish(event: string, data: unknown, options: PublishOptions = {}): Promise<void> {

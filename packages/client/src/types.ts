@@ -73,8 +73,24 @@ export interface Room<C extends Contract = AnyContract> {
   ready(): Promise<JoinResult>;
   /** Listens to pushes published to this room; returns the unsubscribe function. */
   on<E extends NameOf<PushesOf<C>>>(event: E, fn: PushListener<C, E>): () => void;
-  /** Listens to presence changes (join with `{ presence: true }`); returns the unsubscribe function. */
+  /**
+   * Listens to presence changes (join with `{ presence: true }`); returns the unsubscribe function.
+   * In a room above the server's presence notice limit none arrive: see {@link Room.onPresenceCount}.
+   */
   onPresence(fn: (change: PresenceChange) => void): () => void;
+  /**
+   * The room's user count as the server last sent it: in the join reply and at most once per
+   * server turn while the room is above the server's presence notice limit (`limits.presenceNoticeLimit`),
+   * where counts replace per-user presence changes. Undefined while the room is under the limit.
+   */
+  readonly presenceCount: number | undefined;
+  /**
+   * Listens to user counts of a room above the presence notice limit (join with `{ presence: true }`);
+   * returns the unsubscribe function.
+   * @example
+   * room.onPresenceCount((count) => (badge.textContent = `${count} watching`));
+   */
+  onPresenceCount(fn: (count: number) => void): () => void;
   /**
    * Listens to every successful join of this room: the first one and each rejoin after a
    * reconnect or a gap, with whether missed messages were recovered; returns the unsubscribe function.

@@ -75,6 +75,11 @@ export interface JoinEnvelope {
   readonly room: string;
   /** Ask for `presence` updates about this room. */
   readonly presence?: boolean;
+  /**
+   * With `presence`: this client reads member counts (`change: 'count'` notices), which the
+   * server sends in place of per-member notices above its presence notice limit (§3 `presence`).
+   */
+  readonly presenceCount?: boolean;
   /** Recover from this position: the pushes published after it follow the reply (§9). */
   readonly since?: StreamPosition;
 }
@@ -123,7 +128,10 @@ export interface PresenceMember {
 /** Who is in a room. */
 export interface PresenceSnapshot {
   readonly room: string;
+  /** Every member; empty in a join reply for a room above the server's presence notice limit. */
   readonly members: readonly PresenceMember[];
+  /** Distinct users in the room: only in a join reply for a room above the presence notice limit. */
+  readonly count?: number;
 }
 
 /** Reply data of a successful join. */
@@ -144,7 +152,10 @@ export interface JoinResult {
 }
 
 /** S→C: a user's presence in a room changed (sent to members that asked for presence). */
-export interface PresenceEnvelope {
+export type PresenceEnvelope = PresenceMemberEnvelope | PresenceCountEnvelope;
+
+/** S→C: one user's presence in a room changed. */
+export interface PresenceMemberEnvelope {
   readonly t: 'presence';
   readonly room: string;
   /** `join`: the user's first connection arrived; `leave`: its last one left. */
@@ -152,6 +163,18 @@ export interface PresenceEnvelope {
   readonly userId: string;
   /** The user's connections in the room after the change. */
   readonly connections: number;
+}
+
+/**
+ * S→C: a room above the server's presence notice limit changed; sent at most once per server
+ * turn, in place of per-member notices, and only to members whose join carried `presenceCount`.
+ */
+export interface PresenceCountEnvelope {
+  readonly t: 'presence';
+  readonly room: string;
+  readonly change: 'count';
+  /** Distinct users in the room after the changes. */
+  readonly count: number;
 }
 
 /** C→S: ask who is in a room. The reply's data is a {@link PresenceSnapshot}. */

@@ -105,6 +105,12 @@ const SEMANTIC: ReadonlyArray<{
     from: 'server',
     code: 'INVALID_FIELD',
   },
+  {
+    name: 'presence count without its count',
+    json: '{"t":"presence","room":"r","change":"count","userId":"u","connections":1}',
+    from: 'server',
+    code: 'MISSING_FIELD',
+  },
   { name: 'negative push offset', json: '{"t":"push","event":"e","offset":-1}', from: 'server', code: 'INVALID_FIELD' },
   {
     name: '__proto__ key in data',

@@ -99,6 +99,7 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   join(o, t) {
     const out: Fields = { t: 'join', id: id(o, 'id', t), room: str(o, 'room', t, MAX_ROOM_LENGTH) };
     if (has(o, 'presence')) out['presence'] = bool(o, 'presence', t);
+    if (has(o, 'presenceCount')) out['presenceCount'] = bool(o, 'presenceCount', t);
     if (has(o, 'since')) {
       const since = object(o, 'since', t);
       out['since'] = {
@@ -123,10 +124,13 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   },
   push: buildPush,
   presence(o, t) {
+    const room = str(o, 'room', t, MAX_ROOM_LENGTH);
+    const change = oneOf(o, 'change', t, isPresenceChange);
+    if (change === 'count') return { t: 'presence', room, change, count: count(o, 'count', t) };
     return {
       t: 'presence',
-      room: str(o, 'room', t, MAX_ROOM_LENGTH),
-      change: oneOf(o, 'change', t, isPresenceChange),
+      room,
+      change,
       userId: str(o, 'userId', t, MAX_ROOM_LENGTH),
       connections: count(o, 'connections', t),
     };
@@ -153,8 +157,8 @@ const BUILDERS: Readonly<Record<string, Builder>> = {
   },
 };
 
-function isPresenceChange(value: unknown): value is 'join' | 'leave' {
-  return value === 'join' || value === 'leave';
+function isPresenceChange(value: unknown): value is 'join' | 'leave' | 'count' {
+  return value === 'join' || value === 'leave' || value === 'count';
 }
 
 function validate(

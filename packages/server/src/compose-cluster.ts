@@ -37,21 +37,34 @@ export interface ClusterParts {
 
 /** What the cluster parts need. */
 export interface ClusterDeps {
-  readonly options: ServerOptions;
-  readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly formats: WireFormats;
   readonly registry: RoomRegistry<ServerConnection>;
   readonly fanOut: PresenceFanOut;
+  /** From {@link createClusterEngine}. */
+  readonly engine: ClusterEngine | undefined;
+  readonly relink: { resync: () => void };
 }
 
-/** Builds the broker, the shared membership and the room history (Redis-backed in a cluster). */
-export function composeCluster({ options, metrics, logger, formats, registry, fanOut }: ClusterDeps): ClusterParts {
+/**
+ * The Redis engine when `redis.url` is set, built first: the presence fan-out reads the cluster's
+ * user counts from it. `relink.resync` is set once the cluster starts.
+ */
+export function createClusterEngine(
+  options: ServerOptions,
+  metrics: ServerMetrics,
+  logger: Logger,
+): { engine: ClusterEngine | undefined; relink: { resync: () => void } } {
   const relink = { resync: (): void => {} };
   const engine =
     options.redis?.url === undefined
       ? undefined
       : createRedisEngine(options.redis, metrics.broker, logger, () => relink.resync());
+  return { engine, relink };
+}
+
+/** Builds the broker, the shared membership and the room history (Redis-backed in a cluster). */
+export function composeCluster({ engine, relink, formats, registry, fanOut, logger }: ClusterDeps): ClusterParts {
   const broker: Broker = engine?.broker ?? new LocalBroker();
   const recent = new RecentPushes();
   const membership =

@@ -2,6 +2,7 @@ import { CloseCode } from '@switchyard/protocol';
 import type { ServerOptions } from './config/options.js';
 import type { ResolvedOptions } from './config/resolve-options.js';
 import type { ClusterParts } from './compose-cluster.js';
+import type { ClusterEngine } from './cluster/create-cluster.js';
 import type { Protection } from './compose-protection.js';
 import type { ServerState } from './server-state.js';
 import { HEALTH_PATH, METRICS_PATH, READY_PATH } from './http/health-routes.js';
@@ -62,10 +63,12 @@ export interface RoomDeps {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly state: ServerState;
+  /** The cluster's engine, whose shared membership counts a room's users; undefined on a single node. */
+  readonly engine: ClusterEngine | undefined;
 }
 
 /** Builds the room registry, the topics, the send-buffer budget and watch, and the presence fan-out. */
-export function composeRoomParts({ transport, formats, limits, metrics, logger, state }: RoomDeps): RoomParts {
+export function composeRoomParts({ transport, formats, limits, metrics, logger, state, engine }: RoomDeps): RoomParts {
   const registry = new RoomRegistry<ServerConnection>();
   const topics = new DeferredTopics(transport);
   const buffers = new BufferBudget<ServerConnection>({
@@ -86,7 +89,13 @@ export function composeRoomParts({ transport, formats, limits, metrics, logger, 
     membersOf: (room) => registry.members(room),
     check: (conn) => conn.checkSendBuffer(),
   });
-  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, () => state.shuttingDown, roomTraffic);
+  // Above the notice limit, members get one user count per turn: the cluster's from Redis.
+  const presenceFanOut = new PresenceFanOut(transport, formats.codecs, metrics, {
+    closing: () => state.shuttingDown,
+    traffic: roomTraffic,
+    limit: limits.presenceNoticeLimit,
+    users: engine === undefined ? (room) => registry.userCount(room) : (room) => engine.presence.count(room),
+  });
   return { registry, topics, buffers, roomTraffic, presenceFanOut };
 }
 

@@ -1,4 +1,4 @@
-import { composeCluster, createOutbox, startCluster, stopCluster } from './compose-cluster.js';
+import { composeCluster, createClusterEngine, createOutbox, startCluster, stopCluster } from './compose-cluster.js';
 import { composeHttpApi } from './compose-http-api.js';
 import { composeProtection } from './compose-protection.js';
 import { composePublishing } from './compose-publish.js';
@@ -46,14 +46,17 @@ export function compose(options: ServerOptions, logger: Logger, events: Connecti
   const formats = new WireFormats(resolved.codecs, limits.maxPayload);
   const settings = transportSettings(options, resolved);
   const transport = createTransport<SocketState>(options, settings);
-  const roomDeps = { transport, formats, limits, metrics, logger, state };
+  const { engine, relink } = createClusterEngine(options, metrics, logger);
+  const roomDeps = { transport, formats, limits, metrics, logger, state, engine };
   const rooms = composeRoomParts(roomDeps);
   const { registry, presenceFanOut: fanOut } = rooms;
-  const cluster = composeCluster({ options, metrics, logger, formats, registry, fanOut });
-  const { engine, broker, history } = cluster;
+  const cluster = composeCluster({ logger, formats, registry, fanOut, engine, relink });
+  const { broker, history } = cluster;
   const hub = composeHub(roomDeps, rooms, protection, cluster);
   const presence: PresenceReader =
-    engine === undefined ? new LocalPresenceReader(hub) : new ClusterPresenceReader(engine.presence);
+    engine === undefined
+      ? new LocalPresenceReader(hub, limits.presenceNoticeLimit)
+      : new ClusterPresenceReader(engine.presence, limits.presenceNoticeLimit);
 
   // The one publish path
   const outbox = createOutbox(cluster, formats);

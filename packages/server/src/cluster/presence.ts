@@ -28,6 +28,8 @@ export interface ClusterPresence {
   leave(room: string, userId: string): Promise<{ lastForUser: boolean; connections: number }>;
   /** Who is in `room` on any node, sorted by user id. */
   snapshot(room: string): Promise<PresenceSnapshot>;
+  /** Distinct users in `room` on any node (one HLEN: cheap enough to read once per turn). */
+  count(room: string): Promise<number>;
   /** Every room with members anywhere; `members` counts distinct users. Sorted by room. */
   rooms(): Promise<{ room: string; members: number }[]>;
   /** Replaces this node's contribution with `local` (after a reconnect); returns user-level changes to announce. */

@@ -56,6 +56,19 @@ describe('redis presence', () => {
     expect(await a.rooms()).toEqual([]);
   });
 
+  it('counts the distinct users of a room over nodes', async () => {
+    const [a, b] = nodes();
+    expect(await a.count('stage')).toBe(0);
+    await a.join('stage', 'alice');
+    await b.join('stage', 'alice');
+    await b.join('stage', 'bob');
+    await a.join('other', 'carol');
+    expect(await a.count('stage')).toBe(2);
+    expect(await b.count('stage')).toBe(2);
+    await b.leave('stage', 'bob');
+    expect(await a.count('stage')).toBe(1);
+  });
+
   it('aggregates snapshots and room lists over nodes', async () => {
     const [a, b] = nodes();
     await a.join('lobby', 'carol');

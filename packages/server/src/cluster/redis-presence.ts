@@ -127,6 +127,11 @@ class RedisPresence implements ClusterPresence {
     return { room, members };
   }
 
+  async count(room: string): Promise<number> {
+    await this.#connecting;
+    return Number(await this.#client.sendCommand(['HLEN', `${this.#prefix}:presence:users:${room}`]));
+  }
+
   async rooms(): Promise<{ room: string; members: number }[]> {
     const flat = (await this.#run(SCRIPTS.rooms)) as (string | number)[];
     const rooms: { room: string; members: number }[] = [];

@@ -48,6 +48,7 @@ describe('loadConfig defaults', () => {
         messagesPerSecond: 100,
         messageBurst: 200,
         maxRoomsPerConnection: 100,
+        presenceNoticeLimit: 1000,
         maxRoomNameLength: 128,
         maxConnectionsPerUser: 0,
         maxConnectionsPerIp: 0,

@@ -52,6 +52,14 @@ export const LIMIT_OPTION_SPECS: readonly OptionSpec[] = [
     summary: 'rooms one connection may be in (0: unlimited)',
   },
   {
+    key: 'limits.presenceNoticeLimit',
+    env: 'SWITCHYARD_PRESENCE_NOTICE_LIMIT',
+    flag: 'presence-notice-limit',
+    type: integer(0, 1_000_000),
+    default: 1000,
+    summary: 'users in a room above which presence notices are counts (0: no limit)',
+  },
+  {
     key: 'limits.maxRoomNameLength',
     env: 'SWITCHYARD_MAX_ROOM_NAME_LENGTH',
     flag: 'max-room-name-length',

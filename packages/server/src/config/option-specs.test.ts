@@ -59,6 +59,7 @@ const EVERY_LIMIT = {
   heartbeatMs: 'limits.heartbeatMs',
   maxHttpBodyBytes: 'limits.maxHttpBodyBytes',
   requestTimeoutMs: 'limits.requestTimeoutMs',
+  presenceNoticeLimit: 'limits.presenceNoticeLimit',
 } satisfies { [K in keyof LimitOptions]-?: `limits.${K}` };
 const EVERY_REDIS_OPTION = {
   url: 'redis.url',

@@ -87,6 +87,12 @@ export interface LimitOptions {
   messageBurst?: number;
   /** Rooms one connection may be in. @default 100 */
   maxRoomsPerConnection?: number;
+  /**
+   * Distinct users in a room above which members get one member count per turn (`change:
+   * 'count'`) instead of a notice per user joining or leaving, and a join's presence snapshot is
+   * a count. 0: no limit. @default 1000
+   */
+  presenceNoticeLimit?: number;
   /** Longest room name, characters. @default 128 */
   maxRoomNameLength?: number;
   /**

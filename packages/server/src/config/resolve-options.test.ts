@@ -22,6 +22,7 @@ describe('resolveOptions', () => {
       messagesPerSecond: 100,
       messageBurst: 200,
       maxRoomsPerConnection: 100,
+      presenceNoticeLimit: 1000,
       maxRoomNameLength: 128,
       maxConnections: 1024 - 103,
       maxConnectionsPerUser: 0,

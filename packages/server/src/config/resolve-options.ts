@@ -14,6 +14,8 @@ export interface ResolvedLimits {
   readonly messagesPerSecond: number;
   readonly messageBurst: number;
   readonly maxRoomsPerConnection: number;
+  /** Users in a room above which presence notices are counts (0: no limit). */
+  readonly presenceNoticeLimit: number;
   readonly maxRoomNameLength: number;
   /** Server-wide connection cap (0: none), derived from the descriptor limit unless set. */
   readonly maxConnections: number;
@@ -83,6 +85,7 @@ export function resolveOptions(
     messagesPerSecond: l.messagesPerSecond,
     messageBurst: l.messageBurst,
     maxRoomsPerConnection: l.maxRoomsPerConnection,
+    presenceNoticeLimit: l.presenceNoticeLimit,
     maxRoomNameLength: l.maxRoomNameLength,
     maxConnections: l.maxConnections ?? connectionsForDescriptors(descriptorLimit),
     maxConnectionsPerUser: l.maxConnectionsPerUser,

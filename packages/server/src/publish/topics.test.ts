@@ -9,8 +9,43 @@ import { noopMetrics, type ServerMetrics } from '../metrics/metrics.js';
 import { RoomPolicies } from '../protection/room-policy.js';
 import { SlowConsumers } from '../protection/slow-consumer.js';
 import { presenceTopic, roomTopic } from './topics.js';
-import { FakeSocket, FakeTransport, fakeConnectionInit } from '../test-support/fake-transport.js';
-import type { OutgoingFrame, SendResult } from '../transport/types.js';
+import type { OutgoingFrame, SendResult, TransportSocket } from '../transport/types.js';
+import { TopicTransport } from '../test-support/topic-transport.js';
+import { fakeConnectionInit } from '../test-support/fake-transport.js';
+
+// A fake topic transport: enough to check that fan-out is topic publishes, one encode per codec.
+class FakeTransport extends TopicTransport<FakeSocket> {
+  readonly published: { topic: string; exclude?: FakeSocket }[] = [];
+  publish(topic: string): void {
+    this.published.push({ topic });
+  }
+}
+
+class FakeSocket implements TransportSocket {
+  closed = false;
+  readonly sent: OutgoingFrame[] = [];
+  constructor(readonly transport: FakeTransport) {}
+  send(frame: OutgoingFrame): SendResult {
+    this.sent.push(frame);
+    return 'ok';
+  }
+  publish(topic: string): void {
+    this.transport.published.push({ topic, exclude: this });
+  }
+  subscribe(topic: string): void {
+    this.transport.add(topic, this);
+  }
+  unsubscribe(topic: string): void {
+    this.transport.topics.get(topic)?.delete(this);
+  }
+  bufferedAmount = () => 0;
+  cork(fn: () => void): void {
+    fn();
+  }
+  end(): void {
+    this.closed = true;
+  }
+}
 
 // A room publish as the publisher makes it: one push, encoded at most once per wire format. The
 // topic publishes leave in the next batch; the flush stands in for it.
@@ -53,15 +88,8 @@ function setup() {
   };
   const policies = new RoomPolicies();
   const slow = new SlowConsumers<never>({ maxBackpressure: 1 << 20, policyFor: () => 'close' });
-  const hub = new Hub({
-    transport,
-    codecs,
-    metrics,
-    logger: console as never,
-    policies,
-    slow,
-    presenceFanOut: new PresenceFanOut(transport, codecs, metrics),
-  });
+  const presenceFanOut = new PresenceFanOut(transport, codecs, metrics);
+  const hub = new Hub({ transport, codecs, metrics, logger: console as never, policies, slow, presenceFanOut });
   let n = 0;
   const connect = (userId: string, codec: Codec) => {
     const socket = new FakeSocket(transport);
@@ -73,7 +101,7 @@ function setup() {
     hub.add(conn);
     return { conn, socket };
   };
-  return { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect };
+  return { transport, json, msgpack, jsonV2, msgpackV2, sent, hub, connect, presenceFanOut };
 }
 
 describe('topics', () => {
@@ -144,7 +172,7 @@ describe('Hub fan-out over topics', () => {
   });
 
   it('publishes presence only to presence subscribers, first join and last leave only', () => {
-    const { transport, json, hub, connect } = setup();
+    const { transport, json, hub, connect, presenceFanOut } = setup();
     const watcher = connect('w', json);
     hub.join(watcher.conn, 'lobby', true);
     const a1 = connect('a', json);
@@ -154,6 +182,9 @@ describe('Hub fan-out over topics', () => {
     hub.join(a2.conn, 'lobby', false);
     hub.leave(a1.conn, 'lobby');
     hub.leave(a2.conn, 'lobby');
+    // Presence changes go out once per turn, as one batch.
+    expect(transport.published).toEqual([]);
+    presenceFanOut.flush();
     expect(transport.published).toEqual([{ topic: 'jp:lobby' }, { topic: 'jp:lobby' }]);
     expect(hub.presence('lobby').members).toEqual([{ userId: 'w', connections: 1 }]);
   });
@@ -222,7 +253,7 @@ describe('slow consumer catch-up on topics', () => {
 
 describe('room membership on the connection', () => {
   it('one room, many, and back: membership, presence flags and topics stay in step', () => {
-    const { transport, jsonV2, hub, connect } = setup();
+    const { transport, jsonV2, hub, connect, presenceFanOut } = setup();
     const { conn } = connect('u1', jsonV2);
     const subscribed = (topic: string) => transport.topics.get(topic)?.size ?? 0;
     expect(conn.roomCount).toBe(0);
@@ -236,6 +267,9 @@ describe('room membership on the connection', () => {
     hub.join(conn, 'a', true);
     expect(conn.roomCount).toBe(1);
     expect(conn.wantsPresence('a')).toBe(true);
+    // Subscribed once its own join, queued for this turn's presence batch, has gone out.
+    expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(0);
+    presenceFanOut.flush();
     expect(subscribed(presenceTopic(jsonV2, 'a'))).toBe(1);
     for (const room of ['b', 'c']) hub.join(conn, room, false);
     expect(conn.roomNames().sort()).toEqual(['a', 'b', 'c']);

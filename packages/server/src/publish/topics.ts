@@ -9,6 +9,8 @@ export type WireFormat = Pick<Codec, 'name' | 'version'>;
 // for presence subscribe to. Indexed by protocol version - 1.
 const ROOM_PREFIX = { json: ['j:', 'j2:'], msgpack: ['m:', 'm2:'] } as const;
 const PRESENCE_PREFIX = { json: ['jp:', 'j2p:'], msgpack: ['mp:', 'm2p:'] } as const;
+// Members that read member counts (a join with `presenceCount`) also subscribe to a third.
+const COUNT_PREFIX = { json: ['jpc:', 'j2pc:'], msgpack: ['mpc:', 'm2pc:'] } as const;
 
 /** The transport topic carrying a room's messages for one wire format. */
 export function roomTopic(format: WireFormat, room: string): string {
@@ -18,4 +20,9 @@ export function roomTopic(format: WireFormat, room: string): string {
 /** The transport topic carrying a room's presence changes for one wire format. */
 export function presenceTopic(format: WireFormat, room: string): string {
   return PRESENCE_PREFIX[format.name][format.version - 1] + room;
+}
+
+/** The transport topic carrying a room's member counts (above the presence notice limit) for one wire format. */
+export function presenceCountTopic(format: WireFormat, room: string): string {
+  return COUNT_PREFIX[format.name][format.version - 1] + room;
 }

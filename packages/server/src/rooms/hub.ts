@@ -1,5 +1,4 @@
 import type { Codec, PresenceSnapshot } from '@switchyard/protocol';
-import { NoticeCode, CloseCode } from '@switchyard/protocol';
 import type { ConnectionHost, ServerConnection } from '../session/connection.js';
 import { DeadlineWheel } from '../session/deadline-wheel.js';
 import type { InboundRequests } from '../session/inbound-requests.js';
@@ -12,8 +11,10 @@ import type { BufferBudget } from '../protection/buffer-budget.js';
 import { RoomRegistry, type JoinChange, type LeaveChange } from './room-registry.js';
 import type { RoomHistory } from '../history/room-history.js';
 import type { PresenceFanOut } from './presence-fan-out.js';
-import { presenceTopic, roomTopic } from '../publish/topics.js';
-import { frameBytes, type EncodedPush } from '../publish/encoded-push.js';
+import { presenceCountTopic, presenceTopic, roomTopic } from '../publish/topics.js';
+import type { EncodedPush } from '../publish/encoded-push.js';
+import { RoomFanOut } from './room-fan-out.js';
+import { RoomBackpressure } from './room-backpressure.js';
 import type { Transport } from '../transport/types.js';
 import { DeferredTopics, type TopicPublisher } from '../publish/deferred-topics.js';
 
@@ -73,9 +74,8 @@ export interface RoomInfo {
 }
 
 /**
- * Live connections, users and rooms, and the fan-out over transport topics. A publish encodes
- * once per wire format (codec and protocol version) that has subscribers and hands the frame to the transport once per topic;
- * delivery counts come from subscriber counts, never from a loop over members.
+ * Live connections, users and rooms: membership and its presence changes, with the fan-out over
+ * transport topics (room-fan-out.ts) and the slow-consumer policy (room-backpressure.ts) beside it.
  */
 export class Hub implements ConnectionHost {
   readonly registry: RoomRegistry<ServerConnection>;
@@ -89,13 +89,18 @@ export class Hub implements ConnectionHost {
   readonly expiry = new DeadlineWheel<ServerConnection>({ onDue: (conn) => conn.expiryDue() });
   readonly #deps: HubDeps;
   readonly #topics: TopicPublisher;
+  readonly #fanOut: RoomFanOut;
+  readonly #backpressure: RoomBackpressure;
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
-    this.#topics = deps.topics ?? new DeferredTopics(deps.transport);
+    const topics = deps.topics ?? new DeferredTopics(deps.transport);
+    this.#topics = topics;
     this.registry = deps.registry ?? new RoomRegistry<ServerConnection>();
     this.metrics = deps.metrics;
     this.requests = deps.requests;
+    this.#fanOut = new RoomFanOut({ ...deps, registry: this.registry, topics });
+    this.#backpressure = new RoomBackpressure({ ...deps, topics });
   }
 
   /** Registers an opened connection. */
@@ -134,18 +139,20 @@ export class Hub implements ConnectionHost {
   }
 
   /**
-   * Adds `conn` to `room`; with `presence`, it also receives presence changes there. With
+   * Adds `conn` to `room`; with `presence`, it also receives presence changes there, and with
+   * `counts` the member counts sent in their place above the presence notice limit. With
    * `subscribe: false` it receives the room's pushes only after {@link Hub.subscribeRoom}.
    */
-  join(conn: ServerConnection, room: string, presence: boolean, subscribe = true): void {
+  join(conn: ServerConnection, room: string, presence: boolean, subscribe = true, counts = false): void {
     const policy = this.#deps.policies.resolve(room);
     const wantsPresence = presence && policy.presence;
     // Pushes emitted before the join go to the members of that moment, not to the newcomer.
     this.#topics.flush();
+    if (wantsPresence && counts) conn.socket.subscribe(presenceCountTopic(conn.codecImpl, room));
     if (conn.inRoom(room)) {
       if (wantsPresence && !conn.wantsPresence(room)) {
         conn.enablePresence(room);
-        conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+        this.#deps.presenceFanOut.subscribe(conn, room);
       }
       return;
     }
@@ -155,7 +162,8 @@ export class Hub implements ConnectionHost {
     if (change !== undefined) this.#presenceJoined(room, conn, change, policy.presence);
     conn.addRoom(room, wantsPresence);
     if (this.#deps.slow.joined(conn.slow, room) && subscribe) conn.socket.subscribe(roomTopic(conn.codecImpl, room));
-    if (wantsPresence) conn.socket.subscribe(presenceTopic(conn.codecImpl, room));
+    // After the changes queued this turn before the join: its join reply holds those.
+    if (wantsPresence) this.#deps.presenceFanOut.subscribe(conn, room);
   }
 
   /** Starts the room's pushes for a member joined with `subscribe: false` (unless it is paused as a slow consumer). */
@@ -179,6 +187,7 @@ export class Hub implements ConnectionHost {
     this.#topics.flush();
     conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
     conn.socket.unsubscribe(presenceTopic(conn.codecImpl, room));
+    conn.socket.unsubscribe(presenceCountTopic(conn.codecImpl, room));
     this.#deps.slow.left(conn.slow, room);
     const change = this.registry.remove(room, conn);
     if (change?.lastInRoom) this.#deps.rooms?.closed(room);
@@ -202,53 +211,11 @@ export class Hub implements ConnectionHost {
 
   /**
    * Hands a room push to this node's members of `push.room`, except `except` (the sender, or
-   * several connections), encoding once per wire format that has subscribers: one topic publish
-   * per format, or per-member sends when several connections are left out (a topic cannot
-   * express that). Members paused as slow consumers are skipped and the push counts towards
-   * their catch-up (`GAP`, `latest`).
+   * several connections), encoding once per wire format that has subscribers (see room-fan-out.ts).
    * @returns the number of connections it was handed to
    */
   fanOut(push: EncodedPush, except?: ServerConnection | ReadonlySet<ServerConnection>): number {
-    const room = push.room as string;
-    const delivered =
-      except instanceof Set
-        ? this.#fanOutExcept(room, push, except)
-        : this.#fanOutTopics(room, push, except as ServerConnection | undefined);
-    if (this.#deps.slow.tracks(room)) this.#deps.slow.published(room, push.event, push.key, push);
-    if (delivered === 0 && this.registry.members(room).size === 0) this.#deps.metrics.emptyRoomPublish();
-    return delivered;
-  }
-
-  #fanOutTopics(room: string, push: EncodedPush, except: ServerConnection | undefined): number {
-    let delivered = 0;
-    for (const codec of this.#deps.codecs) {
-      const topic = roomTopic(codec, room);
-      let count = this.#deps.transport.numSubscribers(topic);
-      // ws.publish excludes the sender but only works from a socket subscribed to the topic
-      // (uWS ignores it otherwise); a sender that is not subscribed cannot receive anyway.
-      const skipSender =
-        except !== undefined && except.codecImpl === codec && !except.closed && this.#isSubscribed(except, room);
-      if (skipSender) count -= 1;
-      if (count <= 0) continue;
-      const frame = push.frame(codec);
-      this.#topics.publish(topic, frame, codec.binary, skipSender ? except.socket : undefined);
-      this.#deps.metrics.messageSent(codec.name, 'push', frameBytes(frame), count);
-      delivered += count;
-    }
-    // A topic publish reports nothing per recipient: the members' buffers are read shortly after.
-    if (delivered > 0) this.#deps.roomTraffic?.published(room);
-    return delivered;
-  }
-
-  #fanOutExcept(room: string, push: EncodedPush, excluded: ReadonlySet<ServerConnection>): number {
-    // Sent one by one at once: earlier room pushes still waiting for their batch go first.
-    this.#topics.flush();
-    let delivered = 0;
-    for (const conn of this.registry.members(room)) {
-      if (excluded.has(conn) || conn.closed || conn.slow.paused?.has(room) === true) continue;
-      if (conn.sendFrame(push.frame(conn.codecImpl), 'push')) delivered++;
-    }
-    return delivered;
+    return this.#fanOut.fanOut(push, except);
   }
 
   /**
@@ -256,12 +223,7 @@ export class Hub implements ConnectionHost {
    * @returns the number of connections it was handed to
    */
   sendToEach(targets: Iterable<ServerConnection>, push: EncodedPush): number {
-    let delivered = 0;
-    for (const conn of targets) {
-      if (conn.closed) continue;
-      if (conn.sendFrame(push.frame(conn.codecImpl), 'push')) delivered++;
-    }
-    return delivered;
+    return this.#fanOut.sendToEach(targets, push);
   }
 
   /** Issues the room pushes still waiting for their batch (on shutdown). */
@@ -278,57 +240,7 @@ export class Hub implements ConnectionHost {
    * close it (4201), or pause its room subscriptions until it drains.
    */
   checkBackpressure(conn: ServerConnection): void {
-    if (conn.closed) return;
-    const slow = this.#deps.slow;
-    const buffered = conn.socket.bufferedAmount();
-    this.#deps.buffers?.record(conn, buffered);
-    if (conn.closed) return;
-    if (slow.isPaused(conn.slow)) {
-      if (slow.canResume(conn.slow, buffered)) this.#resume(conn);
-      return;
-    }
-    if (!slow.isOverLimit(buffered)) return;
-    const rooms = conn.roomNames();
-    if (slow.overLimit(conn.slow, rooms) === 'close') {
-      this.#deps.metrics.slowConsumerClosed();
-      conn.end(CloseCode.SLOW_CONSUMER, 'slow consumer', 'slow_consumer');
-      return;
-    }
-    this.#topics.flush();
-    for (const room of rooms) conn.socket.unsubscribe(roomTopic(conn.codecImpl, room));
-  }
-
-  #resume(conn: ServerConnection): void {
-    this.#topics.flush();
-    for (const catchup of this.#deps.slow.resume(conn.slow)) {
-      const { room } = catchup;
-      if (!conn.inRoom(room)) continue;
-      const history = this.#deps.policies.resolve(room).history === undefined ? undefined : this.#deps.history;
-      if (history !== undefined) {
-        // A room with history: the GAP names the first skipped offset, in place of the skipped
-        // messages (no `latest` replay), so the client recovers them from history (protocol §9.5).
-        const missed = catchup.missed + catchup.replay.length;
-        const offset = history.firstSkipped(room, missed);
-        if (missed > 0) {
-          conn.send(
-            offset === undefined
-              ? { t: 'notice', code: NoticeCode.GAP, room, missed }
-              : { t: 'notice', code: NoticeCode.GAP, room, missed, offset },
-          );
-        }
-      } else {
-        for (const entry of catchup.replay) conn.sendFrame(entry.value.frame(conn.codecImpl), 'push');
-        if (catchup.missed > 0) conn.send({ t: 'notice', code: NoticeCode.GAP, room, missed: catchup.missed });
-      }
-      // The replay can push the buffer over the limit again, which pauses every room anew; a room
-      // subscribed now would then receive while marked paused and replay twice on the next resume.
-      if (conn.closed || this.#deps.slow.isPaused(conn.slow)) continue;
-      conn.socket.subscribe(roomTopic(conn.codecImpl, catchup.room));
-    }
-  }
-
-  #isSubscribed(conn: ServerConnection, room: string): boolean {
-    return conn.inRoom(room) && conn.slow.paused?.has(room) !== true;
+    this.#backpressure.check(conn);
   }
 
   #presenceJoined(room: string, conn: ServerConnection, change: JoinChange, announce: boolean): void {

@@ -40,7 +40,7 @@ export class RoomRequests {
     const policy = this.#d.policies.resolve(room);
     const deferred = policy.history !== undefined && this.#d.history.deferSubscribe;
     const presence = envelope.presence === true;
-    this.#d.hub.join(conn, room, presence, !deferred);
+    this.#d.hub.join(conn, room, presence, !deferred, envelope.presenceCount === true);
     // In a cluster, the reply waits until other nodes' pushes to the room reach this node: a
     // member hears everything published after its join reply.
     const subscribed = this.#d.hub.roomReady(room);
@@ -108,7 +108,7 @@ export class RoomRequests {
 
   /** The members for a join that asked for presence (synchronous on a single node). */
   #joinSnapshot(conn: ServerConnection, room: string): PresenceSnapshot | Promise<PresenceSnapshot> {
-    const snapshot = this.#d.presence.snapshot(room);
+    const snapshot = this.#d.presence.joinSnapshot(room);
     if (!(snapshot instanceof Promise)) return snapshot;
     return snapshot.catch((err: unknown) => {
       // The join itself worked; without the cluster's membership, this node's members answer.

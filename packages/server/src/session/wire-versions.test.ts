@@ -110,7 +110,7 @@ describe('protocol versions 1 and 2 side by side (real sockets)', () => {
     const newcomer = await connect('newcomer', msgpackV2Codec);
     await newcomer.join('lobby');
     for (const c of watchers) {
-      expect(await c.next((e) => e.t === 'presence' && e.userId === 'newcomer')).toEqual({
+      expect(await c.next((e) => e.t === 'presence' && e.change === 'join' && e.userId === 'newcomer')).toEqual({
         t: 'presence',
         room: 'lobby',
         change: 'join',
