@@ -22,14 +22,10 @@ const LONG_FUNCTION = /\/\/\s*long function:\s*\S/;
  * it), each with its reason.
  */
 const EXCEPTIONS = {
-  'packages/protocol/src/msgpack-scan.ts#scanMsgpack': 'not split yet (issue 11)',
-  'packages/server/src/auth/key-set.ts#resolveKeySet': 'not split yet (issue 11)',
   'packages/server/src/session/client-messages.ts': 'being split (issue 11)',
   'packages/server/src/session/client-messages.ts#ClientDispatcher.handle': 'being split (issue 11)',
   'packages/server/src/session/client-messages.ts#ClientDispatcher.#join': 'being split (issue 11)',
   'packages/server/src/session/connection.ts': 'being split (issue 11)',
-  'packages/server/src/transport/node-http.ts#serveApi': 'not split yet (issue 11)',
-  'packages/server/src/transport/ws.ts#createWsTransport': 'not split yet (issue 11)',
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
