@@ -21,12 +21,7 @@ const LONG_FUNCTION = /\/\/\s*long function:\s*\S/;
  * Excused files (`path`: its length) and functions (`path#name`, the name as this script prints
  * it), each with its reason.
  */
-const EXCEPTIONS = {
-  'packages/protocol/src/msgpack-scan.ts#scanMsgpack': 'not split yet (issue 11)',
-  'packages/server/src/auth/key-set.ts#resolveKeySet': 'not split yet (issue 11)',
-  'packages/server/src/transport/node-http.ts#serveApi': 'not split yet (issue 11)',
-  'packages/server/src/transport/ws.ts#createWsTransport': 'not split yet (issue 11)',
-};
+const EXCEPTIONS = {};
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

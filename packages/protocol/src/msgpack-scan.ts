@@ -89,6 +89,7 @@ function isExtension(type: number): boolean {
  *
  * @throws ProtocolError `INVALID_MSGPACK`, `UNSUPPORTED_EXTENSION`, `FORBIDDEN_KEY` or `TOO_DEEP`.
  */
+// long function: one loop over the bytes with its stacks inline, so a frame costs no call per value
 export function scanMsgpack(bytes: Uint8Array, maxDepth: number): void {
   const end = bytes.length;
   // remaining[i]: values still expected in the container at depth i (a map counts keys and

@@ -127,21 +127,7 @@ export function resolveKeySet(options: AuthOptions): KeySet {
 
   const hmac = algorithms.filter(isHmacAlgorithm);
   const asymmetric = algorithms.filter((a) => !isHmacAlgorithm(a));
-  if (hmac.length > 0 && secrets.length === 0) {
-    throw optionError('auth.secret', `required by ${hmac.join(', ')} in auth.algorithms`);
-  }
-  if (secrets.length > 0 && hmac.length === 0) {
-    throw optionError('auth.secret', `set, but auth.algorithms (${algorithms.join(', ')}) has no HS* algorithm`);
-  }
-  if (asymmetric.length > 0 && publics.length === 0) {
-    throw optionError('auth.publicKey', `required by ${asymmetric.join(', ')} in auth.algorithms`);
-  }
-  if (publics.length > 0 && asymmetric.length === 0) {
-    throw optionError(
-      'auth.publicKey',
-      `set, but auth.algorithms (${algorithms.join(', ')}) has no RS*, PS* or ES* algorithm`,
-    );
-  }
+  requireKeysForAlgorithms(algorithms, hmac, asymmetric, secrets.length > 0, publics.length > 0);
 
   const keys: VerificationKey[] = [];
   for (const [kid, secret] of secrets) {
@@ -167,6 +153,31 @@ export function resolveKeySet(options: AuthOptions): KeySet {
     }
   }
   return { algorithms, keys, byAlgorithm: indexKeys(algorithms, keys) };
+}
+
+/** Each kind of key is configured exactly when `algorithms` holds an algorithm it verifies. */
+function requireKeysForAlgorithms(
+  algorithms: readonly JwtAlgorithm[],
+  hmac: readonly JwtAlgorithm[],
+  asymmetric: readonly JwtAlgorithm[],
+  hasSecrets: boolean,
+  hasPublicKeys: boolean,
+): void {
+  if (hmac.length > 0 && !hasSecrets) {
+    throw optionError('auth.secret', `required by ${hmac.join(', ')} in auth.algorithms`);
+  }
+  if (hasSecrets && hmac.length === 0) {
+    throw optionError('auth.secret', `set, but auth.algorithms (${algorithms.join(', ')}) has no HS* algorithm`);
+  }
+  if (asymmetric.length > 0 && !hasPublicKeys) {
+    throw optionError('auth.publicKey', `required by ${asymmetric.join(', ')} in auth.algorithms`);
+  }
+  if (hasPublicKeys && asymmetric.length === 0) {
+    throw optionError(
+      'auth.publicKey',
+      `set, but auth.algorithms (${algorithms.join(', ')}) has no RS*, PS* or ES* algorithm`,
+    );
+  }
 }
 
 function indexKeys(

@@ -1,3 +1,4 @@
+import { BodyCollector } from './body-collector.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerText, splitUrl } from './ask-upgrade.js';
 import type { ApiReply, ApiRequest, HttpReply, TransportApi, TransportHandlers } from './types.js';
@@ -83,18 +84,10 @@ function serveRoute<D>(handlers: TransportHandlers<D>, req: IncomingMessage, res
   }
 }
 
-/**
- * One backend API request: the head is checked before the body is read, the body is collected up
- * to `maxBodyBytes` and refused with 413 (closing the connection, so the rest is never read) past it.
- */
-function serveApi(
-  api: TransportApi,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: { method: string; path: string; query: string; proxyHeader: string },
-  failed: (error: unknown) => void,
-): void {
-  const request: ApiRequest = {
+type ApiUrl = { method: string; path: string; query: string; proxyHeader: string };
+
+function apiRequest(req: IncomingMessage, url: ApiUrl): ApiRequest {
+  return {
     method: url.method,
     path: url.path,
     query: url.query,
@@ -103,21 +96,46 @@ function serveApi(
     remoteAddress: req.socket.remoteAddress ?? '',
     forwardedFor: url.proxyHeader === '' ? '' : headerText(req, url.proxyHeader),
   };
-  let done = false;
-  const write = (reply: ApiReply, closeConnection: boolean): void => {
-    if (done) return;
-    done = true;
-    if (res.destroyed) return;
+}
+
+/** Writes one reply at most; `closeConnection` when the body was left unread. */
+class ReplyWriter {
+  /** A reply was written, or the request was abandoned. */
+  done = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly method: string,
+  ) {}
+
+  write(reply: ApiReply, closeConnection: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.res.destroyed) return;
     const headers: Record<string, string | number> = {
       ...reply.headers,
       'content-length': Buffer.byteLength(reply.body),
     };
     // Answering before the body was read: close, or the unread body would be parsed as the next request.
     if (closeConnection) headers['connection'] = 'close';
-    res.writeHead(reply.status, headers);
-    res.end(url.method === 'HEAD' ? undefined : reply.body);
-  };
+    this.res.writeHead(reply.status, headers);
+    this.res.end(this.method === 'HEAD' ? undefined : reply.body);
+  }
+}
 
+/**
+ * One backend API request: the head is checked before the body is read, the body is collected up
+ * to `maxBodyBytes` and refused with 413 (closing the connection, so the rest is never read) past it.
+ */
+function serveApi(
+  api: TransportApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: ApiUrl,
+  failed: (error: unknown) => void,
+): void {
+  const request = apiRequest(req, url);
+  const reply = new ReplyWriter(res, url.method);
   let early: ApiReply | undefined;
   try {
     early = api.head(request);
@@ -126,33 +144,27 @@ function serveApi(
     early = INTERNAL_API;
   }
   if (early !== undefined) {
-    write(early, request.contentLength !== '' && request.contentLength !== '0');
+    reply.write(early, request.contentLength !== '' && request.contentLength !== '0');
     return;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
+  const body = new BodyCollector(api.maxBodyBytes);
   req.on('data', (chunk: Buffer) => {
-    if (done) return;
-    size += chunk.byteLength;
-    if (size > api.maxBodyBytes) {
-      chunks.length = 0;
-      write(api.tooLarge(request), true);
-      req.pause();
-      return;
-    }
-    chunks.push(chunk);
+    if (reply.done || body.push(chunk)) return;
+    reply.write(api.tooLarge(request), true);
+    req.pause();
   });
   req.on('end', () => {
-    if (done) return;
-    api.handle(request, Buffer.concat(chunks, size)).then(
-      (reply) => write(reply, false),
+    if (reply.done) return;
+    api.handle(request, body.bytes()).then(
+      (answer) => reply.write(answer, false),
       (err: unknown) => {
         failed(err);
-        write(INTERNAL_API, false);
+        reply.write(INTERNAL_API, false);
       },
     );
   });
   req.on('error', () => {
-    done = true;
+    // The peer went away mid-body: nothing to answer.
+    reply.done = true;
   });
 }

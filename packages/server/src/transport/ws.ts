@@ -1,7 +1,7 @@
 /**
  * The `ws` transport: Switchyard on any Node `http.Server` or `https.Server` (Express, Fastify,
  * Koa, NestJS or plain `node:http`), attached to its `upgrade` event, or on a server of its own.
- * The only module that imports `ws`. Rules it keeps (each has a test):
+ * With its `ws-*.ts` parts, the only modules that import `ws`. Rules it keeps (each has a test):
  *
  * 1. The upgrade is decided before a WebSocket exists: a refusal is an HTTP answer written on the
  *    raw socket with the uWS transport's statuses and bodies (ask-upgrade.ts).
@@ -22,13 +22,15 @@ import http, { type IncomingMessage, type Server as HttpServer } from 'node:http
 import type { Server as HttpsServer } from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { askUpgrade, copyUpgradeRequest, refuseUpgrade, splitUrl } from './ask-upgrade.js';
 import { createNodeHttpHandler, type NodeHttpHandler } from './node-http.js';
-import { WsSocket, type WsSocketShared } from './ws-socket.js';
+import type { WsSocket, WsSocketShared } from './ws-socket.js';
+import { openSocket } from './ws-open.js';
+import { IdleSweep } from './ws-idle.js';
 import { WsTopics } from './ws-topics.js';
 import { WriteBatch } from './ws-write-batch.js';
-import type { HandlerStage, Transport, TransportHandlers, TransportSettings } from './types.js';
+import type { Transport, TransportHandlers, TransportSettings } from './types.js';
 
 /** A Node HTTP or HTTPS server to attach to. */
 export type NodeServer = HttpServer | HttpsServer;
@@ -56,6 +58,7 @@ export interface WsTransportOptions {
  * @example
  * const transport = createWsTransport(settings, { server: httpServer });
  */
+// long function: the transport's methods close over the handlers served and the servers it owns
 export function createWsTransport<D>(settings: TransportSettings, options: WsTransportOptions = {}): Transport<D> {
   const deflate = options.perMessageDeflate ?? false;
   const shared = {
@@ -66,15 +69,8 @@ export function createWsTransport<D>(settings: TransportSettings, options: WsTra
   };
   const sockets = new Set<WsSocket>();
   const owned: HttpServer[] = [];
-  let negotiated = '';
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    maxPayload: settings.maxPayload,
-    perMessageDeflate: deflate,
-    // Called synchronously inside handleUpgrade, right after the core chose the subprotocol.
-    handleProtocols: () => (negotiated === '' ? false : negotiated),
-  });
+  const slot = { protocol: '' };
+  const wss = createWebSocketServer(settings, deflate, slot);
   const idle = new IdleSweep(sockets, settings.idleTimeoutSec);
   let served: TransportHandlers<D> | undefined;
   let detach = (): void => {};
@@ -83,49 +79,13 @@ export function createWsTransport<D>(settings: TransportSettings, options: WsTra
     return served;
   };
 
+  const upgrades: WsUpgrades = { settings, wss, slot, shared, sockets };
   // `attachedTo` is the caller's server, undefined on a server of the transport's own.
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, attachedTo?: NodeServer): void => {
-    const handlers = handlersOf();
-    const { path } = splitUrl(req.url);
-    if (path !== settings.path) {
-      // Another listener's upgrade, unless nobody else would ever answer it.
-      if (attachedTo === undefined || attachedTo.listenerCount('upgrade') === 1)
-        refuseUpgrade(socket, 404, 'not found');
-      return;
-    }
-    if (req.rawHeaders.length / 2 > MAX_UPGRADE_HEADERS) {
-      refuseUpgrade(socket, 431, 'too many header fields');
-      return;
-    }
-    if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      refuseUpgrade(socket, 400, 'invalid WebSocket handshake');
-      return;
-    }
-    const open = (protocol: string, data: D): void => {
-      let opened = false;
-      negotiated = protocol;
-      try {
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          opened = true;
-          openSocket(ws, socket, data, handlers, shared, sockets);
-        });
-      } finally {
-        negotiated = '';
-      }
-      // ws refused the handshake on its own (a socket that already ended, a header it cannot
-      // parse; it answered 400 itself): release what the core reserved.
-      if (!opened) handlers.close(data, 1006, ABANDONED);
-    };
-    askUpgrade(handlers, copyUpgradeRequest(req, settings.proxyHeader), socket, open, (data) =>
-      handlers.close(data, 1006, ABANDONED),
-    );
-  };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, attachedTo?: NodeServer): void =>
+    upgrade(upgrades, handlersOf(), req, socket, head, attachedTo);
 
   const ownServer = (listener: NodeHttpHandler, upgrades: boolean): HttpServer => {
-    const server = http.createServer(OWN_SERVER_OPTIONS, (req, res) => listener(req, res));
-    if (upgrades)
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
-    else server.on('upgrade', (_req, socket: Duplex) => refuseUpgrade(socket, 404, 'not found'));
+    const server = ownHttpServer(listener, upgrades ? onUpgrade : undefined);
     owned.push(server);
     return server;
   };
@@ -173,6 +133,87 @@ export function createWsTransport<D>(settings: TransportSettings, options: WsTra
   };
 }
 
+/** `ws`'s server, without one of its own: upgrades are handed to it once the core decided them. */
+function createWebSocketServer(
+  settings: TransportSettings,
+  deflate: PerMessageDeflateOptions | boolean,
+  slot: { protocol: string },
+): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: settings.maxPayload,
+    perMessageDeflate: deflate,
+    // Called synchronously inside handleUpgrade, right after the core chose the subprotocol.
+    handleProtocols: () => (slot.protocol === '' ? false : slot.protocol),
+  });
+}
+
+/** An HTTP server of the transport's own; without `onUpgrade`, every upgrade gets 404. */
+function ownHttpServer(
+  listener: NodeHttpHandler,
+  onUpgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined,
+): HttpServer {
+  const server = http.createServer(OWN_SERVER_OPTIONS, (req, res) => listener(req, res));
+  if (onUpgrade !== undefined)
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
+  else server.on('upgrade', (_req, socket: Duplex) => refuseUpgrade(socket, 404, 'not found'));
+  return server;
+}
+
+/** What an upgrade on the `ws` transport works with. */
+interface WsUpgrades {
+  readonly settings: TransportSettings;
+  readonly wss: WebSocketServer;
+  /** The subprotocol the core chose, read by `handleProtocols` inside `handleUpgrade`. */
+  readonly slot: { protocol: string };
+  readonly shared: WsSocketShared;
+  readonly sockets: Set<WsSocket>;
+}
+
+/** One upgrade request: refused on the raw socket, or decided by the core and then opened. */
+function upgrade<D>(
+  ctx: WsUpgrades,
+  handlers: TransportHandlers<D>,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  attachedTo: NodeServer | undefined,
+): void {
+  const { path } = splitUrl(req.url);
+  if (path !== ctx.settings.path) {
+    // Another listener's upgrade, unless nobody else would ever answer it.
+    if (attachedTo === undefined || attachedTo.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'not found');
+    return;
+  }
+  if (req.rawHeaders.length / 2 > MAX_UPGRADE_HEADERS) {
+    refuseUpgrade(socket, 431, 'too many header fields');
+    return;
+  }
+  if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
+    refuseUpgrade(socket, 400, 'invalid WebSocket handshake');
+    return;
+  }
+  const open = (protocol: string, data: D): void => {
+    let opened = false;
+    ctx.slot.protocol = protocol;
+    try {
+      ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+        opened = true;
+        openSocket(ws, socket, data, handlers, ctx.shared, ctx.sockets);
+      });
+    } finally {
+      ctx.slot.protocol = '';
+    }
+    // ws refused the handshake on its own (a socket that already ended, a header it cannot
+    // parse; it answered 400 itself): release what the core reserved.
+    if (!opened) handlers.close(data, 1006, ABANDONED);
+  };
+  askUpgrade(handlers, copyUpgradeRequest(req, ctx.settings.proxyHeader), socket, open, (data) =>
+    handlers.close(data, 1006, ABANDONED),
+  );
+}
+
 // The close reported for an accepted upgrade that never became a socket.
 const ABANDONED = 'upgrade abandoned';
 
@@ -192,87 +233,4 @@ function listenOn(server: HttpServer, host: string, port: number): Promise<numbe
       resolve((server.address() as AddressInfo).port);
     });
   });
-}
-
-function openSocket<D>(
-  ws: WebSocket,
-  raw: Duplex,
-  data: D,
-  handlers: TransportHandlers<D>,
-  shared: WsSocketShared,
-  sockets: Set<WsSocket>,
-): void {
-  ws.binaryType = 'arraybuffer';
-  const closed = (code: number, message: string): void => {
-    if (socket.closed) return;
-    sockets.delete(socket);
-    socket.markClosed();
-    guarded(handlers, 'close', data, () => handlers.close(data, code, message));
-  };
-  const socket = new WsSocket(ws, raw, shared, closed);
-  sockets.add(socket);
-  ws.on('message', (frame: ArrayBuffer, isBinary: boolean) => {
-    // Frames that were already in flight when the server closed the socket are not read.
-    if (socket.closed) return;
-    socket.lastSeen = Date.now();
-    guarded(handlers, 'message', data, () => handlers.message(data, frame, isBinary));
-  });
-  ws.on('pong', () => {
-    socket.lastSeen = Date.now();
-  });
-  ws.on('error', (err: Error & { code?: string }) => {
-    socket.ownReason = OWN_REASONS[err.code ?? ''] ?? socket.ownReason;
-  });
-  raw.on('drain', () => {
-    if (!socket.closed) guarded(handlers, 'drain', data, () => handlers.drain(data));
-  });
-  ws.on('close', (code: number, reason: Buffer) => {
-    if (socket.ownReason !== '') closed(1006, socket.ownReason);
-    else closed(code, reason.toString());
-  });
-  guarded(handlers, 'open', data, () => handlers.open(socket, data));
-}
-
-/** Runs a socket handler; what it throws is reported once through `failed`, never into `ws`'s emitter. */
-function guarded<D>(handlers: TransportHandlers<D>, where: HandlerStage, data: D, run: () => void): void {
-  try {
-    run();
-  } catch (err) {
-    handlers.failed(where, err, data);
-  }
-}
-
-// `ws` error codes for the closes it makes itself, in the words uWS reports for the same cases.
-const OWN_REASONS: Readonly<Record<string, string>> = {
-  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'Received too big message',
-  WS_ERR_INVALID_UTF8: 'Received invalid UTF-8',
-};
-
-/**
- * uWS's idle timeout: a socket silent for half the timeout is pinged, one silent for the whole
- * timeout is cut. One timer for every socket, ticking at a quarter of the timeout.
- */
-class IdleSweep {
-  readonly #timer: NodeJS.Timeout | undefined;
-
-  constructor(sockets: ReadonlySet<WsSocket>, idleTimeoutSec: number) {
-    if (idleTimeoutSec <= 0) return;
-    const timeoutMs = idleTimeoutSec * 1000;
-    this.#timer = setInterval(
-      () => {
-        const now = Date.now();
-        for (const socket of sockets) {
-          const silent = now - socket.lastSeen;
-          if (silent >= timeoutMs) socket.terminate('Timed out from inactivity');
-          else if (silent >= timeoutMs / 2) socket.ping();
-        }
-      },
-      Math.max(250, timeoutMs / 4),
-    );
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-  }
 }
