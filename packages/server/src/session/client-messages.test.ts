@@ -241,4 +241,22 @@ describe('ClientDispatcher: requests and events', () => {
     expect(errorCodes(f.received(socket))).toEqual([ErrorCode.INTERNAL]);
     expect(f.calls['handlerError']).toEqual([['request']]);
   });
+
+  it('answers INTERNAL, never {"0":1,…}, when a handler returns bytes to a JSON connection', () => {
+    const f = sessionFixture();
+    f.router.onRequest('bytes', () => ({ avatar: new Uint8Array([1, 2, 3]) }));
+    const { conn, socket } = f.connect();
+    f.send(conn, { t: 'request', id: 1, name: 'bytes' });
+    expect(errorCodes(f.received(socket))).toEqual([ErrorCode.INTERNAL]);
+    const [logged] = f.logs.events('reply_encode_failed');
+    expect(logged?.['err']).toMatchObject({ name: 'BinaryDataError', path: 'data.avatar' });
+  });
+
+  it('rejects a server request carrying bytes to a JSON connection with BAD_REQUEST, sending nothing', async () => {
+    const f = sessionFixture();
+    const { conn, socket } = f.connect();
+    const before = f.received(socket).length;
+    await expect(conn.request('show', new Uint8Array([1]))).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+    expect(f.received(socket)).toHaveLength(before);
+  });
 });

@@ -105,7 +105,7 @@ export class ClientDispatcher {
     try {
       replyOk(conn, id, result.data);
     } catch (err) {
-      // The handler returned something the codec cannot encode (a BigInt, a cycle).
+      // The handler returned something the codec cannot encode (a BigInt, a cycle, bytes for JSON).
       this.#d.metrics.handlerError('request');
       this.#d.logger.error(
         { event: 'reply_encode_failed', connectionId: conn.id, name, err },

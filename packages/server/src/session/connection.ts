@@ -226,6 +226,7 @@ export class ServerConnection implements Connection {
     const { id, promise } = pending.create(name, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.#host.metrics.requestStarted('server_to_client');
     try {
+      if (!this.codecImpl.binary) refuseBinary(data);
       const sent = this.send(data === undefined ? { t: 'request', id, name } : { t: 'request', id, name, data });
       if (!sent) pending.fail(id, new RpcError(ErrorCode.DISCONNECTED, 'the request could not be sent'));
     } catch {

@@ -1,5 +1,6 @@
 import { ErrorCode, type ClientEnvelope, type ErrorCode as ErrorCodeType, type RequestId } from '@switchyard/protocol';
 import type { ServerConnection } from './connection.js';
+import { refuseBinary } from '../publish/binary-data.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
 import type { RoomRuleViolation } from '../protection/room-rules.js';
@@ -9,8 +10,13 @@ export function replyError(conn: ServerConnection, id: RequestId, code: ErrorCod
   conn.send({ t: 'reply', id, ok: false, error: { code, message } });
 }
 
-/** Answers request `id` with success, and `data` when there is any. */
+/**
+ * Answers request `id` with success, and `data` when there is any.
+ * @throws BinaryDataError when `data` holds bytes and the connection speaks JSON (nothing is sent)
+ */
 export function replyOk(conn: ServerConnection, id: RequestId, data?: unknown): void {
+  // JSON would turn bytes into {"0":1,…}: the caller answers INTERNAL instead of changing them.
+  if (!conn.codecImpl.binary) refuseBinary(data);
   conn.send(data === undefined ? { t: 'reply', id, ok: true } : { t: 'reply', id, ok: true, data });
 }
 
