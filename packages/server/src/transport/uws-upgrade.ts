@@ -22,6 +22,9 @@ export interface UserData<D> {
 
 const addressDecoder = new TextDecoder();
 
+// The close reported for an accepted upgrade whose client left before it could be upgraded.
+const ABANDONED = 'upgrade abandoned';
+
 function copyUpgradeRequest(req: HttpRequest, res: HttpResponse, proxyHeader: string): UpgradeRequest {
   return {
     path: req.getUrl(),
@@ -81,7 +84,11 @@ export function handleUpgrade<D>(
     aborted = true;
   });
   const finish = (answer: UpgradeDecision<D>): void => {
-    if (aborted) return;
+    if (aborted) {
+      // The client went away while the core decided: release what it reserved for an accepted one.
+      if (answer.accept) handlers.close(answer.data, 1006, ABANDONED);
+      return;
+    }
     res.cork(() => answerUpgrade(res, answer, request.wsKey, extensions, context));
   };
   decision.then(finish, (error: unknown) => {

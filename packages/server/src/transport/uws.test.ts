@@ -6,7 +6,7 @@ import uWS from 'uWebSockets.js';
 import WebSocket from 'ws';
 import { createServer } from '../server.js';
 import { signToken } from '../auth/index.js';
-import { RawClient, sleep, upgradeStatus } from '../test-support/raw-client.js';
+import { RawClient, eventually, sleep, upgradeStatus } from '../test-support/raw-client.js';
 import { createUwsTransport } from './uws.js';
 import type { SendResult, TransportHandlers, TransportSocket, UpgradeDecision } from './types.js';
 
@@ -116,6 +116,31 @@ describe('uWS transport rules', () => {
     // The process is alive and the transport still answers.
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await upgradeStatus(`ws://127.0.0.1:${port}/ws`)).status).toBe(401);
+  });
+
+  it('releases an accepted upgrade whose client went away while the decision was pending', async () => {
+    const closed: string[] = [];
+    let opened = 0;
+    let decided = false;
+    const port = await start(
+      handlers({
+        upgrade: async () => {
+          await sleep(100);
+          decided = true;
+          return { accept: true, protocol: '', data: { id: 7 } };
+        },
+        open: () => opened++,
+        close: (data, code, message) => closed.push(`${data.id} ${code} ${message}`),
+      }),
+    );
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    ws.on('error', () => {});
+    await sleep(20);
+    ws.terminate();
+    await eventually('the abandoned upgrade to be released', () => closed.length === 1);
+    expect(decided).toBe(true);
+    expect(closed).toEqual(['7 1006 upgrade abandoned']);
+    expect(opened).toBe(0);
   });
 
   it('hands the frame over inside `message`: uWS neuters it when the callback returns', async () => {

@@ -7,6 +7,7 @@
  * 2. Attach `res.onAborted` before any asynchronous step, re-check the flag after it, and write
  *    a late answer inside `res.cork()`; a response is never touched after it was aborted. An
  *    answer ready before the handler returns is written there and then (uWS corks it already).
+ *    An acceptance that arrives after the abort is released through `close` (1006).
  * 3. `res.upgrade()` echoes only the negotiated codec subprotocol.
  * 4. Frames are handed to the core inside `message`, before any await: uWS neuters the
  *    ArrayBuffer when the callback returns.
