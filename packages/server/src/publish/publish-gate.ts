@@ -1,7 +1,7 @@
 import { ErrorCode, type PublishEnvelope } from '@switchyard/protocol';
 import type { RoomPolicies } from '../protection/room-policy.js';
 import type { ServerConnection } from '../session/connection.js';
-import { createRoomMatcher, type RoomMatcher } from '../rooms/authorize.js';
+import { ClaimMatchers, type RoomMatcher } from '../rooms/authorize.js';
 import { findBinary } from './binary-data.js';
 
 /** Why a client publish was refused: the code and message of its error reply. */
@@ -22,8 +22,8 @@ const allowNone: RoomMatcher = () => false;
 export class PublishGate {
   readonly #policies: RoomPolicies;
   readonly #servesJson: boolean;
-  // Keyed by the claim array itself: a refreshed token brings a new one, and the matcher follows.
-  readonly #matchers = new WeakMap<ServerConnection, { claim: unknown; test: RoomMatcher }>();
+  // A token without a `publish` claim opens no room to its publishes.
+  readonly #matchers = new ClaimMatchers<ServerConnection>(allowNone);
 
   constructor(policies: RoomPolicies, servesJson: boolean) {
     this.#policies = policies;
@@ -54,12 +54,6 @@ export class PublishGate {
 
   #claimMatcher(conn: ServerConnection): RoomMatcher {
     // The verifier refused tokens whose `publish` is not an array of strings.
-    const claim = conn.claims['publish'] as readonly string[] | undefined;
-    if (claim === undefined) return allowNone;
-    const cached = this.#matchers.get(conn);
-    if (cached && cached.claim === claim) return cached.test;
-    const test = createRoomMatcher(claim);
-    this.#matchers.set(conn, { claim, test });
-    return test;
+    return this.#matchers.of(conn, conn.claims['publish'] as readonly string[] | undefined);
   }
 }

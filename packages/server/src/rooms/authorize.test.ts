@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRoomMatcher } from './authorize.js';
+import { ClaimMatchers, createRoomMatcher } from './authorize.js';
 
 describe('createRoomMatcher', () => {
   it('matches exact names and * runs; no claim allows all, an empty claim none', () => {
@@ -15,4 +15,20 @@ describe('createRoomMatcher', () => {
     const m = createRoomMatcher([`chat:*${':*'.repeat(5)}!`]);
     expect(m(`chat:${':'.repeat(100)}`)).toBe(false);
   }, 3_000);
+});
+
+describe('ClaimMatchers', () => {
+  it('keeps a connection’s matcher while its claim is the same array, and follows a new one', () => {
+    const none = () => false;
+    const matchers = new ClaimMatchers<object>(none);
+    const conn = {};
+    expect(matchers.of(conn, undefined)).toBe(none);
+    const claim = ['chat:*'];
+    const first = matchers.of(conn, claim);
+    expect(matchers.of(conn, claim)).toBe(first);
+    expect(first('chat:lobby')).toBe(true);
+    const refreshed = matchers.of(conn, ['news']);
+    expect(refreshed).not.toBe(first);
+    expect([refreshed('news'), refreshed('chat:lobby')]).toEqual([true, false]);
+  });
 });

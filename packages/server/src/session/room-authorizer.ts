@@ -1,9 +1,13 @@
-import { createRoomMatcher, type AuthorizeContext, type AuthorizeHook, type RoomAction } from '../rooms/authorize.js';
+import {
+  ClaimMatchers,
+  createRoomMatcher,
+  type AuthorizeContext,
+  type AuthorizeHook,
+  type RoomAction,
+} from '../rooms/authorize.js';
 import type { ServerConnection } from './connection.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
-
-const ALLOW_ALL_ROOMS = createRoomMatcher(undefined);
 
 /**
  * Decides whether a connection may join, publish to or read the presence of a room: the token's
@@ -13,7 +17,8 @@ export class RoomAuthorizer {
   readonly #hooks: readonly AuthorizeHook[];
   readonly #metrics: ServerMetrics;
   readonly #logger: Logger;
-  readonly #matchers = new WeakMap<ServerConnection, { claim: unknown; test: (room: string) => boolean }>();
+  // A token without a `rooms` claim restricts nothing: one shared matcher, no entry per connection.
+  readonly #matchers = new ClaimMatchers<ServerConnection>(createRoomMatcher(undefined));
 
   constructor(hooks: readonly AuthorizeHook[], metrics: ServerMetrics, logger: Logger) {
     this.#hooks = hooks;
@@ -48,14 +53,7 @@ export class RoomAuthorizer {
 
   /** The test of `conn`'s `rooms` claim, cached per connection while the claim stays the same. */
   claimAllows(conn: ServerConnection): (room: string) => boolean {
-    const claim = conn.roomClaim;
-    // A token without a `rooms` claim restricts nothing: one shared matcher, no entry per connection.
-    if (claim === undefined) return ALLOW_ALL_ROOMS;
-    const cached = this.#matchers.get(conn);
-    if (cached && cached.claim === claim) return cached.test;
-    const test = createRoomMatcher(claim);
-    this.#matchers.set(conn, { claim, test });
-    return test;
+    return this.#matchers.of(conn, conn.roomClaim);
   }
 
   async #runFrom(
